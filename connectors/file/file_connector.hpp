@@ -1,0 +1,46 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "crmscan/connector.hpp"
+
+namespace crmscan {
+
+/// Reads a CRM export from local files: a Salesforce Data Export folder (one CSV per object,
+/// named after it), JSON files (an array of records, or an object whose `records`, `results`
+/// or `value` member is one) and NDJSON files (one record per line). The object is the file
+/// name without its extension; a folder is read recursively, so several files may hold one
+/// object. Files are streamed, never held whole.
+class FileConnector : public Connector {
+ public:
+  explicit FileConnector(const ConnectorConfig& config);
+
+  static ConnectorDescriptor describe_connector();
+  const ConnectorDescriptor& descriptor() const override;
+  std::string crm() const override { return crm_; }
+  std::string source() const override { return input_; }
+  std::vector<ObjectSchema> describe() override;
+  void scan(const std::string& object, const RecordSink& on_record, const ProblemSink& on_problem) override;
+
+ private:
+  struct SourceFile {
+    std::string path;      // as opened
+    std::string relative;  // as reported: relative to the input folder
+    enum class Format { kCsv, kJson, kNdjson } format;
+  };
+  void scan_csv(const std::string& object, const SourceFile& file, const RecordSink& on_record,
+                const ProblemSink& on_problem) const;
+  void scan_json(const std::string& object, const SourceFile& file, const RecordSink& on_record,
+                 const ProblemSink& on_problem) const;
+  void scan_ndjson(const std::string& object, const SourceFile& file, const RecordSink& on_record,
+                   const ProblemSink& on_problem) const;
+
+  std::string input_;
+  std::string crm_;
+  bool latin1_ = false;
+  std::map<std::string, std::vector<SourceFile>> files_;  // by object
+};
+
+}  // namespace crmscan

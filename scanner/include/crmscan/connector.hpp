@@ -1,0 +1,67 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "crmscan/record.hpp"
+
+namespace crmscan {
+
+/// One configuration option of a connector: validates configuration and documents it.
+struct ConnectorOption {
+  std::string key;
+  std::string type;  ///< path, string, enum(a|b), bool
+  std::string default_value;
+  std::string help;
+  bool required = false;
+};
+
+/// What a connector is, as `crmscan connectors` prints it.
+struct ConnectorDescriptor {
+  std::string name;
+  std::string summary;
+  std::vector<ConnectorOption> options;
+};
+
+using ConnectorConfig = std::map<std::string, std::string>;
+using RecordSink = std::function<void(const Record&)>;
+/// Receives what could not be read: the object and a message naming file and line.
+using ProblemSink = std::function<void(const std::string& object, const std::string& message)>;
+
+/// A source of CRM records. Connectors report what they cannot read to the problem sink and go
+/// on with the rest; they never drop data silently.
+class Connector {
+ public:
+  virtual ~Connector() = default;
+  virtual const ConnectorDescriptor& descriptor() const = 0;
+  /// The CRM whose rule packs apply by default (a folder under rules/).
+  virtual std::string crm() const = 0;
+  /// Where the data comes from, for the report (a folder, an org URL).
+  virtual std::string source() const = 0;
+  /// The objects the source holds, with their fields.
+  virtual std::vector<ObjectSchema> describe() = 0;
+  /// Streams every record of one object, archived and deleted rows included.
+  virtual void scan(const std::string& object, const RecordSink& on_record,
+                    const ProblemSink& on_problem) = 0;
+  /// Requests made to a remote API so far (0 for local files).
+  virtual std::size_t api_calls() const { return 0; }
+};
+
+/// A connector as the registry knows it: how to describe and how to create it.
+struct ConnectorEntry {
+  ConnectorDescriptor (*descriptor)();
+  std::unique_ptr<Connector> (*create)(const ConnectorConfig& config);
+};
+
+/// Every connector listed in connectors/CMakeLists.txt, in that order.
+const std::vector<ConnectorEntry>& connector_registry();
+
+/// Creates the named connector after checking the configuration against its options (unknown
+/// keys and missing required ones are ConfigError; defaults are filled in).
+std::unique_ptr<Connector> create_connector(const std::string& name, ConnectorConfig config);
+
+}  // namespace crmscan

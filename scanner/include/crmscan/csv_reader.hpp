@@ -1,0 +1,45 @@
+#pragma once
+
+#include <cstddef>
+#include <istream>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace crmscan {
+
+/// Streams RFC 4180 rows from a stream: quoted values with commas, quotes and line breaks,
+/// a leading UTF-8 byte-order mark, CRLF or LF line ends. Holds one row at a time.
+class CsvReader {
+ public:
+  /// `latin1` converts ISO-8859-1 bytes to UTF-8 as values are read.
+  CsvReader(std::istream& in, bool latin1 = false);
+
+  /// Reads the next row into `fields` (reusing its strings); false at the end of the input.
+  /// A row that is not well-formed is still returned, with error() saying why.
+  bool next(std::vector<std::string>& fields);
+  /// The line on which the last row started (1-based).
+  std::size_t row_line() const { return row_line_; }
+  /// Why the last row is malformed, or nothing.
+  const std::optional<std::string>& error() const { return error_; }
+  /// Bytes consumed so far.
+  std::size_t bytes_read() const { return bytes_read_; }
+
+ private:
+  int get();
+  int peek();
+  bool fill();
+
+  std::istream& in_;
+  bool latin1_;
+  std::vector<char> buffer_;
+  std::size_t position_ = 0;
+  std::size_t end_ = 0;
+  std::size_t line_ = 1;
+  std::size_t row_line_ = 0;
+  std::size_t bytes_read_ = 0;
+  bool started_ = false;
+  std::optional<std::string> error_;
+};
+
+}  // namespace crmscan

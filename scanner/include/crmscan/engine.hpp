@@ -1,0 +1,26 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "crmscan/connector.hpp"
+#include "crmscan/report.hpp"
+#include "crmscan/rules.hpp"
+#include "crmscan/subject.hpp"
+
+namespace crmscan {
+
+struct ScanOptions {
+  bool show_values = false;
+  /// Passes over the data before the traversal must have settled (each pass is a hop or more).
+  std::size_t max_passes = 8;
+};
+
+/// Runs a subject scan: finds each subject's root records by identity, follows the declared
+/// relationships (and undeclared references to reached records) over as many hops as the data
+/// has, applies field and text rules, and matches every subject in the same pass over each
+/// object. Errors from the connector end up in the report, which is then not complete.
+Report run_scan(Connector& connector, const RuleSet& rules, const SubjectSet& subjects,
+                const ScanOptions& options);
+
+}  // namespace crmscan

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace crmscan {
+
+/// An email trimmed and case-folded, or nothing when the text is not one address.
+std::optional<std::string> normalize_email(std::string_view text);
+
+/// A name case-folded, stripped of accents, its words joined by single spaces ("Amélie  DUBOIS"
+/// → "amelie dubois"); apostrophes vanish ("O'Neill" → "oneill"), other punctuation separates.
+std::string fold_name(std::string_view text);
+
+/// The words of folded text, as fold_name splits them.
+std::vector<std::string> folded_words(std::string_view text);
+
+/// A Salesforce id as its case-safe 18-character form upper-cased, so that 15- and 18-character
+/// spellings compare equal; nothing when the text is not shaped like an id (15 or 18 letters and
+/// digits with at least one digit, and for 18 a checksum that matches).
+std::optional<std::string> salesforce_id_key(std::string_view text);
+
+/// The 18-character form of a 15-character Salesforce id (unchanged when already 18).
+std::string salesforce_id18(std::string_view id15);
+
+/// A key for any record id: the Salesforce form where the id has that shape, else the text as is.
+std::string record_id_key(std::string_view id);
+
+/// Phone numbers to E.164 through libphonenumber, reading national numbers in a set of regions.
+class PhoneNormalizer {
+ public:
+  /// Regions (ISO 3166 alpha-2) in which national numbers are read; empty reads only
+  /// international ones.
+  explicit PhoneNormalizer(std::vector<std::string> regions = {});
+
+  /// The E.164 forms of a whole value, one per region that reads it as a possible number.
+  std::vector<std::string> parse_all(std::string_view value) const;
+  /// The E.164 form of a whole value in one region, or nothing.
+  std::optional<std::string> parse(std::string_view value, const std::string& region) const;
+  /// Every phone number written inside free text, as E.164, in every region. Digits inside a
+  /// longer run of digits are not taken for a number.
+  void find_in_text(std::string_view text, std::vector<std::string>& out) const;
+  /// The region that a number in E.164 belongs to ("GB"), or "ZZ".
+  static std::string region_of(const std::string& e164);
+  /// Adds a region if it is not there yet.
+  void add_region(const std::string& region);
+  const std::vector<std::string>& regions() const { return regions_; }
+
+ private:
+  std::vector<std::string> regions_;
+};
+
+}  // namespace crmscan

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "crmscan/normalize.hpp"
+
+namespace crmscan {
+
+/// One right-to-be-forgotten request as the user wrote it.
+struct SubjectRequest {
+  std::string request_id;
+  std::vector<std::string> emails;
+  std::vector<std::string> phones;
+  std::vector<std::string> names;
+  std::vector<std::string> ids;
+  /// Where it came from, for messages: "subjects.csv:4" or "command line".
+  std::string source;
+};
+
+/// One request with its identifiers normalised once.
+struct Subject {
+  std::string request_id;
+  std::vector<std::string> emails;  ///< trimmed, case-folded
+  std::vector<std::string> phones;  ///< E.164
+  std::vector<std::string> names;   ///< folded (fold_name)
+  std::vector<std::string> ids;     ///< record_id_key
+};
+
+using SubjectIndex = std::uint32_t;
+
+/// Every subject of a run, indexed by identifier so that a value is matched against all of them
+/// with one hash lookup.
+class SubjectSet {
+ public:
+  /// Normalises each request; national phone numbers are read in `default_region`. Throws
+  /// DataError naming the request's source for an identifier that cannot be normalised.
+  SubjectSet(const std::vector<SubjectRequest>& requests, const std::string& default_region);
+
+  const std::vector<Subject>& subjects() const { return subjects_; }
+  /// Reads phone numbers in the default region and in the regions of the subjects' numbers.
+  const PhoneNormalizer& phones() const { return phones_; }
+
+  const std::vector<SubjectIndex>* by_email(const std::string& email) const;
+  const std::vector<SubjectIndex>* by_phone(const std::string& e164) const;
+  const std::vector<SubjectIndex>* by_name(const std::string& folded) const;
+  const std::vector<SubjectIndex>* by_id(const std::string& id_key) const;
+  /// How many words the subjects' names have (1 to 6), to look for them in text.
+  const std::vector<std::size_t>& name_lengths() const { return name_lengths_; }
+  bool has_names() const { return !names_.empty(); }
+
+ private:
+  using Index = std::unordered_map<std::string, std::vector<SubjectIndex>>;
+  static const std::vector<SubjectIndex>* lookup(const Index& index, const std::string& key);
+
+  std::vector<Subject> subjects_;
+  PhoneNormalizer phones_;
+  Index emails_, phone_numbers_, names_, ids_;
+  std::vector<std::size_t> name_lengths_;
+};
+
+/// Reads requests from a CSV (`request_id,email,phone,name,id`; `;` between several values;
+/// rows with the same request id merge) or YAML file (a list of maps with those keys, each a
+/// string or a list). Throws MissingInputError or DataError naming file and line.
+std::vector<SubjectRequest> load_subjects_file(const std::string& path);
+
+}  // namespace crmscan

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace crmscan {
+
+/// ASCII case-insensitive equality (API names, keywords).
+bool iequals(std::string_view a, std::string_view b);
+
+/// ASCII lower-case copy.
+std::string ascii_lower(std::string_view text);
+
+/// The text without leading and trailing ASCII white space.
+std::string_view trim(std::string_view text);
+
+/// Splits on a separator character, trimming each part and dropping empty ones.
+std::vector<std::string> split_list(std::string_view text, char separator);
+
+/// Converts ISO-8859-1 bytes to UTF-8.
+std::string latin1_to_utf8(std::string_view bytes);
+
+/// Lower-case hexadecimal SHA-256 of the bytes.
+std::string sha256_hex(std::string_view bytes);
+
+}  // namespace crmscan

@@ -1,0 +1,59 @@
+#include "crmscan/detectors.hpp"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace crmscan {
+
+IdentifierDetector::IdentifierDetector(const SubjectSet& subjects) : subjects_(subjects) {}
+
+void IdentifierDetector::emails(std::string_view text, std::vector<std::string>& out) const {
+  if (text.find('@') == std::string_view::npos) return;
+  static const RE2 kEmail(R"(([\w.%+'\-]+@[\w\-]+(?:\.[\w\-]+)+))");
+  re2::StringPiece input(text.data(), text.size());
+  std::string email;
+  while (RE2::FindAndConsume(&input, kEmail, &email)) {
+    if (auto normalised = normalize_email(email)) out.push_back(std::move(*normalised));
+  }
+}
+
+void IdentifierDetector::phones(std::string_view text, std::vector<std::string>& out) const {
+  std::size_t digits = 0;
+  for (const char c : text) digits += std::isdigit(static_cast<unsigned char>(c)) != 0 ? 1 : 0;
+  if (digits < 6) return;
+  subjects_.phones().find_in_text(text, out);
+}
+
+void IdentifierDetector::id_tokens(std::string_view text, std::vector<std::string>& out) {
+  if (text.size() < 15) return;
+  std::size_t start = 0;
+  const auto is_alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  while (start < text.size()) {
+    while (start < text.size() && !is_alnum(text[start])) ++start;
+    std::size_t end = start;
+    while (end < text.size() && is_alnum(text[end])) ++end;
+    const auto length = end - start;
+    if (length == 15 || length == 18) {
+      if (auto key = salesforce_id_key(text.substr(start, length))) out.push_back(std::move(*key));
+    }
+    start = end;
+  }
+}
+
+void IdentifierDetector::names(std::string_view text,
+                               const std::function<void(const std::string&)>& found) const {
+  if (!subjects_.has_names()) return;
+  const auto words = folded_words(text);
+  for (const auto length : subjects_.name_lengths()) {
+    if (length > words.size()) continue;
+    for (std::size_t start = 0; start + length <= words.size(); ++start) {
+      std::string candidate = words[start];
+      for (std::size_t i = 1; i < length; ++i) candidate += ' ' + words[start + i];
+      if (subjects_.by_name(candidate) != nullptr) found(candidate);
+    }
+  }
+}
+
+}  // namespace crmscan

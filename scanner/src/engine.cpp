@@ -1,0 +1,811 @@
+#include "crmscan/engine.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "crmscan/detectors.hpp"
+#include "crmscan/error.hpp"
+#include "crmscan/text.hpp"
+#include "crmscan/version.hpp"
+
+namespace crmscan {
+namespace {
+
+bool truthy(const Value& value) {
+  if (const auto* flag = std::get_if<bool>(&value)) return *flag;
+  const auto text = value_text(value);
+  return iequals(text, "true") || text == "1";
+}
+
+int action_rank(Action action) {
+  switch (action) {
+    case Action::kDeleteRecord: return 4;
+    case Action::kDeleteContent: return 3;
+    case Action::kEraseField: return 2;
+    case Action::kReview: return 1;
+  }
+  return 0;
+}
+
+int record_action_rank(RecordAction action) {
+  switch (action) {
+    case RecordAction::kDeleteRecord: return 3;
+    case RecordAction::kEraseFields: return 2;
+    case RecordAction::kReview: return 1;
+  }
+  return 0;
+}
+
+std::string kind_category(IdentifierKind kind) {
+  switch (kind) {
+    case IdentifierKind::kEmail: return "contact.email";
+    case IdentifierKind::kPhone: return "contact.phone";
+    case IdentifierKind::kName: return "person.name";
+    case IdentifierKind::kId: return "record.reference";
+  }
+  return "free_text";
+}
+
+std::string_view kind_name(IdentifierKind kind) {
+  switch (kind) {
+    case IdentifierKind::kEmail: return "email";
+    case IdentifierKind::kPhone: return "phone number";
+    case IdentifierKind::kName: return "name";
+    case IdentifierKind::kId: return "record id";
+  }
+  return "identifier";
+}
+
+// ---- The plan: rules bound to one object schema's field positions, compiled once. ----
+
+struct PlanCondition {
+  Condition::Op op = Condition::Op::kPresent;
+  std::optional<std::size_t> field;
+  const Condition* source = nullptr;
+  std::vector<PlanCondition> any;
+};
+
+struct PlanIdentity {
+  const IdentityRule* rule = nullptr;
+  std::vector<std::size_t> fields;
+  std::vector<PlanCondition> when;
+};
+
+struct PlanLink {
+  const RuleBase* rule = nullptr;
+  std::string via_name;
+  std::optional<std::size_t> via;
+  const std::vector<std::string>* to = nullptr;
+  std::vector<PlanCondition> when;
+};
+
+struct PlanField {
+  const FieldRule* field_rule = nullptr;
+  const TextRule* text_rule = nullptr;
+  bool link = false;  ///< a declared relation or reach field: its ids are not undeclared references
+};
+
+struct ObjectPlan {
+  std::shared_ptr<const ObjectSchema> schema;
+  bool ruled = false;
+  bool person = false;
+  std::string category = "record";
+  RecordAction action = RecordAction::kDeleteRecord;
+  std::optional<std::size_t> id, archived, deleted;
+  std::vector<PlanIdentity> identity;
+  std::vector<PlanLink> related;
+  std::vector<PlanLink> reaches;
+  std::vector<PlanField> fields;
+  std::set<std::string> parents;  ///< objects its relation rules point to
+};
+
+PlanCondition compile_condition(const Condition& condition, const ObjectSchema& schema) {
+  PlanCondition compiled;
+  compiled.op = condition.op;
+  compiled.source = &condition;
+  if (condition.op == Condition::Op::kAny) {
+    for (const auto& alternative : condition.any) {
+      compiled.any.push_back(compile_condition(alternative, schema));
+    }
+  } else {
+    compiled.field = schema.index_of(condition.field);
+  }
+  return compiled;
+}
+
+std::vector<PlanCondition> compile_conditions(const std::vector<Condition>& conditions,
+                                              const ObjectSchema& schema) {
+  std::vector<PlanCondition> compiled;
+  for (const auto& condition : conditions) compiled.push_back(compile_condition(condition, schema));
+  return compiled;
+}
+
+bool holds(const PlanCondition& condition, const Record& record) {
+  if (condition.op == Condition::Op::kAny) {
+    return std::any_of(condition.any.begin(), condition.any.end(),
+                       [&](const PlanCondition& c) { return holds(c, record); });
+  }
+  const Value* value = condition.field && *condition.field < record.values.size()
+                           ? &record.values[*condition.field]
+                           : nullptr;
+  const bool present = value != nullptr && !value_empty(*value);
+  const auto& source = *condition.source;
+  switch (condition.op) {
+    case Condition::Op::kPresent: return present == source.present;
+    case Condition::Op::kEquals:
+    case Condition::Op::kIn: {
+      if (value == nullptr) return false;
+      const auto text = value_text(*value);
+      return std::any_of(source.values.begin(), source.values.end(),
+                         [&](const std::string& v) { return iequals(v, text); });
+    }
+    case Condition::Op::kPrefix: {
+      if (!present) return false;
+      const auto text = value_text(*value);
+      const auto& prefix = source.values.front();
+      return text.size() >= prefix.size() && iequals(std::string_view(text).substr(0, prefix.size()), prefix);
+    }
+    case Condition::Op::kRegex: {
+      if (!present) return false;
+      return RE2::PartialMatch(value_text(*value), *source.regex);
+    }
+    case Condition::Op::kAny: break;
+  }
+  return false;
+}
+
+bool all_hold(const std::vector<PlanCondition>& conditions, const Record& record) {
+  return std::all_of(conditions.begin(), conditions.end(),
+                     [&](const PlanCondition& c) { return holds(c, record); });
+}
+
+ObjectPlan compile_plan(const std::shared_ptr<const ObjectSchema>& schema, const RuleSet& rules) {
+  ObjectPlan plan;
+  plan.schema = schema;
+  plan.fields.resize(schema->fields.size());
+  const auto object_rules = rules.rules_for(schema->object);
+  plan.ruled = !object_rules.empty();
+  std::string id_field = "Id", archived_field = "IsArchived", deleted_field = "IsDeleted";
+  bool category_set = false, action_set = false;
+  for (const auto* rules_of : object_rules) {
+    if (!rules_of->category.empty() && !category_set) {
+      plan.category = rules_of->category;
+      category_set = true;
+    }
+    if (rules_of->person) plan.person = *rules_of->person;
+    if (rules_of->action && !action_set) {
+      plan.action = *rules_of->action;
+      action_set = true;
+    }
+    id_field = rules_of->id_field;
+    archived_field = rules_of->archived_field;
+    deleted_field = rules_of->deleted_field;
+    for (const auto& rule : rules_of->identity) {
+      PlanIdentity identity{&rule, {}, compile_conditions(rule.when, *schema)};
+      for (const auto& pattern : rule.fields) {
+        for (std::size_t i = 0; i < schema->fields.size(); ++i) {
+          if (pattern.matches(schema->fields[i].name) &&
+              std::find(identity.fields.begin(), identity.fields.end(), i) == identity.fields.end()) {
+            identity.fields.push_back(i);
+          }
+        }
+      }
+      // A name needs every part; a rule whose fields the object lacks has nothing to match.
+      const bool complete = rule.kind != IdentifierKind::kName || identity.fields.size() == rule.fields.size();
+      if (!identity.fields.empty() && complete) plan.identity.push_back(std::move(identity));
+    }
+    const auto add_links = [&](const auto& list, std::vector<PlanLink>& into, bool parents) {
+      for (const auto& rule : list) {
+        PlanLink link{&rule, rule.via, schema->index_of(rule.via), &rule.to,
+                      compile_conditions(rule.when, *schema)};
+        if (!link.via) continue;
+        plan.fields[*link.via].link = true;
+        if (parents) plan.parents.insert(rule.to.begin(), rule.to.end());
+        into.push_back(std::move(link));
+      }
+    };
+    add_links(rules_of->related, plan.related, true);
+    add_links(rules_of->reaches, plan.reaches, false);
+    for (const auto& rule : rules_of->fields) {
+      for (std::size_t i = 0; i < schema->fields.size(); ++i) {
+        const bool by_name = !rule.name.text().empty() && rule.name.matches(schema->fields[i].name);
+        const bool by_type = !rule.type.empty() && iequals(rule.type, schema->fields[i].type);
+        if ((by_name || by_type) && plan.fields[i].field_rule == nullptr) plan.fields[i].field_rule = &rule;
+      }
+    }
+    for (const auto& rule : rules_of->text) {
+      for (std::size_t i = 0; i < schema->fields.size(); ++i) {
+        const bool matches = std::any_of(rule.fields.begin(), rule.fields.end(), [&](const NamePattern& p) {
+          return p.matches(schema->fields[i].name);
+        });
+        if (matches && plan.fields[i].text_rule == nullptr) plan.fields[i].text_rule = &rule;
+      }
+    }
+  }
+  plan.id = schema->index_of(id_field);
+  plan.archived = schema->index_of(archived_field);
+  plan.deleted = schema->index_of(deleted_field);
+  return plan;
+}
+
+// ---- The traversal state. ----
+
+/// A record found to belong to a subject.
+struct Reached {
+  SubjectIndex subject;
+  std::string object;
+  bool strong;
+};
+
+/// A record that a reached record points to (Lead.ConvertedContactId), not read yet.
+struct Pointer {
+  SubjectIndex subject;
+  const RuleBase* rule;  // owned by the rule set
+  const std::vector<std::string>* to;
+  std::string via;
+  std::string from;  // "Lead 00Q…"
+};
+
+/// A change to what is reached, to decide which objects must be read again.
+struct ReachEvent {
+  std::uint64_t time;
+  std::string object;               // the reached record's object, or empty for a pointer
+  std::string prefix;               // the first three characters of its id key
+  const std::vector<std::string>* pointed_to = nullptr;
+  bool learned = false;             // a new identifier: any object read before may hold it
+};
+
+/// Why a record belongs (or may belong) to a subject.
+struct Claim {
+  SubjectIndex subject;
+  bool strong;
+  std::string reason;
+  std::string rule;
+  std::string detail;
+  std::string category;
+  RecordAction action;
+  std::string confidence;
+  std::string matched;  // the value that matched, for the preview
+};
+
+struct Mention {
+  SubjectIndex subject;
+  std::size_t field;
+  IdentifierKind kind;
+  std::string matched;
+};
+
+class Scan {
+ public:
+  Scan(Connector& connector, const RuleSet& rules, const SubjectSet& subjects, const ScanOptions& options)
+      : connector_(connector), rules_(rules), subjects_(subjects), options_(options), detector_(subjects) {
+    for (SubjectIndex i = 0; i < subjects.subjects().size(); ++i) {
+      for (const auto& email : subjects.subjects()[i].emails) emails_[email].push_back(i);
+      for (const auto& phone : subjects.subjects()[i].phones) phones_[phone].push_back(i);
+    }
+  }
+
+  Report run() {
+    report_.tool_version = kVersion;
+    report_.connector = connector_.descriptor().name;
+    report_.source = connector_.source();
+    report_.started = utc_now();
+    report_.show_values = options_.show_values;
+    for (const auto& pack : rules_.packs()) {
+      report_.packs.push_back({pack.id, pack.version, pack.path, pack.sha256});
+    }
+    for (const auto& subject : subjects_.subjects()) report_.request_ids.push_back(subject.request_id);
+
+    std::vector<ObjectSchema> schemas;
+    try {
+      schemas = connector_.describe();
+    } catch (const Error& e) {
+      if (e.code() == ExitCode::kMissingInput || e.code() == ExitCode::kUsage) throw;
+      report_.errors.push_back({"", e.what()});
+    }
+    for (const auto& schema : schemas) {
+      auto& state = objects_[schema.object];
+      state.plan = compile_plan(std::make_shared<const ObjectSchema>(schema), rules_);
+      report_.coverage.push_back({schema.object, 0, 0, 0, 0, state.plan.ruled});
+    }
+    note_unscanned_rules(schemas);
+    const auto order = traversal_order(schemas);
+
+    std::set<std::string> to_read(order.begin(), order.end());
+    std::size_t pass = 0;
+    while (!to_read.empty()) {
+      if (pass == options_.max_passes) {
+        report_.errors.push_back({"", "the traversal had not settled after " + std::to_string(pass) +
+                                          " passes; records further away were not followed"});
+        break;
+      }
+      for (const auto& object : order) {
+        if (to_read.count(object) != 0) read_object(object, pass);
+      }
+      ++pass;
+      to_read = objects_to_read_again(order);
+    }
+    finish();
+    return std::move(report_);
+  }
+
+ private:
+  struct ObjectState {
+    ObjectPlan plan;
+    std::uint64_t read_started = 0;
+    std::set<std::string> reference_prefixes;  // of id-shaped values in its fields
+    ObjectCoverage* coverage = nullptr;
+  };
+
+  void note_unscanned_rules(const std::vector<ObjectSchema>& schemas) {
+    for (const auto& rules : rules_.objects()) {
+      const bool present = std::any_of(schemas.begin(), schemas.end(), [&](const ObjectSchema& s) {
+        return rules.object.matches(s.object);
+      });
+      if (!present && !rules.object.is_glob()) {
+        report_.notes.push_back("no " + rules.object.text() + " records in the source (rules for it were not used)");
+      }
+    }
+  }
+
+  // Parents before children, so that most records are reached in the first pass.
+  std::vector<std::string> traversal_order(const std::vector<ObjectSchema>& schemas) {
+    std::map<std::string, int> depth;
+    std::function<int(const std::string&, std::set<std::string>&)> depth_of =
+        [&](const std::string& object, std::set<std::string>& visiting) -> int {
+      if (const auto known = depth.find(object); known != depth.end()) return known->second;
+      const auto state = objects_.find(object);
+      if (state == objects_.end() || !visiting.insert(object).second) return 0;
+      int deepest = 0;
+      for (const auto& parent : state->second.plan.parents) {
+        if (parent != object) deepest = std::max(deepest, depth_of(parent, visiting) + 1);
+      }
+      visiting.erase(object);
+      return depth[object] = deepest;
+    };
+    std::vector<std::string> order;
+    for (const auto& schema : schemas) {
+      std::set<std::string> visiting;
+      depth_of(schema.object, visiting);
+      order.push_back(schema.object);
+    }
+    std::stable_sort(order.begin(), order.end(), [&](const std::string& a, const std::string& b) {
+      const bool ruled_a = objects_[a].plan.ruled, ruled_b = objects_[b].plan.ruled;
+      if (ruled_a != ruled_b) return ruled_a;
+      if (depth[a] != depth[b]) return depth[a] < depth[b];
+      return a < b;
+    });
+    return order;
+  }
+
+  std::set<std::string> objects_to_read_again(const std::vector<std::string>& order) {
+    std::set<std::string> again;
+    for (const auto& object : order) {
+      const auto& state = objects_[object];
+      for (const auto& event : events_) {
+        if (event.time <= state.read_started) continue;
+        const bool pointed = event.pointed_to != nullptr &&
+                             std::find(event.pointed_to->begin(), event.pointed_to->end(), object) != event.pointed_to->end();
+        const bool parent = !event.object.empty() && state.plan.parents.count(event.object) != 0;
+        const bool referenced = !event.prefix.empty() && state.reference_prefixes.count(event.prefix) != 0;
+        if (event.learned || pointed || parent || referenced) {
+          again.insert(object);
+          break;
+        }
+      }
+    }
+    return again;
+  }
+
+  void read_object(const std::string& object, std::size_t pass) {
+    auto& state = objects_[object];
+    state.read_started = ++clock_;
+    auto& coverage = *std::find_if(report_.coverage.begin(), report_.coverage.end(),
+                                   [&](const ObjectCoverage& c) { return c.object == object; });
+    ++coverage.passes;
+    const auto on_record = [&](const Record& record) {
+      if (pass == 0) {
+        ++coverage.records;
+        ++report_.records_read;
+      }
+      // Plans are cached per schema; each holds its schema, so a cached address is never reused.
+      auto& cached = record_plans_[record.schema.get()];
+      if (!cached.schema) cached = compile_plan(record.schema, rules_);
+      const auto* plan = &cached;
+      const bool archived = record.archived || (plan->archived && truthy(record.values[*plan->archived]));
+      const bool deleted = record.deleted || (plan->deleted && truthy(record.values[*plan->deleted]));
+      if (pass == 0) {
+        coverage.archived += archived ? 1 : 0;
+        coverage.deleted += deleted ? 1 : 0;
+      }
+      evaluate(record, *plan, state, archived, deleted);
+    };
+    const auto on_problem = [&](const std::string& where, const std::string& message) {
+      const std::string entry = message;
+      const bool seen = std::any_of(report_.errors.begin(), report_.errors.end(),
+                                    [&](const ReportError& e) { return e.message == entry; });
+      if (!seen) report_.errors.push_back({where, entry});
+    };
+    try {
+      connector_.scan(object, on_record, on_problem);
+    } catch (const Error& e) {
+      on_problem(object, e.what());
+    }
+  }
+
+  using IdentifierIndex = std::unordered_map<std::string, std::vector<SubjectIndex>>;
+
+  static const std::vector<SubjectIndex>* lookup(const IdentifierIndex& index, const std::string& key) {
+    const auto found = index.find(key);
+    return found == index.end() ? nullptr : &found->second;
+  }
+  const std::vector<SubjectIndex>* emails_for(const std::string& email) const { return lookup(emails_, email); }
+  const std::vector<SubjectIndex>* phones_for(const std::string& phone) const { return lookup(phones_, phone); }
+
+  // The emails and numbers on a person record of the subject's are the subject's too: look for
+  // them everywhere, in objects already read as well.
+  void learn_identifiers(const Record& record, const ObjectPlan& plan, SubjectIndex subject) {
+    std::vector<std::string> found;
+    for (const auto& identity : plan.identity) {
+      const auto kind = identity.rule->kind;
+      if (identity.rule->in_text || (kind != IdentifierKind::kEmail && kind != IdentifierKind::kPhone) ||
+          !all_hold(identity.when, record)) {
+        continue;
+      }
+      for (const auto index : identity.fields) {
+        if (value_empty(record.values[index])) continue;
+        const auto text = value_text(record.values[index]);
+        found.clear();
+        if (kind == IdentifierKind::kEmail) {
+          detector_.emails(text, found);
+        } else {
+          found = subjects_.phones().parse_all(text);
+        }
+        auto& index_of_kind = kind == IdentifierKind::kEmail ? emails_ : phones_;
+        for (const auto& identifier : found) {
+          auto& owners = index_of_kind[identifier];
+          if (std::find(owners.begin(), owners.end(), subject) != owners.end()) continue;
+          owners.push_back(subject);
+          events_.push_back({++clock_, "", "", nullptr, true});
+        }
+      }
+    }
+  }
+
+  std::string record_key(const Record& record, const ObjectPlan& plan) const {
+    if (!record.id.empty()) return record_id_key(record.id);
+    if (plan.id && *plan.id < record.values.size()) return record_id_key(value_text(record.values[*plan.id]));
+    return {};
+  }
+
+  // ---- One record against every subject. ----
+  void evaluate(const Record& record, const ObjectPlan& plan, ObjectState& state, bool archived, bool deleted) {
+    const auto key = record_key(record, plan);
+    const auto& object = record.object();
+    std::vector<Claim> claims;
+    std::vector<Mention> mentions;
+    std::vector<std::string> scratch;
+
+    // The record asked for by id.
+    if (!key.empty()) {
+      if (const auto* ids = subjects_.by_id(key)) {
+        for (const auto subject : *ids) {
+          claims.push_back({subject, true, "identity", "request-id", "the record's id is in the request",
+                            plan.category, plan.action, "high", record.id.empty() ? key : record.id});
+        }
+      }
+      // Records that a reached record points to.
+      if (const auto pointers = pointers_.find(key); pointers != pointers_.end()) {
+        for (const auto& pointer : pointers->second) {
+          const auto& to = *pointer.to;
+          if (std::find(to.begin(), to.end(), object) == to.end()) continue;
+          const auto& rule = *pointer.rule;
+          claims.push_back({pointer.subject, true, "reaches", rule.id, pointer.from + " points to it through " + pointer.via,
+                            rule.category.empty() ? plan.category : rule.category, rule.action.value_or(plan.action),
+                            "high", key});
+        }
+      }
+    }
+
+    // Identity rules.
+    for (const auto& identity : plan.identity) {
+      const auto& rule = *identity.rule;
+      if (!all_hold(identity.when, record)) continue;
+      const auto claim = [&](SubjectIndex subject, bool strong, const std::string& field, const std::string& matched) {
+        claims.push_back({subject, strong, strong ? "identity" : "name", rule.id,
+                          field + " holds the request's " + std::string(kind_name(rule.kind)) +
+                              (strong ? "" : " (a name alone: check it is the same person)"),
+                          rule.category.empty() ? plan.category : rule.category,
+                          strong ? rule.action.value_or(plan.action) : RecordAction::kReview,
+                          strong ? (rule.in_text ? "medium" : "high") : "low", matched});
+      };
+      if (rule.kind == IdentifierKind::kName) {
+        std::string joined;
+        for (const auto index : identity.fields) joined += value_text(record.values[index]) + " ";
+        const auto folded = fold_name(joined);
+        if (const auto* found = subjects_.by_name(folded)) {
+          for (const auto subject : *found) claim(subject, false, plan.schema->fields[identity.fields[0]].name, joined);
+        }
+        continue;
+      }
+      for (const auto index : identity.fields) {
+        const auto& value = record.values[index];
+        if (value_empty(value)) continue;
+        const auto text = value_text(value);
+        const auto& field = plan.schema->fields[index].name;
+        scratch.clear();
+        const std::vector<SubjectIndex>* found = nullptr;
+        switch (rule.kind) {
+          case IdentifierKind::kEmail:
+            detector_.emails(text, scratch);
+            for (const auto& email : scratch) {
+              if ((found = emails_for(email))) for (const auto s : *found) claim(s, true, field, text);
+            }
+            break;
+          case IdentifierKind::kPhone:
+            if (phones_.empty()) break;
+            if (rule.in_text) {
+              detector_.phones(text, scratch);
+            } else {
+              scratch = subjects_.phones().parse_all(text);
+            }
+            for (const auto& phone : scratch) {
+              if ((found = phones_for(phone))) for (const auto s : *found) claim(s, true, field, text);
+            }
+            break;
+          case IdentifierKind::kId:
+            if ((found = subjects_.by_id(record_id_key(text)))) for (const auto s : *found) claim(s, true, field, text);
+            break;
+          case IdentifierKind::kName: break;
+        }
+      }
+    }
+
+    // Declared relationships to reached parents.
+    for (const auto& link : plan.related) {
+      const auto& value = record.values[*link.via];
+      if (value_empty(value)) continue;
+      const auto parent_key = record_id_key(value_text(value));
+      const auto parents = reached_.find(parent_key);
+      if (parents == reached_.end() || !all_hold(link.when, record)) continue;
+      const auto& rule = *link.rule;
+      for (const auto& parent : parents->second) {
+        if (std::find(link.to->begin(), link.to->end(), parent.object) == link.to->end()) continue;
+        claims.push_back({parent.subject, parent.strong, "related", rule.id,
+                          link.via_name + " points to " + parent.object + " " + value_text(value) +
+                              (parent.strong ? "" : " (itself only possibly the subject's)"),
+                          rule.category.empty() ? plan.category : rule.category,
+                          parent.strong ? rule.action.value_or(plan.action) : RecordAction::kReview,
+                          parent.strong ? "high" : "low", value_text(value)});
+      }
+    }
+
+    // Every string field: identifiers written in it, and ids of reached records that no rule
+    // declares as a reference.
+    for (std::size_t index = 0; index < record.values.size() && index < plan.fields.size(); ++index) {
+      const auto* text = std::get_if<std::string>(&record.values[index]);
+      if (text == nullptr || text->empty() || (plan.id && index == *plan.id)) continue;
+      scratch.clear();
+      IdentifierDetector::id_tokens(*text, scratch);
+      for (const auto& token : scratch) {
+        state.reference_prefixes.insert(token.substr(0, 3));
+        if (token == key) continue;
+        if (const auto* ids = subjects_.by_id(token)) {
+          for (const auto s : *ids) mentions.push_back({s, index, IdentifierKind::kId, token});
+        }
+        if (plan.fields[index].link) continue;
+        if (const auto targets = reached_.find(token); targets != reached_.end()) {
+          for (const auto& target : targets->second) {
+            if (!target.strong) continue;
+            claims.push_back({target.subject, false, "reference", "undeclared-reference",
+                              plan.schema->fields[index].name + " holds the id of " + target.object + " " + token +
+                                  ", which no rule declares as a reference",
+                              "record.reference", RecordAction::kReview, "low", *text});
+          }
+        }
+      }
+      scratch.clear();
+      detector_.emails(*text, scratch);
+      for (const auto& email : scratch) {
+        if (const auto* found = emails_for(email)) {
+          for (const auto s : *found) mentions.push_back({s, index, IdentifierKind::kEmail, email});
+        }
+      }
+      scratch.clear();
+      if (!phones_.empty()) detector_.phones(*text, scratch);
+      for (const auto& phone : scratch) {
+        if (const auto* found = phones_for(phone)) {
+          for (const auto s : *found) mentions.push_back({s, index, IdentifierKind::kPhone, phone});
+        }
+      }
+      if (text->find(' ') != std::string::npos) {
+        detector_.names(*text, [&](const std::string& name) {
+          for (const auto s : *subjects_.by_name(name)) mentions.push_back({s, index, IdentifierKind::kName, name});
+        });
+      }
+    }
+
+    if (claims.empty() && mentions.empty()) return;
+    decide(record, plan, key, archived, deleted, claims, mentions);
+  }
+
+  void decide(const Record& record, const ObjectPlan& plan, const std::string& key, bool archived, bool deleted,
+              std::vector<Claim>& claims, const std::vector<Mention>& mentions) {
+    std::set<SubjectIndex> touched;
+    for (const auto& claim : claims) touched.insert(claim.subject);
+    for (const auto& mention : mentions) touched.insert(mention.subject);
+    for (const auto subject : touched) {
+      // The strongest claim: strong before weak, then the stronger action, then rule order.
+      const Claim* best = nullptr;
+      for (const auto& claim : claims) {
+        if (claim.subject != subject) continue;
+        if (best == nullptr || (claim.strong && !best->strong) ||
+            (claim.strong == best->strong && record_action_rank(claim.action) > record_action_rank(best->action))) {
+          best = &claim;
+        }
+      }
+      const auto finding = [&](const std::string& field, Action action, const std::string& category,
+                               const std::string& reason, const std::string& rule, const std::string& detail,
+                               const std::string& confidence, const std::string& matched) {
+        Finding f;
+        f.request_id = subjects_.subjects()[subject].request_id;
+        f.connector = report_.connector;
+        f.object = record.object();
+        f.record_id = record.id.empty() ? key : record.id;
+        f.field = field;
+        f.category = category;
+        f.action = action;
+        f.reason = reason;
+        f.rule = rule;
+        f.detail = detail;
+        f.confidence = confidence;
+        f.archived = archived;
+        f.deleted = deleted;
+        f.preview = options_.show_values ? matched.substr(0, 200) : redact(matched);
+        f.location = record.location();
+        add_finding(subject, key, std::move(f));
+      };
+      const auto field_name = [&](std::size_t index) { return plan.schema->fields[index].name; };
+      const auto mention_category = [&](const Mention& m) {
+        const auto& info = plan.fields[m.field];
+        if (info.text_rule != nullptr) return info.text_rule->category;
+        if (info.field_rule != nullptr) return info.field_rule->category;
+        return kind_category(m.kind);
+      };
+      const auto mention_findings = [&](bool owned) {
+        // Field by field: a strong identifier makes it an erasure, a name alone a review.
+        std::map<std::size_t, const Mention*> by_field;
+        for (const auto& m : mentions) {
+          if (m.subject != subject) continue;
+          auto& slot = by_field[m.field];
+          if (slot == nullptr || (slot->kind == IdentifierKind::kName && m.kind != IdentifierKind::kName)) slot = &m;
+        }
+        for (const auto& [index, m] : by_field) {
+          const bool weak = m->kind == IdentifierKind::kName && !owned;
+          finding(field_name(index), weak ? Action::kReview : Action::kEraseField, mention_category(*m),
+                  weak ? "name" : "text", m->kind == IdentifierKind::kName ? "name-in-text" : "identifier-in-text",
+                  field_name(index) + " mentions the request's " + std::string(kind_name(m->kind)),
+                  weak ? "low" : "medium", m->matched);
+        }
+      };
+
+      if (best == nullptr) {
+        mention_findings(false);
+        continue;
+      }
+      if (best->reason != "name") mark_reached(key, record.object(), subject, best->strong);
+      if (best->strong) follow_pointers(record, plan, key, subject);
+      if (best->strong && plan.person && best->action == RecordAction::kDeleteRecord) {
+        learn_identifiers(record, plan, subject);
+      }
+
+      if (!best->strong || best->action == RecordAction::kReview) {
+        finding("", Action::kReview, best->category, best->reason, best->rule, best->detail, best->confidence,
+                best->matched);
+        if (!best->strong) mention_findings(false);
+        continue;
+      }
+      if (best->action == RecordAction::kDeleteRecord) {
+        finding("", Action::kDeleteRecord, best->category, best->reason, best->rule, best->detail, best->confidence,
+                best->matched);
+        continue;
+      }
+      // Erase the personal fields and keep the record: say so on the record, then list them.
+      finding("", Action::kReview, best->category, best->reason, best->rule,
+              best->detail + "; the record is kept, its personal fields are listed for erasure", best->confidence,
+              best->matched);
+      for (std::size_t index = 0; index < plan.fields.size() && index < record.values.size(); ++index) {
+        const auto* rule = plan.fields[index].field_rule;
+        if (rule == nullptr || value_empty(record.values[index])) continue;
+        finding(field_name(index), rule->action, rule->category, "field", rule->id,
+                field_name(index) + " is personal data on a record of the request's", "high",
+                value_text(record.values[index]));
+      }
+      mention_findings(true);
+    }
+  }
+
+  void add_finding(SubjectIndex subject, const std::string& key, Finding finding) {
+    finding.fingerprint = sha256_hex(finding.request_id + '\x1f' + finding.connector + '\x1f' + finding.object +
+                                     '\x1f' + key + '\x1f' + finding.field + '\x1f' +
+                                     std::string(to_string(finding.action)))
+                              .substr(0, 16);
+    auto& slot = findings_[{subject, finding.object, key, finding.field}];
+    if (slot.fingerprint.empty() || action_rank(finding.action) > action_rank(slot.action)) slot = std::move(finding);
+  }
+
+  void mark_reached(const std::string& key, const std::string& object, SubjectIndex subject, bool strong) {
+    if (key.empty()) return;
+    auto& entries = reached_[key];
+    for (auto& entry : entries) {
+      if (entry.subject != subject || entry.object != object) continue;
+      if (strong && !entry.strong) {
+        entry.strong = true;
+        events_.push_back({++clock_, object, key.substr(0, 3), nullptr});
+      }
+      return;
+    }
+    entries.push_back({subject, object, strong});
+    events_.push_back({++clock_, object, key.substr(0, 3), nullptr});
+  }
+
+  void follow_pointers(const Record& record, const ObjectPlan& plan, const std::string& key, SubjectIndex subject) {
+    for (const auto& link : plan.reaches) {
+      const auto& value = record.values[*link.via];
+      if (value_empty(value) || !all_hold(link.when, record)) continue;
+      const auto target = record_id_key(value_text(value));
+      auto& pointers = pointers_[target];
+      const bool known = std::any_of(pointers.begin(), pointers.end(), [&](const Pointer& p) {
+        return p.subject == subject && p.rule == link.rule;
+      });
+      if (known) continue;
+      pointers.push_back({subject, link.rule, link.to, link.via_name, record.object() + " " + (record.id.empty() ? key : record.id)});
+      events_.push_back({++clock_, "", target.substr(0, 3), link.to});
+    }
+  }
+
+  void finish() {
+    // A record to delete needs no field-by-field list for the same request.
+    std::set<std::tuple<SubjectIndex, std::string, std::string>> deleted_records;
+    for (const auto& [where, finding] : findings_) {
+      if (finding.field.empty() && finding.action == Action::kDeleteRecord) {
+        deleted_records.insert({std::get<0>(where), std::get<1>(where), std::get<2>(where)});
+      }
+    }
+    for (auto& [where, finding] : findings_) {
+      const bool superseded = !finding.field.empty() &&
+                              deleted_records.count({std::get<0>(where), std::get<1>(where), std::get<2>(where)}) != 0;
+      if (!superseded) report_.findings.push_back(std::move(finding));
+    }
+    report_.api_calls = connector_.api_calls();
+    report_.finished = utc_now();
+  }
+
+  Connector& connector_;
+  const RuleSet& rules_;
+  const SubjectSet& subjects_;
+  const ScanOptions& options_;
+  IdentifierDetector detector_;
+  Report report_;
+  std::map<std::string, ObjectState> objects_;
+  std::unordered_map<const ObjectSchema*, ObjectPlan> record_plans_;
+  std::unordered_map<std::string, std::vector<Reached>> reached_;
+  std::unordered_map<std::string, std::vector<Pointer>> pointers_;
+  std::vector<ReachEvent> events_;
+  IdentifierIndex emails_;  // the subjects' own, then those learned from their person records
+  IdentifierIndex phones_;
+  std::uint64_t clock_ = 0;
+  // Ordered by request, object, record and field, so that reports come out the same every run.
+  std::map<std::tuple<SubjectIndex, std::string, std::string, std::string>, Finding> findings_;
+};
+
+}  // namespace
+
+Report run_scan(Connector& connector, const RuleSet& rules, const SubjectSet& subjects, const ScanOptions& options) {
+  return Scan(connector, rules, subjects, options).run();
+}
+
+}  // namespace crmscan

@@ -1,0 +1,197 @@
+#include "crmscan/normalize.hpp"
+
+#include <phonenumbers/phonenumber.pb.h>
+#include <phonenumbers/phonenumbermatch.h>
+#include <phonenumbers/phonenumbermatcher.h>
+#include <phonenumbers/phonenumberutil.h>
+#include <utf8proc.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <memory>
+
+#include "crmscan/text.hpp"
+
+namespace crmscan {
+namespace {
+
+using i18n::phonenumbers::PhoneNumber;
+using i18n::phonenumbers::PhoneNumberMatch;
+using i18n::phonenumbers::PhoneNumberMatcher;
+using i18n::phonenumbers::PhoneNumberUtil;
+
+// Case fold, strip accents and apply compatibility mappings; nothing for invalid UTF-8.
+std::optional<std::string> unicode_fold(std::string_view text, bool strip_marks) {
+  utf8proc_uint8_t* folded = nullptr;
+  int options = UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD;
+  if (strip_marks) options |= UTF8PROC_STRIPMARK;
+  const auto length =
+      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+                   static_cast<utf8proc_ssize_t>(text.size()), &folded,
+                   static_cast<utf8proc_option_t>(options));
+  if (length < 0) return std::nullopt;
+  std::string result(reinterpret_cast<char*>(folded), static_cast<std::size_t>(length));
+  std::free(folded);
+  return result;
+}
+
+bool is_word_byte(unsigned char c) { return std::isalnum(c) != 0 || c >= 0x80; }
+
+// "'" and "’" (U+2019) join the parts of a name such as O'Neill.
+std::size_t apostrophe_length(std::string_view text, std::size_t at) {
+  if (text[at] == '\'') return 1;
+  if (text.compare(at, 3, "\xE2\x80\x99") == 0) return 3;
+  return 0;
+}
+
+bool is_id_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+}  // namespace
+
+std::optional<std::string> normalize_email(std::string_view text) {
+  const auto trimmed = trim(text);
+  const auto at = trimmed.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 >= trimmed.size() ||
+      trimmed.find('@', at + 1) != std::string_view::npos ||
+      trimmed.find_first_of(" \t\r\n,;<>") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  if (auto folded = unicode_fold(trimmed, false)) return folded;
+  return ascii_lower(trimmed);
+}
+
+std::vector<std::string> folded_words(std::string_view text) {
+  const auto folded = unicode_fold(text, true);
+  const std::string_view source = folded ? std::string_view(*folded) : text;
+  std::vector<std::string> words;
+  std::string word;
+  for (std::size_t i = 0; i < source.size();) {
+    if (const auto skip = apostrophe_length(source, i); skip > 0 && !word.empty()) {
+      i += skip;
+      continue;
+    }
+    const auto c = static_cast<unsigned char>(source[i]);
+    if (is_word_byte(c)) {
+      word.push_back(static_cast<char>(folded ? c : std::tolower(c)));
+    } else if (!word.empty()) {
+      words.push_back(std::move(word));
+      word.clear();
+    }
+    ++i;
+  }
+  if (!word.empty()) words.push_back(std::move(word));
+  return words;
+}
+
+std::string fold_name(std::string_view text) {
+  std::string joined;
+  for (const auto& word : folded_words(text)) {
+    if (!joined.empty()) joined.push_back(' ');
+    joined += word;
+  }
+  return joined;
+}
+
+std::string salesforce_id18(std::string_view id15) {
+  if (id15.size() != 15) return std::string(id15);
+  static constexpr char kSuffix[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+  std::string id(id15);
+  for (int chunk = 0; chunk < 3; ++chunk) {
+    int bits = 0;
+    for (int i = 0; i < 5; ++i) {
+      const char c = id15[static_cast<std::size_t>(chunk * 5 + i)];
+      if (c >= 'A' && c <= 'Z') bits |= 1 << i;
+    }
+    id.push_back(kSuffix[bits]);
+  }
+  return id;
+}
+
+std::optional<std::string> salesforce_id_key(std::string_view text) {
+  if (text.size() != 15 && text.size() != 18) return std::nullopt;
+  if (!std::all_of(text.begin(), text.end(), is_id_char)) return std::nullopt;
+  if (std::none_of(text.begin(), text.begin() + 15,
+                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; })) {
+    return std::nullopt;
+  }
+  auto id18 = salesforce_id18(text.substr(0, 15));
+  if (text.size() == 18 && !iequals(std::string_view(id18).substr(15), text.substr(15))) {
+    return std::nullopt;
+  }
+  for (auto& c : id18) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return id18;
+}
+
+std::string record_id_key(std::string_view id) {
+  if (auto key = salesforce_id_key(id)) return *key;
+  return std::string(trim(id));
+}
+
+PhoneNormalizer::PhoneNormalizer(std::vector<std::string> regions) {
+  for (auto& region : regions) add_region(region);
+}
+
+void PhoneNormalizer::add_region(const std::string& region) {
+  std::string upper;
+  for (const char c : region) upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  if (upper.empty() || upper == "ZZ") return;
+  if (std::find(regions_.begin(), regions_.end(), upper) == regions_.end()) {
+    regions_.push_back(upper);
+  }
+}
+
+std::optional<std::string> PhoneNormalizer::parse(std::string_view value,
+                                                  const std::string& region) const {
+  const auto& util = *PhoneNumberUtil::GetInstance();
+  PhoneNumber number;
+  if (util.Parse(std::string(trim(value)), region, &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
+    return std::nullopt;
+  }
+  if (!util.IsPossibleNumber(number)) return std::nullopt;
+  std::string e164;
+  util.Format(number, PhoneNumberUtil::E164, &e164);
+  return e164;
+}
+
+std::vector<std::string> PhoneNormalizer::parse_all(std::string_view value) const {
+  std::vector<std::string> forms;
+  const auto add = [&forms](std::optional<std::string> form) {
+    if (form && std::find(forms.begin(), forms.end(), *form) == forms.end()) {
+      forms.push_back(std::move(*form));
+    }
+  };
+  if (regions_.empty()) add(parse(value, "ZZ"));
+  for (const auto& region : regions_) add(parse(value, region));
+  return forms;
+}
+
+void PhoneNormalizer::find_in_text(std::string_view text, std::vector<std::string>& out) const {
+  const auto& util = *PhoneNumberUtil::GetInstance();
+  const std::string owned(text);
+  const auto scan_region = [&](const std::string& region) {
+    // POSSIBLE, not VALID: fictional and newly allocated ranges are still someone's number;
+    // precision comes from comparing the result with the subjects' own numbers.
+    PhoneNumberMatcher matcher(util, owned, region, PhoneNumberMatcher::POSSIBLE, 1000);
+    while (matcher.HasNext()) {
+      PhoneNumberMatch match;
+      matcher.Next(&match);
+      std::string e164;
+      util.Format(match.number(), PhoneNumberUtil::E164, &e164);
+      if (std::find(out.begin(), out.end(), e164) == out.end()) out.push_back(std::move(e164));
+    }
+  };
+  if (regions_.empty()) scan_region("ZZ");
+  for (const auto& region : regions_) scan_region(region);
+}
+
+std::string PhoneNormalizer::region_of(const std::string& e164) {
+  const auto& util = *PhoneNumberUtil::GetInstance();
+  PhoneNumber number;
+  if (util.Parse(e164, "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) return "ZZ";
+  std::string region;
+  util.GetRegionCodeForNumber(number, &region);
+  return region.empty() ? "ZZ" : region;
+}
+
+}  // namespace crmscan

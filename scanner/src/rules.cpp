@@ -1,0 +1,510 @@
+#include "crmscan/rules.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "crmscan/error.hpp"
+#include "crmscan/text.hpp"
+
+namespace crmscan {
+
+std::string_view to_string(Action action) {
+  switch (action) {
+    case Action::kDeleteRecord: return "delete_record";
+    case Action::kEraseField: return "erase_field";
+    case Action::kDeleteContent: return "delete_content";
+    case Action::kReview: return "review";
+  }
+  return "review";
+}
+
+std::string_view to_string(RecordAction action) {
+  switch (action) {
+    case RecordAction::kDeleteRecord: return "delete_record";
+    case RecordAction::kEraseFields: return "erase_fields";
+    case RecordAction::kReview: return "review";
+  }
+  return "review";
+}
+
+std::string SourceMark::where() const {
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+NamePattern::NamePattern(std::string pattern) : text_(std::move(pattern)) {
+  if (text_.empty()) throw std::invalid_argument("an empty name");
+  if (text_.find_first_of("*?[") == std::string::npos) return;
+  std::string regex = "(?i)";
+  for (std::size_t i = 0; i < text_.size(); ++i) {
+    const char c = text_[i];
+    if (c == '*') {
+      regex += ".*";
+    } else if (c == '?') {
+      regex += '.';
+    } else if (c == '[') {
+      const auto close = text_.find(']', i + 1);
+      if (close == std::string::npos || close == i + 1) {
+        throw std::invalid_argument("glob '" + text_ + "' has a '[' without a closing ']'");
+      }
+      std::string set = text_.substr(i + 1, close - i - 1);
+      if (set[0] == '!') set[0] = '^';
+      regex += "[" + set + "]";
+      i = close;
+    } else {
+      regex += RE2::QuoteMeta(std::string(1, c));
+    }
+  }
+  regex_ = std::make_shared<RE2>(regex, RE2::Quiet);
+  if (!regex_->ok()) throw std::invalid_argument("glob '" + text_ + "': " + regex_->error());
+}
+
+bool NamePattern::matches(std::string_view name) const {
+  if (regex_) return RE2::FullMatch(re2::StringPiece(name.data(), name.size()), *regex_);
+  return iequals(text_, name);
+}
+
+namespace {
+
+// Reads one pack with every node's position at hand, so that each error names file:line:column
+// and the rule it is in.
+class PackReader {
+ public:
+  explicit PackReader(std::string path) : path_(std::move(path)) {}
+
+  RulePack read() {
+    YAML::Node document;
+    try {
+      document = YAML::LoadFile(path_);
+    } catch (const YAML::BadFile&) {
+      throw MissingInputError(path_ + ": cannot open the rule pack");
+    } catch (const YAML::Exception& e) {
+      throw ConfigError(path_ + ":" + std::to_string(e.mark.line + 1) + ":" +
+                        std::to_string(e.mark.column + 1) + ": not valid YAML: " + e.msg);
+    }
+    RulePack pack;
+    pack.path = path_;
+    std::ifstream in(path_, std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    pack.sha256 = sha256_hex(bytes.str());
+    rule_ = "pack";
+    if (!document.IsMap()) fail(document, "a rule pack is a map with 'pack' and 'objects'");
+    check_keys(document, {"pack", "crm", "product", "version", "description", "references",
+                          "extends", "objects"});
+    pack.id = required_string(document, "pack");
+    if (!is_kebab(pack.id)) fail(document["pack"], "pack id '" + pack.id + "' is not kebab-case");
+    rule_ = "pack " + pack.id;
+    pack.crm = required_string(document, "crm");
+    pack.product = optional_string(document, "product");
+    pack.version = required_string(document, "version");
+    pack.description = optional_string(document, "description");
+    pack.references = string_list(document, "references");
+    pack.extends = string_list(document, "extends");
+    const auto objects = document["objects"];
+    if (!objects || !objects.IsMap()) fail(document, "'objects' must be a map of object names");
+    for (const auto& entry : objects) {
+      pack.objects.push_back(read_object(entry.first, entry.second));
+    }
+    return pack;
+  }
+
+ private:
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
+    throw ConfigError(mark(node).where() + ": " + rule_ + ": " + message);
+  }
+
+  SourceMark mark(const YAML::Node& node) const {
+    return {path_, node.Mark().line + 1, node.Mark().column + 1};
+  }
+
+  static bool is_kebab(const std::string& id) {
+    if (id.empty() || id.front() == '-' || id.back() == '-') return false;
+    return std::all_of(id.begin(), id.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    });
+  }
+
+  void check_keys(const YAML::Node& map, std::initializer_list<const char*> allowed) const {
+    for (const auto& item : map) {
+      const auto key = item.first.as<std::string>();
+      if (std::none_of(allowed.begin(), allowed.end(), [&](const char* k) { return key == k; })) {
+        std::string list;
+        for (const char* k : allowed) list += std::string(list.empty() ? "" : ", ") + k;
+        fail(item.first, "unknown key '" + key + "' (expected one of: " + list + ")");
+      }
+    }
+  }
+
+  std::string scalar(const YAML::Node& node, const char* what) const {
+    if (!node.IsScalar()) fail(node, std::string("'") + what + "' must be a single value");
+    return node.as<std::string>();
+  }
+
+  std::string required_string(const YAML::Node& map, const char* key) const {
+    const auto node = map[key];
+    if (!node) fail(map, std::string("missing '") + key + "'");
+    return scalar(node, key);
+  }
+
+  std::string optional_string(const YAML::Node& map, const char* key) const {
+    const auto node = map[key];
+    return node ? scalar(node, key) : std::string();
+  }
+
+  std::vector<std::string> string_list(const YAML::Node& map, const char* key) const {
+    const auto node = map[key];
+    std::vector<std::string> values;
+    if (!node) return values;
+    if (node.IsScalar()) return {node.as<std::string>()};
+    if (!node.IsSequence()) fail(node, std::string("'") + key + "' must be a value or a list");
+    for (const auto& item : node) values.push_back(scalar(item, key));
+    return values;
+  }
+
+  NamePattern pattern(const YAML::Node& node, const std::string& text) const {
+    try {
+      return NamePattern(text);
+    } catch (const std::invalid_argument& e) {
+      fail(node, e.what());
+    }
+  }
+
+  std::vector<NamePattern> patterns(const YAML::Node& map, const char* key) const {
+    std::vector<NamePattern> result;
+    const auto node = map[key];
+    if (!node) fail(map, std::string("missing '") + key + "'");
+    for (const auto& text : string_list(map, key)) result.push_back(pattern(node, text));
+    return result;
+  }
+
+  RecordAction record_action(const YAML::Node& node) const {
+    const auto text = scalar(node, "action");
+    if (text == "delete_record") return RecordAction::kDeleteRecord;
+    if (text == "erase_fields") return RecordAction::kEraseFields;
+    if (text == "review") return RecordAction::kReview;
+    fail(node, "action '" + text + "' is not one of delete_record, erase_fields, review");
+  }
+
+  Condition condition(const YAML::Node& node) const {
+    if (!node.IsMap()) fail(node, "a condition is a map such as {field: TaskSubtype, equals: Call}");
+    check_keys(node, {"field", "equals", "in", "present", "prefix", "regex", "any"});
+    Condition condition;
+    if (const auto any = node["any"]) {
+      if (node.size() != 1 || !any.IsSequence()) fail(node, "'any' stands alone with a list");
+      condition.op = Condition::Op::kAny;
+      for (const auto& item : any) condition.any.push_back(this->condition(item));
+      return condition;
+    }
+    condition.field = required_string(node, "field");
+    if (node.size() != 2) fail(node, "a condition has 'field' and exactly one test");
+    if (const auto v = node["equals"]) {
+      condition.op = Condition::Op::kEquals;
+      condition.values = {scalar(v, "equals")};
+    } else if (node["in"]) {
+      condition.op = Condition::Op::kIn;
+      condition.values = string_list(node, "in");
+    } else if (const auto v = node["present"]) {
+      condition.op = Condition::Op::kPresent;
+      const auto text = scalar(v, "present");
+      if (text != "true" && text != "false") fail(v, "'present' is true or false");
+      condition.present = text == "true";
+    } else if (const auto v = node["prefix"]) {
+      condition.op = Condition::Op::kPrefix;
+      condition.values = {scalar(v, "prefix")};
+    } else if (const auto v = node["regex"]) {
+      condition.op = Condition::Op::kRegex;
+      condition.regex = std::make_shared<RE2>(scalar(v, "regex"), RE2::Quiet);
+      if (!condition.regex->ok()) fail(v, "bad regex: " + condition.regex->error());
+    } else {
+      fail(node, "a condition needs one of equals, in, present, prefix, regex");
+    }
+    return condition;
+  }
+
+  void read_base(const YAML::Node& node, RuleBase& rule) {
+    rule.id = required_string(node, "id");
+    if (!is_kebab(rule.id)) fail(node["id"], "rule id '" + rule.id + "' is not kebab-case");
+    if (!ids_.insert(rule.id).second) fail(node["id"], "rule id '" + rule.id + "' is used twice");
+    rule_ = "rule " + rule.id;
+    rule.mark = mark(node);
+    rule.category = optional_string(node, "category");
+    if (const auto action = node["action"]) rule.action = record_action(action);
+    if (const auto when = node["when"]) {
+      if (!when.IsSequence()) fail(when, "'when' is a list of conditions");
+      for (const auto& item : when) rule.when.push_back(condition(item));
+    }
+  }
+
+  template <typename F>
+  void for_each_rule(const YAML::Node& object, const char* key, F read_one) {
+    const auto list = object[key];
+    if (!list) return;
+    if (!list.IsSequence()) fail(list, std::string("'") + key + "' is a list of rules");
+    for (const auto& node : list) {
+      if (!node.IsMap()) fail(node, "a rule is a map");
+      read_one(node);
+    }
+  }
+
+  ObjectRules read_object(const YAML::Node& key, const YAML::Node& node) {
+    ObjectRules rules;
+    const auto name = key.as<std::string>();
+    rule_ = "object " + name;
+    rules.object = pattern(key, name);
+    rules.mark = mark(key);
+    if (!node.IsMap()) fail(node, "an object's rules are a map");
+    check_keys(node, {"category", "action", "person", "id_field", "archived_field", "deleted_field",
+                      "identity", "related", "reaches", "fields", "text"});
+    rules.category = optional_string(node, "category");
+    if (const auto action = node["action"]) rules.action = record_action(action);
+    if (const auto person = node["person"]) {
+      const auto text = scalar(person, "person");
+      if (text != "true" && text != "false") fail(person, "'person' is true or false");
+      rules.person = text == "true";
+    }
+    if (node["id_field"]) rules.id_field = optional_string(node, "id_field");
+    if (node["archived_field"]) rules.archived_field = optional_string(node, "archived_field");
+    if (node["deleted_field"]) rules.deleted_field = optional_string(node, "deleted_field");
+
+    for_each_rule(node, "identity", [&](const YAML::Node& item) {
+      IdentityRule rule;
+      read_base(item, rule);
+      check_keys(item, {"id", "kind", "fields", "in_text", "when", "category", "action"});
+      const auto kind = required_string(item, "kind");
+      if (kind == "email") rule.kind = IdentifierKind::kEmail;
+      else if (kind == "phone") rule.kind = IdentifierKind::kPhone;
+      else if (kind == "name") rule.kind = IdentifierKind::kName;
+      else if (kind == "id") rule.kind = IdentifierKind::kId;
+      else fail(item["kind"], "kind '" + kind + "' is not one of email, phone, name, id");
+      rule.fields = patterns(item, "fields");
+      if (const auto in_text = item["in_text"]) rule.in_text = scalar(in_text, "in_text") == "true";
+      if (rule.kind == IdentifierKind::kName && rule.in_text) {
+        fail(item, "a name is not searched in text by an identity rule (a namesake is no proof)");
+      }
+      rules.identity.push_back(std::move(rule));
+    });
+    for_each_rule(node, "related", [&](const YAML::Node& item) {
+      RelationRule rule;
+      read_base(item, rule);
+      check_keys(item, {"id", "via", "to", "when", "category", "action"});
+      rule.via = required_string(item, "via");
+      rule.to = string_list(item, "to");
+      if (rule.to.empty()) fail(item, "missing 'to': the parent objects");
+      rules.related.push_back(std::move(rule));
+    });
+    for_each_rule(node, "reaches", [&](const YAML::Node& item) {
+      ReachRule rule;
+      read_base(item, rule);
+      check_keys(item, {"id", "via", "to", "when", "category", "action"});
+      rule.via = required_string(item, "via");
+      rule.to = string_list(item, "to");
+      if (rule.to.empty()) fail(item, "missing 'to': the objects it points to");
+      rules.reaches.push_back(std::move(rule));
+    });
+    for_each_rule(node, "fields", [&](const YAML::Node& item) {
+      FieldRule rule;
+      rule.id = required_string(item, "id");
+      if (!ids_.insert(rule.id).second) fail(item["id"], "rule id '" + rule.id + "' is used twice");
+      rule_ = "rule " + rule.id;
+      rule.mark = mark(item);
+      check_keys(item, {"id", "name", "type", "category", "action"});
+      if (item["name"]) rule.name = pattern(item["name"], optional_string(item, "name"));
+      rule.type = optional_string(item, "type");
+      if (rule.name.text().empty() == rule.type.empty()) {
+        fail(item, "a field rule has either 'name' or 'type'");
+      }
+      rule.category = required_string(item, "category");
+      const auto action = optional_string(item, "action");
+      if (action.empty() || action == "erase_field") rule.action = Action::kEraseField;
+      else if (action == "review") rule.action = Action::kReview;
+      else fail(item["action"], "a field rule's action is erase_field or review");
+      rules.fields.push_back(std::move(rule));
+    });
+    for_each_rule(node, "text", [&](const YAML::Node& item) {
+      TextRule rule;
+      rule.id = required_string(item, "id");
+      if (!ids_.insert(rule.id).second) fail(item["id"], "rule id '" + rule.id + "' is used twice");
+      rule_ = "rule " + rule.id;
+      rule.mark = mark(item);
+      check_keys(item, {"id", "fields", "category"});
+      rule.fields = patterns(item, "fields");
+      if (item["category"]) rule.category = optional_string(item, "category");
+      rules.text.push_back(std::move(rule));
+    });
+    return rules;
+  }
+
+  std::string path_;
+  std::string rule_;
+  std::set<std::string> ids_;
+};
+
+template <typename Rule>
+void merge_rules(std::vector<Rule>& into, const std::vector<Rule>& from) {
+  for (const auto& rule : from) {
+    const auto same = std::find_if(into.begin(), into.end(),
+                                   [&](const Rule& existing) { return existing.id == rule.id; });
+    if (same == into.end()) {
+      into.push_back(rule);
+    } else {
+      *same = rule;
+    }
+  }
+}
+
+bool is_pack_file(const std::filesystem::path& path) {
+  const auto name = path.filename().string();
+  const auto ends_with = [&name](std::string_view suffix) {
+    return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  return (ends_with(".yaml") || ends_with(".yml")) && !ends_with(".test.yaml") &&
+         !ends_with(".test.yml");
+}
+
+}  // namespace
+
+RulePack load_rule_pack(const std::string& path) { return PackReader(path).read(); }
+
+std::vector<std::string> find_pack_files(const std::vector<std::string>& paths) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const auto& path : paths) {
+    if (!fs::exists(path)) throw MissingInputError(path + ": no such rule pack or folder");
+    if (fs::is_directory(path)) {
+      std::vector<std::string> found;
+      for (const auto& entry : fs::recursive_directory_iterator(path)) {
+        if (entry.is_regular_file() && is_pack_file(entry.path())) found.push_back(entry.path().string());
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else {
+      files.push_back(path);
+    }
+  }
+  return files;
+}
+
+RuleSet RuleSet::load(const std::vector<std::string>& paths) {
+  namespace fs = std::filesystem;
+  std::vector<RulePack> packs;
+  std::set<std::string> loaded_paths;
+  for (const auto& file : find_pack_files(paths)) {
+    if (loaded_paths.insert(fs::weakly_canonical(file).string()).second) {
+      packs.push_back(load_rule_pack(file));
+    }
+  }
+  // A pack named alone brings the packs it extends from its own folder.
+  for (std::size_t i = 0; i < packs.size(); ++i) {
+    for (const auto& base : packs[i].extends) {
+      const auto have = [&] {
+        return std::any_of(packs.begin(), packs.end(), [&](const RulePack& p) { return p.id == base; });
+      };
+      if (have()) continue;
+      const auto folder = fs::path(packs[i].path).parent_path().string();
+      for (const auto& file : find_pack_files({folder.empty() ? "." : folder})) {
+        if (loaded_paths.count(fs::weakly_canonical(file).string()) != 0) continue;
+        auto candidate = load_rule_pack(file);
+        if (candidate.id == base) {
+          loaded_paths.insert(fs::weakly_canonical(file).string());
+          packs.push_back(std::move(candidate));
+          break;
+        }
+      }
+    }
+  }
+  return from_packs(std::move(packs));
+}
+
+RuleSet RuleSet::from_packs(std::vector<RulePack> packs) {
+  RuleSet set;
+  std::map<std::string, const RulePack*> by_id;
+  for (const auto& pack : packs) {
+    if (!by_id.emplace(pack.id, &pack).second) {
+      throw ConfigError(pack.path + ": pack id '" + pack.id + "' is also used by " + by_id[pack.id]->path);
+    }
+  }
+  // Order the packs so that each comes after those it extends.
+  std::vector<RulePack> ordered;
+  std::set<std::string> placed, visiting;
+  std::function<void(const RulePack&)> place = [&](const RulePack& pack) {
+    if (placed.count(pack.id) != 0) return;
+    if (!visiting.insert(pack.id).second) {
+      throw ConfigError(pack.path + ": pack " + pack.id + " extends itself through a cycle");
+    }
+    for (const auto& base : pack.extends) {
+      const auto found = by_id.find(base);
+      if (found == by_id.end()) {
+        throw ConfigError(pack.path + ": pack " + pack.id + " extends '" + base +
+                          "', which is not among the loaded packs nor beside it");
+      }
+      place(*found->second);
+    }
+    placed.insert(pack.id);
+    ordered.push_back(pack);
+  };
+  for (const auto& pack : packs) place(pack);
+  set.packs_ = std::move(ordered);
+  set.merge();
+  set.validate();
+  return set;
+}
+
+void RuleSet::merge() {
+  for (const auto& pack : packs_) {
+    for (const auto& object : pack.objects) {
+      const auto same = std::find_if(objects_.begin(), objects_.end(), [&](const ObjectRules& o) {
+        return o.object.text() == object.object.text();
+      });
+      if (same == objects_.end()) {
+        objects_.push_back(object);
+        continue;
+      }
+      if (!object.category.empty()) same->category = object.category;
+      if (object.action) same->action = object.action;
+      if (object.person) same->person = object.person;
+      merge_rules(same->identity, object.identity);
+      merge_rules(same->related, object.related);
+      merge_rules(same->reaches, object.reaches);
+      merge_rules(same->fields, object.fields);
+      merge_rules(same->text, object.text);
+    }
+  }
+}
+
+bool RuleSet::is_defined(std::string_view object) const {
+  return std::any_of(objects_.begin(), objects_.end(),
+                     [&](const ObjectRules& rules) { return rules.object.matches(object); });
+}
+
+void RuleSet::validate() const {
+  const auto check_targets = [this](const RuleBase& rule, const std::vector<std::string>& targets) {
+    for (const auto& target : targets) {
+      if (!is_defined(target)) {
+        throw ConfigError(rule.mark.where() + ": rule " + rule.id + ": object '" + target +
+                          "' is not defined by any loaded pack");
+      }
+    }
+  };
+  for (const auto& object : objects_) {
+    for (const auto& rule : object.related) check_targets(rule, rule.to);
+    for (const auto& rule : object.reaches) check_targets(rule, rule.to);
+  }
+}
+
+std::vector<const ObjectRules*> RuleSet::rules_for(std::string_view object) const {
+  std::vector<const ObjectRules*> matching;
+  for (const auto& rules : objects_) {
+    if (rules.object.matches(object)) matching.push_back(&rules);
+  }
+  return matching;
+}
+
+}  // namespace crmscan

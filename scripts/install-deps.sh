@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages crmscan needs to build and test. Idempotent: installs only what is
+# missing, and runs apt-get update only when something is.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libcurl4-openssl-dev rapidjson-dev libyaml-cpp-dev libboost-program-options-dev
+  catch2 libphonenumber-dev libre2-dev libutf8proc-dev libssl-dev
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+echo "crmscan: installing ${missing[*]}" >&2
+"${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
