@@ -675,11 +675,12 @@ class Scan {
         if (info.field_rule != nullptr) return info.field_rule->category;
         return kind_category(m.kind);
       };
-      const auto mention_findings = [&](bool owned) {
-        // Field by field: a strong identifier makes it an erasure, a name alone a review.
+      // Field by field: a strong identifier makes it an erasure, a name alone a review (unless
+      // the record is already up for review as a whole).
+      const auto mention_findings = [&](bool owned, bool names) {
         std::map<std::size_t, const Mention*> by_field;
         for (const auto& m : mentions) {
-          if (m.subject != subject) continue;
+          if (m.subject != subject || (!names && m.kind == IdentifierKind::kName)) continue;
           auto& slot = by_field[m.field];
           if (slot == nullptr || (slot->kind == IdentifierKind::kName && m.kind != IdentifierKind::kName)) slot = &m;
         }
@@ -693,7 +694,7 @@ class Scan {
       };
 
       if (best == nullptr) {
-        mention_findings(false);
+        mention_findings(false, true);
         continue;
       }
       if (best->reason != "name") mark_reached(key, record.object(), subject, best->strong);
@@ -705,7 +706,7 @@ class Scan {
       if (!best->strong || best->action == RecordAction::kReview) {
         finding("", Action::kReview, best->category, best->reason, best->rule, best->detail, best->confidence,
                 best->matched);
-        if (!best->strong) mention_findings(false);
+        if (!best->strong) mention_findings(false, false);
         continue;
       }
       if (best->action == RecordAction::kDeleteRecord) {
@@ -724,7 +725,7 @@ class Scan {
                 field_name(index) + " is personal data on a record of the request's", "high",
                 value_text(record.values[index]));
       }
-      mention_findings(true);
+      mention_findings(true, true);
     }
   }
 

@@ -151,7 +151,11 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   if (to_folder) {
     const auto folder = vm["out"].as<std::string>();
     std::error_code error;
-    fs::create_directories(folder, error);
+    if (!fs::exists(folder, error)) {
+      // Findings are personal data: a folder crmscan creates is its owner's alone.
+      fs::create_directories(folder, error);
+      if (!error) fs::permissions(folder, fs::perms::owner_all, fs::perm_options::replace, error);
+    }
     if (error) throw Error(ExitCode::kBadConfig, folder + ": cannot create the output folder: " + error.message());
     for (const auto& format : formats) {
       std::ostringstream content;
