@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <filesystem>
+#include <tuple>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -238,6 +240,7 @@ struct Reached {
   SubjectIndex subject;
   std::string object;
   bool strong;
+  std::string id;  // as the source writes it
 };
 
 /// A record that a reached record points to (Lead.ConvertedContactId), not read yet.
@@ -295,7 +298,8 @@ class Scan {
     report_.started = utc_now();
     report_.show_values = options_.show_values;
     for (const auto& pack : rules_.packs()) {
-      report_.packs.push_back({pack.id, pack.version, pack.path, pack.sha256});
+      // Relative to the working folder where it can be, as the user would type it.
+      report_.packs.push_back({pack.id, pack.version, std::filesystem::proximate(pack.path).string(), pack.sha256});
     }
     for (const auto& subject : subjects_.subjects()) report_.request_ids.push_back(subject.request_id);
 
@@ -523,11 +527,14 @@ class Scan {
                           strong ? (rule.in_text ? "medium" : "high") : "low", matched});
       };
       if (rule.kind == IdentifierKind::kName) {
-        std::string joined;
-        for (const auto index : identity.fields) joined += value_text(record.values[index]) + " ";
+        std::string joined, fields;
+        for (const auto index : identity.fields) {
+          joined += value_text(record.values[index]) + " ";
+          fields += (fields.empty() ? "" : "+") + plan.schema->fields[index].name;
+        }
         const auto folded = fold_name(joined);
         if (const auto* found = subjects_.by_name(folded)) {
-          for (const auto subject : *found) claim(subject, false, plan.schema->fields[identity.fields[0]].name, joined);
+          for (const auto subject : *found) claim(subject, false, fields, joined);
         }
         continue;
       }
@@ -542,7 +549,7 @@ class Scan {
           case IdentifierKind::kEmail:
             detector_.emails(text, scratch);
             for (const auto& email : scratch) {
-              if ((found = emails_for(email))) for (const auto s : *found) claim(s, true, field, text);
+              if ((found = emails_for(email))) for (const auto s : *found) claim(s, true, field, email);
             }
             break;
           case IdentifierKind::kPhone:
@@ -553,7 +560,8 @@ class Scan {
               scratch = subjects_.phones().parse_all(text);
             }
             for (const auto& phone : scratch) {
-              if ((found = phones_for(phone))) for (const auto s : *found) claim(s, true, field, text);
+              const auto& shown = rule.in_text ? phone : text;
+              if ((found = phones_for(phone))) for (const auto s : *found) claim(s, true, field, shown);
             }
             break;
           case IdentifierKind::kId:
@@ -601,7 +609,7 @@ class Scan {
           for (const auto& target : targets->second) {
             if (!target.strong) continue;
             claims.push_back({target.subject, false, "reference", "undeclared-reference",
-                              plan.schema->fields[index].name + " holds the id of " + target.object + " " + token +
+                              plan.schema->fields[index].name + " holds the id of " + target.object + " " + target.id +
                                   ", which no rule declares as a reference",
                               "record.reference", RecordAction::kReview, "low", *text});
           }
@@ -638,14 +646,15 @@ class Scan {
     for (const auto& claim : claims) touched.insert(claim.subject);
     for (const auto& mention : mentions) touched.insert(mention.subject);
     for (const auto subject : touched) {
-      // The strongest claim: strong before weak, then the stronger action, then rule order.
+      // The strongest claim: strong before weak, then the stronger action, then the surer
+      // reason, then rule order.
+      const auto strength = [](const Claim& claim) {
+        const int confidence = claim.confidence == "high" ? 3 : claim.confidence == "medium" ? 2 : 1;
+        return std::tuple(claim.strong, record_action_rank(claim.action), confidence);
+      };
       const Claim* best = nullptr;
       for (const auto& claim : claims) {
-        if (claim.subject != subject) continue;
-        if (best == nullptr || (claim.strong && !best->strong) ||
-            (claim.strong == best->strong && record_action_rank(claim.action) > record_action_rank(best->action))) {
-          best = &claim;
-        }
+        if (claim.subject == subject && (best == nullptr || strength(claim) > strength(*best))) best = &claim;
       }
       const auto finding = [&](const std::string& field, Action action, const std::string& category,
                                const std::string& reason, const std::string& rule, const std::string& detail,
@@ -697,7 +706,7 @@ class Scan {
         mention_findings(false, true);
         continue;
       }
-      if (best->reason != "name") mark_reached(key, record.object(), subject, best->strong);
+      if (best->reason != "name") mark_reached(key, record, subject, best->strong);
       if (best->strong) follow_pointers(record, plan, key, subject);
       if (best->strong && plan.person && best->action == RecordAction::kDeleteRecord) {
         learn_identifiers(record, plan, subject);
@@ -738,8 +747,9 @@ class Scan {
     if (slot.fingerprint.empty() || action_rank(finding.action) > action_rank(slot.action)) slot = std::move(finding);
   }
 
-  void mark_reached(const std::string& key, const std::string& object, SubjectIndex subject, bool strong) {
+  void mark_reached(const std::string& key, const Record& record, SubjectIndex subject, bool strong) {
     if (key.empty()) return;
+    const auto& object = record.object();
     auto& entries = reached_[key];
     for (auto& entry : entries) {
       if (entry.subject != subject || entry.object != object) continue;
@@ -749,7 +759,7 @@ class Scan {
       }
       return;
     }
-    entries.push_back({subject, object, strong});
+    entries.push_back({subject, object, strong, record.id.empty() ? key : record.id});
     events_.push_back({++clock_, object, key.substr(0, 3), nullptr});
   }
 
