@@ -213,7 +213,7 @@ int run_rules_command(const std::vector<std::string>& args, const char* argv0) {
                       object.text.size();
       }
       std::cout << pack.id << "  " << pack.version << "  crm=" << pack.crm << "  objects=" << pack.objects.size()
-                << "  rules=" << rule_count << "  " << file << "\n    " << pack.description << "\n";
+                << "  rules=" << rule_count << "  " << fs::proximate(file).string() << "\n    " << pack.description << "\n";
     }
     return 0;
   }
