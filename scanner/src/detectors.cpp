@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 namespace crmscan {
 
@@ -19,7 +20,24 @@ void IdentifierDetector::emails(std::string_view text, std::vector<std::string>&
   }
 }
 
+namespace {
+
+// "2024-03-14", "2024-03-14T09:31:07.000Z", "2018-12-10T17:50:19.000+0000": many digits, no number.
+bool is_timestamp(std::string_view text) {
+  const auto digit = [&](std::size_t i) { return i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); };
+  if (text.size() < 10 || !(digit(0) && digit(1) && digit(2) && digit(3) && text[4] == '-' && digit(5) && digit(6) &&
+                            text[7] == '-' && digit(8) && digit(9))) {
+    return false;
+  }
+  return std::all_of(text.begin() + 10, text.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) || std::strchr("T:.+-Z ", c) != nullptr;
+  });
+}
+
+}  // namespace
+
 void IdentifierDetector::phones(std::string_view text, std::vector<std::string>& out) const {
+  if (is_timestamp(text)) return;
   std::size_t digits = 0;
   for (const char c : text) digits += std::isdigit(static_cast<unsigned char>(c)) != 0 ? 1 : 0;
   if (digits < 6) return;

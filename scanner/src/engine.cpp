@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "crmscan/detectors.hpp"
 #include "crmscan/error.hpp"
@@ -274,6 +275,50 @@ struct Claim {
   std::string matched;  // the value that matched, for the preview
 };
 
+// Whether a text can hold one of a set of phone numbers: its digits, separators dropped, must
+// contain a number's national significant number in one run. One hash lookup per window, so that
+// libphonenumber only reads the few texts that can match.
+class PhoneDigitsFilter {
+ public:
+  void add(const std::string& e164) {
+    const auto national = PhoneNormalizer::national_number(e164);
+    if (national.empty() || national.size() > 17) return;
+    keys_.insert(key(national.size(), std::stoull(national)));
+    if (std::find(lengths_.begin(), lengths_.end(), national.size()) == lengths_.end()) {
+      lengths_.push_back(national.size());
+    }
+  }
+
+  bool may_hold(std::string_view text) const {
+    auto& digits = digits_;
+    digits.clear();
+    for (const char c : text) {
+      if (c >= '0' && c <= '9') digits.push_back(static_cast<std::uint64_t>(c - '0'));
+    }
+    const auto count = digits.size();
+    for (const auto length : lengths_) {
+      if (count < length) continue;
+      std::uint64_t value = 0, scale = 1;
+      for (std::size_t i = 0; i < length; ++i) {
+        value = value * 10 + digits[i];
+        if (i > 0) scale *= 10;
+      }
+      if (keys_.count(key(length, value)) != 0) return true;
+      for (std::size_t i = length; i < count; ++i) {
+        value = (value - digits[i - length] * scale) * 10 + digits[i];
+        if (keys_.count(key(length, value)) != 0) return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  static std::uint64_t key(std::size_t length, std::uint64_t value) { return value * 32 + length; }
+  std::unordered_set<std::uint64_t> keys_;
+  std::vector<std::size_t> lengths_;
+  mutable std::vector<std::uint64_t> digits_;  // reused from text to text
+};
+
 struct Mention {
   SubjectIndex subject;
   std::size_t field;
@@ -287,7 +332,10 @@ class Scan {
       : connector_(connector), rules_(rules), subjects_(subjects), options_(options), detector_(subjects) {
     for (SubjectIndex i = 0; i < subjects.subjects().size(); ++i) {
       for (const auto& email : subjects.subjects()[i].emails) emails_[email].push_back(i);
-      for (const auto& phone : subjects.subjects()[i].phones) phones_[phone].push_back(i);
+      for (const auto& phone : subjects.subjects()[i].phones) {
+        phones_[phone].push_back(i);
+        phone_filter_.add(phone);
+      }
     }
   }
 
@@ -473,6 +521,7 @@ class Scan {
           auto& owners = index_of_kind[identifier];
           if (std::find(owners.begin(), owners.end(), subject) != owners.end()) continue;
           owners.push_back(subject);
+          if (kind == IdentifierKind::kPhone) phone_filter_.add(identifier);
           events_.push_back({++clock_, "", "", nullptr, true});
         }
       }
@@ -553,7 +602,7 @@ class Scan {
             }
             break;
           case IdentifierKind::kPhone:
-            if (phones_.empty()) break;
+            if (!phone_filter_.may_hold(text)) break;
             if (rule.in_text) {
               detector_.phones(text, scratch);
             } else {
@@ -623,7 +672,7 @@ class Scan {
         }
       }
       scratch.clear();
-      if (!phones_.empty()) detector_.phones(*text, scratch);
+      if (phone_filter_.may_hold(*text)) detector_.phones(*text, scratch);
       for (const auto& phone : scratch) {
         if (const auto* found = phones_for(phone)) {
           for (const auto s : *found) mentions.push_back({s, index, IdentifierKind::kPhone, phone});
@@ -808,6 +857,7 @@ class Scan {
   std::vector<ReachEvent> events_;
   IdentifierIndex emails_;  // the subjects' own, then those learned from their person records
   IdentifierIndex phones_;
+  PhoneDigitsFilter phone_filter_;
   std::uint64_t clock_ = 0;
   // Ordered by request, object, record and field, so that reports come out the same every run.
   std::map<std::tuple<SubjectIndex, std::string, std::string, std::string>, Finding> findings_;

@@ -185,6 +185,15 @@ void PhoneNormalizer::find_in_text(std::string_view text, std::vector<std::strin
   for (const auto& region : regions_) scan_region(region);
 }
 
+std::string PhoneNormalizer::national_number(const std::string& e164) {
+  const auto& util = *PhoneNumberUtil::GetInstance();
+  PhoneNumber number;
+  if (util.Parse(e164, "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) return {};
+  std::string national;
+  util.GetNationalSignificantNumber(number, &national);
+  return national;
+}
+
 std::string PhoneNormalizer::region_of(const std::string& e164) {
   const auto& util = *PhoneNumberUtil::GetInstance();
   PhoneNumber number;

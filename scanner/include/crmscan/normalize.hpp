@@ -42,6 +42,9 @@ class PhoneNormalizer {
   /// Every phone number written inside free text, as E.164, in every region. Digits inside a
   /// longer run of digits are not taken for a number.
   void find_in_text(std::string_view text, std::vector<std::string>& out) const;
+  /// The national significant number of a number in E.164 ("+442079460958" → "2079460958"):
+  /// the digits that every way of writing the number contains in one run.
+  static std::string national_number(const std::string& e164);
   /// The region that a number in E.164 belongs to ("GB"), or "ZZ".
   static std::string region_of(const std::string& e164);
   /// Adds a region if it is not there yet.
