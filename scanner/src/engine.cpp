@@ -729,8 +729,8 @@ class Scan {
       const auto field_name = [&](std::size_t index) { return plan.schema->fields[index].name; };
       const auto mention_category = [&](const Mention& m) {
         const auto& info = plan.fields[m.field];
-        if (info.text_rule != nullptr) return info.text_rule->category;
         if (info.field_rule != nullptr) return info.field_rule->category;
+        if (info.text_rule != nullptr) return info.text_rule->category;
         return kind_category(m.kind);
       };
       // Field by field: a strong identifier makes it an erasure, a name alone a review (unless
@@ -755,7 +755,8 @@ class Scan {
         mention_findings(false, true);
         continue;
       }
-      if (best->reason != "name") mark_reached(key, record, subject, best->strong);
+      // A record only up for review passes no more than a review on to what hangs off it.
+      if (best->reason != "name") mark_reached(key, record, subject, best->strong && best->action != RecordAction::kReview);
       if (best->strong) follow_pointers(record, plan, key, subject);
       if (best->strong && plan.person && best->action == RecordAction::kDeleteRecord) {
         learn_identifiers(record, plan, subject);
