@@ -9,6 +9,7 @@
 
 #include "crmscan/csv_reader.hpp"
 #include "crmscan/error.hpp"
+#include "crmscan/report.hpp"
 #include "crmscan/text.hpp"
 
 namespace crmscan {
@@ -43,14 +44,14 @@ SubjectSet::SubjectSet(const std::vector<SubjectRequest>& requests,
     }
     for (const auto& email : request.emails) {
       auto normalised = normalize_email(email);
-      if (!normalised) fail("'" + email + "' is not an email address");
+      if (!normalised) fail("'" + redact(email) + "' is not an email address");
       add_unique(subject.emails, *normalised);
     }
     for (const auto& phone : request.phones) {
       const auto region = default_region.empty() ? std::string("ZZ") : default_region;
       auto e164 = phones_.parse(phone, region);
       if (!e164) {
-        fail("'" + phone + "' is not a phone number" +
+        fail("'" + redact(phone) + "' is not a phone number" +
              (default_region.empty() ? " (a national number needs --default-region)" : ""));
       }
       add_unique(subject.phones, *e164);
