@@ -21,7 +21,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string lower_extension(const fs::path& path) { return ascii_lower(path.extension().string()); }
+std::string lower_extension(const fs::path& path) {
+  return ascii_lower(path.extension().string());
+}
 
 // Builds records from JSON objects whose keys may differ from one record to the next: the
 // schema grows as new keys appear, and records read earlier keep the schema they were read with.
@@ -69,7 +71,8 @@ class JsonRecordBuilder {
 // SAX handler: records are the objects of the top-level array, or of the array under
 // `records`, `results` or `value` in a top-level object. Nested objects flatten to dotted names;
 // Salesforce's `attributes` member is left out.
-class JsonRecordHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, JsonRecordHandler> {
+class JsonRecordHandler
+    : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, JsonRecordHandler> {
  public:
   JsonRecordHandler(JsonRecordBuilder& builder, const std::function<void()>& emit)
       : builder_(builder), emit_(emit) {}
@@ -153,11 +156,13 @@ class JsonRecordHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>,
 
 ConnectorDescriptor FileConnector::describe_connector() {
   return {"file",
-          "CRM exports on disk: a Salesforce Data Export folder (one CSV per object), JSON or NDJSON record files",
+          "CRM exports on disk: a Salesforce Data Export folder (one CSV per object), JSON or "
+          "NDJSON record files",
           {
               {"input", "path", "", "an export folder (read recursively) or a single file", true},
               {"encoding", "enum(utf-8|latin1)", "utf-8", "character encoding of CSV files", false},
-              {"crm", "string", "salesforce", "the CRM that wrote the export: its rule packs apply by default", false},
+              {"crm", "string", "salesforce",
+               "the CRM that wrote the export: its rule packs apply by default", false},
           }};
 }
 
@@ -179,12 +184,17 @@ FileConnector::FileConnector(const ConnectorConfig& config)
   const auto add = [this](const fs::path& path, const fs::path& root) {
     const auto extension = lower_extension(path);
     SourceFile file;
-    if (extension == ".csv") file.format = SourceFile::Format::kCsv;
-    else if (extension == ".json") file.format = SourceFile::Format::kJson;
-    else if (extension == ".ndjson" || extension == ".jsonl") file.format = SourceFile::Format::kNdjson;
-    else return;
+    if (extension == ".csv")
+      file.format = SourceFile::Format::kCsv;
+    else if (extension == ".json")
+      file.format = SourceFile::Format::kJson;
+    else if (extension == ".ndjson" || extension == ".jsonl")
+      file.format = SourceFile::Format::kNdjson;
+    else
+      return;
     file.path = path.string();
-    file.relative = root.empty() ? path.filename().string() : path.lexically_relative(root).string();
+    file.relative =
+        root.empty() ? path.filename().string() : path.lexically_relative(root).string();
     files_[path.stem().string()].push_back(std::move(file));
   };
   if (fs::is_directory(input_)) {
@@ -220,20 +230,27 @@ std::vector<ObjectSchema> FileConnector::describe() {
   return schemas;
 }
 
-void FileConnector::scan(const std::string& object, const RecordSink& on_record, const ProblemSink& on_problem) {
+void FileConnector::scan(const std::string& object, const RecordSink& on_record,
+                         const ProblemSink& on_problem) {
   const auto found = files_.find(object);
   if (found == files_.end()) return;
   for (const auto& file : found->second) {
     switch (file.format) {
-      case SourceFile::Format::kCsv: scan_csv(object, file, on_record, on_problem); break;
-      case SourceFile::Format::kJson: scan_json(object, file, on_record, on_problem); break;
-      case SourceFile::Format::kNdjson: scan_ndjson(object, file, on_record, on_problem); break;
+      case SourceFile::Format::kCsv:
+        scan_csv(object, file, on_record, on_problem);
+        break;
+      case SourceFile::Format::kJson:
+        scan_json(object, file, on_record, on_problem);
+        break;
+      case SourceFile::Format::kNdjson:
+        scan_ndjson(object, file, on_record, on_problem);
+        break;
     }
   }
 }
 
-void FileConnector::scan_csv(const std::string& object, const SourceFile& file, const RecordSink& on_record,
-                             const ProblemSink& on_problem) const {
+void FileConnector::scan_csv(const std::string& object, const SourceFile& file,
+                             const RecordSink& on_record, const ProblemSink& on_problem) const {
   std::ifstream in(file.path, std::ios::binary);
   if (!in) {
     on_problem(object, file.relative + ": cannot be opened");
@@ -243,7 +260,8 @@ void FileConnector::scan_csv(const std::string& object, const SourceFile& file, 
   std::vector<std::string> row;
   if (!reader.next(row)) return;
   if (reader.error()) {
-    on_problem(object, file.relative + ":" + std::to_string(reader.row_line()) + ": header: " + *reader.error());
+    on_problem(object, file.relative + ":" + std::to_string(reader.row_line()) +
+                           ": header: " + *reader.error());
     return;
   }
   auto schema = std::make_shared<ObjectSchema>();
@@ -262,20 +280,23 @@ void FileConnector::scan_csv(const std::string& object, const SourceFile& file, 
     }
     if (row.size() != schema->fields.size()) {
       if (row.size() == 1 && row[0].empty()) continue;  // a blank line
-      on_problem(object, where + ": " + std::to_string(row.size()) + " values where the header has " +
+      on_problem(object, where + ": " + std::to_string(row.size()) +
+                             " values where the header has " +
                              std::to_string(schema->fields.size()) + "; the row was not read");
       continue;
     }
-    for (std::size_t i = 0; i < row.size(); ++i) std::get<std::string>(record.values[i]).swap(row[i]);
+    for (std::size_t i = 0; i < row.size(); ++i)
+      std::get<std::string>(record.values[i]).swap(row[i]);
     record.id = id_index ? std::get<std::string>(record.values[*id_index]) : std::string();
     record.line = reader.row_line();
     on_record(record);
   }
 }
 
-void FileConnector::scan_json(const std::string& object, const SourceFile& file, const RecordSink& on_record,
-                              const ProblemSink& on_problem) const {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> handle(std::fopen(file.path.c_str(), "rb"), &std::fclose);
+void FileConnector::scan_json(const std::string& object, const SourceFile& file,
+                              const RecordSink& on_record, const ProblemSink& on_problem) const {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> handle(std::fopen(file.path.c_str(), "rb"),
+                                                         &std::fclose);
   if (!handle) {
     on_problem(object, file.relative + ": cannot be opened");
     return;
@@ -297,12 +318,13 @@ void FileConnector::scan_json(const std::string& object, const SourceFile& file,
   const auto result = reader.Parse(stream, handler);
   if (result.IsError()) {
     on_problem(object, file.relative + ": byte " + std::to_string(result.Offset()) + ": " +
-                           rapidjson::GetParseError_En(result.Code()) + "; records after it were not read");
+                           rapidjson::GetParseError_En(result.Code()) +
+                           "; records after it were not read");
   }
 }
 
-void FileConnector::scan_ndjson(const std::string& object, const SourceFile& file, const RecordSink& on_record,
-                                const ProblemSink& on_problem) const {
+void FileConnector::scan_ndjson(const std::string& object, const SourceFile& file,
+                                const RecordSink& on_record, const ProblemSink& on_problem) const {
   std::ifstream in(file.path, std::ios::binary);
   if (!in) {
     on_problem(object, file.relative + ": cannot be opened");
@@ -318,8 +340,9 @@ void FileConnector::scan_ndjson(const std::string& object, const SourceFile& fil
     document.Parse(line.c_str(), line.size());
     if (document.HasParseError() || !document.IsObject()) {
       on_problem(object, file.relative + ":" + std::to_string(line_number) + ": " +
-                             (document.HasParseError() ? rapidjson::GetParseError_En(document.GetParseError())
-                                                       : "not a JSON object") +
+                             (document.HasParseError()
+                                  ? rapidjson::GetParseError_En(document.GetParseError())
+                                  : "not a JSON object") +
                              "; the line was not read");
       continue;
     }
@@ -339,7 +362,8 @@ void FileConnector::scan_ndjson(const std::string& object, const SourceFile& fil
               builder.set(name, value.GetDouble());
             } else if (value.IsArray()) {
               for (const auto& item : value.GetArray()) {
-                if (item.IsString()) builder.set(name, std::string(item.GetString(), item.GetStringLength()));
+                if (item.IsString())
+                  builder.set(name, std::string(item.GetString(), item.GetStringLength()));
               }
             } else {
               builder.set(name, Value{});

@@ -22,7 +22,8 @@ class FileConnector : public Connector {
   std::string crm() const override { return crm_; }
   std::string source() const override { return input_; }
   std::vector<ObjectSchema> describe() override;
-  void scan(const std::string& object, const RecordSink& on_record, const ProblemSink& on_problem) override;
+  void scan(const std::string& object, const RecordSink& on_record,
+            const ProblemSink& on_problem) override;
 
  private:
   struct SourceFile {

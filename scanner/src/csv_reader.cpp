@@ -7,7 +7,8 @@ namespace {
 constexpr std::size_t kBufferSize = 1 << 16;
 }
 
-CsvReader::CsvReader(std::istream& in, bool latin1) : in_(in), latin1_(latin1), buffer_(kBufferSize) {}
+CsvReader::CsvReader(std::istream& in, bool latin1)
+    : in_(in), latin1_(latin1), buffer_(kBufferSize) {}
 
 bool CsvReader::fill() {
   in_.read(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
@@ -35,7 +36,8 @@ bool CsvReader::next(std::vector<std::string>& fields) {
   error_.reset();
   if (!started_) {
     started_ = true;
-    if (peek() == 0xEF) {
+    // In ISO-8859-1, 0xEF is 'ï': there is no byte-order mark to look for.
+    if (!latin1_ && peek() == 0xEF) {
       // A UTF-8 byte-order mark is three bytes; anything else starting with 0xEF is data.
       std::string mark;
       mark.push_back(static_cast<char>(get()));

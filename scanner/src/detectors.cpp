@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 
 namespace crmscan {
 
@@ -22,16 +21,14 @@ void IdentifierDetector::emails(std::string_view text, std::vector<std::string>&
 
 namespace {
 
-// "2024-03-14", "2024-03-14T09:31:07.000Z", "2018-12-10T17:50:19.000+0000": many digits, no number.
+// A value that is a date or a timestamp and nothing else ("2024-03-14",
+// "2024-03-14T09:31:07.000Z", "2018-12-10T17:50:19.000+0000"): many digits, no phone number.
 bool is_timestamp(std::string_view text) {
-  const auto digit = [&](std::size_t i) { return i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); };
-  if (text.size() < 10 || !(digit(0) && digit(1) && digit(2) && digit(3) && text[4] == '-' && digit(5) && digit(6) &&
-                            text[7] == '-' && digit(8) && digit(9))) {
-    return false;
-  }
-  return std::all_of(text.begin() + 10, text.end(), [](char c) {
-    return std::isdigit(static_cast<unsigned char>(c)) || std::strchr("T:.+-Z ", c) != nullptr;
-  });
+  static const RE2 kTimestamp(
+      R"(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?)");
+  return text.size() >= 10 && text.size() <= 32 &&
+         std::isdigit(static_cast<unsigned char>(text[0])) &&
+         RE2::FullMatch(re2::StringPiece(text.data(), text.size()), kTimestamp);
 }
 
 }  // namespace

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
-#include <tuple>
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -25,39 +25,54 @@ bool truthy(const Value& value) {
 
 int action_rank(Action action) {
   switch (action) {
-    case Action::kDeleteRecord: return 4;
-    case Action::kDeleteContent: return 3;
-    case Action::kEraseField: return 2;
-    case Action::kReview: return 1;
+    case Action::kDeleteRecord:
+      return 4;
+    case Action::kDeleteContent:
+      return 3;
+    case Action::kEraseField:
+      return 2;
+    case Action::kReview:
+      return 1;
   }
   return 0;
 }
 
 int record_action_rank(RecordAction action) {
   switch (action) {
-    case RecordAction::kDeleteRecord: return 3;
-    case RecordAction::kEraseFields: return 2;
-    case RecordAction::kReview: return 1;
+    case RecordAction::kDeleteRecord:
+      return 3;
+    case RecordAction::kEraseFields:
+      return 2;
+    case RecordAction::kReview:
+      return 1;
   }
   return 0;
 }
 
 std::string kind_category(IdentifierKind kind) {
   switch (kind) {
-    case IdentifierKind::kEmail: return "contact.email";
-    case IdentifierKind::kPhone: return "contact.phone";
-    case IdentifierKind::kName: return "person.name";
-    case IdentifierKind::kId: return "record.reference";
+    case IdentifierKind::kEmail:
+      return "contact.email";
+    case IdentifierKind::kPhone:
+      return "contact.phone";
+    case IdentifierKind::kName:
+      return "person.name";
+    case IdentifierKind::kId:
+      return "record.reference";
   }
   return "free_text";
 }
 
 std::string_view kind_name(IdentifierKind kind) {
   switch (kind) {
-    case IdentifierKind::kEmail: return "email";
-    case IdentifierKind::kPhone: return "phone number";
-    case IdentifierKind::kName: return "name";
-    case IdentifierKind::kId: return "record id";
+    case IdentifierKind::kEmail:
+      return "email";
+    case IdentifierKind::kPhone:
+      return "phone number";
+    case IdentifierKind::kName:
+      return "name";
+    case IdentifierKind::kId:
+      return "record id";
   }
   return "identifier";
 }
@@ -137,7 +152,8 @@ bool holds(const PlanCondition& condition, const Record& record) {
   const bool present = value != nullptr && !value_empty(*value);
   const auto& source = *condition.source;
   switch (condition.op) {
-    case Condition::Op::kPresent: return present == source.present;
+    case Condition::Op::kPresent:
+      return present == source.present;
     case Condition::Op::kEquals:
     case Condition::Op::kIn: {
       if (value == nullptr) return false;
@@ -149,13 +165,15 @@ bool holds(const PlanCondition& condition, const Record& record) {
       if (!present) return false;
       const auto text = value_text(*value);
       const auto& prefix = source.values.front();
-      return text.size() >= prefix.size() && iequals(std::string_view(text).substr(0, prefix.size()), prefix);
+      return text.size() >= prefix.size() &&
+             iequals(std::string_view(text).substr(0, prefix.size()), prefix);
     }
     case Condition::Op::kRegex: {
       if (!present) return false;
       return RE2::PartialMatch(value_text(*value), *source.regex);
     }
-    case Condition::Op::kAny: break;
+    case Condition::Op::kAny:
+      break;
   }
   return false;
 }
@@ -191,22 +209,26 @@ ObjectPlan compile_plan(const std::shared_ptr<const ObjectSchema>& schema, const
       for (const auto& pattern : rule.fields) {
         for (std::size_t i = 0; i < schema->fields.size(); ++i) {
           if (pattern.matches(schema->fields[i].name) &&
-              std::find(identity.fields.begin(), identity.fields.end(), i) == identity.fields.end()) {
+              std::find(identity.fields.begin(), identity.fields.end(), i) ==
+                  identity.fields.end()) {
             identity.fields.push_back(i);
           }
         }
       }
       // A name needs every part; a rule whose fields the object lacks has nothing to match.
-      const bool complete = rule.kind != IdentifierKind::kName || identity.fields.size() == rule.fields.size();
+      const bool complete =
+          rule.kind != IdentifierKind::kName || identity.fields.size() == rule.fields.size();
       if (!identity.fields.empty() && complete) plan.identity.push_back(std::move(identity));
     }
     const auto add_links = [&](const auto& list, std::vector<PlanLink>& into, bool parents) {
       for (const auto& rule : list) {
+        // Parents come from the rules, not the schema: a JSON source names its fields only as
+        // its records arrive.
+        if (parents) plan.parents.insert(rule.to.begin(), rule.to.end());
         PlanLink link{&rule, rule.via, schema->index_of(rule.via), &rule.to,
                       compile_conditions(rule.when, *schema)};
         if (!link.via) continue;
         plan.fields[*link.via].link = true;
-        if (parents) plan.parents.insert(rule.to.begin(), rule.to.end());
         into.push_back(std::move(link));
       }
     };
@@ -216,14 +238,15 @@ ObjectPlan compile_plan(const std::shared_ptr<const ObjectSchema>& schema, const
       for (std::size_t i = 0; i < schema->fields.size(); ++i) {
         const bool by_name = !rule.name.text().empty() && rule.name.matches(schema->fields[i].name);
         const bool by_type = !rule.type.empty() && iequals(rule.type, schema->fields[i].type);
-        if ((by_name || by_type) && plan.fields[i].field_rule == nullptr) plan.fields[i].field_rule = &rule;
+        if ((by_name || by_type) && plan.fields[i].field_rule == nullptr)
+          plan.fields[i].field_rule = &rule;
       }
     }
     for (const auto& rule : rules_of->text) {
       for (std::size_t i = 0; i < schema->fields.size(); ++i) {
-        const bool matches = std::any_of(rule.fields.begin(), rule.fields.end(), [&](const NamePattern& p) {
-          return p.matches(schema->fields[i].name);
-        });
+        const bool matches =
+            std::any_of(rule.fields.begin(), rule.fields.end(),
+                        [&](const NamePattern& p) { return p.matches(schema->fields[i].name); });
         if (matches && plan.fields[i].text_rule == nullptr) plan.fields[i].text_rule = &rule;
       }
     }
@@ -256,10 +279,10 @@ struct Pointer {
 /// A change to what is reached, to decide which objects must be read again.
 struct ReachEvent {
   std::uint64_t time;
-  std::string object;               // the reached record's object, or empty for a pointer
-  std::string prefix;               // the first three characters of its id key
+  std::string object;  // the reached record's object, or empty for a pointer
+  std::string prefix;  // the first three characters of its id key
   const std::vector<std::string>* pointed_to = nullptr;
-  bool learned = false;             // a new identifier: any object read before may hold it
+  bool learned = false;  // a new identifier: any object read before may hold it
 };
 
 /// Why a record belongs (or may belong) to a subject.
@@ -276,13 +299,15 @@ struct Claim {
 };
 
 // Whether a text can hold one of a set of phone numbers: its digits, separators dropped, must
-// contain a number's national significant number in one run. One hash lookup per window, so that
-// libphonenumber only reads the few texts that can match.
+// contain the last digits of a number's national significant number in one run (the last seven:
+// national forms may insert digits before them, as Argentina's "15" does). One hash lookup per
+// window, so that libphonenumber only reads the few texts that can match.
 class PhoneDigitsFilter {
  public:
   void add(const std::string& e164) {
-    const auto national = PhoneNormalizer::national_number(e164);
-    if (national.empty() || national.size() > 17) return;
+    auto national = PhoneNormalizer::national_number(e164);
+    if (national.empty()) return;
+    if (national.size() > kTailDigits) national = national.substr(national.size() - kTailDigits);
     keys_.insert(key(national.size(), std::stoull(national)));
     if (std::find(lengths_.begin(), lengths_.end(), national.size()) == lengths_.end()) {
       lengths_.push_back(national.size());
@@ -313,6 +338,7 @@ class PhoneDigitsFilter {
   }
 
  private:
+  static constexpr std::size_t kTailDigits = 7;
   static std::uint64_t key(std::size_t length, std::uint64_t value) { return value * 32 + length; }
   std::unordered_set<std::uint64_t> keys_;
   std::vector<std::size_t> lengths_;
@@ -328,8 +354,13 @@ struct Mention {
 
 class Scan {
  public:
-  Scan(Connector& connector, const RuleSet& rules, const SubjectSet& subjects, const ScanOptions& options)
-      : connector_(connector), rules_(rules), subjects_(subjects), options_(options), detector_(subjects) {
+  Scan(Connector& connector, const RuleSet& rules, const SubjectSet& subjects,
+       const ScanOptions& options)
+      : connector_(connector),
+        rules_(rules),
+        subjects_(subjects),
+        options_(options),
+        detector_(subjects) {
     for (SubjectIndex i = 0; i < subjects.subjects().size(); ++i) {
       for (const auto& email : subjects.subjects()[i].emails) emails_[email].push_back(i);
       for (const auto& phone : subjects.subjects()[i].phones) {
@@ -347,9 +378,11 @@ class Scan {
     report_.show_values = options_.show_values;
     for (const auto& pack : rules_.packs()) {
       // Relative to the working folder where it can be, as the user would type it.
-      report_.packs.push_back({pack.id, pack.version, std::filesystem::proximate(pack.path).string(), pack.sha256});
+      report_.packs.push_back(
+          {pack.id, pack.version, std::filesystem::proximate(pack.path).string(), pack.sha256});
     }
-    for (const auto& subject : subjects_.subjects()) report_.request_ids.push_back(subject.request_id);
+    for (const auto& subject : subjects_.subjects())
+      report_.request_ids.push_back(subject.request_id);
 
     std::vector<ObjectSchema> schemas;
     try {
@@ -370,7 +403,8 @@ class Scan {
     std::size_t pass = 0;
     while (!to_read.empty()) {
       if (pass == options_.max_passes) {
-        report_.errors.push_back({"", "the traversal had not settled after " + std::to_string(pass) +
+        report_.errors.push_back({"", "the traversal had not settled after " +
+                                          std::to_string(pass) +
                                           " passes; records further away were not followed"});
         break;
       }
@@ -398,7 +432,8 @@ class Scan {
         return rules.object.matches(s.object);
       });
       if (!present && !rules.object.is_glob()) {
-        report_.notes.push_back("no " + rules.object.text() + " records in the source (rules for it were not used)");
+        report_.notes.push_back("no " + rules.object.text() +
+                                " records in the source (rules for it were not used)");
       }
     }
   }
@@ -440,9 +475,11 @@ class Scan {
       for (const auto& event : events_) {
         if (event.time <= state.read_started) continue;
         const bool pointed = event.pointed_to != nullptr &&
-                             std::find(event.pointed_to->begin(), event.pointed_to->end(), object) != event.pointed_to->end();
+                             std::find(event.pointed_to->begin(), event.pointed_to->end(),
+                                       object) != event.pointed_to->end();
         const bool parent = !event.object.empty() && state.plan.parents.count(event.object) != 0;
-        const bool referenced = !event.prefix.empty() && state.reference_prefixes.count(event.prefix) != 0;
+        const bool referenced =
+            !event.prefix.empty() && state.reference_prefixes.count(event.prefix) != 0;
         if (event.learned || pointed || parent || referenced) {
           again.insert(object);
           break;
@@ -467,8 +504,10 @@ class Scan {
       auto& cached = record_plans_[record.schema.get()];
       if (!cached.schema) cached = compile_plan(record.schema, rules_);
       const auto* plan = &cached;
-      const bool archived = record.archived || (plan->archived && truthy(record.values[*plan->archived]));
-      const bool deleted = record.deleted || (plan->deleted && truthy(record.values[*plan->deleted]));
+      const bool archived =
+          record.archived || (plan->archived && truthy(record.values[*plan->archived]));
+      const bool deleted =
+          record.deleted || (plan->deleted && truthy(record.values[*plan->deleted]));
       if (pass == 0) {
         coverage.archived += archived ? 1 : 0;
         coverage.deleted += deleted ? 1 : 0;
@@ -490,12 +529,17 @@ class Scan {
 
   using IdentifierIndex = std::unordered_map<std::string, std::vector<SubjectIndex>>;
 
-  static const std::vector<SubjectIndex>* lookup(const IdentifierIndex& index, const std::string& key) {
+  static const std::vector<SubjectIndex>* lookup(const IdentifierIndex& index,
+                                                 const std::string& key) {
     const auto found = index.find(key);
     return found == index.end() ? nullptr : &found->second;
   }
-  const std::vector<SubjectIndex>* emails_for(const std::string& email) const { return lookup(emails_, email); }
-  const std::vector<SubjectIndex>* phones_for(const std::string& phone) const { return lookup(phones_, phone); }
+  const std::vector<SubjectIndex>* emails_for(const std::string& email) const {
+    return lookup(emails_, email);
+  }
+  const std::vector<SubjectIndex>* phones_for(const std::string& phone) const {
+    return lookup(phones_, phone);
+  }
 
   // The emails and numbers on a person record of the subject's are the subject's too: look for
   // them everywhere, in objects already read as well.
@@ -503,7 +547,8 @@ class Scan {
     std::vector<std::string> found;
     for (const auto& identity : plan.identity) {
       const auto kind = identity.rule->kind;
-      if (identity.rule->in_text || (kind != IdentifierKind::kEmail && kind != IdentifierKind::kPhone) ||
+      if (identity.rule->in_text ||
+          (kind != IdentifierKind::kEmail && kind != IdentifierKind::kPhone) ||
           !all_hold(identity.when, record)) {
         continue;
       }
@@ -530,12 +575,14 @@ class Scan {
 
   std::string record_key(const Record& record, const ObjectPlan& plan) const {
     if (!record.id.empty()) return record_id_key(record.id);
-    if (plan.id && *plan.id < record.values.size()) return record_id_key(value_text(record.values[*plan.id]));
+    if (plan.id && *plan.id < record.values.size())
+      return record_id_key(value_text(record.values[*plan.id]));
     return {};
   }
 
   // ---- One record against every subject. ----
-  void evaluate(const Record& record, const ObjectPlan& plan, ObjectState& state, bool archived, bool deleted) {
+  void evaluate(const Record& record, const ObjectPlan& plan, ObjectState& state, bool archived,
+                bool deleted) {
     const auto key = record_key(record, plan);
     const auto& object = record.object();
     std::vector<Claim> claims;
@@ -546,8 +593,9 @@ class Scan {
     if (!key.empty()) {
       if (const auto* ids = subjects_.by_id(key)) {
         for (const auto subject : *ids) {
-          claims.push_back({subject, true, "identity", "request-id", "the record's id is in the request",
-                            plan.category, plan.action, "high", record.id.empty() ? key : record.id});
+          claims.push_back({subject, true, "identity", "request-id",
+                            "the record's id is in the request", plan.category, plan.action, "high",
+                            record.id.empty() ? key : record.id});
         }
       }
       // Records that a reached record points to.
@@ -556,9 +604,10 @@ class Scan {
           const auto& to = *pointer.to;
           if (std::find(to.begin(), to.end(), object) == to.end()) continue;
           const auto& rule = *pointer.rule;
-          claims.push_back({pointer.subject, true, "reaches", rule.id, pointer.from + " points to it through " + pointer.via,
-                            rule.category.empty() ? plan.category : rule.category, rule.action.value_or(plan.action),
-                            "high", key});
+          claims.push_back({pointer.subject, true, "reaches", rule.id,
+                            pointer.from + " points to it through " + pointer.via,
+                            rule.category.empty() ? plan.category : rule.category,
+                            rule.action.value_or(plan.action), "high", key});
         }
       }
     }
@@ -567,7 +616,8 @@ class Scan {
     for (const auto& identity : plan.identity) {
       const auto& rule = *identity.rule;
       if (!all_hold(identity.when, record)) continue;
-      const auto claim = [&](SubjectIndex subject, bool strong, const std::string& field, const std::string& matched) {
+      const auto claim = [&](SubjectIndex subject, bool strong, const std::string& field,
+                             const std::string& matched) {
         claims.push_back({subject, strong, strong ? "identity" : "name", rule.id,
                           field + " holds the request's " + std::string(kind_name(rule.kind)) +
                               (strong ? "" : " (a name alone: check it is the same person)"),
@@ -598,7 +648,8 @@ class Scan {
           case IdentifierKind::kEmail:
             detector_.emails(text, scratch);
             for (const auto& email : scratch) {
-              if ((found = emails_for(email))) for (const auto s : *found) claim(s, true, field, email);
+              if ((found = emails_for(email)))
+                for (const auto s : *found) claim(s, true, field, email);
             }
             break;
           case IdentifierKind::kPhone:
@@ -610,13 +661,16 @@ class Scan {
             }
             for (const auto& phone : scratch) {
               const auto& shown = rule.in_text ? phone : text;
-              if ((found = phones_for(phone))) for (const auto s : *found) claim(s, true, field, shown);
+              if ((found = phones_for(phone)))
+                for (const auto s : *found) claim(s, true, field, shown);
             }
             break;
           case IdentifierKind::kId:
-            if ((found = subjects_.by_id(record_id_key(text)))) for (const auto s : *found) claim(s, true, field, text);
+            if ((found = subjects_.by_id(record_id_key(text))))
+              for (const auto s : *found) claim(s, true, field, text);
             break;
-          case IdentifierKind::kName: break;
+          case IdentifierKind::kName:
+            break;
         }
       }
     }
@@ -642,7 +696,8 @@ class Scan {
 
     // Every string field: identifiers written in it, and ids of reached records that no rule
     // declares as a reference.
-    for (std::size_t index = 0; index < record.values.size() && index < plan.fields.size(); ++index) {
+    for (std::size_t index = 0; index < record.values.size() && index < plan.fields.size();
+         ++index) {
       const auto* text = std::get_if<std::string>(&record.values[index]);
       if (text == nullptr || text->empty() || (plan.id && index == *plan.id)) continue;
       scratch.clear();
@@ -658,7 +713,8 @@ class Scan {
           for (const auto& target : targets->second) {
             if (!target.strong) continue;
             claims.push_back({target.subject, false, "reference", "undeclared-reference",
-                              plan.schema->fields[index].name + " holds the id of " + target.object + " " + target.id +
+                              plan.schema->fields[index].name + " holds the id of " +
+                                  target.object + " " + target.id +
                                   ", which no rule declares as a reference",
                               "record.reference", RecordAction::kReview, "low", *text});
           }
@@ -680,7 +736,8 @@ class Scan {
       }
       if (text->find(' ') != std::string::npos) {
         detector_.names(*text, [&](const std::string& name) {
-          for (const auto s : *subjects_.by_name(name)) mentions.push_back({s, index, IdentifierKind::kName, name});
+          for (const auto s : *subjects_.by_name(name))
+            mentions.push_back({s, index, IdentifierKind::kName, name});
         });
       }
     }
@@ -689,8 +746,8 @@ class Scan {
     decide(record, plan, key, archived, deleted, claims, mentions);
   }
 
-  void decide(const Record& record, const ObjectPlan& plan, const std::string& key, bool archived, bool deleted,
-              std::vector<Claim>& claims, const std::vector<Mention>& mentions) {
+  void decide(const Record& record, const ObjectPlan& plan, const std::string& key, bool archived,
+              bool deleted, std::vector<Claim>& claims, const std::vector<Mention>& mentions) {
     std::set<SubjectIndex> touched;
     for (const auto& claim : claims) touched.insert(claim.subject);
     for (const auto& mention : mentions) touched.insert(mention.subject);
@@ -698,16 +755,20 @@ class Scan {
       // The strongest claim: strong before weak, then the stronger action, then the surer
       // reason, then rule order.
       const auto strength = [](const Claim& claim) {
-        const int confidence = claim.confidence == "high" ? 3 : claim.confidence == "medium" ? 2 : 1;
+        const int confidence = claim.confidence == "high"     ? 3
+                               : claim.confidence == "medium" ? 2
+                                                              : 1;
         return std::tuple(claim.strong, record_action_rank(claim.action), confidence);
       };
       const Claim* best = nullptr;
       for (const auto& claim : claims) {
-        if (claim.subject == subject && (best == nullptr || strength(claim) > strength(*best))) best = &claim;
+        if (claim.subject == subject && (best == nullptr || strength(claim) > strength(*best)))
+          best = &claim;
       }
       const auto finding = [&](const std::string& field, Action action, const std::string& category,
-                               const std::string& reason, const std::string& rule, const std::string& detail,
-                               const std::string& confidence, const std::string& matched) {
+                               const std::string& reason, const std::string& rule,
+                               const std::string& detail, const std::string& confidence,
+                               const std::string& matched) {
         Finding f;
         f.request_id = subjects_.subjects()[subject].request_id;
         f.connector = report_.connector;
@@ -722,7 +783,7 @@ class Scan {
         f.confidence = confidence;
         f.archived = archived;
         f.deleted = deleted;
-        f.preview = options_.show_values ? matched.substr(0, 200) : redact(matched);
+        f.preview = options_.show_values ? utf8_prefix(matched, 200) : redact(matched);
         f.location = record.location();
         add_finding(subject, key, std::move(f));
       };
@@ -740,12 +801,15 @@ class Scan {
         for (const auto& m : mentions) {
           if (m.subject != subject || (!names && m.kind == IdentifierKind::kName)) continue;
           auto& slot = by_field[m.field];
-          if (slot == nullptr || (slot->kind == IdentifierKind::kName && m.kind != IdentifierKind::kName)) slot = &m;
+          if (slot == nullptr ||
+              (slot->kind == IdentifierKind::kName && m.kind != IdentifierKind::kName))
+            slot = &m;
         }
         for (const auto& [index, m] : by_field) {
           const bool weak = m->kind == IdentifierKind::kName && !owned;
-          finding(field_name(index), weak ? Action::kReview : Action::kEraseField, mention_category(*m),
-                  weak ? "name" : "text", m->kind == IdentifierKind::kName ? "name-in-text" : "identifier-in-text",
+          finding(field_name(index), weak ? Action::kReview : Action::kEraseField,
+                  mention_category(*m), weak ? "name" : "text",
+                  m->kind == IdentifierKind::kName ? "name-in-text" : "identifier-in-text",
                   field_name(index) + " mentions the request's " + std::string(kind_name(m->kind)),
                   weak ? "low" : "medium", m->matched);
         }
@@ -756,28 +820,30 @@ class Scan {
         continue;
       }
       // A record only up for review passes no more than a review on to what hangs off it.
-      if (best->reason != "name") mark_reached(key, record, subject, best->strong && best->action != RecordAction::kReview);
+      if (best->reason != "name")
+        mark_reached(key, record, subject, best->strong && best->action != RecordAction::kReview);
       if (best->strong) follow_pointers(record, plan, key, subject);
       if (best->strong && plan.person && best->action == RecordAction::kDeleteRecord) {
         learn_identifiers(record, plan, subject);
       }
 
       if (!best->strong || best->action == RecordAction::kReview) {
-        finding("", Action::kReview, best->category, best->reason, best->rule, best->detail, best->confidence,
-                best->matched);
+        finding("", Action::kReview, best->category, best->reason, best->rule, best->detail,
+                best->confidence, best->matched);
         if (!best->strong) mention_findings(false, false);
         continue;
       }
       if (best->action == RecordAction::kDeleteRecord) {
-        finding("", Action::kDeleteRecord, best->category, best->reason, best->rule, best->detail, best->confidence,
-                best->matched);
+        finding("", Action::kDeleteRecord, best->category, best->reason, best->rule, best->detail,
+                best->confidence, best->matched);
         continue;
       }
       // Erase the personal fields and keep the record: say so on the record, then list them.
       finding("", Action::kReview, best->category, best->reason, best->rule,
-              best->detail + "; the record is kept, its personal fields are listed for erasure", best->confidence,
-              best->matched);
-      for (std::size_t index = 0; index < plan.fields.size() && index < record.values.size(); ++index) {
+              best->detail + "; the record is kept, its personal fields are listed for erasure",
+              best->confidence, best->matched);
+      for (std::size_t index = 0; index < plan.fields.size() && index < record.values.size();
+           ++index) {
         const auto* rule = plan.fields[index].field_rule;
         if (rule == nullptr || value_empty(record.values[index])) continue;
         finding(field_name(index), rule->action, rule->category, "field", rule->id,
@@ -789,15 +855,17 @@ class Scan {
   }
 
   void add_finding(SubjectIndex subject, const std::string& key, Finding finding) {
-    finding.fingerprint = sha256_hex(finding.request_id + '\x1f' + finding.connector + '\x1f' + finding.object +
-                                     '\x1f' + key + '\x1f' + finding.field + '\x1f' +
-                                     std::string(to_string(finding.action)))
+    finding.fingerprint = sha256_hex(finding.request_id + '\x1f' + finding.connector + '\x1f' +
+                                     finding.object + '\x1f' + key + '\x1f' + finding.field +
+                                     '\x1f' + std::string(to_string(finding.action)))
                               .substr(0, 16);
     auto& slot = findings_[{subject, finding.object, key, finding.field}];
-    if (slot.fingerprint.empty() || action_rank(finding.action) > action_rank(slot.action)) slot = std::move(finding);
+    if (slot.fingerprint.empty() || action_rank(finding.action) > action_rank(slot.action))
+      slot = std::move(finding);
   }
 
-  void mark_reached(const std::string& key, const Record& record, SubjectIndex subject, bool strong) {
+  void mark_reached(const std::string& key, const Record& record, SubjectIndex subject,
+                    bool strong) {
     if (key.empty()) return;
     const auto& object = record.object();
     auto& entries = reached_[key];
@@ -813,7 +881,8 @@ class Scan {
     events_.push_back({++clock_, object, key.substr(0, 3), nullptr});
   }
 
-  void follow_pointers(const Record& record, const ObjectPlan& plan, const std::string& key, SubjectIndex subject) {
+  void follow_pointers(const Record& record, const ObjectPlan& plan, const std::string& key,
+                       SubjectIndex subject) {
     for (const auto& link : plan.reaches) {
       const auto& value = record.values[*link.via];
       if (value_empty(value) || !all_hold(link.when, record)) continue;
@@ -823,7 +892,8 @@ class Scan {
         return p.subject == subject && p.rule == link.rule;
       });
       if (known) continue;
-      pointers.push_back({subject, link.rule, link.to, link.via_name, record.object() + " " + (record.id.empty() ? key : record.id)});
+      pointers.push_back({subject, link.rule, link.to, link.via_name,
+                          record.object() + " " + (record.id.empty() ? key : record.id)});
       events_.push_back({++clock_, "", target.substr(0, 3), link.to});
     }
   }
@@ -837,8 +907,9 @@ class Scan {
       }
     }
     for (auto& [where, finding] : findings_) {
-      const bool superseded = !finding.field.empty() &&
-                              deleted_records.count({std::get<0>(where), std::get<1>(where), std::get<2>(where)}) != 0;
+      const bool superseded =
+          !finding.field.empty() &&
+          deleted_records.count({std::get<0>(where), std::get<1>(where), std::get<2>(where)}) != 0;
       if (!superseded) report_.findings.push_back(std::move(finding));
     }
     report_.api_calls = connector_.api_calls();
@@ -866,7 +937,8 @@ class Scan {
 
 }  // namespace
 
-Report run_scan(Connector& connector, const RuleSet& rules, const SubjectSet& subjects, const ScanOptions& options) {
+Report run_scan(Connector& connector, const RuleSet& rules, const SubjectSet& subjects,
+                const ScanOptions& options) {
   return Scan(connector, rules, subjects, options).run();
 }
 

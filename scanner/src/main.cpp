@@ -1,7 +1,7 @@
 // The crmscan command line: parses arguments, runs a command, and turns every error into one
 // message and an exit code.
-#include <boost/program_options.hpp>
 #include <sys/stat.h>
+#include <boost/program_options.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -22,7 +22,8 @@ using namespace crmscan;
 
 namespace {
 
-constexpr const char* kUsage = R"(crmscan: find the personal data a right-to-be-forgotten request must erase in a CRM
+constexpr const char* kUsage =
+    R"(crmscan: find the personal data a right-to-be-forgotten request must erase in a CRM
 
 usage: crmscan <command> [options]
 
@@ -49,7 +50,8 @@ std::string default_rules_root(const char* argv0) {
   return CRMSCAN_SOURCE_RULES_DIR;
 }
 
-po::variables_map parse(const po::options_description& options, const std::vector<std::string>& args,
+po::variables_map parse(const po::options_description& options,
+                        const std::vector<std::string>& args,
                         const po::positional_options_description* positional = nullptr) {
   po::variables_map vm;
   try {
@@ -70,50 +72,67 @@ std::vector<T> many(const po::variables_map& vm, const char* key) {
 }
 
 int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
-  po::options_description subject("subjects (one request on the command line, or many from a file)");
-  subject.add_options()
-      ("email", po::value<std::vector<std::string>>()->composing(), "an email address of the subject (repeatable)")
-      ("phone", po::value<std::vector<std::string>>()->composing(), "a phone number of the subject (repeatable)")
-      ("name", po::value<std::vector<std::string>>()->composing(), "the subject's name (repeatable; a name alone only gives findings to review)")
-      ("id", po::value<std::vector<std::string>>()->composing(), "a CRM record id of the subject (repeatable; Salesforce ids of 15 or 18 characters)")
-      ("request-id", po::value<std::string>()->default_value("request-1"), "the id of the request, carried by every finding")
-      ("subjects", po::value<std::string>(), "a CSV or YAML file of requests (request_id,email,phone,name,id)")
-      ("default-region", po::value<std::string>()->default_value(""), "region (ISO 3166, e.g. GB) in which national phone numbers are read");
+  po::options_description subject(
+      "subjects (one request on the command line, or many from a file)");
+  subject.add_options()("email", po::value<std::vector<std::string>>()->composing(),
+                        "an email address of the subject (repeatable)")(
+      "phone", po::value<std::vector<std::string>>()->composing(),
+      "a phone number of the subject (repeatable)")(
+      "name", po::value<std::vector<std::string>>()->composing(),
+      "the subject's name (repeatable; a name alone only gives findings to review)")(
+      "id", po::value<std::vector<std::string>>()->composing(),
+      "a CRM record id of the subject (repeatable; Salesforce ids of 15 or 18 characters)")(
+      "request-id", po::value<std::string>()->default_value("request-1"),
+      "the id of the request, carried by every finding")(
+      "subjects", po::value<std::string>(),
+      "a CSV or YAML file of requests (request_id,email,phone,name,id)")(
+      "default-region", po::value<std::string>()->default_value(""),
+      "region (ISO 3166, e.g. GB) in which national phone numbers are read");
   po::options_description source("source");
-  source.add_options()
-      ("connector", po::value<std::string>()->default_value("file"), "the connector (see 'crmscan connectors')")
-      ("input", po::value<std::string>(), "file connector: the export folder or file")
-      ("encoding", po::value<std::string>(), "file connector: utf-8 (default) or latin1")
-      ("crm", po::value<std::string>(), "file connector: the CRM that wrote the export (default salesforce)")
-      ("option", po::value<std::vector<std::string>>()->composing(), "any connector option as KEY=VALUE (repeatable)")
-      ("rules", po::value<std::vector<std::string>>()->composing(), "rule packs or folders (default: the shipped packs for the connector's CRM)");
+  source.add_options()("connector", po::value<std::string>()->default_value("file"),
+                       "the connector (see 'crmscan connectors')")(
+      "input", po::value<std::string>(), "file connector: the export folder or file")(
+      "encoding", po::value<std::string>(), "file connector: utf-8 (default) or latin1")(
+      "crm", po::value<std::string>(),
+      "file connector: the CRM that wrote the export (default salesforce)")(
+      "option", po::value<std::vector<std::string>>()->composing(),
+      "any connector option as KEY=VALUE (repeatable)")(
+      "rules", po::value<std::vector<std::string>>()->composing(),
+      "rule packs or folders (default: the shipped packs for the connector's CRM)");
   po::options_description output("output");
-  output.add_options()
-      ("format", po::value<std::string>()->default_value("json"), "json, ndjson, csv, or several separated by commas")
-      ("out", po::value<std::string>(), "write findings.<format> files (mode 0600) to this folder and print a summary")
-      ("show-values", "show the values found instead of redacted previews")
-      ("fail-on-findings", "exit 1 when the scan is complete and found something")
-      ("help,h", "this help");
+  output.add_options()("format", po::value<std::string>()->default_value("json"),
+                       "json, ndjson, csv, or several separated by commas")(
+      "out", po::value<std::string>(),
+      "write findings.<format> files (mode 0600) to this folder and print a summary")(
+      "show-values", "show the values found instead of redacted previews")(
+      "fail-on-findings", "exit 1 when the scan is complete and found something")("help,h",
+                                                                                  "this help");
   po::options_description all;
   all.add(subject).add(source).add(output);
   const auto vm = parse(all, args);
   if (vm.count("help") != 0) {
-    std::cout << "usage: crmscan scan [options]\n\n" << all
-              << "\nexit codes: 0 complete, 1 findings with --fail-on-findings, 2 incomplete, 64 usage,\n"
-                 "65 bad data, 66 missing input, 78 bad configuration\n";
+    std::cout
+        << "usage: crmscan scan [options]\n\n"
+        << all
+        << "\nexit codes: 0 complete, 1 findings with --fail-on-findings, 2 incomplete, 64 usage,\n"
+           "65 bad data, 66 missing input, 78 bad configuration\n";
     return 0;
   }
 
   std::vector<SubjectRequest> requests;
-  const bool inline_subject = vm.count("email") + vm.count("phone") + vm.count("name") + vm.count("id") != 0;
+  const bool inline_subject =
+      vm.count("email") + vm.count("phone") + vm.count("name") + vm.count("id") != 0;
   if (vm.count("subjects") != 0) {
-    if (inline_subject) throw UsageError("give subjects with --subjects or with --email/--phone/--name/--id, not both");
+    if (inline_subject)
+      throw UsageError(
+          "give subjects with --subjects or with --email/--phone/--name/--id, not both");
     requests = load_subjects_file(vm["subjects"].as<std::string>());
-    if (requests.empty()) throw DataError(vm["subjects"].as<std::string>() + ": no requests in the file");
+    if (requests.empty())
+      throw DataError(vm["subjects"].as<std::string>() + ": no requests in the file");
   } else if (inline_subject) {
     requests.push_back({vm["request-id"].as<std::string>(), many<std::string>(vm, "email"),
-                        many<std::string>(vm, "phone"), many<std::string>(vm, "name"), many<std::string>(vm, "id"),
-                        "command line"});
+                        many<std::string>(vm, "phone"), many<std::string>(vm, "name"),
+                        many<std::string>(vm, "id"), "command line"});
   } else {
     throw UsageError("nothing to look for: give --email, --phone, --name, --id or --subjects");
   }
@@ -129,7 +148,8 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   }
   for (const auto& option : many<std::string>(vm, "option")) {
     const auto equals = option.find('=');
-    if (equals == std::string::npos) throw UsageError("--option takes KEY=VALUE, not '" + option + "'");
+    if (equals == std::string::npos)
+      throw UsageError("--option takes KEY=VALUE, not '" + option + "'");
     config[option.substr(0, equals)] = option.substr(equals + 1);
   }
   const SubjectSet subjects(requests, vm["default-region"].as<std::string>());
@@ -138,8 +158,8 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   if (rule_paths.empty()) {
     const auto root = fs::path(default_rules_root(argv0)) / connector->crm();
     if (!fs::is_directory(root)) {
-      throw ConfigError("no rule packs for CRM '" + connector->crm() + "' (looked in " + root.string() +
-                        "); give --rules");
+      throw ConfigError("no rule packs for CRM '" + connector->crm() + "' (looked in " +
+                        root.string() + "); give --rules");
     }
     rule_paths.push_back(root.string());
   }
@@ -156,7 +176,9 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
       fs::create_directories(folder, error);
       if (!error) fs::permissions(folder, fs::perms::owner_all, fs::perm_options::replace, error);
     }
-    if (error) throw Error(ExitCode::kBadConfig, folder + ": cannot create the output folder: " + error.message());
+    if (error)
+      throw Error(ExitCode::kBadConfig,
+                  folder + ": cannot create the output folder: " + error.message());
     for (const auto& format : formats) {
       std::ostringstream content;
       make_reporter(format)->write(report, content);
@@ -174,22 +196,25 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
     write_summary(report, std::cerr);
   }
   if (!report.complete()) return static_cast<int>(ExitCode::kIncomplete);
-  if (vm.count("fail-on-findings") != 0 && !report.findings.empty()) return static_cast<int>(ExitCode::kFindings);
+  if (vm.count("fail-on-findings") != 0 && !report.findings.empty())
+    return static_cast<int>(ExitCode::kFindings);
   return 0;
 }
 
 int run_rules_command(const std::vector<std::string>& args, const char* argv0) {
   po::options_description options("options");
-  options.add_options()("help,h", "this help")(
-      "action", po::value<std::string>(), "validate, test or list")(
+  options.add_options()("help,h", "this help")("action", po::value<std::string>(),
+                                               "validate, test or list")(
       "paths", po::value<std::vector<std::string>>()->composing(), "rule packs or folders");
   po::positional_options_description positional;
   positional.add("action", 1).add("paths", -1);
   const auto vm = parse(options, args, &positional);
   if (vm.count("help") != 0 || vm.count("action") == 0) {
     std::cout << "usage: crmscan rules validate|test|list [PATH…]\n\n"
-                 "  validate PATH…  load packs strictly; every problem names file:line:column and the rule\n"
-                 "  test PATH…      run each pack's tests (x.test.yaml beside x.yaml); exit 1 on a failure\n"
+                 "  validate PATH…  load packs strictly; every problem names file:line:column and "
+                 "the rule\n"
+                 "  test PATH…      run each pack's tests (x.test.yaml beside x.yaml); exit 1 on a "
+                 "failure\n"
                  "  list [PATH…]    list packs (default: every shipped pack)\n";
     return vm.count("help") != 0 ? 0 : static_cast<int>(ExitCode::kUsage);
   }
@@ -201,7 +226,8 @@ int run_rules_command(const std::vector<std::string>& args, const char* argv0) {
   }
   if (action == "validate") {
     const auto rules = RuleSet::load(paths);
-    for (const auto& pack : rules.packs()) std::cout << "ok  " << pack.id << "  " << pack.path << "\n";
+    for (const auto& pack : rules.packs())
+      std::cout << "ok  " << pack.id << "  " << pack.path << "\n";
     return 0;
   }
   if (action == "list") {
@@ -209,11 +235,12 @@ int run_rules_command(const std::vector<std::string>& args, const char* argv0) {
       const auto pack = load_rule_pack(file);
       std::size_t rule_count = 0;
       for (const auto& object : pack.objects) {
-        rule_count += object.identity.size() + object.related.size() + object.reaches.size() + object.fields.size() +
-                      object.text.size();
+        rule_count += object.identity.size() + object.related.size() + object.reaches.size() +
+                      object.fields.size() + object.text.size();
       }
-      std::cout << pack.id << "  " << pack.version << "  crm=" << pack.crm << "  objects=" << pack.objects.size()
-                << "  rules=" << rule_count << "  " << fs::proximate(file).string() << "\n    " << pack.description << "\n";
+      std::cout << pack.id << "  " << pack.version << "  crm=" << pack.crm
+                << "  objects=" << pack.objects.size() << "  rules=" << rule_count << "  "
+                << fs::proximate(file).string() << "\n    " << pack.description << "\n";
     }
     return 0;
   }
@@ -221,7 +248,8 @@ int run_rules_command(const std::vector<std::string>& args, const char* argv0) {
     const auto results = run_pack_tests(paths);
     std::size_t failed = 0;
     for (const auto& result : results) {
-      std::cout << (result.failures.empty() ? "PASS  " : "FAIL  ") << result.file << ": " << result.name << "\n";
+      std::cout << (result.failures.empty() ? "PASS  " : "FAIL  ") << result.file << ": "
+                << result.name << "\n";
       for (const auto& failure : result.failures) std::cout << "        " << failure << "\n";
       failed += result.failures.empty() ? 0 : 1;
     }
@@ -237,7 +265,9 @@ int run_connectors_command() {
     std::cout << descriptor.name << ": " << descriptor.summary << "\n";
     for (const auto& option : descriptor.options) {
       std::cout << "  --" << option.key << " (" << option.type
-                << (option.required ? ", required" : option.default_value.empty() ? "" : ", default " + option.default_value)
+                << (option.required                ? ", required"
+                    : option.default_value.empty() ? ""
+                                                   : ", default " + option.default_value)
                 << ")  " << option.help << "\n";
     }
   }

@@ -26,17 +26,18 @@ std::optional<std::string> unicode_fold(std::string_view text, bool strip_marks)
   utf8proc_uint8_t* folded = nullptr;
   int options = UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD;
   if (strip_marks) options |= UTF8PROC_STRIPMARK;
-  const auto length =
-      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
-                   static_cast<utf8proc_ssize_t>(text.size()), &folded,
-                   static_cast<utf8proc_option_t>(options));
+  const auto length = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+                                   static_cast<utf8proc_ssize_t>(text.size()), &folded,
+                                   static_cast<utf8proc_option_t>(options));
   if (length < 0) return std::nullopt;
   std::string result(reinterpret_cast<char*>(folded), static_cast<std::size_t>(length));
   std::free(folded);
   return result;
 }
 
-bool is_word_byte(unsigned char c) { return std::isalnum(c) != 0 || c >= 0x80; }
+bool is_word_byte(unsigned char c) {
+  return std::isalnum(c) != 0 || c >= 0x80;
+}
 
 // "'" and "’" (U+2019) join the parts of a name such as O'Neill.
 std::size_t apostrophe_length(std::string_view text, std::size_t at) {
@@ -45,7 +46,9 @@ std::size_t apostrophe_length(std::string_view text, std::size_t at) {
   return 0;
 }
 
-bool is_id_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool is_id_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
 
 }  // namespace
 
@@ -134,7 +137,8 @@ PhoneNormalizer::PhoneNormalizer(std::vector<std::string> regions) {
 
 void PhoneNormalizer::add_region(const std::string& region) {
   std::string upper;
-  for (const char c : region) upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  for (const char c : region)
+    upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
   if (upper.empty() || upper == "ZZ") return;
   if (std::find(regions_.begin(), regions_.end(), upper) == regions_.end()) {
     regions_.push_back(upper);

@@ -32,7 +32,8 @@ class MemoryConnector : public Connector {
     for (const auto& record : objects_[object].records) on_record(record);
   }
 
-  void add(const std::string& object, const std::vector<std::pair<std::string, Value>>& fields, std::size_t line) {
+  void add(const std::string& object, const std::vector<std::pair<std::string, Value>>& fields,
+           std::size_t line) {
     auto& data = objects_[object];
     if (!data.schema) data.schema = std::make_shared<ObjectSchema>(ObjectSchema{object, {}});
     for (const auto& [name, value] : fields) {
@@ -76,7 +77,8 @@ class TestFileReader {
     throw ConfigError(path_ + ":" + std::to_string(node.Mark().line + 1) + ":" +
                       std::to_string(node.Mark().column + 1) + ": " + message);
   }
-  void check_keys(const YAML::Node& map, std::initializer_list<const char*> allowed, const std::string& what) const {
+  void check_keys(const YAML::Node& map, std::initializer_list<const char*> allowed,
+                  const std::string& what) const {
     if (!map.IsMap()) fail(map, what + " must be a map");
     for (const auto& item : map) {
       const auto key = item.first.as<std::string>();
@@ -120,7 +122,8 @@ class TestFileReader {
 
 bool matches(const Finding& f, const Expectation& e, bool record_level_by_default) {
   if (f.object != e.object || record_id_key(f.record_id) != record_id_key(e.id)) return false;
-  if (e.field_given ? f.field != e.field : (record_level_by_default && !f.field.empty())) return false;
+  if (e.field_given ? f.field != e.field : (record_level_by_default && !f.field.empty()))
+    return false;
   if (!e.action.empty() && to_string(f.action) != e.action) return false;
   if (!e.category.empty() && f.category != e.category) return false;
   if (!e.rule.empty() && f.rule != e.rule) return false;
@@ -136,23 +139,26 @@ std::string describe_expectation(const Expectation& e) {
   return text;
 }
 
-std::vector<PackTestResult> run_test_file(const std::string& test_path, const std::string& pack_path) {
+std::vector<PackTestResult> run_test_file(const std::string& test_path,
+                                          const std::string& pack_path) {
   TestFileReader reader(test_path);
   YAML::Node document;
   try {
     document = YAML::LoadFile(test_path);
   } catch (const YAML::Exception& e) {
-    throw ConfigError(test_path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                      ": not valid YAML: " + e.msg);
+    throw ConfigError(test_path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                      std::to_string(e.mark.column + 1) + ": not valid YAML: " + e.msg);
   }
   reader.check_keys(document, {"default_region", "tests"}, "test file");
   const auto rules = RuleSet::load({pack_path});
-  const auto default_region = document["default_region"] ? document["default_region"].as<std::string>() : "";
+  const auto default_region =
+      document["default_region"] ? document["default_region"].as<std::string>() : "";
   const auto tests = document["tests"];
   if (!tests || !tests.IsSequence()) reader.fail(document, "'tests' is a list of test cases");
   std::vector<PackTestResult> results;
   for (const auto& test : tests) {
-    reader.check_keys(test, {"name", "subject", "default_region", "records", "expect", "reject"}, "test case");
+    reader.check_keys(test, {"name", "subject", "default_region", "records", "expect", "reject"},
+                      "test case");
     PackTestResult result;
     result.file = test_path;
     result.name = test["name"] ? test["name"].as<std::string>() : reader.where(test);
@@ -160,7 +166,8 @@ std::vector<PackTestResult> run_test_file(const std::string& test_path, const st
     if (!subject_node) reader.fail(test, "test case '" + result.name + "' has no 'subject'");
     reader.check_keys(subject_node, {"request_id", "email", "phone", "name", "id"}, "subject");
     SubjectRequest request;
-    request.request_id = subject_node["request_id"] ? subject_node["request_id"].as<std::string>() : "test";
+    request.request_id =
+        subject_node["request_id"] ? subject_node["request_id"].as<std::string>() : "test";
     request.source = reader.where(subject_node);
     const auto values = [&](const char* key) {
       const auto node = subject_node[key];
@@ -172,12 +179,14 @@ std::vector<PackTestResult> run_test_file(const std::string& test_path, const st
     request.phones = values("phone");
     request.names = values("name");
     request.ids = values("id");
-    const auto region = test["default_region"] ? test["default_region"].as<std::string>() : default_region;
+    const auto region =
+        test["default_region"] ? test["default_region"].as<std::string>() : default_region;
     const SubjectSet subjects({request}, region);
 
     MemoryConnector connector;
     const auto records = test["records"];
-    if (!records || !records.IsMap()) reader.fail(test, "test case '" + result.name + "' needs 'records' by object");
+    if (!records || !records.IsMap())
+      reader.fail(test, "test case '" + result.name + "' needs 'records' by object");
     for (const auto& object : records) {
       for (const auto& record : object.second) {
         if (!record.IsMap()) reader.fail(record, "a record is a map of field values");
@@ -187,23 +196,27 @@ std::vector<PackTestResult> run_test_file(const std::string& test_path, const st
           if (!field.second.IsNull()) value = field.second.as<std::string>();
           fields.emplace_back(field.first.as<std::string>(), std::move(value));
         }
-        connector.add(object.first.as<std::string>(), fields, static_cast<std::size_t>(record.Mark().line + 1));
+        connector.add(object.first.as<std::string>(), fields,
+                      static_cast<std::size_t>(record.Mark().line + 1));
       }
     }
     connector.finish();
     const auto report = run_scan(connector, rules, subjects, ScanOptions{});
-    for (const auto& error : report.errors) result.failures.push_back("scan error: " + error.message);
+    for (const auto& error : report.errors)
+      result.failures.push_back("scan error: " + error.message);
     for (const auto& expected : reader.expectations(test["expect"], "expect")) {
       const bool found = std::any_of(report.findings.begin(), report.findings.end(),
                                      [&](const Finding& f) { return matches(f, expected, true); });
-      if (!found) result.failures.push_back(expected.where + ": expected " + describe_expectation(expected));
+      if (!found)
+        result.failures.push_back(expected.where + ": expected " + describe_expectation(expected));
     }
     for (const auto& rejected : reader.expectations(test["reject"], "reject")) {
       for (const auto& f : report.findings) {
         if (matches(f, rejected, false)) {
-          result.failures.push_back(rejected.where + ": unexpected " + f.object + " " + f.record_id +
-                                    (f.field.empty() ? "" : " field " + f.field) + " " +
-                                    std::string(to_string(f.action)) + " (rule " + f.rule + ")");
+          result.failures.push_back(rejected.where + ": unexpected " + f.object + " " +
+                                    f.record_id + (f.field.empty() ? "" : " field " + f.field) +
+                                    " " + std::string(to_string(f.action)) + " (rule " + f.rule +
+                                    ")");
         }
       }
     }
@@ -225,7 +238,10 @@ std::vector<PackTestResult> run_pack_tests(const std::vector<std::string>& paths
   for (const auto& pack : find_pack_files(paths)) {
     const auto test = test_file_for(pack);
     if (!fs::exists(test)) {
-      results.push_back({pack, "has tests", {pack + ": no test file beside it (" + fs::path(test).filename().string() + ")"}});
+      results.push_back(
+          {pack,
+           "has tests",
+           {pack + ": no test file beside it (" + fs::path(test).filename().string() + ")"}});
       continue;
     }
     auto file_results = run_test_file(test, pack);

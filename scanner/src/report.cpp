@@ -19,7 +19,9 @@ std::string utc_now() {
 
 namespace {
 
-bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+bool is_continuation(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
 
 // Keeps the first character (whole UTF-8 sequence) of each word, masks the rest.
 std::string mask_words(std::string_view text) {
@@ -27,8 +29,8 @@ std::string mask_words(std::string_view text) {
   bool in_word = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
-    const bool word_char = std::isalnum(static_cast<unsigned char>(c)) != 0 ||
-                           static_cast<unsigned char>(c) >= 0x80;
+    const bool word_char =
+        std::isalnum(static_cast<unsigned char>(c)) != 0 || static_cast<unsigned char>(c) >= 0x80;
     if (!word_char) {
       in_word = false;
       masked.push_back(c);
@@ -63,7 +65,8 @@ std::string redact(std::string_view value) {
   for (const char c : value) digits += std::isdigit(static_cast<unsigned char>(c)) != 0 ? 1 : 0;
   bool phone_like = digits >= 7;
   for (const char c : value) {
-    if (!std::isdigit(static_cast<unsigned char>(c)) && std::string_view("+()-. ").find(c) == std::string_view::npos) {
+    if (!std::isdigit(static_cast<unsigned char>(c)) &&
+        std::string_view("+()-. ").find(c) == std::string_view::npos) {
       phone_like = false;
     }
   }
@@ -82,7 +85,7 @@ std::string redact(std::string_view value) {
     }
     return masked;
   }
-  return mask_words(value.substr(0, 80)) + (value.size() > 80 ? "…" : "");
+  return mask_words(utf8_prefix(value, 80)) + (value.size() > 80 ? "…" : "");
 }
 
 }  // namespace crmscan

@@ -95,7 +95,8 @@ class JsonReporter : public Reporter {
     w.EndArray();
     w.Key("requests");
     w.StartArray();
-    for (const auto& id : report.request_ids) w.String(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
+    for (const auto& id : report.request_ids)
+      w.String(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
     w.EndArray();
     w.Key("values_shown");
     w.Bool(report.show_values);
@@ -126,7 +127,8 @@ class JsonReporter : public Reporter {
     w.EndArray();
     w.Key("notes");
     w.StartArray();
-    for (const auto& note : report.notes) w.String(note.c_str(), static_cast<rapidjson::SizeType>(note.size()));
+    for (const auto& note : report.notes)
+      w.String(note.c_str(), static_cast<rapidjson::SizeType>(note.size()));
     w.EndArray();
     w.EndObject();
     write_errors(w, report);
@@ -195,11 +197,24 @@ class CsvReporter : public Reporter {
     for (std::size_t i = 0; i < columns.size(); ++i) out << (i ? "," : "") << columns[i];
     out << "\r\n";
     for (const auto& f : report.findings) {
-      const std::string cells[] = {f.fingerprint, f.request_id, f.connector, f.object, f.record_id, f.field,
-                                   f.category, std::string(to_string(f.action)), f.reason, f.rule, f.confidence,
-                                   f.archived ? "true" : "false", f.deleted ? "true" : "false", f.location,
-                                   f.preview, f.detail};
-      for (std::size_t i = 0; i < std::size(cells); ++i) out << (i ? "," : "") << csv_cell(cells[i]);
+      const std::string cells[] = {f.fingerprint,
+                                   f.request_id,
+                                   f.connector,
+                                   f.object,
+                                   f.record_id,
+                                   f.field,
+                                   f.category,
+                                   std::string(to_string(f.action)),
+                                   f.reason,
+                                   f.rule,
+                                   f.confidence,
+                                   f.archived ? "true" : "false",
+                                   f.deleted ? "true" : "false",
+                                   f.location,
+                                   f.preview,
+                                   f.detail};
+      for (std::size_t i = 0; i < std::size(cells); ++i)
+        out << (i ? "," : "") << csv_cell(cells[i]);
       out << "\r\n";
     }
   }
@@ -209,8 +224,9 @@ class CsvReporter : public Reporter {
 
 const std::vector<std::string>& csv_columns() {
   static const std::vector<std::string> kColumns = {
-      "fingerprint", "request_id", "connector", "object",   "record_id", "field",   "category", "action",
-      "reason",      "rule",       "confidence", "archived", "deleted",  "location", "preview", "detail"};
+      "fingerprint", "request_id", "connector", "object", "record_id",  "field",
+      "category",    "action",     "reason",    "rule",   "confidence", "archived",
+      "deleted",     "location",   "preview",   "detail"};
   return kColumns;
 }
 
@@ -241,7 +257,8 @@ void write_summary(const Report& report, std::ostream& out) {
   out << "findings: " << report.findings.size();
   for (const auto& [action, count] : by_action) out << "  " << action << " " << count;
   out << "\n";
-  const auto table = [&out](const char* title, const std::map<std::string, std::map<std::string, std::size_t>>& rows) {
+  const auto table = [&out](const char* title,
+                            const std::map<std::string, std::map<std::string, std::size_t>>& rows) {
     if (rows.empty()) return;
     out << "\n" << title << "\n";
     for (const auto& [name, actions] : rows) {
@@ -251,8 +268,8 @@ void write_summary(const Report& report, std::ostream& out) {
         total += count;
         detail += (detail.empty() ? "" : ", ") + action + " " + std::to_string(count);
       }
-      out << "  " << std::left << std::setw(44) << name << std::right << std::setw(5) << total << "  " << detail
-          << "\n";
+      out << "  " << std::left << std::setw(44) << name << std::right << std::setw(5) << total
+          << "  " << detail << "\n";
     }
   };
   table("by object:", by_object);
@@ -286,7 +303,8 @@ void write_private_file(const std::string& path, const std::string& content) {
     }
     written += static_cast<std::size_t>(n);
   }
-  if (::close(fd) != 0) throw Error(ExitCode::kBadConfig, path + ": cannot write: " + std::strerror(errno));
+  if (::close(fd) != 0)
+    throw Error(ExitCode::kBadConfig, path + ": cannot write: " + std::strerror(errno));
 }
 
 }  // namespace crmscan

@@ -18,19 +18,26 @@ namespace crmscan {
 
 std::string_view to_string(Action action) {
   switch (action) {
-    case Action::kDeleteRecord: return "delete_record";
-    case Action::kEraseField: return "erase_field";
-    case Action::kDeleteContent: return "delete_content";
-    case Action::kReview: return "review";
+    case Action::kDeleteRecord:
+      return "delete_record";
+    case Action::kEraseField:
+      return "erase_field";
+    case Action::kDeleteContent:
+      return "delete_content";
+    case Action::kReview:
+      return "review";
   }
   return "review";
 }
 
 std::string_view to_string(RecordAction action) {
   switch (action) {
-    case RecordAction::kDeleteRecord: return "delete_record";
-    case RecordAction::kEraseFields: return "erase_fields";
-    case RecordAction::kReview: return "review";
+    case RecordAction::kDeleteRecord:
+      return "delete_record";
+    case RecordAction::kEraseFields:
+      return "erase_fields";
+    case RecordAction::kReview:
+      return "review";
   }
   return "review";
 }
@@ -100,6 +107,8 @@ class PackReader {
     check_keys(document, {"pack", "crm", "product", "version", "description", "references",
                           "extends", "objects"});
     pack.id = required_string(document, "pack");
+    pack.mark = mark(document["pack"]);
+    if (document["extends"]) pack.extends_mark = mark(document["extends"]);
     if (!is_kebab(pack.id)) fail(document["pack"], "pack id '" + pack.id + "' is not kebab-case");
     rule_ = "pack " + pack.id;
     pack.crm = required_string(document, "crm");
@@ -110,6 +119,7 @@ class PackReader {
     pack.extends = string_list(document, "extends");
     const auto objects = document["objects"];
     if (!objects || !objects.IsMap()) fail(document, "'objects' must be a map of object names");
+    check_unique_keys(objects);
     for (const auto& entry : objects) {
       pack.objects.push_back(read_object(entry.first, entry.second));
     }
@@ -132,7 +142,17 @@ class PackReader {
     });
   }
 
+  // yaml-cpp keeps the first of two equal keys without a word: a pack must not say a thing twice.
+  void check_unique_keys(const YAML::Node& map) const {
+    std::set<std::string> seen;
+    for (const auto& item : map) {
+      const auto key = item.first.as<std::string>();
+      if (!seen.insert(key).second) fail(item.first, "'" + key + "' is given twice");
+    }
+  }
+
   void check_keys(const YAML::Node& map, std::initializer_list<const char*> allowed) const {
+    check_unique_keys(map);
     for (const auto& item : map) {
       const auto key = item.first.as<std::string>();
       if (std::none_of(allowed.begin(), allowed.end(), [&](const char* k) { return key == k; })) {
@@ -181,8 +201,19 @@ class PackReader {
     std::vector<NamePattern> result;
     const auto node = map[key];
     if (!node) fail(map, std::string("missing '") + key + "'");
-    for (const auto& text : string_list(map, key)) result.push_back(pattern(node, text));
+    if (node.IsScalar()) return {pattern(node, node.as<std::string>())};
+    if (!node.IsSequence())
+      fail(node, std::string("'") + key + "' must be a name or a list of names");
+    for (const auto& item : node) result.push_back(pattern(item, scalar(item, key)));
     return result;
+  }
+
+  // YAML's true and false in any of their spellings; anything else is an error.
+  bool boolean(const YAML::Node& node, const char* key) const {
+    const auto text = ascii_lower(scalar(node, key));
+    if (text == "true") return true;
+    if (text == "false") return false;
+    fail(node, std::string("'") + key + "' is true or false, not '" + node.as<std::string>() + "'");
   }
 
   RecordAction record_action(const YAML::Node& node) const {
@@ -194,7 +225,8 @@ class PackReader {
   }
 
   Condition condition(const YAML::Node& node) const {
-    if (!node.IsMap()) fail(node, "a condition is a map such as {field: TaskSubtype, equals: Call}");
+    if (!node.IsMap())
+      fail(node, "a condition is a map such as {field: TaskSubtype, equals: Call}");
     check_keys(node, {"field", "equals", "in", "present", "prefix", "regex", "any"});
     Condition condition;
     if (const auto any = node["any"]) {
@@ -213,9 +245,7 @@ class PackReader {
       condition.values = string_list(node, "in");
     } else if (const auto v = node["present"]) {
       condition.op = Condition::Op::kPresent;
-      const auto text = scalar(v, "present");
-      if (text != "true" && text != "false") fail(v, "'present' is true or false");
-      condition.present = text == "true";
+      condition.present = boolean(v, "present");
     } else if (const auto v = node["prefix"]) {
       condition.op = Condition::Op::kPrefix;
       condition.values = {scalar(v, "prefix")};
@@ -265,11 +295,7 @@ class PackReader {
                       "identity", "related", "reaches", "fields", "text"});
     rules.category = optional_string(node, "category");
     if (const auto action = node["action"]) rules.action = record_action(action);
-    if (const auto person = node["person"]) {
-      const auto text = scalar(person, "person");
-      if (text != "true" && text != "false") fail(person, "'person' is true or false");
-      rules.person = text == "true";
-    }
+    if (const auto person = node["person"]) rules.person = boolean(person, "person");
     if (node["id_field"]) rules.id_field = optional_string(node, "id_field");
     if (node["archived_field"]) rules.archived_field = optional_string(node, "archived_field");
     if (node["deleted_field"]) rules.deleted_field = optional_string(node, "deleted_field");
@@ -279,13 +305,18 @@ class PackReader {
       read_base(item, rule);
       check_keys(item, {"id", "kind", "fields", "in_text", "when", "category", "action"});
       const auto kind = required_string(item, "kind");
-      if (kind == "email") rule.kind = IdentifierKind::kEmail;
-      else if (kind == "phone") rule.kind = IdentifierKind::kPhone;
-      else if (kind == "name") rule.kind = IdentifierKind::kName;
-      else if (kind == "id") rule.kind = IdentifierKind::kId;
-      else fail(item["kind"], "kind '" + kind + "' is not one of email, phone, name, id");
+      if (kind == "email")
+        rule.kind = IdentifierKind::kEmail;
+      else if (kind == "phone")
+        rule.kind = IdentifierKind::kPhone;
+      else if (kind == "name")
+        rule.kind = IdentifierKind::kName;
+      else if (kind == "id")
+        rule.kind = IdentifierKind::kId;
+      else
+        fail(item["kind"], "kind '" + kind + "' is not one of email, phone, name, id");
       rule.fields = patterns(item, "fields");
-      if (const auto in_text = item["in_text"]) rule.in_text = scalar(in_text, "in_text") == "true";
+      if (const auto in_text = item["in_text"]) rule.in_text = boolean(in_text, "in_text");
       if (rule.kind == IdentifierKind::kName && rule.in_text) {
         fail(item, "a name is not searched in text by an identity rule (a namesake is no proof)");
       }
@@ -323,9 +354,12 @@ class PackReader {
       }
       rule.category = required_string(item, "category");
       const auto action = optional_string(item, "action");
-      if (action.empty() || action == "erase_field") rule.action = Action::kEraseField;
-      else if (action == "review") rule.action = Action::kReview;
-      else fail(item["action"], "a field rule's action is erase_field or review");
+      if (action.empty() || action == "erase_field")
+        rule.action = Action::kEraseField;
+      else if (action == "review")
+        rule.action = Action::kReview;
+      else
+        fail(item["action"], "a field rule's action is erase_field or review");
       rules.fields.push_back(std::move(rule));
     });
     for_each_rule(node, "text", [&](const YAML::Node& item) {
@@ -363,7 +397,8 @@ void merge_rules(std::vector<Rule>& into, const std::vector<Rule>& from) {
 bool is_pack_file(const std::filesystem::path& path) {
   const auto name = path.filename().string();
   const auto ends_with = [&name](std::string_view suffix) {
-    return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return name.size() >= suffix.size() &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
   return (ends_with(".yaml") || ends_with(".yml")) && !ends_with(".test.yaml") &&
          !ends_with(".test.yml");
@@ -371,7 +406,9 @@ bool is_pack_file(const std::filesystem::path& path) {
 
 }  // namespace
 
-RulePack load_rule_pack(const std::string& path) { return PackReader(path).read(); }
+RulePack load_rule_pack(const std::string& path) {
+  return PackReader(path).read();
+}
 
 std::vector<std::string> find_pack_files(const std::vector<std::string>& paths) {
   namespace fs = std::filesystem;
@@ -381,7 +418,8 @@ std::vector<std::string> find_pack_files(const std::vector<std::string>& paths) 
     if (fs::is_directory(path)) {
       std::vector<std::string> found;
       for (const auto& entry : fs::recursive_directory_iterator(path)) {
-        if (entry.is_regular_file() && is_pack_file(entry.path())) found.push_back(entry.path().string());
+        if (entry.is_regular_file() && is_pack_file(entry.path()))
+          found.push_back(entry.path().string());
       }
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
@@ -405,7 +443,8 @@ RuleSet RuleSet::load(const std::vector<std::string>& paths) {
   for (std::size_t i = 0; i < packs.size(); ++i) {
     for (const auto& base : packs[i].extends) {
       const auto have = [&] {
-        return std::any_of(packs.begin(), packs.end(), [&](const RulePack& p) { return p.id == base; });
+        return std::any_of(packs.begin(), packs.end(),
+                           [&](const RulePack& p) { return p.id == base; });
       };
       if (have()) continue;
       const auto folder = fs::path(packs[i].path).parent_path().string();
@@ -428,7 +467,8 @@ RuleSet RuleSet::from_packs(std::vector<RulePack> packs) {
   std::map<std::string, const RulePack*> by_id;
   for (const auto& pack : packs) {
     if (!by_id.emplace(pack.id, &pack).second) {
-      throw ConfigError(pack.path + ": pack id '" + pack.id + "' is also used by " + by_id[pack.id]->path);
+      throw ConfigError(pack.mark.where() + ": pack id '" + pack.id + "' is also used by " +
+                        by_id[pack.id]->path);
     }
   }
   // Order the packs so that each comes after those it extends.
@@ -437,12 +477,13 @@ RuleSet RuleSet::from_packs(std::vector<RulePack> packs) {
   std::function<void(const RulePack&)> place = [&](const RulePack& pack) {
     if (placed.count(pack.id) != 0) return;
     if (!visiting.insert(pack.id).second) {
-      throw ConfigError(pack.path + ": pack " + pack.id + " extends itself through a cycle");
+      throw ConfigError(pack.extends_mark.where() + ": pack " + pack.id +
+                        " extends itself through a cycle");
     }
     for (const auto& base : pack.extends) {
       const auto found = by_id.find(base);
       if (found == by_id.end()) {
-        throw ConfigError(pack.path + ": pack " + pack.id + " extends '" + base +
+        throw ConfigError(pack.extends_mark.where() + ": pack " + pack.id + " extends '" + base +
                           "', which is not among the loaded packs nor beside it");
       }
       place(*found->second);

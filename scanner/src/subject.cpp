@@ -121,7 +121,8 @@ std::vector<SubjectRequest> load_csv(const std::string& path, std::istream& in) 
   std::vector<std::string> header;
   for (const auto& cell : row) {
     auto key = ascii_lower(trim(cell));
-    if (std::find(std::begin(kSubjectKeys), std::end(kSubjectKeys), key) == std::end(kSubjectKeys)) {
+    if (std::find(std::begin(kSubjectKeys), std::end(kSubjectKeys), key) ==
+        std::end(kSubjectKeys)) {
       throw DataError(path + ":1: unknown column '" + cell +
                       "' (expected request_id, email, phone, name, id)");
     }
@@ -132,7 +133,10 @@ std::vector<SubjectRequest> load_csv(const std::string& path, std::istream& in) 
   while (reader.next(row)) {
     const auto where = path + ":" + std::to_string(reader.row_line());
     if (reader.error()) throw DataError(where + ": " + *reader.error());
-    if (row.size() == 1 && trim(row[0]).empty()) continue;
+    if (std::all_of(row.begin(), row.end(),
+                    [](const std::string& cell) { return trim(cell).empty(); })) {
+      continue;  // a blank line, or a spreadsheet's empty row
+    }
     if (row.size() != header.size()) {
       throw DataError(where + ": " + std::to_string(row.size()) + " values, the header has " +
                       std::to_string(header.size()));
@@ -146,7 +150,8 @@ std::vector<SubjectRequest> load_csv(const std::string& path, std::istream& in) 
         add_values(request, header[i], split_list(row[i], ';'));
       }
     }
-    if (request.request_id.empty()) request.request_id = "line-" + std::to_string(reader.row_line());
+    if (request.request_id.empty())
+      request.request_id = "line-" + std::to_string(reader.row_line());
     const auto [slot, inserted] = by_request.emplace(request.request_id, requests.size());
     if (inserted) {
       requests.push_back(std::move(request));
@@ -182,7 +187,8 @@ std::vector<SubjectRequest> load_yaml(const std::string& path) {
     request.source = where(entry);
     for (const auto& item : entry) {
       const auto key = item.first.as<std::string>();
-      if (std::find(std::begin(kSubjectKeys), std::end(kSubjectKeys), key) == std::end(kSubjectKeys)) {
+      if (std::find(std::begin(kSubjectKeys), std::end(kSubjectKeys), key) ==
+          std::end(kSubjectKeys)) {
         throw DataError(where(item.first) + ": unknown key '" + key +
                         "' (expected request_id, email, phone, name, id)");
       }

@@ -44,6 +44,13 @@ std::vector<std::string> split_list(std::string_view text, char separator) {
   return parts;
 }
 
+std::string utf8_prefix(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  std::size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return std::string(text.substr(0, end));
+}
+
 std::string latin1_to_utf8(std::string_view bytes) {
   std::string utf8;
   utf8.reserve(bytes.size());

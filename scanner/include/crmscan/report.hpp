@@ -10,7 +10,8 @@ namespace crmscan {
 
 /// One thing to erase or review, for one request.
 struct Finding {
-  std::string fingerprint;  ///< stable across runs: request, connector, object, record, field, action
+  std::string
+      fingerprint;  ///< stable across runs: request, connector, object, record, field, action
   std::string request_id;
   std::string connector;
   std::string object;
@@ -18,9 +19,9 @@ struct Finding {
   std::string field;  ///< empty for the whole record
   std::string category;
   Action action = Action::kReview;
-  std::string reason;  ///< identity, related, reaches, text, field, reference, name
-  std::string rule;    ///< the rule id that decided it
-  std::string detail;  ///< why, in words
+  std::string reason;      ///< identity, related, reaches, text, field, reference, name
+  std::string rule;        ///< the rule id that decided it
+  std::string detail;      ///< why, in words
   std::string confidence;  ///< high, medium, low
   bool archived = false;
   bool deleted = false;

@@ -58,8 +58,8 @@ struct Condition {
 struct RuleBase {
   std::string id;
   std::vector<Condition> when;
-  std::string category;                 ///< empty: the object's default
-  std::optional<RecordAction> action;   ///< empty: the object's default
+  std::string category;                ///< empty: the object's default
+  std::optional<RecordAction> action;  ///< empty: the object's default
   SourceMark mark;
 };
 
@@ -87,8 +87,8 @@ struct ReachRule : RuleBase {
 /// A field that holds personal data: erased (or reviewed) when its record is kept.
 struct FieldRule {
   std::string id;
-  NamePattern name;   ///< empty when the rule matches by type
-  std::string type;   ///< CRM field type, when the connector knows it
+  NamePattern name;  ///< empty when the rule matches by type
+  std::string type;  ///< CRM field type, when the connector knows it
   std::string category;
   Action action = Action::kEraseField;
   SourceMark mark;
@@ -133,6 +133,8 @@ struct RulePack {
   std::string path;
   std::string sha256;
   std::vector<ObjectRules> objects;
+  SourceMark mark;          ///< of its `pack` id
+  SourceMark extends_mark;  ///< of its `extends` list
 };
 
 /// Loads one pack strictly; throws ConfigError naming file:line:column and the rule.

@@ -18,6 +18,9 @@ std::string_view trim(std::string_view text);
 /// Splits on a separator character, trimming each part and dropping empty ones.
 std::vector<std::string> split_list(std::string_view text, char separator);
 
+/// At most `max_bytes` of UTF-8 text, never cutting a character in two.
+std::string utf8_prefix(std::string_view text, std::size_t max_bytes);
+
 /// Converts ISO-8859-1 bytes to UTF-8.
 std::string latin1_to_utf8(std::string_view bytes);
 

@@ -1,0 +1,549 @@
+// The scan engine over records served from memory: roots, hops, namesakes, business accounts,
+// undeclared references, many requests, incomplete sources and redaction.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "crmscan/engine.hpp"
+#include "crmscan/normalize.hpp"
+#include "crmscan/text.hpp"
+#include "support.hpp"
+
+using crmscan::Action;
+using crmscan::Finding;
+using crmscan::Report;
+using crmscan::ScanOptions;
+using crmscan::SubjectRequest;
+using crmscan::SubjectSet;
+
+namespace {
+
+// Records held in memory and served as a connector would, with problems to report per object.
+class MemoryConnector : public crmscan::Connector {
+ public:
+  const crmscan::ConnectorDescriptor& descriptor() const override {
+    static const crmscan::ConnectorDescriptor kDescriptor{"memory", "records held by a test", {}};
+    return kDescriptor;
+  }
+  std::string crm() const override { return "test"; }
+  std::string source() const override { return "memory"; }
+  std::vector<crmscan::ObjectSchema> describe() override {
+    std::vector<crmscan::ObjectSchema> schemas;
+    for (const auto& [object, data] : objects_) schemas.push_back(*data.schema);
+    return schemas;
+  }
+  void scan(const std::string& object, const crmscan::RecordSink& on_record,
+            const crmscan::ProblemSink& on_problem) override {
+    const auto& data = objects_[object];
+    for (std::size_t i = 0; i < data.records.size(); ++i) {
+      if (const auto problem = data.problems.find(i); problem != data.problems.end()) {
+        on_problem(object, problem->second);
+      }
+      on_record(data.records[i]);
+    }
+  }
+
+  /// Adds a record; fields unknown so far widen the object's schema (earlier records get null).
+  void add(const std::string& object,
+           const std::vector<std::pair<std::string, std::string>>& fields) {
+    auto& data = objects_[object];
+    if (!data.schema)
+      data.schema = std::make_shared<crmscan::ObjectSchema>(crmscan::ObjectSchema{object, {}});
+    for (const auto& [name, value] : fields) {
+      if (!data.schema->index_of(name)) data.schema->fields.push_back({name, {}});
+    }
+    for (auto& record : data.records) record.values.resize(data.schema->fields.size());
+    crmscan::Record record;
+    record.schema = data.schema;
+    record.source = object + ".memory";
+    record.line = data.records.size() + 2;
+    record.values.assign(data.schema->fields.size(), crmscan::Value{});
+    for (const auto& [name, value] : fields) record.values[*data.schema->index_of(name)] = value;
+    record.id = crmscan::value_text(record.get("Id"));
+    data.records.push_back(std::move(record));
+  }
+  /// Reports a problem just before the next record of the object is served.
+  void problem_before_next(const std::string& object, const std::string& message) {
+    auto& data = objects_[object];
+    data.problems[data.records.size()] = message;
+  }
+
+ private:
+  struct Data {
+    std::shared_ptr<crmscan::ObjectSchema> schema;
+    std::vector<crmscan::Record> records;
+    std::map<std::size_t, std::string> problems;
+  };
+  std::map<std::string, Data> objects_;
+};
+
+const crmscan::RuleSet& rules() {
+  static const auto kRules =
+      crmscan::RuleSet::load({crmscan::test::source_path("tests/fixtures/engine-rules.yaml")});
+  return kRules;
+}
+
+std::string id18(const std::string& id15) {
+  return crmscan::salesforce_id18(id15);
+}
+
+// Ids of the records below (the 15-character forms; records carry the 18-character ones).
+const std::string kContact15 = "0035g00000QxB7k";   // the subject's Contact
+const std::string kNamesake15 = "0035g00000qXb7K";  // differs only in letter case
+const std::string kColleague15 = "0035g00005KwTcC";
+const std::string kAcme15 = "0015g0000FOBVrX";  // a business Account
+const std::string kTask15 = "00T5g00008AhdkL";
+const std::string kNamesakeTask15 = "00T5g00008AsKz2";
+const std::string kColleagueTask15 = "00T5g00008AXquV";
+
+SubjectRequest amelie() {
+  return {
+      "REQ-1001", {"amelie.dubois@example.fr"}, {"+44 20 7946 0958"}, {"Am\xC3\xA9lie Dubois"}, {},
+      "test"};
+}
+
+// The subject's Contact at a business Account, a namesake, a colleague, their Tasks and the call
+// summaries that point to the Tasks by their 15-character ids.
+void add_people(MemoryConnector& connector) {
+  connector.add("Contact", {{"Id", id18(kContact15)},
+                            {"FirstName", "Am\xC3\xA9lie"},
+                            {"LastName", "Dubois"},
+                            {"Email", " Amelie.Dubois@Example.FR "},
+                            {"Phone", "020 7946 0958"},
+                            {"AccountId", id18(kAcme15)},
+                            {"IsPersonAccount", "false"}});
+  connector.add("Contact", {{"Id", id18(kNamesake15)},
+                            {"FirstName", "Amelie"},
+                            {"LastName", "Dubois"},
+                            {"Email", "amelie.dubois@brightwater.example"},
+                            {"Phone", "020 7946 0777"},
+                            {"IsPersonAccount", "false"}});
+  connector.add("Contact", {{"Id", id18(kColleague15)},
+                            {"FirstName", "Priya"},
+                            {"LastName", "Shah"},
+                            {"Email", "priya.shah@acme.example"},
+                            {"AccountId", id18(kAcme15)},
+                            {"IsPersonAccount", "false"}});
+  connector.add("Task",
+                {{"Id", id18(kTask15)}, {"WhoId", id18(kContact15)}, {"Subject", "Inbound call"}});
+  connector.add("Task",
+                {{"Id", id18(kNamesakeTask15)}, {"WhoId", id18(kNamesake15)}, {"Subject", "Call"}});
+  connector.add(
+      "Task",
+      {{"Id", id18(kColleagueTask15)}, {"WhoId", id18(kColleague15)}, {"WhatId", id18(kAcme15)}});
+  connector.add("Call_Summary__c", {{"Id", id18("a0C5g00008Iv1nz")}, {"TaskID__c", kTask15}});
+  connector.add("Call_Summary__c",
+                {{"Id", id18("a0C5g00008IzEwG")}, {"TaskID__c", kNamesakeTask15}});
+  connector.add("Call_Summary__c",
+                {{"Id", id18("a0C5g00008IvkAf")}, {"TaskID__c", kColleagueTask15}});
+}
+
+Report scan(MemoryConnector& connector, const std::vector<SubjectRequest>& requests,
+            bool show_values = false) {
+  const SubjectSet subjects(requests, "GB");
+  ScanOptions options;
+  options.show_values = show_values;
+  return crmscan::run_scan(connector, rules(), subjects, options);
+}
+
+std::vector<const Finding*> findings_for(const Report& report, const std::string& object,
+                                         const std::string& id15) {
+  std::vector<const Finding*> found;
+  for (const auto& f : report.findings) {
+    if (f.object == object && crmscan::record_id_key(f.record_id) == crmscan::record_id_key(id15)) {
+      found.push_back(&f);
+    }
+  }
+  return found;
+}
+
+// The record-level finding of one request on a record, or null.
+const Finding* record_finding(const Report& report, const std::string& request,
+                              const std::string& object, const std::string& id15) {
+  for (const auto* f : findings_for(report, object, id15)) {
+    if (f->request_id == request && f->field.empty()) return f;
+  }
+  return nullptr;
+}
+
+std::string action_of(const Finding* finding) {
+  return finding == nullptr ? "none" : std::string(crmscan::to_string(finding->action));
+}
+
+}  // namespace
+
+TEST_CASE("A subject's record is found by email, whatever its case and spaces", "[engine]") {
+  MemoryConnector connector;
+  add_people(connector);
+  const auto report =
+      scan(connector, {{"REQ-1", {"AMELIE.DUBOIS@example.fr"}, {}, {}, {}, "test"}});
+  const auto* contact = record_finding(report, "REQ-1", "Contact", kContact15);
+  REQUIRE(contact != nullptr);
+  CHECK(action_of(contact) == "delete_record");
+  CHECK(contact->reason == "identity");
+  CHECK(contact->rule == "contact-email");
+  CHECK(contact->record_id == id18(kContact15));
+  CHECK(contact->category == "contact.record");
+  CHECK(contact->location == "Contact.memory:2");
+  CHECK(findings_for(report, "Contact", kNamesake15).empty());
+  CHECK(findings_for(report, "Contact", kColleague15).empty());
+  CHECK(report.complete());
+}
+
+TEST_CASE("A subject's record is found by a phone number written another way", "[engine]") {
+  MemoryConnector connector;
+  add_people(connector);
+  const auto report = scan(connector, {{"REQ-1", {}, {"+44 (0)20 7946 0958"}, {}, {}, "test"}});
+  const auto* contact = record_finding(report, "REQ-1", "Contact", kContact15);
+  REQUIRE(contact != nullptr);
+  CHECK(action_of(contact) == "delete_record");
+  CHECK(contact->rule == "contact-phone");
+  CHECK(findings_for(report, "Contact", kNamesake15).empty());
+}
+
+TEST_CASE("A record asked for by its 15-character id is found under its 18-character id",
+          "[engine]") {
+  MemoryConnector connector;
+  add_people(connector);
+  const auto report = scan(connector, {{"REQ-1", {}, {}, {}, {kContact15}, "test"}});
+  const auto* contact = record_finding(report, "REQ-1", "Contact", kContact15);
+  REQUIRE(contact != nullptr);
+  CHECK(action_of(contact) == "delete_record");
+  CHECK(contact->rule == "request-id");
+  CHECK(action_of(record_finding(report, "REQ-1", "Task", kTask15)) == "delete_record");
+  // The namesake's id differs only in letter case: another record.
+  CHECK(findings_for(report, "Contact", kNamesake15).empty());
+}
+
+TEST_CASE("Records are followed over several hops, to a 15-character id in a text field",
+          "[engine]") {
+  MemoryConnector connector;
+  add_people(connector);
+  const auto report =
+      scan(connector, {{"REQ-1", {"amelie.dubois@example.fr"}, {}, {}, {}, "test"}});
+  CHECK(action_of(record_finding(report, "REQ-1", "Contact", kContact15)) == "delete_record");
+  const auto* task = record_finding(report, "REQ-1", "Task", kTask15);
+  REQUIRE(task != nullptr);
+  CHECK(action_of(task) == "delete_record");
+  CHECK(task->rule == "task-who");
+  CHECK(task->reason == "related");
+  const auto* summary = record_finding(report, "REQ-1", "Call_Summary__c", "a0C5g00008Iv1nz");
+  REQUIRE(summary != nullptr);
+  CHECK(action_of(summary) == "delete_record");
+  CHECK(summary->rule == "call-summary-task");
+  // Nothing of the namesake's or the colleague's.
+  CHECK(findings_for(report, "Task", kNamesakeTask15).empty());
+  CHECK(findings_for(report, "Task", kColleagueTask15).empty());
+  CHECK(findings_for(report, "Call_Summary__c", "a0C5g00008IzEwG").empty());
+  CHECK(findings_for(report, "Call_Summary__c", "a0C5g00008IvkAf").empty());
+}
+
+TEST_CASE("A namesake and what hangs off it are only ever to review", "[engine]") {
+  MemoryConnector connector;
+  add_people(connector);
+  const auto report = scan(connector, {amelie()});
+  // The subject's own records are still deleted.
+  CHECK(action_of(record_finding(report, "REQ-1001", "Contact", kContact15)) == "delete_record");
+  const auto* namesake = record_finding(report, "REQ-1001", "Contact", kNamesake15);
+  REQUIRE(namesake != nullptr);
+  CHECK(action_of(namesake) == "review");
+  CHECK(namesake->reason == "name");
+  CHECK(namesake->confidence == "low");
+  for (const auto& [object, id] :
+       std::vector<std::pair<std::string, std::string>>{{"Contact", kNamesake15},
+                                                        {"Task", kNamesakeTask15},
+                                                        {"Call_Summary__c", "a0C5g00008IzEwG"}}) {
+    for (const auto* f : findings_for(report, object, id)) {
+      INFO(object << " " << id << " field '" << f->field << "' rule " << f->rule);
+      CHECK(action_of(f) == "review");
+    }
+  }
+}
+
+TEST_CASE("A business Account that the subject's Contact belongs to is not deleted", "[engine]") {
+  MemoryConnector connector;
+  add_people(connector);
+  connector.add("Account",
+                {{"Id", id18(kAcme15)},
+                 {"Name", "Acme Logistics Ltd"},
+                 {"IsPersonAccount", "false"},
+                 {"PersonEmail", ""},
+                 {"Description", "Key account. Ask for amelie.dubois@example.fr about invoices."}});
+  const auto report = scan(connector, {amelie()});
+  REQUIRE(action_of(record_finding(report, "REQ-1001", "Contact", kContact15)) == "delete_record");
+  for (const auto* f : findings_for(report, "Account", kAcme15)) {
+    INFO("Account finding on field '" << f->field << "' rule " << f->rule);
+    CHECK(f->action != Action::kDeleteRecord);
+  }
+  // What names her there is erased; the record stays.
+  const auto account = findings_for(report, "Account", kAcme15);
+  const bool description_erased = std::any_of(account.begin(), account.end(), [](const Finding* f) {
+    return f->field == "Description" && f->action == Action::kEraseField;
+  });
+  CHECK(description_erased);
+  // The colleague's Task on the business Account is not hers.
+  CHECK(findings_for(report, "Task", kColleagueTask15).empty());
+}
+
+TEST_CASE("A person Account is deleted, found by identity or through its person Contact",
+          "[engine]") {
+  MemoryConnector connector;
+  const std::string by_email = "0015g0000FOJgY3";
+  const std::string by_contact = "0015g0000FOJgY4";
+  connector.add("Account", {{"Id", id18(by_email)},
+                            {"IsPersonAccount", "true"},
+                            {"PersonEmail", "siobhan.oneill@example.com"}});
+  connector.add("Account",
+                {{"Id", id18(by_contact)}, {"IsPersonAccount", "true"}, {"PersonEmail", ""}});
+  connector.add("Contact", {{"Id", id18("0035g00005L3gxj")},
+                            {"Email", "tomas.garcia@example.com"},
+                            {"AccountId", id18(by_contact)},
+                            {"IsPersonAccount", "true"}});
+  const auto report =
+      scan(connector, {{"REQ-1003", {"siobhan.oneill@example.com"}, {}, {}, {}, "test"},
+                       {"REQ-1002", {"tomas.garcia@example.com"}, {}, {}, {}, "test"}});
+  CHECK(action_of(record_finding(report, "REQ-1003", "Account", by_email)) == "delete_record");
+  const auto* reached = record_finding(report, "REQ-1002", "Account", by_contact);
+  REQUIRE(reached != nullptr);
+  CHECK(action_of(reached) == "delete_record");
+  CHECK(reached->rule == "contact-person-account");
+}
+
+TEST_CASE("An undeclared field holding the 15-character id of the subject's Contact is to review",
+          "[engine]") {
+  MemoryConnector connector;
+  add_people(connector);
+  connector.add("Loyalty_Card__c",
+                {{"Id", id18("a0L5g00009A3o0W")}, {"Customer_Ref__c", kContact15}});
+  connector.add("Loyalty_Card__c",
+                {{"Id", id18("a0L5g00009A4YgM")}, {"Customer_Ref__c", kNamesake15}});
+  const auto report =
+      scan(connector, {{"REQ-1001", {"amelie.dubois@example.fr"}, {}, {}, {}, "test"}});
+  const auto* card = record_finding(report, "REQ-1001", "Loyalty_Card__c", "a0L5g00009A3o0W");
+  REQUIRE(card != nullptr);
+  CHECK(action_of(card) == "review");
+  CHECK(card->reason == "reference");
+  CHECK_THAT(card->detail, Catch::Contains("Customer_Ref__c"));
+  // The namesake's card holds an id equal to hers but for letter case: another record.
+  CHECK(findings_for(report, "Loyalty_Card__c", "a0L5g00009A4YgM").empty());
+}
+
+TEST_CASE("Many requests in one run each get their own findings", "[engine]") {
+  MemoryConnector connector;
+  add_people(connector);
+  const auto report = scan(connector, {{"REQ-A", {"amelie.dubois@example.fr"}, {}, {}, {}, "test"},
+                                       {"REQ-B", {"PRIYA.SHAH@acme.example"}, {}, {}, {}, "test"}});
+  CHECK(report.request_ids == std::vector<std::string>{"REQ-A", "REQ-B"});
+  CHECK(action_of(record_finding(report, "REQ-A", "Contact", kContact15)) == "delete_record");
+  CHECK(action_of(record_finding(report, "REQ-A", "Task", kTask15)) == "delete_record");
+  CHECK(action_of(record_finding(report, "REQ-A", "Call_Summary__c", "a0C5g00008Iv1nz")) ==
+        "delete_record");
+  CHECK(action_of(record_finding(report, "REQ-B", "Contact", kColleague15)) == "delete_record");
+  CHECK(action_of(record_finding(report, "REQ-B", "Task", kColleagueTask15)) == "delete_record");
+  CHECK(action_of(record_finding(report, "REQ-B", "Call_Summary__c", "a0C5g00008IvkAf")) ==
+        "delete_record");
+  // No request gets the other's records.
+  CHECK(record_finding(report, "REQ-B", "Contact", kContact15) == nullptr);
+  CHECK(record_finding(report, "REQ-B", "Task", kTask15) == nullptr);
+  CHECK(record_finding(report, "REQ-A", "Contact", kColleague15) == nullptr);
+  CHECK(record_finding(report, "REQ-A", "Task", kColleagueTask15) == nullptr);
+  for (const auto& f : report.findings) CHECK((f.request_id == "REQ-A" || f.request_id == "REQ-B"));
+}
+
+TEST_CASE("A problem reported by the connector makes the scan incomplete", "[engine]") {
+  MemoryConnector connector;
+  add_people(connector);
+  connector.problem_before_next(
+      "Task", "Task.csv:9: 3 values where the header has 4; the row was not read");
+  connector.add("Task", {{"Id", id18("00T5g00008Al3jM")}, {"WhoId", id18(kContact15)}});
+  const auto report =
+      scan(connector, {{"REQ-1", {"amelie.dubois@example.fr"}, {}, {}, {}, "test"}});
+  CHECK_FALSE(report.complete());
+  REQUIRE(report.errors.size() == 1);
+  CHECK(report.errors[0].object == "Task");
+  CHECK_THAT(report.errors[0].message, Catch::Contains("Task.csv:9"));
+  // What could be read is still reported.
+  CHECK(action_of(record_finding(report, "REQ-1", "Task", kTask15)) == "delete_record");
+  CHECK(action_of(record_finding(report, "REQ-1", "Task", "00T5g00008Al3jM")) == "delete_record");
+}
+
+TEST_CASE("A scan with no problem is complete", "[engine]") {
+  MemoryConnector connector;
+  add_people(connector);
+  const auto report = scan(connector, {amelie()});
+  CHECK(report.complete());
+  CHECK(report.errors.empty());
+  CHECK(report.records_read == 9);
+  CHECK(report.connector == "memory");
+}
+
+TEST_CASE("Previews are redacted unless values are asked for", "[engine]") {
+  MemoryConnector connector;
+  add_people(connector);
+  const std::vector<SubjectRequest> requests{
+      {"REQ-1", {"amelie.dubois@example.fr"}, {}, {}, {}, "test"},
+      {"REQ-2", {}, {"020 7946 0777"}, {}, {}, "test"}};
+  SECTION("by default") {
+    const auto report = scan(connector, requests);
+    CHECK_FALSE(report.show_values);
+    const auto* email = record_finding(report, "REQ-1", "Contact", kContact15);
+    REQUIRE(email != nullptr);
+    REQUIRE(email->rule == "contact-email");
+    CHECK_FALSE(email->preview.empty());
+    const auto preview = crmscan::ascii_lower(email->preview);
+    CHECK_THAT(preview, !Catch::Contains("amelie.dubois") && !Catch::Contains("dubois@"));
+    const auto* phone = record_finding(report, "REQ-2", "Contact", kNamesake15);
+    REQUIRE(phone != nullptr);
+    REQUIRE(phone->rule == "contact-phone");
+    CHECK_THAT(phone->preview, !Catch::Contains("7946") && !Catch::Contains("0777"));
+  }
+  SECTION("with show_values") {
+    const auto report = scan(connector, requests, true);
+    CHECK(report.show_values);
+    const auto* email = record_finding(report, "REQ-1", "Contact", kContact15);
+    REQUIRE(email != nullptr);
+    CHECK_THAT(crmscan::ascii_lower(email->preview), Catch::Contains("amelie.dubois@example.fr"));
+    const auto* phone = record_finding(report, "REQ-2", "Contact", kNamesake15);
+    REQUIRE(phone != nullptr);
+    CHECK_THAT(phone->preview, Catch::Contains("020 7946 0777"));
+  }
+}
+
+TEST_CASE("A record kept for legal reasons is reviewed and its personal fields listed for erasure",
+          "[engine]") {
+  MemoryConnector connector;
+  const std::string case15 = "5005g0000IgZvTd";
+  connector.add("Case", {{"Id", id18(case15)},
+                         {"Subject", "Table not delivered"},
+                         {"SuppliedName",
+                          "Tom\xC3\xA1s Garc\xC3\xAD"
+                          "a"},
+                         {"SuppliedEmail", "Tomas.Garcia@example.com"},
+                         {"SuppliedPhone", ""},
+                         {"SuppliedCompany", "Garcia Joinery"}});
+  const auto report =
+      scan(connector, {{"REQ-1002", {"tomas.garcia@example.com"}, {}, {}, {}, "test"}});
+  std::map<std::string, std::string> actions;  // field -> action
+  for (const auto* f : findings_for(report, "Case", case15)) actions[f->field] = action_of(f);
+  CHECK(actions == std::map<std::string, std::string>{{"", "review"},
+                                                      {"SuppliedName", "erase_field"},
+                                                      {"SuppliedEmail", "erase_field"},
+                                                      {"SuppliedCompany", "review"}});
+}
+
+TEST_CASE("Archived and deleted records are found and flagged as such", "[engine]") {
+  MemoryConnector connector;
+  add_people(connector);
+  connector.add("Task", {{"Id", id18("00T5g00008ATVXc")},
+                         {"WhoId", id18(kContact15)},
+                         {"IsArchived", "true"},
+                         {"IsDeleted", "false"}});
+  connector.add("Task", {{"Id", id18("00T5g00008Adxnl")},
+                         {"WhoId", id18(kContact15)},
+                         {"IsArchived", "false"},
+                         {"IsDeleted", "1"}});
+  const auto report =
+      scan(connector, {{"REQ-1", {"amelie.dubois@example.fr"}, {}, {}, {}, "test"}});
+  const auto* archived = record_finding(report, "REQ-1", "Task", "00T5g00008ATVXc");
+  const auto* deleted = record_finding(report, "REQ-1", "Task", "00T5g00008Adxnl");
+  REQUIRE(archived != nullptr);
+  REQUIRE(deleted != nullptr);
+  CHECK(action_of(archived) == "delete_record");
+  CHECK(archived->archived);
+  CHECK_FALSE(archived->deleted);
+  CHECK(action_of(deleted) == "delete_record");
+  CHECK(deleted->deleted);
+  CHECK_FALSE(deleted->archived);
+  const auto* live = record_finding(report, "REQ-1", "Task", kTask15);
+  REQUIRE(live != nullptr);
+  CHECK_FALSE(live->archived);
+  CHECK_FALSE(live->deleted);
+  const auto task =
+      std::find_if(report.coverage.begin(), report.coverage.end(),
+                   [](const crmscan::ObjectCoverage& c) { return c.object == "Task"; });
+  REQUIRE(task != report.coverage.end());
+  CHECK(task->records == 5);
+  CHECK(task->archived == 1);
+  CHECK(task->deleted == 1);
+}
+
+TEST_CASE("Values shown in previews are never cut inside a character", "[engine]") {
+  MemoryConnector connector;
+  add_people(connector);
+  // The reference, then text whose 200th byte starts a two-byte character.
+  const std::string value = kContact15 + " " + std::string(183, 'x') + "\xC3\xA9t\xC3\xA9 card";
+  REQUIRE(static_cast<unsigned char>(value[199]) == 0xC3);
+  connector.add("Loyalty_Card__c", {{"Id", id18("a0L5g00009A3o0W")}, {"Customer_Ref__c", value}});
+  const auto report =
+      scan(connector, {{"REQ-1001", {"amelie.dubois@example.fr"}, {}, {}, {}, "test"}}, true);
+  const auto* card = record_finding(report, "REQ-1001", "Loyalty_Card__c", "a0L5g00009A3o0W");
+  REQUIRE(card != nullptr);
+  CHECK_THAT(card->preview, Catch::StartsWith(kContact15));
+  CHECK(crmscan::test::is_valid_utf8(card->preview));
+}
+
+TEST_CASE("A call is found by the caller's number written in its Subject or in a CLI field",
+          "[engine]") {
+  MemoryConnector connector;
+  connector.add("Task", {{"Id", id18("00T5g00008AloBg")},
+                         {"Subject", "Inbound call from 0044 20 7946 0958"}});
+  connector.add(
+      "Task", {{"Id", id18("00T5g00008Ap4ew")}, {"Subject", "Order ref 4402079460958123 shipped"}});
+  connector.add("Task",
+                {{"Id", id18("00T5g00008Auf12")}, {"Subject", "Inbound call from 020 7946 0959"}});
+  connector.add("Call_Summary__c", {{"Id", id18("a0C5g00008IvkAf")}, {"CLID__c", "442079460958"}});
+  connector.add("Call_Summary__c", {{"Id", id18("a0C5g00008IzEwG")}, {"CLID__c", "442079460959"}});
+  const auto report = scan(connector, {{"REQ-1001", {}, {"+44 20 7946 0958"}, {}, {}, "test"}});
+  const auto* call = record_finding(report, "REQ-1001", "Task", "00T5g00008AloBg");
+  REQUIRE(call != nullptr);
+  CHECK(action_of(call) == "delete_record");
+  CHECK(call->rule == "task-subject-number");
+  CHECK(action_of(record_finding(report, "REQ-1001", "Call_Summary__c", "a0C5g00008IvkAf")) ==
+        "delete_record");
+  // Digits inside a longer reference, and a number one digit off, are not hers.
+  CHECK(findings_for(report, "Task", "00T5g00008Ap4ew").empty());
+  CHECK(findings_for(report, "Task", "00T5g00008Auf12").empty());
+  CHECK(findings_for(report, "Call_Summary__c", "a0C5g00008IzEwG").empty());
+}
+
+TEST_CASE("A caller's number after a date at the start of a Subject is still found", "[engine]") {
+  MemoryConnector connector;
+  connector.add(
+      "Task", {{"Id", id18("00T5g00008AhdkL")}, {"Subject", "2024-03-14 09:31 +44 20 7946 0958"}});
+  connector.add(
+      "Task", {{"Id", id18("00T5g00008Al3jM")}, {"Subject", "2024-03-14T09:31:07Z 020 7946 0958"}});
+  connector.add("Task", {{"Id", id18("00T5g00008An7MM")},
+                         {"Subject", "Call 2024-03-14 09:31 +44 20 7946 0958"}});
+  const auto report = scan(connector, {{"REQ-1001", {}, {"+44 20 7946 0958"}, {}, {}, "test"}});
+  // The control: the same Subject with a word before the date.
+  REQUIRE(action_of(record_finding(report, "REQ-1001", "Task", "00T5g00008An7MM")) ==
+          "delete_record");
+  CHECK(action_of(record_finding(report, "REQ-1001", "Task", "00T5g00008AhdkL")) ==
+        "delete_record");
+  CHECK(action_of(record_finding(report, "REQ-1001", "Task", "00T5g00008Al3jM")) ==
+        "delete_record");
+}
+
+TEST_CASE("A number written nationally with digits its international form lacks is still found",
+          "[engine]") {
+  // In Argentina a mobile is +54 9 11 …, dialled at home as 011 15 ….
+  const crmscan::PhoneNormalizer argentina({"AR"});
+  REQUIRE(argentina.parse("011 15-2345-6789", "AR") == "+5491123456789");
+  MemoryConnector connector;
+  connector.add("Call_Summary__c",
+                {{"Id", id18("a0C5g00008IvkAf")}, {"CLID__c", "011 15-2345-6789"}});
+  connector.add("Task",
+                {{"Id", id18("00T5g00008AhdkL")}, {"Subject", "Call from 011 15-2345-6789"}});
+  connector.add("Task",
+                {{"Id", id18("00T5g00008Al3jM")}, {"Subject", "Call from +54 9 11 2345-6789"}});
+  const auto report = scan(connector, {{"REQ-7", {}, {"+54 9 11 2345-6789"}, {}, {}, "test"}});
+  REQUIRE(action_of(record_finding(report, "REQ-7", "Task", "00T5g00008Al3jM")) == "delete_record");
+  CHECK(action_of(record_finding(report, "REQ-7", "Call_Summary__c", "a0C5g00008IvkAf")) ==
+        "delete_record");
+  CHECK(action_of(record_finding(report, "REQ-7", "Task", "00T5g00008AhdkL")) == "delete_record");
+}

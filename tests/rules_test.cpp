@@ -1,0 +1,272 @@
+// Rule packs: strict loading, and errors that point at the file, line and column to fix.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "crmscan/error.hpp"
+#include "crmscan/rules.hpp"
+#include "support.hpp"
+
+using crmscan::ConfigError;
+using crmscan::RuleSet;
+using crmscan::test::TempDir;
+using crmscan::test::write_file;
+
+namespace {
+
+// A valid pack, one line per entry, so that a test can change one line and know where it is.
+std::vector<std::string> base_pack() {
+  return {
+      "pack: test-pack",                // 1
+      "crm: test",                      // 2
+      "version: 1.0.0",                 // 3
+      "objects:",                       // 4
+      "  Contact:",                     // 5
+      "    person: true",               // 6
+      "    identity:",                  // 7
+      "      - id: contact-email",      // 8
+      "        kind: email",            // 9
+      "        fields: [Email]",        // 10
+      "    related:",                   // 11
+      "      - id: contact-account",    // 12
+      "        via: AccountId",         // 13
+      "        to: [Account]",          // 14
+      "  Account:",                     // 15
+      "    text:",                      // 16
+      "      - id: account-text",       // 17
+      "        fields: [Description]",  // 18
+  };
+}
+
+std::string join(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const auto& line : lines) text += line + "\n";
+  return text;
+}
+
+// The 1-based column of `needle` in `line`.
+int column_of(const std::string& line, const std::string& needle) {
+  const auto at = line.find(needle);
+  REQUIRE(at != std::string::npos);
+  return static_cast<int>(at) + 1;
+}
+
+std::size_t count_of(const std::string& text, const std::string& needle) {
+  std::size_t count = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+    ++count;
+  return count;
+}
+
+// The message of the ConfigError that loading the pack throws; fails the test if none is thrown.
+std::string load_error(const std::string& path) {
+  try {
+    RuleSet::load({path});
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  FAIL_CHECK("loading " << path << " did not throw a ConfigError");
+  return "(no ConfigError)";
+}
+
+}  // namespace
+
+TEST_CASE("A valid pack loads with its objects and rules", "[rules]") {
+  const TempDir dir;
+  const auto path = dir / "pack.yaml";
+  write_file(path, join(base_pack()));
+  const auto pack = crmscan::load_rule_pack(path);
+  CHECK(pack.id == "test-pack");
+  CHECK(pack.crm == "test");
+  REQUIRE(pack.objects.size() == 2);
+  CHECK(pack.objects[0].object.text() == "Contact");
+  REQUIRE(pack.objects[0].identity.size() == 1);
+  CHECK(pack.objects[0].identity[0].id == "contact-email");
+  CHECK(pack.objects[0].identity[0].mark.where() == path + ":8:9");
+  const auto rules = RuleSet::load({path});
+  CHECK(rules.is_defined("Contact"));
+  CHECK(rules.is_defined("contact"));
+  CHECK_FALSE(rules.is_defined("Lead"));
+}
+
+TEST_CASE("An unknown key is one ConfigError naming file:line:column and the rule", "[rules]") {
+  const TempDir dir;
+  const auto path = dir / "pack.yaml";
+  auto lines = base_pack();
+  const std::string bad = "        colour: blue";
+  lines.insert(lines.begin() + 10, bad);  // line 11, inside rule contact-email
+  write_file(path, join(lines));
+
+  REQUIRE_THROWS_AS(crmscan::load_rule_pack(path), ConfigError);
+  const auto message = load_error(path);
+  const auto where = path + ":11:" + std::to_string(column_of(bad, "colour")) + ":";
+  CHECK_THAT(message, Catch::StartsWith(where));
+  CHECK_THAT(message, Catch::Contains("contact-email") && Catch::Contains("colour"));
+  CHECK(count_of(message, path) == 1);
+  CHECK(count_of(message, "unknown key") == 1);
+}
+
+TEST_CASE("An unknown key of an object or of the pack names its position", "[rules]") {
+  const TempDir dir;
+  const auto path = dir / "pack.yaml";
+  SECTION("object") {
+    auto lines = base_pack();
+    lines.insert(lines.begin() + 5, "    persn: true");  // line 6
+    write_file(path, join(lines));
+    CHECK_THAT(load_error(path), Catch::StartsWith(path + ":6:5:") && Catch::Contains("persn"));
+  }
+  SECTION("pack") {
+    auto lines = base_pack();
+    lines.insert(lines.begin() + 3, "verison: 2");  // line 4
+    write_file(path, join(lines));
+    CHECK_THAT(load_error(path), Catch::StartsWith(path + ":4:1:") && Catch::Contains("verison"));
+  }
+}
+
+TEST_CASE("A glob that is not well-formed is a ConfigError naming file:line:column", "[rules]") {
+  const TempDir dir;
+  const auto path = dir / "pack.yaml";
+  SECTION("in a rule's fields") {
+    auto lines = base_pack();
+    lines[9] = "        fields: [\"Foo[ab\"]";
+    write_file(path, join(lines));
+    const auto message = load_error(path);
+    CHECK_THAT(message, Catch::Matches(".*pack\\.yaml:10:[0-9]+: .*", Catch::CaseSensitive::Yes));
+    CHECK_THAT(message, Catch::Contains("Foo[ab") && Catch::Contains("contact-email"));
+  }
+  SECTION("as an object name") {
+    auto lines = base_pack();
+    lines[14] = "  \"Foo[ab\":";
+    write_file(path, join(lines));
+    CHECK_THAT(load_error(path), Catch::StartsWith(path + ":15:3:") && Catch::Contains("Foo[ab"));
+  }
+}
+
+TEST_CASE("A bad regex in a when condition is a ConfigError naming file:line:column", "[rules]") {
+  const TempDir dir;
+  const auto path = dir / "pack.yaml";
+  auto lines = base_pack();
+  const std::string bad = "        when: [{field: Subject, regex: \"(unclosed\"}]";
+  lines.insert(lines.begin() + 14, bad);  // line 15, inside rule contact-account
+  write_file(path, join(lines));
+  const auto message = load_error(path);
+  CHECK_THAT(message, Catch::StartsWith(
+                          path + ":15:" + std::to_string(column_of(bad, "\"(unclosed")) + ":"));
+  CHECK_THAT(message, Catch::Contains("contact-account") && Catch::Contains("regex"));
+}
+
+TEST_CASE("A relation to an undefined object is a ConfigError naming the rule's position",
+          "[rules]") {
+  const TempDir dir;
+  const auto path = dir / "pack.yaml";
+  auto lines = base_pack();
+  lines[13] = "        to: [Acount]";
+  write_file(path, join(lines));
+  const auto message = load_error(path);
+  // The rule spans lines 12 to 14.
+  CHECK_THAT(message, Catch::Matches(".*pack\\.yaml:1[234]:[0-9]+: .*"));
+  CHECK_THAT(message, Catch::Contains("contact-account") && Catch::Contains("Acount"));
+}
+
+TEST_CASE("A rule id used twice is a ConfigError naming the second use", "[rules]") {
+  const TempDir dir;
+  const auto path = dir / "pack.yaml";
+  auto lines = base_pack();
+  const std::string duplicate = "      - id: contact-email";
+  lines.insert(lines.end(), {"    identity:", duplicate, "        kind: email",
+                             "        fields: [PersonEmail]"});  // lines 19 to 22
+  write_file(path, join(lines));
+  const auto message = load_error(path);
+  CHECK_THAT(message,
+             Catch::StartsWith(
+                 path + ":20:" + std::to_string(column_of(duplicate, "contact-email")) + ":"));
+  CHECK_THAT(message, Catch::Contains("contact-email") && Catch::Contains("twice"));
+}
+
+TEST_CASE("A pack extending a pack in its folder loads both and merges their rules", "[rules]") {
+  const TempDir dir;
+  write_file(dir / "base.yaml", join(base_pack()));
+  write_file(dir / "child.yaml",
+             "pack: child-pack\n"
+             "crm: test\n"
+             "version: 1.0.0\n"
+             "extends: [test-pack]\n"
+             "objects:\n"
+             "  Contact:\n"
+             "    identity:\n"
+             "      - {id: contact-phone, kind: phone, fields: [Phone]}\n");
+  const auto rules = RuleSet::load({dir / "child.yaml"});
+  REQUIRE(rules.packs().size() == 2);
+  CHECK(rules.packs()[0].id == "test-pack");
+  CHECK(rules.packs()[1].id == "child-pack");
+  const auto contact = rules.rules_for("Contact");
+  REQUIRE(contact.size() == 1);
+  REQUIRE(contact[0]->identity.size() == 2);
+  CHECK(contact[0]->identity[0].id == "contact-email");
+  CHECK(contact[0]->identity[1].id == "contact-phone");
+}
+
+TEST_CASE("Extending a pack that cannot be found is a ConfigError naming file:line:column",
+          "[rules]") {
+  const TempDir dir;
+  const auto path = dir / "pack.yaml";
+  auto lines = base_pack();
+  lines.insert(lines.begin() + 3, "extends: [missing-base]");  // line 4
+  write_file(path, join(lines));
+  const auto message = load_error(path);
+  CHECK_THAT(message, Catch::Contains("missing-base"));
+  CHECK_THAT(message, Catch::StartsWith(path + ":4:"));
+}
+
+TEST_CASE("A glob on its own line of a block list is named at that line", "[rules]") {
+  const TempDir dir;
+  const auto path = dir / "pack.yaml";
+  auto lines = base_pack();
+  lines[9] = "        fields:";
+  lines.insert(lines.begin() + 10,
+               {"          - Email", "          - \"Foo[ab\""});  // lines 11, 12
+  write_file(path, join(lines));
+  const auto message = load_error(path);
+  CHECK_THAT(message, Catch::Contains("Foo[ab"));
+  CHECK_THAT(message, Catch::StartsWith(path + ":12:13:"));
+}
+
+TEST_CASE("A flag of a rule that is not true or false is a ConfigError", "[rules]") {
+  const TempDir dir;
+  const auto path = dir / "pack.yaml";
+  auto lines = base_pack();
+  SECTION("in_text: maybe") {
+    lines.insert(lines.begin() + 10, "        in_text: maybe");  // line 11
+    write_file(path, join(lines));
+    CHECK_THAT(load_error(path), Catch::StartsWith(path + ":11:18:") && Catch::Contains("in_text"));
+  }
+  SECTION("in_text: True, a YAML boolean, is not silently false") {
+    lines.insert(lines.begin() + 10, "        in_text: True");
+    write_file(path, join(lines));
+    bool rejected = false;
+    bool in_text = false;
+    try {
+      in_text = crmscan::load_rule_pack(path).objects[0].identity[0].in_text;
+    } catch (const ConfigError&) {
+      rejected = true;
+    }
+    CHECK((rejected || in_text));
+  }
+}
+
+TEST_CASE("A key given twice is a ConfigError naming the second one", "[rules]") {
+  const TempDir dir;
+  const auto path = dir / "pack.yaml";
+  auto lines = base_pack();
+  SECTION("in a rule") {
+    lines.insert(lines.begin() + 10, "        kind: phone");  // line 11: the rule's second 'kind'
+    write_file(path, join(lines));
+    CHECK_THAT(load_error(path), Catch::StartsWith(path + ":11:9:") && Catch::Contains("kind"));
+  }
+  SECTION("an object") {
+    lines.insert(lines.end(), {"  Contact:", "    category: person.record"});  // line 19
+    write_file(path, join(lines));
+    CHECK_THAT(load_error(path), Catch::StartsWith(path + ":19:3:") && Catch::Contains("Contact"));
+  }
+}

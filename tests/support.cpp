@@ -1,0 +1,135 @@
+#include "support.hpp"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include "crmscan/csv_reader.hpp"
+
+namespace crmscan::test {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Single-quotes an argument for /bin/sh.
+std::string shell_quote(const std::string& text) {
+  std::string quoted = "'";
+  for (const char c : text) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+  std::random_device random;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const auto candidate = fs::temp_directory_path() /
+                           ("crmscan-test-" + std::to_string(random()) + std::to_string(attempt));
+    if (fs::create_directory(candidate)) {
+      path_ = candidate;
+      return;
+    }
+  }
+  throw std::runtime_error("cannot create a temporary folder");
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  fs::remove_all(path_, ignored);
+}
+
+std::string source_path(const std::string& relative) {
+  return (fs::path(CRMSCAN_SOURCE_DIR) / relative).string();
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open");
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+void write_file(const std::string& path, const std::string& content) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw std::runtime_error(path + ": cannot write");
+  out << content;
+}
+
+std::vector<std::vector<std::string>> read_csv_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open");
+  CsvReader reader(in);
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  while (reader.next(row)) {
+    if (reader.error()) {
+      throw std::runtime_error(path + ":" + std::to_string(reader.row_line()) + ": " +
+                               *reader.error());
+    }
+    if (row.size() == 1 && row[0].empty()) continue;
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+bool is_valid_utf8(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    if (lead < 0x80) {
+      length = 1;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+unsigned permissions_of(const std::string& path) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0) throw std::runtime_error(path + ": cannot stat");
+  return static_cast<unsigned>(info.st_mode) & 07777U;
+}
+
+CommandResult run_crmscan(const std::vector<std::string>& args, const TempDir& scratch) {
+  const auto out_path = scratch / "command.stdout";
+  const auto err_path = scratch / "command.stderr";
+  // The shipped packs are found beside the program or in the source tree, never through the
+  // environment of whoever runs the tests.
+  std::string command = "env -u CRMSCAN_RULES " + shell_quote(CRMSCAN_BINARY);
+  for (const auto& arg : args) command += " " + shell_quote(arg);
+  command += " >" + shell_quote(out_path) + " 2>" + shell_quote(err_path) + " </dev/null";
+  const int status = std::system(command.c_str());
+  CommandResult result;
+  if (status != -1 && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  result.out = read_file(out_path);
+  result.err = read_file(err_path);
+  return result;
+}
+
+}  // namespace crmscan::test

@@ -1,0 +1,52 @@
+// Helpers shared by the tests: temporary folders, files, running the crmscan program.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace crmscan::test {
+
+/// A fresh folder under the system's temporary directory, removed with its contents at the end
+/// of the scope.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  /// A path inside the folder.
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// A path inside the source tree (samples/, rules/, tests/fixtures/…).
+std::string source_path(const std::string& relative);
+
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, const std::string& content);
+
+/// Every row of a CSV file (header included), read with RFC 4180 quoting.
+std::vector<std::vector<std::string>> read_csv_file(const std::string& path);
+
+/// True when the bytes are well-formed UTF-8.
+bool is_valid_utf8(const std::string& text);
+
+/// The permission bits of a file (0600…).
+unsigned permissions_of(const std::string& path);
+
+/// What a run of the crmscan program gave.
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// Runs the built crmscan with the arguments; its output is captured through files in `scratch`.
+CommandResult run_crmscan(const std::vector<std::string>& args, const TempDir& scratch);
+
+}  // namespace crmscan::test
