@@ -391,12 +391,24 @@ class Scan {
       if (e.code() == ExitCode::kMissingInput || e.code() == ExitCode::kUsage) throw;
       report_.errors.push_back({"", e.what()});
     }
+    auto* lookup = options_.full_read ? nullptr : connector_.lookup();
     for (const auto& schema : schemas) {
       auto& state = objects_[schema.object];
       state.plan = compile_plan(std::make_shared<const ObjectSchema>(schema), rules_);
-      report_.coverage.push_back({schema.object, 0, 0, 0, 0, state.plan.ruled});
+      if (lookup == nullptr) report_.coverage.push_back({schema.object, 0, 0, 0, 0, state.plan.ruled});
     }
     note_unscanned_rules(schemas);
+    if (lookup != nullptr) {
+      run_lookups(*lookup, schemas);
+    } else {
+      read_everything(schemas);
+    }
+    finish();
+    return std::move(report_);
+  }
+
+ private:
+  void read_everything(const std::vector<ObjectSchema>& schemas) {
     const auto order = traversal_order(schemas);
 
     std::set<std::string> to_read(order.begin(), order.end());
@@ -414,11 +426,133 @@ class Scan {
       ++pass;
       to_read = objects_to_read_again(order);
     }
-    finish();
-    return std::move(report_);
   }
 
- private:
+  // Asks the connector for the subjects' records by their identifiers, then for the records that
+  // point to each record reached, until nothing new is reached; identifiers learned on the way
+  // are searched for in turn.
+  void run_lookups(Lookup& lookup, const std::vector<ObjectSchema>& schemas) {
+    std::vector<std::string> ruled;
+    for (const auto& schema : schemas) {
+      if (objects_[schema.object].plan.ruled) ruled.push_back(schema.object);
+    }
+    const auto on_record = [this](const Record& record) { consume(record, true); };
+    const auto on_problem = [this](const std::string& object, const std::string& message) {
+      add_error(object, message);
+    };
+    std::set<std::string> searched;
+    const auto fresh = [&searched](const std::string& kind, const auto& keys) {
+      std::vector<std::string> terms;
+      for (const auto& key : keys) {
+        if (searched.insert(kind + ':' + key).second) terms.push_back(key);
+      }
+      return terms;
+    };
+    const auto keys_of = [](const IdentifierIndex& index) {
+      std::vector<std::string> keys;
+      for (const auto& [key, owners] : index) keys.push_back(key);
+      std::sort(keys.begin(), keys.end());
+      return keys;
+    };
+    try {
+      std::vector<std::string> names, ids;
+      for (const auto& subject : subjects_.subjects()) {
+        names.insert(names.end(), subject.names.begin(), subject.names.end());
+        ids.insert(ids.end(), subject.ids.begin(), subject.ids.end());
+      }
+      if (const auto terms = fresh("id", ids); !terms.empty()) {
+        lookup.search(IdentifierKind::kId, false, terms, ruled, on_record, on_problem);
+      }
+      if (const auto terms = fresh("name", names); !terms.empty()) {
+        lookup.search(IdentifierKind::kName, false, terms, ruled, on_record, on_problem);
+      }
+      for (std::size_t round = 0;; ++round) {
+        const auto emails = fresh("email", keys_of(emails_));
+        const auto phones = fresh("phone", keys_of(phones_));
+        if (emails.empty() && phones.empty() && frontier_.empty()) break;
+        if (round == options_.max_passes) {
+          add_error("", "the lookups had not settled after " + std::to_string(round) +
+                            " rounds; records further away were not followed");
+          break;
+        }
+        for (const bool in_text : {false, true}) {
+          if (!emails.empty()) lookup.search(IdentifierKind::kEmail, in_text, emails, ruled, on_record, on_problem);
+          if (!phones.empty()) lookup.search(IdentifierKind::kPhone, in_text, phones, ruled, on_record, on_problem);
+        }
+        follow_frontier(lookup, ruled, on_record, on_problem);
+      }
+    } catch (const Error& e) {
+      // A limit reached or an API that stopped answering: what was found stands, marked incomplete.
+      add_error("", e.what());
+    }
+  }
+
+  void follow_frontier(Lookup& lookup, const std::vector<std::string>& ruled, const RecordSink& on_record,
+                       const ProblemSink& on_problem) {
+    while (!frontier_.empty()) {
+      std::map<std::string, std::vector<std::string>> by_object;  // reached or pointed-to ids
+      std::map<std::string, std::vector<std::string>> pointed;
+      for (auto& [object, id] : frontier_) by_object[object].push_back(std::move(id));
+      for (auto& [object, id] : pointer_frontier_) pointed[object].push_back(std::move(id));
+      frontier_.clear();
+      pointer_frontier_.clear();
+      for (const auto& [object, ids] : pointed) {
+        if (objects_.count(object) != 0) lookup.fetch(object, "Id", ids, on_record, on_problem);
+      }
+      for (const auto& [parent, ids] : by_object) {
+        std::set<std::pair<std::string, std::string>> declared;
+        for (const auto& child : ruled) {
+          for (const auto* rules : rules_.rules_for(child)) {
+            for (const auto& rule : rules->related) {
+              if (std::find(rule.to.begin(), rule.to.end(), parent) == rule.to.end()) continue;
+              if (declared.insert({child, ascii_lower(rule.via)}).second) {
+                lookup.fetch(child, rule.via, ids, on_record, on_problem);
+              }
+            }
+            for (const auto& rule : rules->reaches) declared.insert({child, ascii_lower(rule.via)});
+          }
+        }
+        // Lookups that no rule declares: followed too, and reported for review.
+        for (const auto& [child, field] : lookup.references_to(parent)) {
+          if (declared.insert({child, ascii_lower(field)}).second) lookup.fetch(child, field, ids, on_record, on_problem);
+        }
+      }
+    }
+  }
+
+  void add_error(const std::string& object, const std::string& message) {
+    const bool seen = std::any_of(report_.errors.begin(), report_.errors.end(),
+                                  [&](const ReportError& e) { return e.message == message; });
+    if (!seen) report_.errors.push_back({object, message});
+  }
+
+  ObjectCoverage& coverage_for(const std::string& object) {
+    auto found = std::find_if(report_.coverage.begin(), report_.coverage.end(),
+                              [&](const ObjectCoverage& c) { return c.object == object; });
+    if (found != report_.coverage.end()) return *found;
+    report_.coverage.push_back({object, 0, 0, 0, 0, !rules_.rules_for(object).empty()});
+    return report_.coverage.back();
+  }
+
+  // One record from the connector: counted when `first_read`, then evaluated for every subject.
+  void consume(const Record& record, bool first_read) {
+    auto& state = objects_[record.object()];
+    // Plans are cached per schema; each holds its schema, so a cached address is never reused.
+    auto& cached = record_plans_[record.schema.get()];
+    if (!cached.schema) cached = compile_plan(record.schema, rules_);
+    const auto& plan = cached;
+    const bool archived = record.archived || (plan.archived && truthy(record.values[*plan.archived]));
+    const bool deleted = record.deleted || (plan.deleted && truthy(record.values[*plan.deleted]));
+    if (first_read) {
+      auto& coverage = coverage_for(record.object());
+      ++coverage.records;
+      ++report_.records_read;
+      coverage.archived += archived ? 1 : 0;
+      coverage.deleted += deleted ? 1 : 0;
+    }
+    evaluate(record, plan, state, archived, deleted);
+  }
+
   struct ObjectState {
     ObjectPlan plan;
     std::uint64_t read_started = 0;
@@ -492,34 +626,9 @@ class Scan {
   void read_object(const std::string& object, std::size_t pass) {
     auto& state = objects_[object];
     state.read_started = ++clock_;
-    auto& coverage = *std::find_if(report_.coverage.begin(), report_.coverage.end(),
-                                   [&](const ObjectCoverage& c) { return c.object == object; });
-    ++coverage.passes;
-    const auto on_record = [&](const Record& record) {
-      if (pass == 0) {
-        ++coverage.records;
-        ++report_.records_read;
-      }
-      // Plans are cached per schema; each holds its schema, so a cached address is never reused.
-      auto& cached = record_plans_[record.schema.get()];
-      if (!cached.schema) cached = compile_plan(record.schema, rules_);
-      const auto* plan = &cached;
-      const bool archived =
-          record.archived || (plan->archived && truthy(record.values[*plan->archived]));
-      const bool deleted =
-          record.deleted || (plan->deleted && truthy(record.values[*plan->deleted]));
-      if (pass == 0) {
-        coverage.archived += archived ? 1 : 0;
-        coverage.deleted += deleted ? 1 : 0;
-      }
-      evaluate(record, *plan, state, archived, deleted);
-    };
-    const auto on_problem = [&](const std::string& where, const std::string& message) {
-      const std::string entry = message;
-      const bool seen = std::any_of(report_.errors.begin(), report_.errors.end(),
-                                    [&](const ReportError& e) { return e.message == entry; });
-      if (!seen) report_.errors.push_back({where, entry});
-    };
+    ++coverage_for(object).passes;
+    const auto on_record = [&](const Record& record) { consume(record, pass == 0); };
+    const auto on_problem = [&](const std::string& where, const std::string& message) { add_error(where, message); };
     try {
       connector_.scan(object, on_record, on_problem);
     } catch (const Error& e) {
@@ -874,11 +983,13 @@ class Scan {
       if (strong && !entry.strong) {
         entry.strong = true;
         events_.push_back({++clock_, object, key.substr(0, 3), nullptr});
+        frontier_.emplace_back(object, entry.id);
       }
       return;
     }
     entries.push_back({subject, object, strong, record.id.empty() ? key : record.id});
     events_.push_back({++clock_, object, key.substr(0, 3), nullptr});
+    frontier_.emplace_back(object, entries.back().id);
   }
 
   void follow_pointers(const Record& record, const ObjectPlan& plan, const std::string& key,
@@ -895,6 +1006,7 @@ class Scan {
       pointers.push_back({subject, link.rule, link.to, link.via_name,
                           record.object() + " " + (record.id.empty() ? key : record.id)});
       events_.push_back({++clock_, "", target.substr(0, 3), link.to});
+      for (const auto& object : *link.to) pointer_frontier_.emplace_back(object, value_text(value));
     }
   }
 
@@ -927,6 +1039,9 @@ class Scan {
   std::unordered_map<std::string, std::vector<Reached>> reached_;
   std::unordered_map<std::string, std::vector<Pointer>> pointers_;
   std::vector<ReachEvent> events_;
+  // Reached records, and records pointed to, whose neighbours lookups have not asked for yet.
+  std::vector<std::pair<std::string, std::string>> frontier_;
+  std::vector<std::pair<std::string, std::string>> pointer_frontier_;
   IdentifierIndex emails_;  // the subjects' own, then those learned from their person records
   IdentifierIndex phones_;
   PhoneDigitsFilter phone_filter_;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "crmscan/record.hpp"
+#include "crmscan/rules.hpp"
 
 namespace crmscan {
 
@@ -32,6 +33,27 @@ using RecordSink = std::function<void(const Record&)>;
 /// Receives what could not be read: the object and a message naming file and line.
 using ProblemSink = std::function<void(const std::string& object, const std::string& message)>;
 
+/// Looks records up instead of reading them all: what an API connector offers, so that a
+/// subject scan costs in proportion to what matches rather than to the size of the CRM.
+class Lookup {
+ public:
+  virtual ~Lookup() = default;
+  /// Records of the given objects that hold one of the terms: emails or phone numbers (E.164) in
+  /// the fields of that kind, or anywhere when `in_text`; names in name fields; record ids.
+  /// Records come with every field.
+  virtual void search(IdentifierKind kind, bool in_text, const std::vector<std::string>& terms,
+                      const std::vector<std::string>& objects, const RecordSink& on_record,
+                      const ProblemSink& on_problem) = 0;
+  /// Records of `object` whose `field` holds one of the record ids (15- or 18-character forms
+  /// alike), archived and deleted ones included; `Id` fetches the records themselves.
+  virtual void fetch(const std::string& object, const std::string& field,
+                     const std::vector<std::string>& ids, const RecordSink& on_record,
+                     const ProblemSink& on_problem) = 0;
+  /// The lookup fields of other objects that point to `object` (its child relationships),
+  /// as (child object, field) pairs.
+  virtual std::vector<std::pair<std::string, std::string>> references_to(const std::string& object) = 0;
+};
+
 /// A source of CRM records. Connectors report what they cannot read to the problem sink and go
 /// on with the rest; they never drop data silently.
 class Connector {
@@ -49,6 +71,8 @@ class Connector {
                     const ProblemSink& on_problem) = 0;
   /// Requests made to a remote API so far (0 for local files).
   virtual std::size_t api_calls() const { return 0; }
+  /// Its lookups, when it can answer them (APIs); a subject scan then uses them instead of scan().
+  virtual Lookup* lookup() { return nullptr; }
 };
 
 /// A connector as the registry knows it: how to describe and how to create it.

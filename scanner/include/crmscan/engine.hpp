@@ -14,12 +14,16 @@ struct ScanOptions {
   bool show_values = false;
   /// Passes over the data before the traversal must have settled (each pass is a hop or more).
   std::size_t max_passes = 8;
+  /// Read every record even where the connector can look records up (an inventory of the CRM).
+  bool full_read = false;
 };
 
 /// Runs a subject scan: finds each subject's root records by identity, follows the declared
 /// relationships (and undeclared references to reached records) over as many hops as the data
 /// has, applies field and text rules, and matches every subject in the same pass over each
-/// object. Errors from the connector end up in the report, which is then not complete.
+/// object. A connector with lookups (an API) is asked only for what can match: the subjects'
+/// identifiers by search, then the records that point to what was reached, hop by hop. Errors
+/// from the connector end up in the report, which is then not complete.
 Report run_scan(Connector& connector, const RuleSet& rules, const SubjectSet& subjects,
                 const ScanOptions& options);
 
