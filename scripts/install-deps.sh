@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libcurl4-openssl-dev rapidjson-dev libyaml-cpp-dev libboost-program-options-dev
-  catch2 libphonenumber-dev libre2-dev libutf8proc-dev libssl-dev
+  catch2 libphonenumber-dev libre2-dev libutf8proc-dev libssl-dev libcpp-httplib-dev
 )
 
 missing=()

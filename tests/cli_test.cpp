@@ -282,9 +282,9 @@ TEST_CASE("crmscan connectors lists the file connector and its options", "[cli][
   const TempDir scratch;
   const auto result = run_crmscan({"connectors"}, scratch);
   CHECK(result.exit_code == 0);
-  CHECK_THAT(result.out, Catch::StartsWith("file: ") &&
-                             Catch::Contains("--input (path, required)") &&
-                             Catch::Contains("--encoding") && Catch::Contains("--crm"));
+  CHECK_THAT(result.out, Catch::StartsWith("file: ") && Catch::Contains("input (path, required)") &&
+                             Catch::Contains("encoding") && Catch::Contains("--option KEY=VALUE"));
+  CHECK_THAT(result.out, Catch::Contains("\nsalesforce: ") && Catch::Contains("login_url"));
 }
 
 TEST_CASE("The fail-on-findings option exits 1 when a complete scan finds something", "[cli]") {

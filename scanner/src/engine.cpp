@@ -395,7 +395,8 @@ class Scan {
     for (const auto& schema : schemas) {
       auto& state = objects_[schema.object];
       state.plan = compile_plan(std::make_shared<const ObjectSchema>(schema), rules_);
-      if (lookup == nullptr) report_.coverage.push_back({schema.object, 0, 0, 0, 0, state.plan.ruled});
+      if (lookup == nullptr)
+        report_.coverage.push_back({schema.object, 0, 0, 0, 0, state.plan.ruled});
     }
     note_unscanned_rules(schemas);
     if (lookup != nullptr) {
@@ -476,8 +477,10 @@ class Scan {
           break;
         }
         for (const bool in_text : {false, true}) {
-          if (!emails.empty()) lookup.search(IdentifierKind::kEmail, in_text, emails, ruled, on_record, on_problem);
-          if (!phones.empty()) lookup.search(IdentifierKind::kPhone, in_text, phones, ruled, on_record, on_problem);
+          if (!emails.empty())
+            lookup.search(IdentifierKind::kEmail, in_text, emails, ruled, on_record, on_problem);
+          if (!phones.empty())
+            lookup.search(IdentifierKind::kPhone, in_text, phones, ruled, on_record, on_problem);
         }
         follow_frontier(lookup, ruled, on_record, on_problem);
       }
@@ -487,8 +490,8 @@ class Scan {
     }
   }
 
-  void follow_frontier(Lookup& lookup, const std::vector<std::string>& ruled, const RecordSink& on_record,
-                       const ProblemSink& on_problem) {
+  void follow_frontier(Lookup& lookup, const std::vector<std::string>& ruled,
+                       const RecordSink& on_record, const ProblemSink& on_problem) {
     while (!frontier_.empty()) {
       std::map<std::string, std::vector<std::string>> by_object;  // reached or pointed-to ids
       std::map<std::string, std::vector<std::string>> pointed;
@@ -505,8 +508,12 @@ class Scan {
           for (const auto* rules : rules_.rules_for(child)) {
             for (const auto& rule : rules->related) {
               if (std::find(rule.to.begin(), rule.to.end(), parent) == rule.to.end()) continue;
-              if (declared.insert({child, ascii_lower(rule.via)}).second) {
+              if (!declared.insert({child, ascii_lower(rule.via)}).second) continue;
+              if (lookup.has_field(child, rule.via)) {
                 lookup.fetch(child, rule.via, ids, on_record, on_problem);
+              } else {
+                note("rule " + rule.id + " skipped: " + child + " has no field " + rule.via +
+                     " in this CRM");
               }
             }
             for (const auto& rule : rules->reaches) declared.insert({child, ascii_lower(rule.via)});
@@ -514,10 +521,16 @@ class Scan {
         }
         // Lookups that no rule declares: followed too, and reported for review.
         for (const auto& [child, field] : lookup.references_to(parent)) {
-          if (declared.insert({child, ascii_lower(field)}).second) lookup.fetch(child, field, ids, on_record, on_problem);
+          if (declared.insert({child, ascii_lower(field)}).second)
+            lookup.fetch(child, field, ids, on_record, on_problem);
         }
       }
     }
+  }
+
+  void note(const std::string& text) {
+    if (std::find(report_.notes.begin(), report_.notes.end(), text) == report_.notes.end())
+      report_.notes.push_back(text);
   }
 
   void add_error(const std::string& object, const std::string& message) {
@@ -541,7 +554,8 @@ class Scan {
     auto& cached = record_plans_[record.schema.get()];
     if (!cached.schema) cached = compile_plan(record.schema, rules_);
     const auto& plan = cached;
-    const bool archived = record.archived || (plan.archived && truthy(record.values[*plan.archived]));
+    const bool archived =
+        record.archived || (plan.archived && truthy(record.values[*plan.archived]));
     const bool deleted = record.deleted || (plan.deleted && truthy(record.values[*plan.deleted]));
     if (first_read) {
       auto& coverage = coverage_for(record.object());
@@ -628,7 +642,9 @@ class Scan {
     state.read_started = ++clock_;
     ++coverage_for(object).passes;
     const auto on_record = [&](const Record& record) { consume(record, pass == 0); };
-    const auto on_problem = [&](const std::string& where, const std::string& message) { add_error(where, message); };
+    const auto on_problem = [&](const std::string& where, const std::string& message) {
+      add_error(where, message);
+    };
     try {
       connector_.scan(object, on_record, on_problem);
     } catch (const Error& e) {

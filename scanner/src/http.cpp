@@ -32,7 +32,8 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   auto& response = *static_cast<HttpResponse*>(user);
   const std::string_view line(data, size * count);
-  if (line.rfind("HTTP/", 0) == 0) response.headers.clear();  // a new response after a 100 or redirect
+  if (line.rfind("HTTP/", 0) == 0)
+    response.headers.clear();  // a new response after a 100 or redirect
   const auto colon = line.find(':');
   if (colon != std::string_view::npos) {
     response.headers.emplace_back(ascii_lower(trim(line.substr(0, colon))),
@@ -41,7 +42,9 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   return size * count;
 }
 
-bool retryable_status(long status) { return status == 429 || (status >= 500 && status != 501); }
+bool retryable_status(long status) {
+  return status == 429 || (status >= 500 && status != 501);
+}
 
 bool retryable_transport(CURLcode code) {
   switch (code) {
@@ -52,8 +55,10 @@ bool retryable_transport(CURLcode code) {
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
     case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM: return true;
-    default: return false;
+    case CURLE_HTTP2_STREAM:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -69,7 +74,8 @@ class CurlError : public HttpError {
 // Retry-After in seconds (the HTTP-date form is rare from APIs and falls back to backoff).
 std::optional<std::chrono::milliseconds> retry_after(const HttpResponse& response) {
   const auto value = response.header("retry-after");
-  if (value.empty() || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (value.empty() ||
+      !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
   }
   return std::chrono::seconds(std::stol(value));
@@ -87,12 +93,15 @@ std::string HttpResponse::header(std::string_view name) const {
 HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {
   static const bool initialised = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
   if (!initialised) throw HttpError("libcurl could not be initialised");
-  if (!options_.sleep) options_.sleep = [](std::chrono::milliseconds wait) { std::this_thread::sleep_for(wait); };
+  if (!options_.sleep)
+    options_.sleep = [](std::chrono::milliseconds wait) { std::this_thread::sleep_for(wait); };
   curl_ = curl_easy_init();
   if (curl_ == nullptr) throw HttpError("libcurl could not be initialised");
 }
 
-HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
+HttpClient::~HttpClient() {
+  curl_easy_cleanup(static_cast<CURL*>(curl_));
+}
 
 void HttpClient::check_url(const std::string& url) {
   CURLU* parsed = curl_url();
@@ -131,10 +140,12 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl can decode
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options_.connect_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_bytes);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_time.count()));
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
+                   static_cast<long>(options_.low_speed_time.count()));
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
@@ -145,25 +156,28 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   if (request.method != "GET") {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
   } else {
     curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, nullptr);
   }
   curl_slist* headers = nullptr;
-  for (const auto& [name, value] : request.headers) headers = curl_slist_append(headers, (name + ": " + value).c_str());
+  for (const auto& [name, value] : request.headers)
+    headers = curl_slist_append(headers, (name + ": " + value).c_str());
   std::unique_ptr<curl_slist, void (*)(curl_slist*)> header_guard(headers, &curl_slist_free_all);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 
   ++attempts_;
   const auto code = curl_easy_perform(curl);
   if (transfer.too_large) {
-    throw HttpError(request.method + " " + request.url.substr(0, request.url.find('?')) + ": response larger than " +
-                    std::to_string(options_.max_body_bytes) + " bytes, refused");
+    throw HttpError(request.method + " " + request.url.substr(0, request.url.find('?')) +
+                    ": response larger than " + std::to_string(options_.max_body_bytes) +
+                    " bytes, refused");
   }
   if (code != CURLE_OK) {
-    throw CurlError(code, request.method + " " + request.url.substr(0, request.url.find('?')) + ": " +
-                              curl_easy_strerror(code));
+    throw CurlError(code, request.method + " " + request.url.substr(0, request.url.find('?')) +
+                              ": " + curl_easy_strerror(code));
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
@@ -185,7 +199,8 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
       // Exponential backoff with full jitter.
       const auto ceiling = std::min<std::chrono::milliseconds>(
           options_.backoff_max, options_.backoff_base * (1LL << std::min(attempt, 20)));
-      std::uniform_int_distribution<long long> pick(ceiling.count() / 2, std::max<long long>(ceiling.count(), 1));
+      std::uniform_int_distribution<long long> pick(ceiling.count() / 2,
+                                                    std::max<long long>(ceiling.count(), 1));
       wait = std::chrono::milliseconds(pick(jitter));
     }
     options_.sleep(std::min(*wait, options_.backoff_max));

@@ -97,6 +97,9 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
       "file connector: the CRM that wrote the export (default salesforce)")(
       "option", po::value<std::vector<std::string>>()->composing(),
       "any connector option as KEY=VALUE (repeatable)")(
+      "max-api-calls", po::value<std::string>(),
+      "API connectors: stop the scan after this many requests")(
+      "full-read", "read every record even where the connector can look records up (an inventory)")(
       "rules", po::value<std::vector<std::string>>()->composing(),
       "rule packs or folders (default: the shipped packs for the connector's CRM)");
   po::options_description output("output");
@@ -146,6 +149,8 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   for (const char* key : {"input", "encoding", "crm"}) {
     if (vm.count(key) != 0) config[key] = vm[key].as<std::string>();
   }
+  if (vm.count("max-api-calls") != 0)
+    config["max_api_calls"] = vm["max-api-calls"].as<std::string>();
   for (const auto& option : many<std::string>(vm, "option")) {
     const auto equals = option.find('=');
     if (equals == std::string::npos)
@@ -166,6 +171,7 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   const auto rules = RuleSet::load(rule_paths);
   ScanOptions options;
   options.show_values = vm.count("show-values") != 0;
+  options.full_read = vm.count("full-read") != 0;
   const auto report = run_scan(*connector, rules, subjects, options);
 
   if (to_folder) {
@@ -264,13 +270,17 @@ int run_connectors_command() {
     const auto descriptor = entry.descriptor();
     std::cout << descriptor.name << ": " << descriptor.summary << "\n";
     for (const auto& option : descriptor.options) {
-      std::cout << "  --" << option.key << " (" << option.type
+      std::cout << "  " << option.key << " (" << option.type
                 << (option.required                ? ", required"
                     : option.default_value.empty() ? ""
                                                    : ", default " + option.default_value)
                 << ")  " << option.help << "\n";
     }
   }
+  std::cout << "\nSet an option with --option KEY=VALUE (the file connector's input, encoding and "
+               "crm also as\n"
+               "--input, --encoding, --crm). Credentials are never options: they come from the "
+               "environment.\n";
   return 0;
 }
 

@@ -49,9 +49,12 @@ class Lookup {
   virtual void fetch(const std::string& object, const std::string& field,
                      const std::vector<std::string>& ids, const RecordSink& on_record,
                      const ProblemSink& on_problem) = 0;
+  /// Whether the CRM has the object and field (a managed package may not be installed).
+  virtual bool has_field(const std::string& object, const std::string& field) = 0;
   /// The lookup fields of other objects that point to `object` (its child relationships),
   /// as (child object, field) pairs.
-  virtual std::vector<std::pair<std::string, std::string>> references_to(const std::string& object) = 0;
+  virtual std::vector<std::pair<std::string, std::string>> references_to(
+      const std::string& object) = 0;
 };
 
 /// A source of CRM records. Connectors report what they cannot read to the problem sink and go

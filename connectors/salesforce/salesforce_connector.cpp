@@ -1,0 +1,553 @@
+#include "salesforce_connector.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <sstream>
+#include <thread>
+
+#include "crmscan/csv_reader.hpp"
+#include "crmscan/error.hpp"
+#include "crmscan/normalize.hpp"
+#include "crmscan/text.hpp"
+
+namespace crmscan::salesforce {
+namespace {
+
+/// A URL longer than this is split into several queries (Salesforce refuses about 16 KB).
+constexpr std::size_t kMaxUrlBytes = 15'000;
+
+/// The org's limits were reached, or the user's cap: the scan stops, incomplete.
+class LimitReached : public Error {
+ public:
+  explicit LimitReached(const std::string& message) : Error(ExitCode::kIncomplete, message) {}
+};
+
+/// Salesforce answered one request with an error: that object is incomplete, the scan goes on.
+class ApiError : public Error {
+ public:
+  explicit ApiError(const std::string& message) : Error(ExitCode::kIncomplete, message) {}
+};
+
+std::string soql_literal(std::string_view value) {
+  std::string quoted = "'";
+  for (const char c : value) {
+    if (c == '\'' || c == '\\') quoted.push_back('\\');
+    if (c == '\n') {
+      quoted += "\\n";
+      continue;
+    }
+    quoted.push_back(c);
+  }
+  return quoted + "'";
+}
+
+// SOSL reserves ? & | ! { } [ ] ( ) ^ ~ * : \ " ' + - in a search term.
+std::string sosl_term(std::string_view term) {
+  std::string escaped;
+  for (const char c : term) {
+    if (std::string_view("?&|!{}[]()^~*:\\\"'+-").find(c) != std::string_view::npos)
+      escaped.push_back('\\');
+    escaped.push_back(c);
+  }
+  return escaped;
+}
+
+std::string digits_of(std::string_view text) {
+  std::string digits;
+  for (const char c : text) {
+    if (c >= '0' && c <= '9') digits.push_back(c);
+  }
+  return digits;
+}
+
+std::string api_error_text(const HttpResponse& response) {
+  rapidjson::Document document;
+  document.Parse(response.body.c_str(), response.body.size());
+  std::string text = "HTTP " + std::to_string(response.status);
+  if (!document.HasParseError() && document.IsArray() && !document.Empty() &&
+      document[0].IsObject()) {
+    const auto& error = document[0];
+    if (error.HasMember("errorCode") && error["errorCode"].IsString())
+      text += " " + std::string(error["errorCode"].GetString());
+    if (error.HasMember("message") && error["message"].IsString()) {
+      text += ": " + utf8_prefix(error["message"].GetString(), 300);
+    }
+  }
+  return text;
+}
+
+Value json_value(const rapidjson::Value& value) {
+  if (value.IsString()) return std::string(value.GetString(), value.GetStringLength());
+  if (value.IsBool()) return value.GetBool();
+  if (value.IsNumber()) return value.GetDouble();
+  return Value{};
+}
+
+}  // namespace
+
+ConnectorDescriptor SalesforceConnector::describe_connector() {
+  return {"salesforce",
+          "a live Salesforce org through the REST API (credentials from the environment: see the "
+          "README)",
+          {
+              {"login_url", "url", "https://login.salesforce.com",
+               "where to sign in: login, test (sandbox) or your My Domain", false},
+              {"auth", "enum(auto|token|sf-cli|client-credentials|refresh-token|jwt|password)",
+               "auto", "the sign-in flow; auto picks it from the SF_* variables set", false},
+              {"api_version", "string", "60.0", "the REST API version", false},
+              {"max_api_calls", "int", "0", "stop the scan after this many requests (0: no cap)",
+               false},
+              {"api_reserve", "int", "1000",
+               "stop while the org still has this many daily API calls left", false},
+              {"batch_size", "int", "2000", "records per query page (200 to 2000)", false},
+              {"bulk_threshold", "int", "10000",
+               "full reads of objects with more records use Bulk API 2.0", false},
+              {"ca_file", "path", "", "a CA bundle to trust (a private CA); TLS is always verified",
+               false},
+          }};
+}
+
+const ConnectorDescriptor& SalesforceConnector::descriptor() const {
+  static const ConnectorDescriptor kDescriptor = describe_connector();
+  return kDescriptor;
+}
+
+SalesforceConnector::SalesforceConnector(const ConnectorConfig& config, HttpOptions http_options)
+    : login_url_(config.at("login_url")),
+      api_version_(config.at("api_version")),
+      http_options_(std::move(http_options)) {
+  const auto number = [&config](const char* key) -> std::size_t {
+    const auto& text = config.at(key);
+    if (text.empty() ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      throw ConfigError(std::string("connector salesforce: ") + key +
+                        " must be a whole number, not '" + text + "'");
+    }
+    return std::stoull(text);
+  };
+  max_api_calls_ = number("max_api_calls");
+  api_reserve_ = number("api_reserve");
+  batch_size_ = std::clamp<std::size_t>(number("batch_size"), 200, 2000);
+  bulk_threshold_ = number("bulk_threshold");
+  if (const auto found = config.find("ca_file"); found != config.end())
+    http_options_.ca_file = found->second;
+  HttpClient::check_url(login_url_);
+  http_ = std::make_unique<HttpClient>(http_options_);
+  auth_ = std::make_unique<Authenticator>(config.at("auth"), login_url_, *http_);
+}
+
+std::string SalesforceConnector::source() const {
+  return session_ ? session_->instance_url : login_url_;
+}
+
+std::string SalesforceConnector::api_path(const std::string& rest) const {
+  return "/services/data/v" + api_version_ + "/" + rest;
+}
+
+void SalesforceConnector::watch_limits(const HttpResponse& response) {
+  // Sforce-Limit-Info: api-usage=USED/LIMIT
+  const auto info = response.header("sforce-limit-info");
+  const auto at = info.find("api-usage=");
+  if (at == std::string::npos) return;
+  const auto usage = info.substr(at + 10);
+  const auto slash = usage.find('/');
+  if (slash == std::string::npos) return;
+  const auto used = std::strtoull(usage.c_str(), nullptr, 10);
+  const auto limit = std::strtoull(usage.c_str() + slash + 1, nullptr, 10);
+  if (limit > 0 && limit - std::min(used, limit) <= api_reserve_) {
+    throw LimitReached("stopped to keep the org's API reserve: " + std::to_string(used) + " of " +
+                       std::to_string(limit) + " daily API calls used, " +
+                       std::to_string(api_reserve_) + " kept in reserve (--option api_reserve)");
+  }
+}
+
+HttpResponse SalesforceConnector::call(
+    const std::string& method, const std::string& path_or_url, const std::string& body,
+    const std::vector<std::pair<std::string, std::string>>& headers) {
+  bool renewed = false;
+  for (;;) {
+    if (max_api_calls_ != 0 && api_calls() >= max_api_calls_) {
+      throw LimitReached("stopped after " + std::to_string(api_calls()) +
+                         " API calls (--max-api-calls)");
+    }
+    if (!session_) session_ = auth_->sign_in();
+    HttpRequest request{
+        method,
+        path_or_url.rfind("http", 0) == 0 ? path_or_url : session_->instance_url + path_or_url,
+        {{"Authorization", "Bearer " + session_->access_token}, {"Accept", "application/json"}},
+        body};
+    request.headers.insert(request.headers.end(), headers.begin(), headers.end());
+    auto response = http_->send(request);
+    if (response.status == 401 && response.body.find("INVALID_SESSION_ID") != std::string::npos) {
+      if (renewed || !auth_->can_renew()) {
+        throw Error(ExitCode::kIncomplete,
+                    "the Salesforce session expired and cannot be renewed with the " +
+                        auth_->flow() + " flow");
+      }
+      session_ = auth_->sign_in();
+      renewed = true;
+      continue;
+    }
+    if (response.status == 403 &&
+        response.body.find("REQUEST_LIMIT_EXCEEDED") != std::string::npos) {
+      throw LimitReached("the org's daily API request limit is exceeded (REQUEST_LIMIT_EXCEEDED)");
+    }
+    watch_limits(response);
+    return response;
+  }
+}
+
+rapidjson::Document SalesforceConnector::call_json(const std::string& method,
+                                                   const std::string& path_or_url,
+                                                   const std::string& body) {
+  const std::vector<std::pair<std::string, std::string>> headers =
+      method == "GET"
+          ? std::vector<std::pair<std::string, std::string>>{{"Sforce-Query-Options",
+                                                              "batchSize=" +
+                                                                  std::to_string(batch_size_)}}
+          : std::vector<std::pair<std::string, std::string>>{{"Content-Type", "application/json"}};
+  const auto response = call(method, path_or_url, body, headers);
+  const auto what = method + " " + path_or_url.substr(0, path_or_url.find('?'));
+  if (response.status < 200 || response.status >= 300)
+    throw ApiError(what + ": " + api_error_text(response));
+  if (response.header("content-type").find("json") == std::string::npos) {
+    throw ApiError(what + ": the response is not JSON (" + response.header("content-type") + ")");
+  }
+  rapidjson::Document document;
+  document.Parse(response.body.c_str(), response.body.size());
+  if (document.HasParseError())
+    throw ApiError(what + ": the response is not valid JSON (truncated?)");
+  return document;
+}
+
+std::vector<ObjectSchema> SalesforceConnector::describe() {
+  const auto document = call_json("GET", api_path("sobjects"));
+  if (!document.IsObject() || !document.HasMember("sobjects") || !document["sobjects"].IsArray()) {
+    throw ApiError("GET " + api_path("sobjects") + ": no sobjects list in the response");
+  }
+  std::vector<ObjectSchema> schemas;
+  for (const auto& entry : document["sobjects"].GetArray()) {
+    if (!entry.IsObject() || !entry.HasMember("name") || !entry["name"].IsString()) continue;
+    const std::string name = entry["name"].GetString();
+    ObjectInfo info;
+    if (entry.HasMember("keyPrefix") && entry["keyPrefix"].IsString())
+      info.key_prefix = entry["keyPrefix"].GetString();
+    info.queryable =
+        entry.HasMember("queryable") && entry["queryable"].IsBool() && entry["queryable"].GetBool();
+    info.searchable = entry.HasMember("searchable") && entry["searchable"].IsBool() &&
+                      entry["searchable"].GetBool();
+    if (!info.queryable) continue;
+    names_[ascii_lower(name)] = name;
+    objects_[name] = std::move(info);
+    schemas.push_back({name, {}});
+  }
+  described_ = true;
+  return schemas;
+}
+
+const SalesforceConnector::ObjectInfo* SalesforceConnector::object_info(const std::string& object) {
+  if (!described_) describe();
+  const auto name = names_.find(ascii_lower(object));
+  return name == names_.end() ? nullptr : &objects_[name->second];
+}
+
+const ObjectSchema* SalesforceConnector::schema_of(const std::string& object) {
+  auto* info = const_cast<ObjectInfo*>(object_info(object));
+  if (info == nullptr) return nullptr;
+  if (info->schema) return info->schema.get();
+  const auto& name = names_[ascii_lower(object)];
+  const auto document = call_json("GET", api_path("sobjects/" + name + "/describe"));
+  auto schema = std::make_shared<ObjectSchema>();
+  schema->object = name;
+  if (document.IsObject() && document.HasMember("fields") && document["fields"].IsArray()) {
+    for (const auto& field : document["fields"].GetArray()) {
+      if (!field.IsObject() || !field.HasMember("name") || !field["name"].IsString()) continue;
+      const std::string type =
+          field.HasMember("type") && field["type"].IsString() ? field["type"].GetString() : "";
+      // Compound and binary fields are read through their parts, or not at all.
+      if (type == "address" || type == "location" || type == "base64") continue;
+      schema->fields.push_back({field["name"].GetString(), type});
+    }
+  }
+  if (document.IsObject() && document.HasMember("childRelationships") &&
+      document["childRelationships"].IsArray()) {
+    for (const auto& child : document["childRelationships"].GetArray()) {
+      if (!child.IsObject() || !child.HasMember("childSObject") || !child.HasMember("field") ||
+          !child["childSObject"].IsString() || !child["field"].IsString()) {
+        continue;
+      }
+      info->children.emplace_back(child["childSObject"].GetString(), child["field"].GetString());
+    }
+  }
+  info->schema = std::move(schema);
+  return info->schema.get();
+}
+
+std::string SalesforceConnector::select_list(const ObjectSchema& schema) const {
+  std::string list;
+  for (const auto& field : schema.fields) list += (list.empty() ? "" : ",") + field.name;
+  return list.empty() ? "Id" : list;
+}
+
+void SalesforceConnector::query(const std::string& soql, const ObjectSchema& schema,
+                                const RecordSink& on_record) {
+  auto owned = std::make_shared<const ObjectSchema>(schema);
+  Record record;
+  record.schema = owned;
+  record.source = "Salesforce " + schema.object;
+  std::string next = api_path("queryAll?q=" + HttpClient::escape(soql));
+  while (!next.empty()) {
+    const auto document = call_json("GET", next);
+    next.clear();
+    if (!document.IsObject() || !document.HasMember("records") || !document["records"].IsArray()) {
+      throw ApiError("query on " + schema.object + ": no records in the response");
+    }
+    for (const auto& item : document["records"].GetArray()) {
+      if (!item.IsObject()) continue;
+      record.values.assign(owned->fields.size(), Value{});
+      for (std::size_t i = 0; i < owned->fields.size(); ++i) {
+        const auto member = item.FindMember(owned->fields[i].name.c_str());
+        if (member != item.MemberEnd()) record.values[i] = json_value(member->value);
+      }
+      record.id = value_text(record.get("Id"));
+      on_record(record);
+    }
+    const bool done =
+        !document.HasMember("done") || !document["done"].IsBool() || document["done"].GetBool();
+    if (!done) {
+      if (!document.HasMember("nextRecordsUrl") || !document["nextRecordsUrl"].IsString()) {
+        throw ApiError("query on " + schema.object + ": not done, yet no nextRecordsUrl");
+      }
+      next = document["nextRecordsUrl"].GetString();
+    }
+  }
+}
+
+void SalesforceConnector::fetch(const std::string& object, const std::string& field,
+                                const std::vector<std::string>& ids, const RecordSink& on_record,
+                                const ProblemSink& on_problem) {
+  const auto* schema = schema_of(object);
+  if (schema == nullptr || ids.empty()) return;
+  const auto index = schema->index_of(field);
+  if (!index) return;
+  // Reference fields take either form of an id; a text field holds whichever someone wrote.
+  const auto& type = schema->fields[*index].type;
+  const bool id_typed = type == "id" || type == "reference";
+  std::vector<std::string> values;
+  for (const auto& id : ids) {
+    values.push_back(id);
+    if (!id_typed) {
+      if (auto key = salesforce_id_key(id)) {
+        const auto id18 = salesforce_id18(id.substr(0, 15));
+        for (const auto& form : {id.substr(0, 15), id18}) {
+          if (std::find(values.begin(), values.end(), form) == values.end()) values.push_back(form);
+        }
+      }
+    }
+  }
+  const auto head = "SELECT " + select_list(*schema) + " FROM " + schema->object + " WHERE " +
+                    schema->fields[*index].name + " IN (";
+  const auto base_bytes = api_path("queryAll?q=").size() + HttpClient::escape(head).size() + 3;
+  std::size_t start = 0;
+  while (start < values.size()) {
+    std::string list;
+    std::size_t bytes = base_bytes;
+    std::size_t end = start;
+    while (end < values.size()) {
+      const auto literal = soql_literal(values[end]);
+      const auto cost = HttpClient::escape(literal).size() + 3;
+      if (end > start && bytes + cost > kMaxUrlBytes) break;
+      list += (list.empty() ? "" : ",") + literal;
+      bytes += cost;
+      ++end;
+    }
+    try {
+      query(head + list + ")", *schema, on_record);
+    } catch (const ApiError& e) {
+      on_problem(object, e.what());
+    }
+    start = end;
+  }
+}
+
+void SalesforceConnector::search(IdentifierKind kind, bool in_text,
+                                 const std::vector<std::string>& terms,
+                                 const std::vector<std::string>& objects,
+                                 const RecordSink& on_record, const ProblemSink& on_problem) {
+  if (!described_) describe();
+  if (kind == IdentifierKind::kId) {
+    std::map<std::string, std::vector<std::string>> by_object;
+    for (const auto& id : terms) {
+      for (const auto& [name, info] : objects_) {
+        if (!info.key_prefix.empty() && iequals(id.substr(0, 3), info.key_prefix))
+          by_object[name].push_back(id);
+      }
+    }
+    for (const auto& [object, ids] : by_object) fetch(object, "Id", ids, on_record, on_problem);
+    return;
+  }
+  std::string returning;
+  for (const auto& object : objects) {
+    const auto* info = object_info(object);
+    if (info != nullptr && info->searchable)
+      returning += (returning.empty() ? "" : ", ") + names_[ascii_lower(object)] + "(Id)";
+  }
+  if (returning.empty()) return;
+  const char* scope = kind == IdentifierKind::kName    ? "NAME"
+                      : in_text                        ? "ALL"
+                      : kind == IdentifierKind::kEmail ? "EMAIL"
+                                                       : "PHONE";
+  for (const auto& term : terms) {
+    // A number is searched by its digits: in phone fields whole, in text by the national digits
+    // that every way of writing it contains.
+    std::string text = term;
+    if (kind == IdentifierKind::kPhone)
+      text = in_text ? PhoneNormalizer::national_number(term) : digits_of(term);
+    if (text.empty()) continue;
+    const auto sosl =
+        "FIND {" + sosl_term(text) + "} IN " + scope + " FIELDS RETURNING " + returning;
+    std::map<std::string, std::vector<std::string>> found;
+    try {
+      const auto document = call_json("GET", api_path("search?q=" + HttpClient::escape(sosl)));
+      if (!document.IsObject() || !document.HasMember("searchRecords") ||
+          !document["searchRecords"].IsArray()) {
+        throw ApiError("search: no searchRecords in the response");
+      }
+      for (const auto& item : document["searchRecords"].GetArray()) {
+        if (!item.IsObject() || !item.HasMember("Id") || !item["Id"].IsString() ||
+            !item.HasMember("attributes") || !item["attributes"].IsObject() ||
+            !item["attributes"].HasMember("type")) {
+          continue;
+        }
+        found[item["attributes"]["type"].GetString()].push_back(item["Id"].GetString());
+      }
+    } catch (const ApiError& e) {
+      on_problem("", e.what());
+      continue;
+    }
+    for (const auto& [object, ids] : found) fetch(object, "Id", ids, on_record, on_problem);
+  }
+}
+
+bool SalesforceConnector::has_field(const std::string& object, const std::string& field) {
+  const auto* schema = schema_of(object);
+  return schema != nullptr && schema->index_of(field).has_value();
+}
+
+std::vector<std::pair<std::string, std::string>> SalesforceConnector::references_to(
+    const std::string& object) {
+  std::vector<std::pair<std::string, std::string>> references;
+  if (schema_of(object) == nullptr) return references;
+  // Custom objects only: standard children of a person record are system records (history,
+  // shares, feeds) or objects the rule packs already declare.
+  for (const auto& [child, field] : object_info(object)->children) {
+    if (child.size() > 3 && child.compare(child.size() - 3, 3, "__c") == 0 &&
+        object_info(child) != nullptr) {
+      references.emplace_back(child, field);
+    }
+  }
+  return references;
+}
+
+void SalesforceConnector::scan(const std::string& object, const RecordSink& on_record,
+                               const ProblemSink& on_problem) {
+  try {
+    const auto* schema = schema_of(object);
+    if (schema == nullptr) return;
+    const auto count = call_json(
+        "GET",
+        api_path("queryAll?q=" + HttpClient::escape("SELECT COUNT() FROM " + schema->object)));
+    const auto total =
+        count.IsObject() && count.HasMember("totalSize") && count["totalSize"].IsNumber()
+            ? count["totalSize"].GetUint64()
+            : 0;
+    const auto soql = "SELECT " + select_list(*schema) + " FROM " + schema->object;
+    if (total > bulk_threshold_) {
+      bulk_query(soql, *schema, on_record);
+    } else {
+      query(soql, *schema, on_record);
+    }
+  } catch (const ApiError& e) {
+    on_problem(object, e.what());
+  }
+}
+
+void SalesforceConnector::bulk_query(const std::string& soql, const ObjectSchema& schema,
+                                     const RecordSink& on_record) {
+  std::string body = R"({"operation":"queryAll","query":")";
+  for (const char c : soql) {
+    if (c == '"' || c == '\\') body.push_back('\\');
+    body.push_back(c);
+  }
+  body += R"(","columnDelimiter":"COMMA","lineEnding":"LF"})";
+  const auto job = call_json("POST", api_path("jobs/query"), body);
+  if (!job.IsObject() || !job.HasMember("id") || !job["id"].IsString())
+    throw ApiError("Bulk API: no job id");
+  const std::string id = job["id"].GetString();
+  auto wait = std::chrono::milliseconds(200);
+  const auto sleep = http_options_.sleep
+                         ? http_options_.sleep
+                         : std::function<void(std::chrono::milliseconds)>(
+                               [](std::chrono::milliseconds w) { std::this_thread::sleep_for(w); });
+  for (;;) {
+    const auto status = call_json("GET", api_path("jobs/query/" + id));
+    const std::string state =
+        status.IsObject() && status.HasMember("state") && status["state"].IsString()
+            ? status["state"].GetString()
+            : "";
+    if (state == "JobComplete") break;
+    if (state == "Failed" || state == "Aborted" || state.empty()) {
+      throw ApiError("Bulk API job " + id + " on " + schema.object + " ended " +
+                     (state.empty() ? "without a state" : state));
+    }
+    sleep(wait);
+    wait = std::min(wait * 2, std::chrono::milliseconds(10'000));
+  }
+  auto owned = std::make_shared<const ObjectSchema>(schema);
+  std::string locator;
+  for (;;) {
+    auto path = api_path("jobs/query/" + id + "/results?maxRecords=50000");
+    if (!locator.empty()) path += "&locator=" + HttpClient::escape(locator);
+    const auto response = call("GET", path, {}, {{"Accept", "text/csv"}});
+    if (response.status != 200)
+      throw ApiError("Bulk API results of job " + id + ": " + api_error_text(response));
+    std::istringstream csv(response.body);
+    CsvReader reader(csv);
+    std::vector<std::string> header, row;
+    if (reader.next(header)) {
+      std::vector<std::optional<std::size_t>> positions;
+      for (const auto& name : header) positions.push_back(owned->index_of(name));
+      Record record;
+      record.schema = owned;
+      record.source = "Salesforce " + schema.object + " (Bulk API)";
+      while (reader.next(row)) {
+        if (reader.error() || row.size() != header.size()) {
+          throw ApiError("Bulk API results of job " + id + ": a malformed row at line " +
+                         std::to_string(reader.row_line()));
+        }
+        record.values.assign(owned->fields.size(), Value{});
+        for (std::size_t i = 0; i < row.size(); ++i) {
+          if (positions[i]) record.values[*positions[i]] = std::move(row[i]);
+        }
+        record.id = value_text(record.get("Id"));
+        on_record(record);
+      }
+    }
+    // The last page says so with the literal string "null".
+    locator = response.header("sforce-locator");
+    if (locator.empty() || locator == "null") break;
+  }
+}
+
+}  // namespace crmscan::salesforce
+
+namespace crmscan {
+
+ConnectorEntry crmscan_connector_salesforce() {
+  return {&salesforce::SalesforceConnector::describe_connector,
+          [](const ConnectorConfig& config) -> std::unique_ptr<Connector> {
+            return std::make_unique<salesforce::SalesforceConnector>(config);
+          }};
+}
+
+}  // namespace crmscan

@@ -1,0 +1,84 @@
+#pragma once
+
+#include <rapidjson/document.h>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crmscan/connector.hpp"
+#include "crmscan/http.hpp"
+#include "salesforce_auth.hpp"
+
+namespace crmscan::salesforce {
+
+/// A live Salesforce org through the REST API: subject scans by search (SOSL) and filtered,
+/// chunked queries (SOQL queryAll, so archived and deleted rows are included); full reads
+/// through Bulk API 2.0 for large objects. Every request is counted; the org's daily limit is
+/// watched through Sforce-Limit-Info and a reserve is kept.
+class SalesforceConnector : public Connector, public Lookup {
+ public:
+  explicit SalesforceConnector(const ConnectorConfig& config, HttpOptions http_options = {});
+
+  static ConnectorDescriptor describe_connector();
+  const ConnectorDescriptor& descriptor() const override;
+  std::string crm() const override { return "salesforce"; }
+  std::string source() const override;
+  std::vector<ObjectSchema> describe() override;
+  void scan(const std::string& object, const RecordSink& on_record,
+            const ProblemSink& on_problem) override;
+  std::size_t api_calls() const override { return api_calls_; }
+  Lookup* lookup() override { return this; }
+
+  void search(IdentifierKind kind, bool in_text, const std::vector<std::string>& terms,
+              const std::vector<std::string>& objects, const RecordSink& on_record,
+              const ProblemSink& on_problem) override;
+  void fetch(const std::string& object, const std::string& field,
+             const std::vector<std::string>& ids, const RecordSink& on_record,
+             const ProblemSink& on_problem) override;
+  bool has_field(const std::string& object, const std::string& field) override;
+  std::vector<std::pair<std::string, std::string>> references_to(
+      const std::string& object) override;
+
+ private:
+  struct ObjectInfo {
+    std::string key_prefix;
+    bool queryable = false;
+    bool searchable = false;
+    std::shared_ptr<const ObjectSchema> schema;  // after its describe
+    std::vector<std::pair<std::string, std::string>> children;
+  };
+
+  /// One API request: signs in first, renews an expired session once, counts it, watches limits.
+  HttpResponse call(const std::string& method, const std::string& path_or_url,
+                    const std::string& body = {},
+                    const std::vector<std::pair<std::string, std::string>>& headers = {});
+  /// A JSON response, or an Error naming what failed.
+  rapidjson::Document call_json(const std::string& method, const std::string& path_or_url,
+                                const std::string& body = {});
+  const ObjectInfo* object_info(const std::string& object);
+  const ObjectSchema* schema_of(const std::string& object);
+  void query(const std::string& soql, const ObjectSchema& schema, const RecordSink& on_record);
+  void bulk_query(const std::string& soql, const ObjectSchema& schema, const RecordSink& on_record);
+  std::string select_list(const ObjectSchema& schema) const;
+  std::string api_path(const std::string& rest) const;
+  void watch_limits(const HttpResponse& response);
+
+  std::string login_url_;
+  std::string api_version_;
+  std::size_t max_api_calls_ = 0;
+  std::size_t api_reserve_ = 0;
+  std::size_t batch_size_ = 2000;
+  std::size_t bulk_threshold_ = 0;
+  HttpOptions http_options_;
+  std::unique_ptr<HttpClient> http_;
+  std::unique_ptr<Authenticator> auth_;
+  std::optional<Session> session_;
+  std::size_t api_calls_ = 0;
+  std::map<std::string, ObjectInfo> objects_;  // by name, from describe global
+  std::map<std::string, std::string> names_;   // lower-cased name → name
+  bool described_ = false;
+};
+
+}  // namespace crmscan::salesforce
