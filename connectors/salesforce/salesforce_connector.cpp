@@ -375,7 +375,7 @@ void SalesforceConnector::search(IdentifierKind kind, bool in_text,
                                  const std::vector<std::string>& objects,
                                  const RecordSink& on_record, const ProblemSink& on_problem) {
   if (!described_) describe();
-  if (kind == IdentifierKind::kId) {
+  if (kind == IdentifierKind::kId && !in_text) {
     std::map<std::string, std::vector<std::string>> by_object;
     for (const auto& id : terms) {
       for (const auto& [name, info] : objects_) {
@@ -400,7 +400,8 @@ void SalesforceConnector::search(IdentifierKind kind, bool in_text,
   for (const auto& term : terms) {
     // A number is searched by its digits: in phone fields whole, in text by the national digits
     // that every way of writing it contains.
-    std::string text = term;
+    // An id in text is most often pasted in its 15-character form, which the 18 begins with.
+    std::string text = kind == IdentifierKind::kId ? term.substr(0, 15) : term;
     if (kind == IdentifierKind::kPhone)
       text = in_text ? PhoneNormalizer::national_number(term) : digits_of(term);
     if (text.empty()) continue;

@@ -470,11 +470,15 @@ class Scan {
       for (std::size_t round = 0;; ++round) {
         const auto emails = fresh("email", keys_of(emails_));
         const auto phones = fresh("phone", keys_of(phones_));
-        if (emails.empty() && phones.empty() && frontier_.empty()) break;
+        const auto person_ids = fresh("person", person_ids_);
+        if (emails.empty() && phones.empty() && person_ids.empty() && frontier_.empty()) break;
         if (round == options_.max_passes) {
           add_error("", "the lookups had not settled after " + std::to_string(round) +
                             " rounds; records further away were not followed");
           break;
+        }
+        if (!person_ids.empty()) {
+          lookup.search(IdentifierKind::kId, true, person_ids, ruled, on_record, on_problem);
         }
         for (const bool in_text : {false, true}) {
           if (!emails.empty())
@@ -669,6 +673,9 @@ class Scan {
   // The emails and numbers on a person record of the subject's are the subject's too: look for
   // them everywhere, in objects already read as well.
   void learn_identifiers(const Record& record, const ObjectPlan& plan, SubjectIndex subject) {
+    // Its id, pasted into a text field somewhere, is found by searching text (lookups only: a
+    // full read sees every field anyway).
+    if (!record.id.empty()) person_ids_.insert(record.id);
     std::vector<std::string> found;
     for (const auto& identity : plan.identity) {
       const auto kind = identity.rule->kind;
@@ -1060,6 +1067,7 @@ class Scan {
   std::vector<std::pair<std::string, std::string>> pointer_frontier_;
   IdentifierIndex emails_;  // the subjects' own, then those learned from their person records
   IdentifierIndex phones_;
+  std::set<std::string> person_ids_;  // ids of the subjects' person records
   PhoneDigitsFilter phone_filter_;
   std::uint64_t clock_ = 0;
   // Ordered by request, object, record and field, so that reports come out the same every run.

@@ -39,7 +39,8 @@ class Lookup {
  public:
   virtual ~Lookup() = default;
   /// Records of the given objects that hold one of the terms: emails or phone numbers (E.164) in
-  /// the fields of that kind, or anywhere when `in_text`; names in name fields; record ids.
+  /// the fields of that kind, or anywhere when `in_text`; names in name fields; record ids (the
+  /// records themselves, or with `in_text` records whose text holds the id).
   /// Records come with every field.
   virtual void search(IdentifierKind kind, bool in_text, const std::vector<std::string>& terms,
                       const std::vector<std::string>& objects, const RecordSink& on_record,
