@@ -400,6 +400,7 @@ class Scan {
     }
     note_unscanned_rules(schemas);
     if (lookup != nullptr) {
+      lookups_ = true;
       run_lookups(*lookup, schemas);
     } else {
       read_everything(schemas);
@@ -1006,13 +1007,13 @@ class Scan {
       if (strong && !entry.strong) {
         entry.strong = true;
         events_.push_back({++clock_, object, key.substr(0, 3), nullptr});
-        frontier_.emplace_back(object, entry.id);
+        if (lookups_) frontier_.emplace_back(object, entry.id);
       }
       return;
     }
     entries.push_back({subject, object, strong, record.id.empty() ? key : record.id});
     events_.push_back({++clock_, object, key.substr(0, 3), nullptr});
-    frontier_.emplace_back(object, entries.back().id);
+    if (lookups_) frontier_.emplace_back(object, entries.back().id);
   }
 
   void follow_pointers(const Record& record, const ObjectPlan& plan, const std::string& key,
@@ -1029,7 +1030,9 @@ class Scan {
       pointers.push_back({subject, link.rule, link.to, link.via_name,
                           record.object() + " " + (record.id.empty() ? key : record.id)});
       events_.push_back({++clock_, "", target.substr(0, 3), link.to});
-      for (const auto& object : *link.to) pointer_frontier_.emplace_back(object, value_text(value));
+      if (lookups_) {
+        for (const auto& object : *link.to) pointer_frontier_.emplace_back(object, value_text(value));
+      }
     }
   }
 
@@ -1065,6 +1068,7 @@ class Scan {
   // Reached records, and records pointed to, whose neighbours lookups have not asked for yet.
   std::vector<std::pair<std::string, std::string>> frontier_;
   std::vector<std::pair<std::string, std::string>> pointer_frontier_;
+  bool lookups_ = false;  // whether the frontier is kept
   IdentifierIndex emails_;  // the subjects' own, then those learned from their person records
   IdentifierIndex phones_;
   std::set<std::string> person_ids_;  // ids of the subjects' person records
