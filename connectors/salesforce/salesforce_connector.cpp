@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <sstream>
 #include <thread>
 
@@ -154,7 +155,7 @@ void SalesforceConnector::watch_limits(const HttpResponse& response) {
   if (slash == std::string::npos) return;
   const auto used = std::strtoull(usage.c_str(), nullptr, 10);
   const auto limit = std::strtoull(usage.c_str() + slash + 1, nullptr, 10);
-  if (limit > 0 && limit - std::min(used, limit) <= api_reserve_) {
+  if (api_reserve_ > 0 && limit > 0 && limit - std::min(used, limit) <= api_reserve_) {
     throw LimitReached("stopped to keep the org's API reserve: " + std::to_string(used) + " of " +
                        std::to_string(limit) + " daily API calls used, " +
                        std::to_string(api_reserve_) + " kept in reserve (--option api_reserve)");
@@ -289,8 +290,8 @@ std::string SalesforceConnector::select_list(const ObjectSchema& schema) const {
   return list.empty() ? "Id" : list;
 }
 
-void SalesforceConnector::query(const std::string& soql, const ObjectSchema& schema,
-                                const RecordSink& on_record) {
+bool SalesforceConnector::query(const std::string& soql, const ObjectSchema& schema,
+                                const RecordSink& on_record, std::size_t bulk_above) {
   auto owned = std::make_shared<const ObjectSchema>(schema);
   Record record;
   record.schema = owned;
@@ -302,6 +303,12 @@ void SalesforceConnector::query(const std::string& soql, const ObjectSchema& sch
     if (!document.IsObject() || !document.HasMember("records") || !document["records"].IsArray()) {
       throw ApiError("query on " + schema.object + ": no records in the response");
     }
+    // The first page tells how many records there are: a large object is left to Bulk API 2.0.
+    if (document.HasMember("totalSize") && document["totalSize"].IsUint64() &&
+        document["totalSize"].GetUint64() > bulk_above) {
+      return false;
+    }
+    bulk_above = std::numeric_limits<std::size_t>::max();
     for (const auto& item : document["records"].GetArray()) {
       if (!item.IsObject()) continue;
       record.values.assign(owned->fields.size(), Value{});
@@ -321,6 +328,7 @@ void SalesforceConnector::query(const std::string& soql, const ObjectSchema& sch
       next = document["nextRecordsUrl"].GetString();
     }
   }
+  return true;
 }
 
 void SalesforceConnector::fetch(const std::string& object, const std::string& field,
@@ -330,11 +338,25 @@ void SalesforceConnector::fetch(const std::string& object, const std::string& fi
   if (schema == nullptr || ids.empty()) return;
   const auto index = schema->index_of(field);
   if (!index) return;
+  // A record already read is not asked for again: searches find the same records many times.
+  std::vector<std::string> wanted;
+  for (const auto& id : ids) {
+    const auto cached = iequals(field, "Id") ? fetched_.find(record_id_key(id)) : fetched_.end();
+    if (cached != fetched_.end()) {
+      on_record(cached->second);
+    } else {
+      wanted.push_back(id);
+    }
+  }
+  const auto keep = [&](const Record& record) {
+    fetched_.insert_or_assign(record_id_key(record.id), record);
+    on_record(record);
+  };
   // Reference fields take either form of an id; a text field holds whichever someone wrote.
   const auto& type = schema->fields[*index].type;
   const bool id_typed = type == "id" || type == "reference";
   std::vector<std::string> values;
-  for (const auto& id : ids) {
+  for (const auto& id : wanted) {
     values.push_back(id);
     if (!id_typed) {
       if (auto key = salesforce_id_key(id)) {
@@ -362,7 +384,7 @@ void SalesforceConnector::fetch(const std::string& object, const std::string& fi
       ++end;
     }
     try {
-      query(head + list + ")", *schema, on_record);
+      query(head + list + ")", *schema, keep);
     } catch (const ApiError& e) {
       on_problem(object, e.what());
     }
@@ -386,17 +408,35 @@ void SalesforceConnector::search(IdentifierKind kind, bool in_text,
     for (const auto& [object, ids] : by_object) fetch(object, "Id", ids, on_record, on_problem);
     return;
   }
-  std::string returning;
-  for (const auto& object : objects) {
+  // Text is searched in the ruled objects and in every custom object too: a customer's own
+  // object that no rule knows may still hold the subject's email, number or record id.
+  std::vector<std::string> targets;
+  const auto add_target = [&](const std::string& object) {
     const auto* info = object_info(object);
-    if (info != nullptr && info->searchable)
-      returning += (returning.empty() ? "" : ", ") + names_[ascii_lower(object)] + "(Id)";
+    const auto& name = names_[ascii_lower(object)];
+    if (info != nullptr && info->searchable &&
+        std::find(targets.begin(), targets.end(), name) == targets.end()) {
+      targets.push_back(name);
+    }
+  };
+  for (const auto& object : objects) add_target(object);
+  if (in_text) {
+    for (const auto& [name, info] : objects_) {
+      if (name.size() > 3 && name.compare(name.size() - 3, 3, "__c") == 0) add_target(name);
+    }
   }
-  if (returning.empty()) return;
+  if (targets.empty()) return;
   const char* scope = kind == IdentifierKind::kName    ? "NAME"
                       : in_text                        ? "ALL"
                       : kind == IdentifierKind::kEmail ? "EMAIL"
                                                        : "PHONE";
+  // RETURNING lists that keep each search's URL under the limit.
+  std::vector<std::string> returning{""};
+  for (const auto& target : targets) {
+    if (!returning.back().empty() && returning.back().size() + target.size() > kMaxUrlBytes / 4)
+      returning.emplace_back();
+    returning.back() += (returning.back().empty() ? "" : ", ") + target + "(Id)";
+  }
   for (const auto& term : terms) {
     // A number is searched by its digits: in phone fields whole, in text by the national digits
     // that every way of writing it contains.
@@ -405,26 +445,26 @@ void SalesforceConnector::search(IdentifierKind kind, bool in_text,
     if (kind == IdentifierKind::kPhone)
       text = in_text ? PhoneNormalizer::national_number(term) : digits_of(term);
     if (text.empty()) continue;
-    const auto sosl =
-        "FIND {" + sosl_term(text) + "} IN " + scope + " FIELDS RETURNING " + returning;
     std::map<std::string, std::vector<std::string>> found;
-    try {
-      const auto document = call_json("GET", api_path("search?q=" + HttpClient::escape(sosl)));
-      if (!document.IsObject() || !document.HasMember("searchRecords") ||
-          !document["searchRecords"].IsArray()) {
-        throw ApiError("search: no searchRecords in the response");
-      }
-      for (const auto& item : document["searchRecords"].GetArray()) {
-        if (!item.IsObject() || !item.HasMember("Id") || !item["Id"].IsString() ||
-            !item.HasMember("attributes") || !item["attributes"].IsObject() ||
-            !item["attributes"].HasMember("type")) {
-          continue;
+    for (const auto& list : returning) {
+      const auto sosl = "FIND {" + sosl_term(text) + "} IN " + scope + " FIELDS RETURNING " + list;
+      try {
+        const auto document = call_json("GET", api_path("search?q=" + HttpClient::escape(sosl)));
+        if (!document.IsObject() || !document.HasMember("searchRecords") ||
+            !document["searchRecords"].IsArray()) {
+          throw ApiError("search: no searchRecords in the response");
         }
-        found[item["attributes"]["type"].GetString()].push_back(item["Id"].GetString());
+        for (const auto& item : document["searchRecords"].GetArray()) {
+          if (!item.IsObject() || !item.HasMember("Id") || !item["Id"].IsString() ||
+              !item.HasMember("attributes") || !item["attributes"].IsObject() ||
+              !item["attributes"].HasMember("type")) {
+            continue;
+          }
+          found[item["attributes"]["type"].GetString()].push_back(item["Id"].GetString());
+        }
+      } catch (const ApiError& e) {
+        on_problem("", e.what());
       }
-    } catch (const ApiError& e) {
-      on_problem("", e.what());
-      continue;
     }
     for (const auto& [object, ids] : found) fetch(object, "Id", ids, on_record, on_problem);
   }
@@ -455,19 +495,8 @@ void SalesforceConnector::scan(const std::string& object, const RecordSink& on_r
   try {
     const auto* schema = schema_of(object);
     if (schema == nullptr) return;
-    const auto count = call_json(
-        "GET",
-        api_path("queryAll?q=" + HttpClient::escape("SELECT COUNT() FROM " + schema->object)));
-    const auto total =
-        count.IsObject() && count.HasMember("totalSize") && count["totalSize"].IsNumber()
-            ? count["totalSize"].GetUint64()
-            : 0;
     const auto soql = "SELECT " + select_list(*schema) + " FROM " + schema->object;
-    if (total > bulk_threshold_) {
-      bulk_query(soql, *schema, on_record);
-    } else {
-      query(soql, *schema, on_record);
-    }
+    if (!query(soql, *schema, on_record, bulk_threshold_)) bulk_query(soql, *schema, on_record);
   } catch (const ApiError& e) {
     on_problem(object, e.what());
   }

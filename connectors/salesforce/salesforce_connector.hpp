@@ -1,6 +1,7 @@
 #pragma once
 
 #include <rapidjson/document.h>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,7 +29,7 @@ class SalesforceConnector : public Connector, public Lookup {
   std::vector<ObjectSchema> describe() override;
   void scan(const std::string& object, const RecordSink& on_record,
             const ProblemSink& on_problem) override;
-  std::size_t api_calls() const override { return api_calls_; }
+  std::size_t api_calls() const override { return http_->attempts(); }
   Lookup* lookup() override { return this; }
 
   void search(IdentifierKind kind, bool in_text, const std::vector<std::string>& terms,
@@ -59,7 +60,10 @@ class SalesforceConnector : public Connector, public Lookup {
                                 const std::string& body = {});
   const ObjectInfo* object_info(const std::string& object);
   const ObjectSchema* schema_of(const std::string& object);
-  void query(const std::string& soql, const ObjectSchema& schema, const RecordSink& on_record);
+  /// Pages through a queryAll; returns false, having read nothing, when the query has more than
+  /// `bulk_above` records.
+  bool query(const std::string& soql, const ObjectSchema& schema, const RecordSink& on_record,
+             std::size_t bulk_above = std::numeric_limits<std::size_t>::max());
   void bulk_query(const std::string& soql, const ObjectSchema& schema, const RecordSink& on_record);
   std::string select_list(const ObjectSchema& schema) const;
   std::string api_path(const std::string& rest) const;
@@ -75,10 +79,10 @@ class SalesforceConnector : public Connector, public Lookup {
   std::unique_ptr<HttpClient> http_;
   std::unique_ptr<Authenticator> auth_;
   std::optional<Session> session_;
-  std::size_t api_calls_ = 0;
   std::map<std::string, ObjectInfo> objects_;  // by name, from describe global
   std::map<std::string, std::string> names_;   // lower-cased name → name
   bool described_ = false;
+  std::map<std::string, Record> fetched_;  // by record_id_key: what lookups have read
 };
 
 }  // namespace crmscan::salesforce

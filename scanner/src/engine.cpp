@@ -438,7 +438,11 @@ class Scan {
     for (const auto& schema : schemas) {
       if (objects_[schema.object].plan.ruled) ruled.push_back(schema.object);
     }
-    const auto on_record = [this](const Record& record) { consume(record, true); };
+    // A record can come back from several lookups: it is counted once.
+    std::unordered_set<std::string> seen;
+    const auto on_record = [this, &seen](const Record& record) {
+      consume(record, seen.insert(record.object() + '\x1f' + record_id_key(record.id)).second);
+    };
     const auto on_problem = [this](const std::string& object, const std::string& message) {
       add_error(object, message);
     };
@@ -460,7 +464,7 @@ class Scan {
       std::vector<std::string> names, ids;
       for (const auto& subject : subjects_.subjects()) {
         names.insert(names.end(), subject.names.begin(), subject.names.end());
-        ids.insert(ids.end(), subject.ids.begin(), subject.ids.end());
+        ids.insert(ids.end(), subject.given_ids.begin(), subject.given_ids.end());
       }
       if (const auto terms = fresh("id", ids); !terms.empty()) {
         lookup.search(IdentifierKind::kId, false, terms, ruled, on_record, on_problem);
@@ -1031,7 +1035,8 @@ class Scan {
                           record.object() + " " + (record.id.empty() ? key : record.id)});
       events_.push_back({++clock_, "", target.substr(0, 3), link.to});
       if (lookups_) {
-        for (const auto& object : *link.to) pointer_frontier_.emplace_back(object, value_text(value));
+        for (const auto& object : *link.to)
+          pointer_frontier_.emplace_back(object, value_text(value));
       }
     }
   }
@@ -1068,7 +1073,7 @@ class Scan {
   // Reached records, and records pointed to, whose neighbours lookups have not asked for yet.
   std::vector<std::pair<std::string, std::string>> frontier_;
   std::vector<std::pair<std::string, std::string>> pointer_frontier_;
-  bool lookups_ = false;  // whether the frontier is kept
+  bool lookups_ = false;    // whether the frontier is kept
   IdentifierIndex emails_;  // the subjects' own, then those learned from their person records
   IdentifierIndex phones_;
   std::set<std::string> person_ids_;  // ids of the subjects' person records

@@ -64,6 +64,7 @@ SubjectSet::SubjectSet(const std::vector<SubjectRequest>& requests,
     for (const auto& id : request.ids) {
       if (trim(id).empty()) fail("an empty id");
       add_unique(subject.ids, record_id_key(id));
+      add_unique(subject.given_ids, std::string(trim(id)));
     }
     subjects_.push_back(std::move(subject));
   }

@@ -23,10 +23,11 @@ struct SubjectRequest {
 /// One request with its identifiers normalised once.
 struct Subject {
   std::string request_id;
-  std::vector<std::string> emails;  ///< trimmed, case-folded
-  std::vector<std::string> phones;  ///< E.164
-  std::vector<std::string> names;   ///< folded (fold_name)
-  std::vector<std::string> ids;     ///< record_id_key
+  std::vector<std::string> emails;     ///< trimmed, case-folded
+  std::vector<std::string> phones;     ///< E.164
+  std::vector<std::string> names;      ///< folded (fold_name)
+  std::vector<std::string> ids;        ///< record_id_key
+  std::vector<std::string> given_ids;  ///< as the request wrote them (an API wants them so)
 };
 
 using SubjectIndex = std::uint32_t;

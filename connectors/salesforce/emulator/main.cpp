@@ -1,0 +1,124 @@
+// crmscan-sf-emulator: serves a Salesforce Data Export folder over the Salesforce REST API on
+// 127.0.0.1, so that the live connector can be tried without an org.
+#include <signal.h>
+
+#include <boost/program_options.hpp>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "sf_emulator.hpp"
+
+namespace po = boost::program_options;
+using crmscan::sfemu::Emulator;
+using crmscan::sfemu::EmulatorOptions;
+
+int main(int argc, char** argv) {
+  EmulatorOptions options;
+  auto& faults = options.faults;
+  std::string data;
+  std::string encoding = "utf-8";
+  std::string key_file;
+  std::vector<std::string> text_id_fields;
+  std::size_t slow_ms = 0;
+  po::options_description described("crmscan-sf-emulator --data DIR [options]");
+  auto add = described.add_options();
+  add("help", "show this help");
+  add("data", po::value(&data)->required(), "Data Export folder: one CSV per object");
+  add("encoding", po::value(&encoding)->default_value(encoding), "utf-8 or latin1");
+  add("port", po::value(&options.port)->default_value(0), "port on 127.0.0.1 (0: a free one)");
+  add("client-id", po::value(&options.client_id)->default_value(options.client_id),
+      "connected app consumer key");
+  add("client-secret", po::value(&options.client_secret)->default_value(options.client_secret),
+      "consumer secret");
+  add("username", po::value(&options.username)->default_value(options.username),
+      "user name (password grant, JWT sub)");
+  add("password", po::value(&options.password)->default_value(options.password),
+      "password as sent, security token included");
+  add("refresh-token", po::value(&options.refresh_token)->default_value(options.refresh_token),
+      "a refresh token the refresh_token grant accepts");
+  add("jwt-public-key", po::value(&key_file),
+      "PEM public key or certificate that JWT assertions must be signed with");
+  add("text-id-field", po::value(&text_id_fields)->composing(),
+      "part of the name of text fields that hold ids (repeatable; replaces the defaults)");
+  add("api-limit", po::value(&faults.api_limit)->default_value(faults.api_limit),
+      "API calls allowed before 403 REQUEST_LIMIT_EXCEEDED");
+  add("bulk-polls",
+      po::value(&options.bulk_polls_in_progress)->default_value(options.bulk_polls_in_progress),
+      "polls a Bulk query job stays InProgress");
+  add("min-batch-size", po::value(&options.min_batch_size)->default_value(options.min_batch_size),
+      "smallest query batchSize honoured");
+  add("max-open-cursors",
+      po::value(&options.max_open_cursors)->default_value(options.max_open_cursors),
+      "query cursors kept; opening more drops the oldest");
+  add("max-uri-length", po::value(&options.max_uri_length)->default_value(options.max_uri_length),
+      "longest request URI served; longer gets 414");
+  add("session-expires-after", po::value(&faults.session_expires_after),
+      "a token stops working after this many calls");
+  add("unavailable-at", po::value(&faults.unavailable_at), "first call answered 503");
+  add("unavailable-count",
+      po::value(&faults.unavailable_count)->default_value(faults.unavailable_count),
+      "how many calls get 503");
+  add("retry-after", po::value(&faults.retry_after_seconds), "Retry-After seconds on a 503");
+  add("slow-at", po::value(&faults.slow_at), "call answered slowly");
+  add("slow-ms", po::value(&slow_ms), "delay of the slow call in milliseconds");
+  add("truncate-at", po::value(&faults.truncated_at),
+      "call whose body is cut off under a full Content-Length");
+  add("malformed-json-at", po::value(&faults.malformed_json_at), "call whose JSON is cut short");
+  add("wrong-content-type-at", po::value(&faults.wrong_content_type_at),
+      "call answered with an HTML page");
+  po::variables_map values;
+  try {
+    po::store(po::parse_command_line(argc, argv, described), values);
+    if (values.count("help")) {
+      std::cout << described
+                << "\nPrints instance_url=… and access_token=… and serves until "
+                   "interrupted. Call numbers count API calls from 1.\n";
+      return 0;
+    }
+    po::notify(values);
+  } catch (const po::error& error) {
+    std::cerr << "crmscan-sf-emulator: " << error.what() << "\n" << described;
+    return 2;
+  }
+  options.data_dir = data;
+  options.latin1 = encoding == "latin1" || encoding == "iso-8859-1";
+  if (!options.latin1 && encoding != "utf-8" && encoding != "utf8") {
+    std::cerr << "crmscan-sf-emulator: --encoding must be utf-8 or latin1\n";
+    return 2;
+  }
+  faults.slow_delay = std::chrono::milliseconds(slow_ms);
+  if (!text_id_fields.empty()) options.text_id_fields = text_id_fields;
+  if (!key_file.empty()) {
+    std::ifstream in(key_file, std::ios::binary);
+    if (!in) {
+      std::cerr << "crmscan-sf-emulator: " << key_file << ": cannot be read\n";
+      return 2;
+    }
+    std::ostringstream pem;
+    pem << in.rdbuf();
+    options.jwt_public_key_pem = pem.str();
+  }
+
+  // Block the stop signals in every thread, then wait for one here.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  try {
+    Emulator emulator(options);
+    emulator.start();
+    std::cerr << "crmscan-sf-emulator: " << emulator.objects().size() << " object(s) from " << data
+              << " at " << emulator.instance_url() << "; interrupt to stop\n";
+    std::cout << "instance_url=" << emulator.instance_url() << "\n"
+              << "access_token=" << emulator.issue_token() << std::endl;
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    emulator.stop();
+  } catch (const std::exception& error) {
+    std::cerr << "crmscan-sf-emulator: " << error.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,382 @@
+// The Salesforce connector against the emulated org: the same findings as a scan of the export
+// it is loaded from, few API calls, and every failure either recovered or reported.
+#define CATCH_CONFIG_MAIN
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <sys/wait.h>
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <tuple>
+
+#include "crmscan/engine.hpp"
+#include "crmscan/error.hpp"
+#include "crmscan/http.hpp"
+#include "salesforce_connector.hpp"
+#include "sf_emulator.hpp"
+
+namespace fs = std::filesystem;
+using crmscan::ConnectorConfig;
+using crmscan::Report;
+
+namespace {
+
+const std::string kSource = CRMSCAN_SOURCE_DIR;
+
+using Key = std::tuple<std::string, std::string, std::string, std::string, std::string>;
+
+std::set<Key> keys_of(const Report& report) {
+  std::set<Key> keys;
+  for (const auto& f : report.findings) {
+    keys.insert(
+        {f.request_id, f.object, f.record_id, f.field, std::string(crmscan::to_string(f.action))});
+  }
+  return keys;
+}
+
+const crmscan::RuleSet& salesforce_rules() {
+  static const auto rules = crmscan::RuleSet::load({kSource + "/rules/salesforce"});
+  return rules;
+}
+
+const crmscan::SubjectSet& sample_subjects() {
+  static const crmscan::SubjectSet subjects(
+      crmscan::load_subjects_file(kSource + "/samples/salesforce-expected/subjects.csv"), "GB");
+  return subjects;
+}
+
+const Report& file_report() {
+  static const Report report = [] {
+    auto connector =
+        crmscan::create_connector("file", {{"input", kSource + "/samples/salesforce-export"}});
+    return crmscan::run_scan(*connector, salesforce_rules(), sample_subjects(), {});
+  }();
+  return report;
+}
+
+/// Sets environment variables for one test and takes them away after it.
+class Environment {
+ public:
+  Environment(std::initializer_list<std::pair<std::string, std::string>> values) {
+    for (const auto* name :
+         {"SF_ACCESS_TOKEN", "SF_INSTANCE_URL", "SF_AUTH_FILE", "SF_CLIENT_ID", "SF_CLIENT_SECRET",
+          "SF_REFRESH_TOKEN", "SF_USERNAME", "SF_PASSWORD", "SF_SECURITY_TOKEN", "SF_JWT_KEY"}) {
+      unsetenv(name);
+      unsetenv((std::string(name) + "_FILE").c_str());
+    }
+    for (const auto& [name, value] : values) {
+      setenv(name.c_str(), value.c_str(), 1);
+      names_.push_back(name);
+    }
+  }
+  ~Environment() {
+    for (const auto& name : names_) unsetenv(name.c_str());
+  }
+
+ private:
+  std::vector<std::string> names_;
+};
+
+struct Org {
+  crmscan::sfemu::Emulator emulator;
+  explicit Org(crmscan::sfemu::EmulatorOptions options = sample_options())
+      : emulator(std::move(options)) {
+    emulator.start();
+  }
+  static crmscan::sfemu::EmulatorOptions sample_options() {
+    crmscan::sfemu::EmulatorOptions options;
+    options.data_dir = kSource + "/samples/salesforce-export";
+    return options;
+  }
+};
+
+crmscan::HttpOptions no_waiting() {
+  crmscan::HttpOptions options;
+  options.sleep = [](std::chrono::milliseconds) {};
+  options.total_timeout = std::chrono::milliseconds(5000);
+  return options;
+}
+
+std::unique_ptr<crmscan::salesforce::SalesforceConnector> connect(const Org& org,
+                                                                  ConnectorConfig extra = {}) {
+  ConnectorConfig config{{"login_url", org.emulator.instance_url()},
+                         {"auth", "client-credentials"},
+                         {"api_version", "60.0"},
+                         {"max_api_calls", "0"},
+                         {"api_reserve", "0"},
+                         {"batch_size", "200"},
+                         {"bulk_threshold", "10000"}};
+  for (const auto& [key, value] : extra) config[key] = value;
+  return std::make_unique<crmscan::salesforce::SalesforceConnector>(config, no_waiting());
+}
+
+Report scan(crmscan::Connector& connector, bool full_read = false) {
+  crmscan::ScanOptions options;
+  options.full_read = full_read;
+  return crmscan::run_scan(connector, salesforce_rules(), sample_subjects(), options);
+}
+
+// What one report has and the other lacks, for a failure message.
+std::string difference(const Report& actual, const Report& expected) {
+  const auto a = keys_of(actual), e = keys_of(expected);
+  std::string text;
+  const auto show = [&text](const char* sign, const Key& k) {
+    text += std::string(sign) + " " + std::get<0>(k) + " " + std::get<1>(k) + " " + std::get<2>(k) +
+            " " + std::get<3>(k) + " " + std::get<4>(k) + "\n";
+  };
+  for (const auto& k : a)
+    if (e.count(k) == 0) show("+", k);
+  for (const auto& k : e)
+    if (a.count(k) == 0) show("-", k);
+  return text;
+}
+
+std::string errors_of(const Report& report) {
+  std::string text;
+  for (const auto& e : report.errors) text += e.message + "\n";
+  return text;
+}
+
+const Environment client_credentials() {
+  return {{"SF_CLIENT_ID", "crmscan-emulator-client"},
+          {"SF_CLIENT_SECRET", "crmscan-emulator-secret"}};
+}
+
+}  // namespace
+
+TEST_CASE("A subject scan through the API finds what a scan of the export finds, with few calls",
+          "[connector][salesforce]") {
+  const auto env = client_credentials();
+  Org org;
+  auto connector = connect(org);
+  const auto report = scan(*connector);
+  INFO(errors_of(report));
+  REQUIRE(report.complete());
+  INFO(difference(report, file_report()));
+  CHECK(keys_of(report) == keys_of(file_report()));
+  // Every request is counted, the sign-in included, and the count is what the org saw.
+  CHECK(report.api_calls == org.emulator.request_count("/services/"));
+  CHECK(report.api_calls < 300);
+  // Archived and deleted call Tasks are there: the connector asks with queryAll.
+  const auto findings = keys_of(report);
+  CHECK(findings.count({"REQ-1001", "Task", "00T5g00008ATVXcEAP", "", "delete_record"}) == 1);
+  CHECK(findings.count({"REQ-1001", "Task", "00T5g00008AdxnlEAB", "", "delete_record"}) == 1);
+}
+
+TEST_CASE("A full read through the API, Bulk API 2.0 for large objects, finds the same",
+          "[connector][salesforce]") {
+  const auto env = client_credentials();
+  Org org;
+  auto connector = connect(org, {{"bulk_threshold", "3"}});
+  const auto report = scan(*connector, true);
+  INFO(errors_of(report));
+  REQUIRE(report.complete());
+  INFO(difference(report, file_report()));
+  CHECK(keys_of(report) == keys_of(file_report()));
+  CHECK(org.emulator.request_count("/jobs/query") > 0);
+}
+
+TEST_CASE("Expired sessions are renewed, 503 bursts and broken bodies retried",
+          "[connector][salesforce]") {
+  const auto env = client_credentials();
+  Org org;
+  crmscan::sfemu::Faults faults;
+  SECTION("a session that expires every few calls") {
+    faults.session_expires_after = 7;
+  }
+  SECTION("a burst of 503 with Retry-After") {
+    faults.unavailable_at = 4;
+    faults.unavailable_count = 3;
+    faults.retry_after_seconds = 1;
+  }
+  SECTION("a truncated body") {
+    faults.truncated_at = 5;
+  }
+  org.emulator.set_faults(faults);
+  auto connector = connect(org);
+  const auto report = scan(*connector);
+  INFO(errors_of(report));
+  CHECK(report.complete());
+  INFO(difference(report, file_report()));
+  CHECK(keys_of(report) == keys_of(file_report()));
+}
+
+TEST_CASE("Failures that persist leave a report marked incomplete", "[connector][salesforce]") {
+  const auto env = client_credentials();
+  Org org;
+  crmscan::sfemu::Faults faults;
+  std::string expected;
+  auto extra = ConnectorConfig{};
+  SECTION("the org's request limit") {
+    faults.api_limit = 12;
+    expected = "REQUEST_LIMIT_EXCEEDED";
+  }
+  SECTION("the reserve of API calls kept for the org's other integrations") {
+    faults.api_limit = 15000;
+    org.emulator.set_api_usage(15000 - 20);
+    extra = {{"api_reserve", "10"}};
+    expected = "reserve";
+  }
+  SECTION("the user's cap on API calls") {
+    extra = {{"max_api_calls", "6"}};
+    expected = "--max-api-calls";
+  }
+  SECTION("a 503 that does not stop") {
+    faults.unavailable_at = 3;
+    faults.unavailable_count = 1000;
+    expected = "HTTP 503";
+  }
+  SECTION("malformed JSON") {
+    faults.malformed_json_at = 6;
+    expected = "not valid JSON";
+  }
+  SECTION("a page that is not JSON") {
+    faults.wrong_content_type_at = 6;
+    expected = "not JSON";
+  }
+  org.emulator.set_faults(faults);
+  auto connector = connect(org, extra);
+  const auto report = scan(*connector);
+  CHECK_FALSE(report.complete());
+  CHECK_THAT(errors_of(report), Catch::Contains(expected));
+}
+
+TEST_CASE("Sign-in flows take their secrets from the environment", "[connector][salesforce]") {
+  Org org;
+  const auto tmp = fs::temp_directory_path() / ("crmscan-sf-" + std::to_string(::getpid()));
+  fs::create_directories(tmp);
+  SECTION("a token at hand, which cannot be renewed when it expires") {
+    const Environment env{{"SF_ACCESS_TOKEN", org.emulator.issue_token()},
+                          {"SF_INSTANCE_URL", org.emulator.instance_url()}};
+    auto connector = connect(org, {{"auth", "auto"}});
+    crmscan::sfemu::Faults faults;
+    faults.session_expires_after = 4;
+    org.emulator.set_faults(faults);
+    const auto report = scan(*connector);
+    CHECK_FALSE(report.complete());
+    CHECK_THAT(errors_of(report), Catch::Contains("cannot be renewed"));
+  }
+  SECTION("the JSON of 'sf org display --json'") {
+    const auto path = tmp / "org.json";
+    std::ofstream(path) << R"({"status":0,"result":{"accessToken":")" << org.emulator.issue_token()
+                        << R"(","instanceUrl":")" << org.emulator.instance_url() << R"("}})";
+    const Environment env{{"SF_AUTH_FILE", path.string()}};
+    auto connector = connect(org, {{"auth", "auto"}});
+    const auto report = scan(*connector);
+    INFO(errors_of(report));
+    CHECK(report.complete());
+  }
+  SECTION("username and password, the password from a file") {
+    const auto path = tmp / "password";
+    std::ofstream(path) << "emulator-password\n";
+    const Environment env{{"SF_CLIENT_ID", "crmscan-emulator-client"},
+                          {"SF_CLIENT_SECRET", "crmscan-emulator-secret"},
+                          {"SF_USERNAME", "scanner@example.com"},
+                          {"SF_PASSWORD_FILE", path.string()}};
+    auto connector = connect(org, {{"auth", "password"}});
+    const auto report = scan(*connector);
+    INFO(errors_of(report));
+    CHECK(report.complete());
+  }
+  SECTION("a refresh token") {
+    const Environment env{{"SF_CLIENT_ID", "crmscan-emulator-client"},
+                          {"SF_REFRESH_TOKEN", "crmscan-emulator-refresh-token"}};
+    auto connector = connect(org, {{"auth", "auto"}});
+    const auto report = scan(*connector);
+    INFO(errors_of(report));
+    CHECK(report.complete());
+  }
+  SECTION("wrong credentials") {
+    const Environment env{{"SF_CLIENT_ID", "crmscan-emulator-client"},
+                          {"SF_CLIENT_SECRET", "wrong"}};
+    auto connector = connect(org);
+    const auto report = scan(*connector);
+    CHECK_FALSE(report.complete());
+    CHECK_THAT(errors_of(report), Catch::Contains("refused to sign in"));
+    CHECK_THAT(errors_of(report), !Catch::Contains("wrong"));
+  }
+  SECTION("no credentials at all") {
+    const Environment env{};
+    CHECK_THROWS_AS(connect(org, {{"auth", "auto"}}), crmscan::ConfigError);
+  }
+  fs::remove_all(tmp);
+}
+
+TEST_CASE("The JWT bearer flow signs its assertion with RS256", "[connector][salesforce]") {
+  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> context(
+      EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, nullptr), &EVP_PKEY_CTX_free);
+  EVP_PKEY* raw = nullptr;
+  REQUIRE(EVP_PKEY_keygen_init(context.get()) == 1);
+  REQUIRE(EVP_PKEY_CTX_set_rsa_keygen_bits(context.get(), 2048) == 1);
+  REQUIRE(EVP_PKEY_keygen(context.get(), &raw) == 1);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(raw, &EVP_PKEY_free);
+  const auto pem = [&](bool private_key) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+    if (private_key) {
+      PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+    } else {
+      PEM_write_bio_PUBKEY(bio.get(), key.get());
+    }
+    char* data = nullptr;
+    const auto length = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<std::size_t>(length));
+  };
+  auto options = Org::sample_options();
+  options.jwt_public_key_pem = pem(false);
+  Org org(options);
+  const Environment env{{"SF_CLIENT_ID", "crmscan-emulator-client"},
+                        {"SF_USERNAME", "scanner@example.com"},
+                        {"SF_JWT_KEY", pem(true)}};
+  auto connector = connect(org, {{"auth", "auto"}});
+  const auto report = scan(*connector);
+  INFO(errors_of(report));
+  CHECK(report.complete());
+}
+
+TEST_CASE("Plain http is refused except to this machine", "[connector][salesforce][security]") {
+  CHECK_THROWS_AS(crmscan::HttpClient::check_url("http://login.salesforce.com"),
+                  crmscan::ConfigError);
+  CHECK_THROWS_AS(crmscan::HttpClient::check_url("ftp://127.0.0.1/"), crmscan::ConfigError);
+  CHECK_NOTHROW(crmscan::HttpClient::check_url("http://127.0.0.1:8080/services"));
+  CHECK_NOTHROW(crmscan::HttpClient::check_url("https://example.my.salesforce.com"));
+  const auto env = client_credentials();
+  CHECK_THROWS_AS(
+      crmscan::salesforce::SalesforceConnector({{"login_url", "http://login.example.com"},
+                                                {"auth", "client-credentials"},
+                                                {"api_version", "60.0"},
+                                                {"max_api_calls", "0"},
+                                                {"api_reserve", "0"},
+                                                {"batch_size", "200"},
+                                                {"bulk_threshold", "10000"}}),
+      crmscan::ConfigError);
+}
+
+TEST_CASE("crmscan scan --connector salesforce exits 0 on a complete scan and 2 on a limit",
+          "[connector][salesforce][cli]") {
+  Org org;
+  const auto out = fs::temp_directory_path() / ("crmscan-sf-cli-" + std::to_string(::getpid()));
+  const auto run = [&](const std::string& extra) {
+    const auto command =
+        "SF_CLIENT_ID=crmscan-emulator-client SF_CLIENT_SECRET=crmscan-emulator-secret '" +
+        std::string(CRMSCAN_BINARY) +
+        "' scan --connector salesforce --option login_url=" + org.emulator.instance_url() +
+        " --option api_reserve=0 --subjects '" + kSource +
+        "/samples/salesforce-expected/subjects.csv' --default-region GB --format json --out '" +
+        out.string() + "' " + extra + " >/dev/null 2>&1";
+    const int status = std::system(command.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  CHECK(run("") == 0);
+  std::ifstream json(out / "findings.json");
+  const std::string content((std::istreambuf_iterator<char>(json)),
+                            std::istreambuf_iterator<char>());
+  CHECK_THAT(content,
+             Catch::Contains("\"complete\": true") && Catch::Contains("00T5g00008AloBgEAJ"));
+  CHECK_THAT(content, !Catch::Contains("crmscan-emulator-secret"));
+  CHECK(run("--max-api-calls 5") == 2);
+  fs::remove_all(out);
+}
