@@ -9,6 +9,9 @@ packages=(
   catch2 libphonenumber-dev libre2-dev libutf8proc-dev libssl-dev libcpp-httplib-dev
 )
 
+# A real Salesforce client (jsforce, from npm) reads the emulator in one test: it needs Node.js.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||

@@ -334,6 +334,17 @@ bool SalesforceConnector::query(const std::string& soql, const ObjectSchema& sch
 void SalesforceConnector::fetch(const std::string& object, const std::string& field,
                                 const std::vector<std::string>& ids, const RecordSink& on_record,
                                 const ProblemSink& on_problem) {
+  // A failed request leaves that object incomplete, named; the scan goes on with the rest.
+  try {
+    fetch_records(object, field, ids, on_record);
+  } catch (const ApiError& e) {
+    on_problem(object, e.what());
+  }
+}
+
+void SalesforceConnector::fetch_records(const std::string& object, const std::string& field,
+                                        const std::vector<std::string>& ids,
+                                        const RecordSink& on_record) {
   const auto* schema = schema_of(object);
   if (schema == nullptr || ids.empty()) return;
   const auto index = schema->index_of(field);
@@ -383,11 +394,7 @@ void SalesforceConnector::fetch(const std::string& object, const std::string& fi
       bytes += cost;
       ++end;
     }
-    try {
-      query(head + list + ")", *schema, keep);
-    } catch (const ApiError& e) {
-      on_problem(object, e.what());
-    }
+    query(head + list + ")", *schema, keep);
     start = end;
   }
 }
@@ -471,8 +478,12 @@ void SalesforceConnector::search(IdentifierKind kind, bool in_text,
 }
 
 bool SalesforceConnector::has_field(const std::string& object, const std::string& field) {
-  const auto* schema = schema_of(object);
-  return schema != nullptr && schema->index_of(field).has_value();
+  try {
+    const auto* schema = schema_of(object);
+    return schema != nullptr && schema->index_of(field).has_value();
+  } catch (const ApiError&) {
+    return true;  // not described: fetch() asks again and reports the error against the object
+  }
 }
 
 std::vector<std::pair<std::string, std::string>> SalesforceConnector::references_to(

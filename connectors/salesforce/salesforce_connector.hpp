@@ -58,6 +58,8 @@ class SalesforceConnector : public Connector, public Lookup {
   /// A JSON response, or an Error naming what failed.
   rapidjson::Document call_json(const std::string& method, const std::string& path_or_url,
                                 const std::string& body = {});
+  void fetch_records(const std::string& object, const std::string& field,
+                     const std::vector<std::string>& ids, const RecordSink& on_record);
   const ObjectInfo* object_info(const std::string& object);
   const ObjectSchema* schema_of(const std::string& object);
   /// Pages through a queryAll; returns false, having read nothing, when the query has more than

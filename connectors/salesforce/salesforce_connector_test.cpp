@@ -13,9 +13,11 @@
 #include <set>
 #include <tuple>
 
+#include "crmscan/csv_reader.hpp"
 #include "crmscan/engine.hpp"
 #include "crmscan/error.hpp"
 #include "crmscan/http.hpp"
+#include "crmscan/normalize.hpp"
 #include "salesforce_connector.hpp"
 #include "sf_emulator.hpp"
 
@@ -93,6 +95,47 @@ struct Org {
     return options;
   }
 };
+
+std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>> read_csv(
+    const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  crmscan::CsvReader reader(in);
+  std::vector<std::string> header, row;
+  reader.next(header);
+  std::vector<std::vector<std::string>> rows;
+  while (reader.next(row)) rows.push_back(row);
+  return {header, rows};
+}
+
+// Adds `count` records of other customers, with other numbers, to an object of the sample org.
+void grow(crmscan::sfemu::Emulator& emulator, const std::string& object, const std::string& prefix,
+          std::size_t count) {
+  auto [header, rows] = read_csv(kSource + "/samples/salesforce-export/" + object + ".csv");
+  const auto column = [&header = header](const std::string& name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  for (std::size_t i = 0; i < count; ++i) {
+    std::vector<std::string> row(header.size());
+    char id[16];
+    std::snprintf(id, sizeof id, "%s9z%010zu", prefix.c_str(), i);
+    row[column("Id")] = crmscan::salesforce_id18(id);
+    const auto number = "020 7946 " + std::to_string(1000 + i % 9000);
+    if (object == "Task") {
+      row[column("Subject")] = "Inbound call from " + number;
+      row[column("TaskSubtype")] = "Call";
+      row[column("Description")] = "Order " + std::to_string(500000 + i) + " delivered";
+    } else {
+      row[column("LastName")] = "Customer" + std::to_string(i);
+      row[column("Email")] = "customer" + std::to_string(i) + "@example.org";
+      row[column("Phone")] = number;
+    }
+    for (std::size_t c = 0; c < header.size(); ++c) {
+      if (header[c].rfind("Is", 0) == 0 && row[c].empty()) row[c] = "false";
+    }
+    rows.push_back(std::move(row));
+  }
+  emulator.add_object(object, header, rows);
+}
 
 crmscan::HttpOptions no_waiting() {
   crmscan::HttpOptions options;
@@ -188,9 +231,9 @@ TEST_CASE("Expired sessions are renewed, 503 bursts and broken bodies retried",
   SECTION("a session that expires every few calls") {
     faults.session_expires_after = 7;
   }
-  SECTION("a burst of 503 with Retry-After") {
+  SECTION("two 503s with Retry-After, then success") {
     faults.unavailable_at = 4;
-    faults.unavailable_count = 3;
+    faults.unavailable_count = 2;
     faults.retry_after_seconds = 1;
   }
   SECTION("a truncated body") {
@@ -230,19 +273,85 @@ TEST_CASE("Failures that persist leave a report marked incomplete", "[connector]
     faults.unavailable_count = 1000;
     expected = "HTTP 503";
   }
+  bool names_object = false;
   SECTION("malformed JSON") {
-    faults.malformed_json_at = 6;
+    faults.malformed_json_at = 12;
     expected = "not valid JSON";
+    names_object = true;
   }
   SECTION("a page that is not JSON") {
-    faults.wrong_content_type_at = 6;
+    faults.wrong_content_type_at = 12;
     expected = "not JSON";
+    names_object = true;
   }
   org.emulator.set_faults(faults);
   auto connector = connect(org, extra);
   const auto report = scan(*connector);
   CHECK_FALSE(report.complete());
   CHECK_THAT(errors_of(report), Catch::Contains(expected));
+  if (names_object) {
+    const bool named = std::any_of(report.errors.begin(), report.errors.end(),
+                                   [](const crmscan::ReportError& e) { return !e.object.empty(); });
+    CHECK(named);
+  }
+}
+
+TEST_CASE("Archived and deleted rows come only through queryAll, which is all the connector uses",
+          "[connector][salesforce]") {
+  const auto env = client_credentials();
+  Org org;
+  auto connector = connect(org);
+  const auto report = scan(*connector);
+  REQUIRE(report.complete());
+  for (const auto& request : org.emulator.requests()) {
+    INFO(request.path);
+    const auto name = request.path.substr(request.path.rfind('/') + 1);
+    CHECK(name != "query");  // `query` hides archived and deleted rows
+  }
+  const auto findings = keys_of(report);
+  CHECK(findings.count({"REQ-1001", "Task", "00T5g00008ATVXcEAP", "", "delete_record"}) ==
+        1);  // archived
+  CHECK(findings.count({"REQ-1001", "Task", "00T5g00008AdxnlEAB", "", "delete_record"}) ==
+        1);  // deleted
+}
+
+TEST_CASE("A subject scan spends the same API calls when 100,000 unrelated records are added",
+          "[connector][salesforce]") {
+  const auto env = client_credentials();
+  Org small;
+  auto small_connector = connect(small);
+  const auto baseline = scan(*small_connector);
+  REQUIRE(baseline.complete());
+
+  Org large;
+  grow(large.emulator, "Task", "00T", 60'000);
+  grow(large.emulator, "Contact", "003", 40'000);
+  auto large_connector = connect(large);
+  const auto report = scan(*large_connector);
+  INFO(errors_of(report));
+  REQUIRE(report.complete());
+  CHECK(keys_of(report) == keys_of(baseline));
+  CHECK(report.api_calls == baseline.api_calls);
+}
+
+TEST_CASE("A session that expires in the middle of paging is renewed and the read completes",
+          "[connector][salesforce]") {
+  const auto env = client_credentials();
+  Org org;
+  grow(org.emulator, "Task", "00T", 1'000);  // five pages of 200
+  crmscan::sfemu::Faults faults;
+  faults.session_expires_after = 2;
+  org.emulator.set_faults(faults);
+  auto connector = connect(org);
+  const auto report = scan(*connector, true);
+  INFO(errors_of(report));
+  CHECK(report.complete());
+  CHECK(keys_of(report) == keys_of(file_report()));
+  const auto tasks =
+      std::find_if(report.coverage.begin(), report.coverage.end(),
+                   [](const crmscan::ObjectCoverage& c) { return c.object == "Task"; });
+  REQUIRE(tasks != report.coverage.end());
+  CHECK(tasks->records > 1'000);
 }
 
 TEST_CASE("Sign-in flows take their secrets from the environment", "[connector][salesforce]") {
