@@ -1,5 +1,8 @@
 #include "long_uri_server.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -173,6 +176,10 @@ LongUriServer::LongUriServer(std::size_t max_uri_length, TooLongHandler on_too_l
     : max_uri_length_(max_uri_length), on_too_long_(std::move(on_too_long)) {}
 
 bool LongUriServer::process_and_close_socket(socket_t sock) {
+  // Headers and body go out in separate writes: without TCP_NODELAY a kept-alive connection waits
+  // for the client's delayed ACK (about 40 ms) on every response.
+  const int no_delay = 1;
+  ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &no_delay, sizeof no_delay);
   BufferedSocketStream stream(sock, to_ms(read_timeout_sec_, read_timeout_usec_),
                               to_ms(write_timeout_sec_, write_timeout_usec_));
   for (auto remaining = keep_alive_max_count_; remaining > 0; --remaining) {
