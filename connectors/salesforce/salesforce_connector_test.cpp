@@ -487,5 +487,14 @@ TEST_CASE("crmscan scan --connector salesforce exits 0 on a complete scan and 2 
              Catch::Contains("\"complete\": true") && Catch::Contains("00T5g00008AloBgEAJ"));
   CHECK_THAT(content, !Catch::Contains("crmscan-emulator-secret"));
   CHECK(run("--max-api-calls 5") == 2);
+  crmscan::sfemu::Faults faults;
+  faults.api_limit = 10;  // REQUEST_LIMIT_EXCEEDED from the eleventh call on
+  org.emulator.set_faults(faults);
+  CHECK(run("") == 2);
+  std::ifstream incomplete(out / "findings.json");
+  const std::string report((std::istreambuf_iterator<char>(incomplete)),
+                           std::istreambuf_iterator<char>());
+  CHECK_THAT(report,
+             Catch::Contains("\"complete\": false") && Catch::Contains("REQUEST_LIMIT_EXCEEDED"));
   fs::remove_all(out);
 }
