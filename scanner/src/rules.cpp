@@ -259,12 +259,18 @@ class PackReader {
     return condition;
   }
 
+  // A rule's stable id: kebab-case, unique in its pack; later messages name it.
+  std::string read_id(const YAML::Node& node, SourceMark& where) {
+    auto id = required_string(node, "id");
+    if (!is_kebab(id)) fail(node["id"], "rule id '" + id + "' is not kebab-case");
+    if (!ids_.insert(id).second) fail(node["id"], "rule id '" + id + "' is used twice");
+    rule_ = "rule " + id;
+    where = mark(node);
+    return id;
+  }
+
   void read_base(const YAML::Node& node, RuleBase& rule) {
-    rule.id = required_string(node, "id");
-    if (!is_kebab(rule.id)) fail(node["id"], "rule id '" + rule.id + "' is not kebab-case");
-    if (!ids_.insert(rule.id).second) fail(node["id"], "rule id '" + rule.id + "' is used twice");
-    rule_ = "rule " + rule.id;
-    rule.mark = mark(node);
+    rule.id = read_id(node, rule.mark);
     rule.category = optional_string(node, "category");
     if (const auto action = node["action"]) rule.action = record_action(action);
     if (const auto when = node["when"]) {
@@ -342,10 +348,7 @@ class PackReader {
     });
     for_each_rule(node, "fields", [&](const YAML::Node& item) {
       FieldRule rule;
-      rule.id = required_string(item, "id");
-      if (!ids_.insert(rule.id).second) fail(item["id"], "rule id '" + rule.id + "' is used twice");
-      rule_ = "rule " + rule.id;
-      rule.mark = mark(item);
+      rule.id = read_id(item, rule.mark);
       check_keys(item, {"id", "name", "type", "category", "action"});
       if (item["name"]) rule.name = pattern(item["name"], optional_string(item, "name"));
       rule.type = optional_string(item, "type");
@@ -364,10 +367,7 @@ class PackReader {
     });
     for_each_rule(node, "text", [&](const YAML::Node& item) {
       TextRule rule;
-      rule.id = required_string(item, "id");
-      if (!ids_.insert(rule.id).second) fail(item["id"], "rule id '" + rule.id + "' is used twice");
-      rule_ = "rule " + rule.id;
-      rule.mark = mark(item);
+      rule.id = read_id(item, rule.mark);
       check_keys(item, {"id", "fields", "category"});
       rule.fields = patterns(item, "fields");
       if (item["category"]) rule.category = optional_string(item, "category");
