@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <limits>
 #include <sstream>
 #include <thread>
@@ -16,6 +17,10 @@ namespace {
 
 /// A URL longer than this is split into several queries (Salesforce refuses about 16 KB).
 constexpr std::size_t kMaxUrlBytes = 15'000;
+/// SOSL: terms joined by OR in one search, the length of the joined terms, and the results cap.
+constexpr std::size_t kTermsPerSearch = 20;
+constexpr std::size_t kSearchTermBytes = 2'000;
+constexpr rapidjson::SizeType kMaxSearchResults = 2'000;
 
 /// The org's limits were reached, or the user's cap: the scan stops, incomplete.
 class LimitReached : public Error {
@@ -442,26 +447,48 @@ void SalesforceConnector::search(IdentifierKind kind, bool in_text,
   for (const auto& target : targets) {
     if (!returning.back().empty() && returning.back().size() + target.size() > kMaxUrlBytes / 4)
       returning.emplace_back();
-    returning.back() += (returning.back().empty() ? "" : ", ") + target + "(Id)";
+    // ORDER BY lifts SOSL's per-object cap of min(2000 / objects, 250) results.
+    returning.back() += (returning.back().empty() ? "" : ", ") + target + "(Id ORDER BY Id)";
   }
+  // What is searched for: a number by its digits — whole in phone fields, in text by the national
+  // digits that every way of writing it contains; an id in text by its 15-character form, which
+  // the 18 begins with.
+  std::vector<std::string> texts;
   for (const auto& term : terms) {
-    // A number is searched by its digits: in phone fields whole, in text by the national digits
-    // that every way of writing it contains.
-    // An id in text is most often pasted in its 15-character form, which the 18 begins with.
     std::string text = kind == IdentifierKind::kId ? term.substr(0, 15) : term;
     if (kind == IdentifierKind::kPhone)
       text = in_text ? PhoneNormalizer::national_number(term) : digits_of(term);
-    if (text.empty()) continue;
-    std::map<std::string, std::vector<std::string>> found;
+    if (!text.empty() && std::find(texts.begin(), texts.end(), text) == texts.end())
+      texts.push_back(text);
+  }
+  std::map<std::string, std::vector<std::string>> found;
+  // One search answers many terms joined by OR. A search that reaches Salesforce's cap of 2,000
+  // results may have left some out: its terms are searched again in halves, and a single term
+  // that still reaches it is reported.
+  std::function<void(std::size_t, std::size_t)> run = [&](std::size_t first, std::size_t last) {
+    std::string find;
+    for (auto i = first; i < last; ++i)
+      find += (find.empty() ? "\"" : " OR \"") + sosl_term(texts[i]) + "\"";
     for (const auto& list : returning) {
-      const auto sosl = "FIND {" + sosl_term(text) + "} IN " + scope + " FIELDS RETURNING " + list;
+      const auto sosl = "FIND {" + find + "} IN " + scope + " FIELDS RETURNING " + list;
       try {
         const auto document = call_json("GET", api_path("search?q=" + HttpClient::escape(sosl)));
         if (!document.IsObject() || !document.HasMember("searchRecords") ||
             !document["searchRecords"].IsArray()) {
           throw ApiError("search: no searchRecords in the response");
         }
-        for (const auto& item : document["searchRecords"].GetArray()) {
+        const auto& records = document["searchRecords"];
+        if (records.Size() >= kMaxSearchResults) {
+          if (last - first > 1) {
+            const auto middle = first + (last - first) / 2;
+            run(first, middle);
+            run(middle, last);
+            return;
+          }
+          on_problem("", "a search found " + std::to_string(records.Size()) +
+                             " records, Salesforce's cap: records past it may be missing");
+        }
+        for (const auto& item : records.GetArray()) {
           if (!item.IsObject() || !item.HasMember("Id") || !item["Id"].IsString() ||
               !item.HasMember("attributes") || !item["attributes"].IsObject() ||
               !item["attributes"].HasMember("type")) {
@@ -473,8 +500,18 @@ void SalesforceConnector::search(IdentifierKind kind, bool in_text,
         on_problem("", e.what());
       }
     }
-    for (const auto& [object, ids] : found) fetch(object, "Id", ids, on_record, on_problem);
+  };
+  for (std::size_t first = 0; first < texts.size();) {
+    std::size_t last = first, length = 0;
+    while (last < texts.size() && last - first < kTermsPerSearch &&
+           (last == first || length + texts[last].size() < kSearchTermBytes)) {
+      length += texts[last].size() + 6;
+      ++last;
+    }
+    run(first, last);
+    first = last;
   }
+  for (const auto& [object, ids] : found) fetch(object, "Id", ids, on_record, on_problem);
 }
 
 bool SalesforceConnector::has_field(const std::string& object, const std::string& field) {

@@ -608,6 +608,13 @@ TEST_CASE("SOSL finds numbers by their digits, emails exactly and names by words
                       "'%example.org')") == std::set<std::string>{"0035g00000qXb7KAAS"});
   CHECK(fixture.found("FIND {Siobhan} IN NAME FIELDS RETURNING Contact(Id)") ==
         std::set<std::string>{"0035g00005L3gxjAAB"});  // accents do not matter
+  // Several terms joined by OR: a record matching any of them.
+  CHECK(fixture.found(
+            "FIND {\"amelie.dubois@example.fr\" OR \"siobhan.oneill@example.com\"} IN EMAIL "
+            "FIELDS RETURNING Contact(Id), Account(Id)") ==
+        std::set<std::string>{"0035g00000QxB7kAAF", "0015g0000FOJgY3AQL"});
+  CHECK(fixture.found("FIND {Oregon OR Siobhan} IN NAME FIELDS RETURNING Contact(Id)") ==
+        std::set<std::string>{"0035g00005L3gxjAAB"});
   CHECK(
       fixture.found("FIND {O\\'Neill} IN NAME FIELDS RETURNING Account(Id), Contact(Id)").size() ==
       2);

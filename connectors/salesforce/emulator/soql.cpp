@@ -280,9 +280,9 @@ class Parser {
     return query;
   }
 
-  Search parse_search_clauses(std::string term) {
+  Search parse_search_clauses(std::vector<std::string> terms) {
     Search search;
-    search.term = std::move(term);
+    search.terms = std::move(terms);
     if (accept_keyword("IN")) {
       const auto scope = next();
       if (is_keyword(scope, "ALL"))
@@ -745,18 +745,34 @@ Search parse_sosl(std::string_view text, const Org& org) {
   while (at < text.size() && std::isspace(static_cast<unsigned char>(text[at]))) ++at;
   if (at == text.size() || text[at] != '{')
     fail(code, text, at, "missing '{' before the search term");
+  std::vector<std::string> terms;
   std::string term;
+  bool in_phrase = false;
+  const auto end_term = [&] {
+    auto trimmed = std::string(trim(term));
+    if (trimmed.size() < 2) fail(code, text, at, "search term must be longer than one character");
+    terms.push_back(std::move(trimmed));
+    term.clear();
+  };
   for (++at;; ++at) {
     if (at == text.size()) fail(code, text, at, "missing '}' after the search term");
     const char c = text[at];
     if (c == '}') break;
+    // `a OR b`: either term, outside a quoted phrase.
+    if (!in_phrase && std::isspace(static_cast<unsigned char>(c)) &&
+        iequals(text.substr(at + 1, 2), "OR") && at + 3 < text.size() &&
+        std::isspace(static_cast<unsigned char>(text[at + 3]))) {
+      end_term();
+      at += 3;
+      continue;
+    }
     if (c == '\\') {
       const char e = at + 1 < text.size() ? text[++at] : '\0';
       if (kSearchReserved.find(e) == std::string_view::npos || e == '\0')
         fail(code, text, at, "Invalid escape sequence '\\" + std::string(1, e) + "'");
       term.push_back(e);
     } else if (c == '"') {
-      continue;  // a phrase's quotes: the term is matched as a phrase anyway
+      in_phrase = !in_phrase;  // a phrase's quotes: the term is matched as a phrase anyway
     } else if (c == '*' || c == '?') {
       fail(code, text, at, "wildcards are not supported by this emulator");
     } else if (kSearchReserved.find(c) != std::string_view::npos) {
@@ -766,13 +782,13 @@ Search parse_sosl(std::string_view text, const Org& org) {
       term.push_back(c);
     }
   }
-  const auto trimmed = std::string(trim(term));
-  if (trimmed.size() < 2) fail(code, text, at, "search term must be longer than one character");
-  return Parser(text, at + 1, org, code).parse_search_clauses(trimmed);
+  end_term();
+  return Parser(text, at + 1, org, code).parse_search_clauses(std::move(terms));
 }
 
 std::vector<SearchHit> run_search(const Search& search) {
-  const SearchMatcher matcher(search.term, search.scope);
+  std::vector<SearchMatcher> matchers;
+  for (const auto& term : search.terms) matchers.emplace_back(term, search.scope);
   const auto cap = std::min(search.limit.value_or(kSearchMaxResults), kSearchMaxResults);
   const auto per_object = std::min<std::size_t>(
       kSearchMaxResults / std::max<std::size_t>(search.returning.size(), 1), 250);
@@ -780,7 +796,9 @@ std::vector<SearchHit> run_search(const Search& search) {
   for (const auto& query : search.returning) {
     auto rows = select_rows(query, false, true);
     std::erase_if(rows, [&](std::size_t row) {
-      return !matcher.matches(*query.object, query.object->rows[row]);
+      return std::none_of(matchers.begin(), matchers.end(), [&](const SearchMatcher& matcher) {
+        return matcher.matches(*query.object, query.object->rows[row]);
+      });
     });
     auto limit = query.limit;
     if (!limit && !query.where && query.order_by.empty()) limit = per_object;

@@ -63,15 +63,16 @@ enum class SearchScope { kAll, kName, kEmail, kPhone };
 
 /// A parsed SOSL search.
 struct Search {
-  std::string term;
+  /// The terms joined by OR: a record matches when one of them does.
+  std::vector<std::string> terms;
   SearchScope scope = SearchScope::kAll;
   /// One query per RETURNING object; `columns` empty means the Id alone.
   std::vector<Query> returning;
   std::optional<std::size_t> limit;
 };
 
-/// Parses `FIND {term} [IN … FIELDS] [RETURNING Obj(f, … [WHERE …] [ORDER BY …] [LIMIT n]), …]
-/// [LIMIT n]`; throws ApiError (MALFORMED_SEARCH, INVALID_TYPE, INVALID_FIELD…).
+/// Parses `FIND {term [OR term…]} [IN … FIELDS] [RETURNING Obj(f, … [WHERE …] [ORDER BY …] [LIMIT
+/// n]), …] [LIMIT n]`; throws ApiError (MALFORMED_SEARCH, INVALID_TYPE, INVALID_FIELD…).
 Search parse_sosl(std::string_view text, const Org& org);
 
 /// A record that a search found.
