@@ -66,7 +66,8 @@ std::optional<std::string> normalize_email(std::string_view text) {
 
 std::vector<std::string> folded_words(std::string_view text) {
   // Most CRM text is ASCII, which folds to lower case alone: Unicode folding only where needed.
-  const bool ascii = std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  const bool ascii = std::all_of(text.begin(), text.end(),
+                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
   const auto folded = ascii ? std::nullopt : unicode_fold(text, true);
   const std::string_view source = folded ? std::string_view(*folded) : text;
   std::vector<std::string> words;
