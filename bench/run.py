@@ -544,15 +544,20 @@ def main():
 
 
 def source_of(binary):
-    """The commit of the source tree a build folder belongs to, and whether it had changes."""
+    """The checkout a build folder belongs to: its commit, uncommitted changes outside bench/,
+    and whether the binary is older than that commit (built before it: not what it says)."""
     tree = os.path.dirname(os.path.dirname(os.path.abspath(binary)))
     try:
-        commit = subprocess.run(["git", "-C", tree, "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", tree, "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True).stdout.strip()
-        return commit + (" (with uncommitted changes)" if dirty else "")
-    except (subprocess.CalledProcessError, FileNotFoundError):
+        def git(*a):
+            return subprocess.run(["git", "-C", tree] + list(a), capture_output=True, text=True,
+                                  check=True).stdout.strip()
+        text = "checkout at " + git("rev-parse", "--short", "HEAD")
+        if git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)bench"):
+            text += ", with uncommitted changes"
+        if os.path.getmtime(binary) < int(git("log", "-1", "--format=%ct")):
+            text += "; the binary is older than that commit: rebuild it?"
+        return text
+    except (subprocess.CalledProcessError, FileNotFoundError, ValueError):
         return "not a git checkout"
 
 
