@@ -580,7 +580,6 @@ class Scan {
     ObjectPlan plan;
     std::uint64_t read_started = 0;
     std::set<std::string> reference_prefixes;  // of id-shaped values in its fields
-    ObjectCoverage* coverage = nullptr;
   };
 
   void note_unscanned_rules(const std::vector<ObjectSchema>& schemas) {
