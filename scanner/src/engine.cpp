@@ -888,6 +888,7 @@ class Scan {
     for (const auto& claim : claims) touched.insert(claim.subject);
     for (const auto& mention : mentions) touched.insert(mention.subject);
     for (const auto subject : touched) {
+      if (options_.on_record_found) options_.on_record_found(record, subject);
       // The strongest claim: strong before weak, then the stronger action, then the surer
       // reason, then rule order.
       const auto strength = [](const Claim& claim) {

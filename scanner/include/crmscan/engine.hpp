@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 
 #include "crmscan/connector.hpp"
@@ -16,6 +17,10 @@ struct ScanOptions {
   std::size_t max_passes = 8;
   /// Read every record even where the connector can look records up (an inventory of the CRM).
   bool full_read = false;
+  /// Called for each record that holds something of a request, with the index of that request's
+  /// subject (again if a later pass re-reads the record): how a later step, such as a content
+  /// lookup, reads the values that the report redacts.
+  std::function<void(const Record& record, std::size_t subject)> on_record_found;
 };
 
 /// Runs a subject scan: finds each subject's root records by identity, follows the declared
