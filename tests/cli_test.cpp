@@ -282,7 +282,9 @@ TEST_CASE("crmscan connectors lists the file connector and its options", "[cli][
   const TempDir scratch;
   const auto result = run_crmscan({"connectors"}, scratch);
   CHECK(result.exit_code == 0);
-  CHECK_THAT(result.out, Catch::StartsWith("file: ") && Catch::Contains("input (path, required)") &&
+  // Connectors come in the order of their list, which others extend.
+  CHECK_THAT(result.out, (Catch::StartsWith("file: ") || Catch::Contains("\nfile: ")) &&
+                             Catch::Contains("input (path, required)") &&
                              Catch::Contains("encoding") && Catch::Contains("--option KEY=VALUE"));
   CHECK_THAT(result.out, Catch::Contains("\nsalesforce: ") && Catch::Contains("login_url"));
 }
@@ -400,4 +402,40 @@ TEST_CASE("Wrong usage and bad input give their exit codes", "[cli]") {
   SECTION("an unknown command") {
     CHECK(run_crmscan({"scna"}, scratch).exit_code == 64);
   }
+}
+
+TEST_CASE("The content options need --content, a known content API and its credentials",
+          "[cli][content]") {
+  const TempDir scratch;
+  const std::vector<std::string> base{"scan", "--input", source_path("samples/salesforce-export"),
+                                      "--email", "amelie.dubois@example.fr"};
+  const auto run = [&](std::vector<std::string> extra) {
+    auto args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_crmscan(args, scratch);
+  };
+  for (const auto& flag : {"--plan", "--since", "--until", "--content-option"}) {
+    INFO(flag);
+    const auto result = run({flag, std::string(flag) == "--content-option" ? "scope=x" : "x"});
+    CHECK(result.exit_code == 64);
+    CHECK_THAT(result.err, Catch::Contains("needs --content"));
+  }
+  CHECK(run({"--content", "genesys"}).exit_code == 64);
+  // The credentials come from the environment, which the test leaves without them.
+  const auto missing = run({"--content", "vcc"});
+  CHECK(missing.exit_code == 78);
+  CHECK_THAT(missing.err, Catch::Contains("VCC_CLIENT_ID"));
+  CHECK(run({"--content", "vcc", "--content-option", "colour=blue"}).exit_code == 78);
+  CHECK(run({"--ca-file", scratch / "no-such-ca.pem"}).exit_code == 66);
+}
+
+TEST_CASE("crmscan connectors lists the content connector with its options", "[cli][content]") {
+  const TempDir scratch;
+  const auto result = run_crmscan({"connectors"}, scratch);
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.out, Catch::Contains("\nvcc_content: ") && Catch::Contains("base_url") &&
+                             Catch::Contains("--content-option KEY=VALUE"));
+  const auto help = run_crmscan({"scan", "--help"}, scratch);
+  CHECK_THAT(help.out, Catch::Contains("--content") && Catch::Contains("--plan") &&
+                           Catch::Contains("--ca-file"));
 }

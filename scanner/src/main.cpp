@@ -3,11 +3,13 @@
 #include <sys/stat.h>
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 
+#include "content_lookup.hpp"
 #include "crmscan/connector.hpp"
 #include "crmscan/engine.hpp"
 #include "crmscan/error.hpp"
@@ -71,6 +73,28 @@ std::vector<T> many(const po::variables_map& vm, const char* key) {
   return vm.count(key) != 0 ? vm[key].as<std::vector<T>>() : std::vector<T>{};
 }
 
+// Whether the named connector declares the option (unknown connectors are reported later).
+bool declares_option(const std::string& connector, const std::string& key) {
+  for (const auto& entry : connector_registry()) {
+    const auto descriptor = entry.descriptor();
+    if (descriptor.name != connector) continue;
+    return std::any_of(descriptor.options.begin(), descriptor.options.end(),
+                       [&key](const ConnectorOption& option) { return option.key == key; });
+  }
+  return false;
+}
+
+// Adds KEY=VALUE arguments to a connector configuration.
+void add_key_values(ConnectorConfig& config, const std::vector<std::string>& arguments,
+                    const char* flag) {
+  for (const auto& argument : arguments) {
+    const auto equals = argument.find('=');
+    if (equals == std::string::npos || equals == 0)
+      throw UsageError(std::string(flag) + " takes KEY=VALUE, not '" + argument + "'");
+    config[argument.substr(0, equals)] = argument.substr(equals + 1);
+  }
+}
+
 int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   po::options_description subject(
       "subjects (one request on the command line, or many from a file)");
@@ -101,7 +125,20 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
       "API connectors: stop the scan after this many requests")(
       "full-read", "read every record even where the connector can look records up (an inventory)")(
       "rules", po::value<std::vector<std::string>>()->composing(),
-      "rule packs or folders (default: the shipped packs for the connector's CRM)");
+      "rule packs or folders (default: the shipped packs for the connector's CRM)")(
+      "ca-file", po::value<std::string>(),
+      "a CA bundle to trust (a private CA), for every connector that takes ca_file");
+  po::options_description content("content (recordings, voicemails, transcripts)");
+  content.add_options()("content", po::value<std::string>(),
+                        "after the CRM scan, look up the stored content of the calls it found: "
+                        "vcc (Vonage Contact Center's Interaction Content API)")(
+      "since", po::value<std::string>(),
+      "search the content API by the requests' phone numbers from this UTC date (YYYY-MM-DD)")(
+      "until", po::value<std::string>(), "... up to this UTC date, inclusive")(
+      "content-option", po::value<std::vector<std::string>>()->composing(),
+      "an option of the content connector as KEY=VALUE (repeatable; see 'crmscan connectors')")(
+      "plan", po::value<std::string>(),
+      "write the content erasure plan (JSON, mode 0600) to this file; nothing is deleted");
   po::options_description output("output");
   output.add_options()("format", po::value<std::string>()->default_value("json"),
                        "json, ndjson, csv, or several separated by commas")(
@@ -111,7 +148,7 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
       "fail-on-findings", "exit 1 when the scan is complete and found something")("help,h",
                                                                                   "this help");
   po::options_description all;
-  all.add(subject).add(source).add(output);
+  all.add(subject).add(source).add(content).add(output);
   const auto vm = parse(all, args);
   if (vm.count("help") != 0) {
     std::cout
@@ -145,20 +182,40 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   const bool to_folder = vm.count("out") != 0;
   if (!to_folder && formats.size() != 1) throw UsageError("several formats need --out DIR");
 
+  const auto ca_file = vm.count("ca-file") != 0 ? vm["ca-file"].as<std::string>() : "";
+  if (vm.count("ca-file") != 0 && !fs::is_regular_file(ca_file))
+    throw MissingInputError("--ca-file " + ca_file + ": no such file");
   ConnectorConfig config;
   for (const char* key : {"input", "encoding", "crm"}) {
     if (vm.count(key) != 0) config[key] = vm[key].as<std::string>();
   }
   if (vm.count("max-api-calls") != 0)
     config["max_api_calls"] = vm["max-api-calls"].as<std::string>();
-  for (const auto& option : many<std::string>(vm, "option")) {
-    const auto equals = option.find('=');
-    if (equals == std::string::npos)
-      throw UsageError("--option takes KEY=VALUE, not '" + option + "'");
-    config[option.substr(0, equals)] = option.substr(equals + 1);
+  const auto connector_name = vm["connector"].as<std::string>();
+  if (!ca_file.empty() && declares_option(connector_name, "ca_file")) config["ca_file"] = ca_file;
+  add_key_values(config, many<std::string>(vm, "option"), "--option");
+
+  // The content connector is set up before the CRM scan: its configuration and credentials
+  // fail fast.
+  const bool with_content = vm.count("content") != 0;
+  for (const char* key : {"since", "until", "content-option", "plan"}) {
+    if (!with_content && vm.count(key) != 0)
+      throw UsageError(std::string("--") + key + " needs --content");
   }
+  std::unique_ptr<Connector> content_connector;
+  if (with_content) {
+    const auto name = vm["content"].as<std::string>();
+    if (name != "vcc") throw UsageError("unknown --content '" + name + "' (available: vcc)");
+    ConnectorConfig content_config;
+    if (vm.count("since") != 0) content_config["since"] = vm["since"].as<std::string>();
+    if (vm.count("until") != 0) content_config["until"] = vm["until"].as<std::string>();
+    if (!ca_file.empty()) content_config["ca_file"] = ca_file;
+    add_key_values(content_config, many<std::string>(vm, "content-option"), "--content-option");
+    content_connector = create_connector("vcc_content", content_config);
+  }
+
   const SubjectSet subjects(requests, vm["default-region"].as<std::string>());
-  auto connector = create_connector(vm["connector"].as<std::string>(), config);
+  auto connector = create_connector(connector_name, config);
   auto rule_paths = many<std::string>(vm, "rules");
   if (rule_paths.empty()) {
     const auto root = fs::path(default_rules_root(argv0)) / connector->crm();
@@ -172,7 +229,19 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   ScanOptions options;
   options.show_values = vm.count("show-values") != 0;
   options.full_read = vm.count("full-read") != 0;
-  const auto report = run_scan(*connector, rules, subjects, options);
+  std::unique_ptr<vcc::ContentLookup> content_lookup;
+  if (content_connector) {
+    content_lookup = std::make_unique<vcc::ContentLookup>(
+        dynamic_cast<vcc::VccContentConnector&>(*content_connector), subjects, options.show_values);
+    options.on_record_found = [&content_lookup](const Record& record, std::size_t subject) {
+      content_lookup->collect(record, subject);
+    };
+  }
+  auto report = run_scan(*connector, rules, subjects, options);
+  if (content_lookup) {
+    content_lookup->run(report);
+    report.finished = utc_now();
+  }
 
   if (to_folder) {
     const auto folder = vm["out"].as<std::string>();
@@ -200,6 +269,11 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   } else {
     make_reporter(formats.front())->write(report, std::cout);
     write_summary(report, std::cerr);
+  }
+  if (vm.count("plan") != 0) {
+    const auto path = vm["plan"].as<std::string>();
+    write_private_file(path, vcc::content_erasure_plan(report, content_connector->source()));
+    (to_folder ? std::cout : std::cerr) << "content erasure plan (not executed): " << path << "\n";
   }
   if (!report.complete()) return static_cast<int>(ExitCode::kIncomplete);
   if (vm.count("fail-on-findings") != 0 && !report.findings.empty())
@@ -279,7 +353,10 @@ int run_connectors_command() {
   }
   std::cout << "\nSet an option with --option KEY=VALUE (the file connector's input, encoding and "
                "crm also as\n"
-               "--input, --encoding, --crm). Credentials are never options: they come from the "
+               "--input, --encoding, --crm; ca_file of every connector as --ca-file). The content "
+               "connector\n"
+               "vcc_content runs after a CRM scan with 'scan --content vcc'; set its options with\n"
+               "--content-option KEY=VALUE. Credentials are never options: they come from the "
                "environment.\n";
   return 0;
 }
