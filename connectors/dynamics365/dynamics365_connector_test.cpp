@@ -1,0 +1,486 @@
+// The Dynamics 365 connector against the emulated environment: the same findings as a scan of
+// the export it is loaded from, few API calls, and every failure either recovered or reported.
+#define CATCH_CONFIG_MAIN
+#include <sys/wait.h>
+#include <unistd.h>
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <tuple>
+
+#include "crmscan/csv_reader.hpp"
+#include "crmscan/engine.hpp"
+#include "crmscan/error.hpp"
+#include "crmscan/http.hpp"
+#include "d365_emulator.hpp"
+#include "dynamics365_connector.hpp"
+
+namespace fs = std::filesystem;
+using crmscan::ConnectorConfig;
+using crmscan::Report;
+using crmscan::d365emu::Emulator;
+using crmscan::d365emu::Faults;
+
+namespace {
+
+const std::string kSource = CRMSCAN_SOURCE_DIR;
+const std::string kSample = kSource + "/samples/dynamics365";
+const std::string kExpected = kSource + "/samples/dynamics365-expected";
+
+using Key = std::tuple<std::string, std::string, std::string, std::string, std::string>;
+
+std::set<Key> keys_of(const Report& report) {
+  std::set<Key> keys;
+  for (const auto& f : report.findings) {
+    keys.insert(
+        {f.request_id, f.object, f.record_id, f.field, std::string(crmscan::to_string(f.action))});
+  }
+  return keys;
+}
+
+const crmscan::RuleSet& rules() {
+  static const auto rules = crmscan::RuleSet::load({kSource + "/rules/dynamics365"});
+  return rules;
+}
+
+const crmscan::SubjectSet& sample_subjects() {
+  static const crmscan::SubjectSet subjects(
+      crmscan::load_subjects_file(kExpected + "/subjects.csv"), "GB");
+  return subjects;
+}
+
+const Report& file_report() {
+  static const Report report = [] {
+    auto connector =
+        crmscan::create_connector("file", {{"input", kSample}, {"crm", "dynamics365"}});
+    return crmscan::run_scan(*connector, rules(), sample_subjects(), {});
+  }();
+  return report;
+}
+
+std::vector<std::vector<std::string>> read_csv(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  crmscan::CsvReader reader(in);
+  std::vector<std::string> row;
+  std::vector<std::vector<std::string>> rows;
+  reader.next(row);  // the header
+  while (reader.next(row)) rows.push_back(row);
+  return rows;
+}
+
+/// Sets the D365_* variables for one test and takes them away after it.
+class Environment {
+ public:
+  Environment(std::initializer_list<std::pair<std::string, std::string>> values) {
+    for (const auto* name : {"D365_TENANT_ID", "D365_CLIENT_ID", "D365_CLIENT_SECRET"}) {
+      unsetenv(name);
+      unsetenv((std::string(name) + "_FILE").c_str());
+    }
+    for (const auto& [name, value] : values) {
+      setenv(name.c_str(), value.c_str(), 1);
+      names_.push_back(name);
+    }
+  }
+  ~Environment() {
+    for (const auto& name : names_) unsetenv(name.c_str());
+  }
+
+ private:
+  std::vector<std::string> names_;
+};
+
+Environment emulator_credentials() {
+  const crmscan::d365emu::EmulatorOptions defaults;
+  return {{"D365_TENANT_ID", defaults.tenant},
+          {"D365_CLIENT_ID", defaults.client_id},
+          {"D365_CLIENT_SECRET", defaults.client_secret}};
+}
+
+struct Dataverse {
+  Emulator emulator;
+  Dataverse() : emulator(sample_options()) { emulator.start(); }
+  static crmscan::d365emu::EmulatorOptions sample_options() {
+    crmscan::d365emu::EmulatorOptions options;
+    options.data_dir = kSample;
+    return options;
+  }
+};
+
+/// Waits asked for by the HTTP layer, recorded instead of slept.
+struct Waits {
+  std::vector<std::chrono::milliseconds> asked;
+  crmscan::HttpOptions options() {
+    crmscan::HttpOptions http;
+    http.sleep = [this](std::chrono::milliseconds wait) { asked.push_back(wait); };
+    http.total_timeout = std::chrono::milliseconds(5000);
+    return http;
+  }
+};
+
+std::unique_ptr<crmscan::dynamics365::Dynamics365Connector> connect(const Dataverse& dataverse,
+                                                                    Waits& waits,
+                                                                    ConnectorConfig extra = {}) {
+  ConnectorConfig config{{"url", dataverse.emulator.url()},
+                         {"authority", dataverse.emulator.url()},
+                         {"api_version", "9.2"},
+                         {"page_size", "5000"},
+                         {"max_api_calls", "0"}};
+  for (const auto& [key, value] : extra) config[key] = value;
+  return std::make_unique<crmscan::dynamics365::Dynamics365Connector>(config, waits.options());
+}
+
+Report scan(crmscan::Connector& connector) {
+  return crmscan::run_scan(connector, rules(), sample_subjects(), {});
+}
+
+// What one report has and the other lacks, for a failure message.
+std::string difference(const Report& actual, const Report& expected) {
+  const auto a = keys_of(actual), e = keys_of(expected);
+  std::string text;
+  const auto show = [&text](const char* sign, const Key& k) {
+    text += std::string(sign) + " " + std::get<0>(k) + " " + std::get<1>(k) + " " + std::get<2>(k) +
+            " " + std::get<3>(k) + " " + std::get<4>(k) + "\n";
+  };
+  for (const auto& k : a)
+    if (e.count(k) == 0) show("+", k);
+  for (const auto& k : e)
+    if (a.count(k) == 0) show("-", k);
+  return text;
+}
+
+std::string errors_of(const Report& report) {
+  std::string text;
+  for (const auto& e : report.errors) text += e.object + ": " + e.message + "\n";
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("The file scan of the sample finds every expected finding and leaves the decoys alone",
+          "[connector][dynamics365][sample]") {
+  const auto& report = file_report();
+  INFO(errors_of(report));
+  REQUIRE(report.complete());
+  const auto keys = keys_of(report);
+  const auto expected = read_csv(kExpected + "/expected-findings.csv");
+  REQUIRE(expected.size() > 10);
+  for (const auto& row : expected) {
+    INFO(row[0] + " " + row[1] + " " + row[2] + " " + row[3] + " " + row[4]);
+    CHECK(keys.count({row[0], row[1], row[2], row[3], row[4]}) == 1);
+  }
+  CHECK(keys.size() == expected.size());
+  for (const auto& decoy : read_csv(kExpected + "/decoys.csv")) {
+    for (const auto& f : report.findings) {
+      INFO(decoy[0] + " " + decoy[1] + ": " + decoy[2]);
+      CHECK_FALSE((f.object == decoy[0] && f.record_id == decoy[1]));
+    }
+  }
+}
+
+TEST_CASE("A subject scan through the Web API finds what a scan of the export finds",
+          "[connector][dynamics365]") {
+  const auto env = emulator_credentials();
+  Dataverse dataverse;
+  Waits waits;
+  auto connector = connect(dataverse, waits);
+  const auto report = scan(*connector);
+  INFO(errors_of(report));
+  REQUIRE(report.complete());
+  INFO(difference(report, file_report()));
+  CHECK(keys_of(report) == keys_of(file_report()));
+  // Every request is counted, the token requests included, and the count is what the server saw.
+  CHECK(report.api_calls == dataverse.emulator.request_count("/"));
+  CHECK(report.api_calls < 80);
+  const auto findings = keys_of(report);
+  // Calls that only one link ties to the subject: an unresolved party's addressused, the
+  // Regarding lookup, a party that resolves to the subject's lead.
+  for (const auto& [request, call] :
+       {std::pair{"REQ-2001", "ca110000-0000-4000-8000-000000000003"},
+        std::pair{"REQ-2002", "ca110000-0000-4000-8000-000000000004"},
+        std::pair{"REQ-2003", "ca110000-0000-4000-8000-000000000006"}}) {
+    INFO(call);
+    CHECK(findings.count({request, "phonecall", call, "", "delete_record"}) == 1);
+  }
+  // The decoy that shares a prefix with REQ-2002's number, and its call, are left alone.
+  for (const auto& f : report.findings) {
+    CHECK(f.record_id != "c0000000-0000-4000-8000-000000000004");
+    CHECK(f.record_id != "ca110000-0000-4000-8000-000000000007");
+  }
+  // The email with an apostrophe went out as an OData literal with the quote doubled.
+  const auto requests = dataverse.emulator.requests();
+  CHECK(std::any_of(requests.begin(), requests.end(), [](const auto& r) {
+    return r.filter.find("emailaddress1 eq 'aoife.o''brien@example.ie'") != std::string::npos;
+  }));
+}
+
+TEST_CASE("A full read through the Web API, paged, finds the same as the export",
+          "[connector][dynamics365]") {
+  const auto env = emulator_credentials();
+  Dataverse dataverse;
+  Waits waits;
+  auto connector = connect(dataverse, waits, {{"page_size", "3"}});
+  crmscan::ScanOptions options;
+  options.full_read = true;
+  const auto report = crmscan::run_scan(*connector, rules(), sample_subjects(), options);
+  INFO(errors_of(report));
+  REQUIRE(report.complete());
+  INFO(difference(report, file_report()));
+  CHECK(keys_of(report) == keys_of(file_report()));
+  CHECK(report.records_read == file_report().records_read);
+}
+
+TEST_CASE("Every fault is recovered with the same findings, or reported as incomplete",
+          "[connector][dynamics365][faults]") {
+  struct Row {
+    const char* name;
+    Faults faults;
+    const char* error;  // empty: the scan completes with the file scan's findings
+  };
+  const auto faults = [](auto set) {
+    Faults f;
+    set(f);
+    return f;
+  };
+  const std::vector<Row> rows{
+      {"a token that expires in the middle of paging",
+       faults([](Faults& f) { f.token_expires_after = 5; }), ""},
+      {"429 with Retry-After", faults([](Faults& f) {
+         f.throttled_at = 4;
+         f.throttled_count = 2;
+         f.retry_after_seconds = 2;
+       }),
+       ""},
+      {"a burst of 503", faults([](Faults& f) {
+         f.unavailable_at = 6;
+         f.unavailable_count = 3;
+       }),
+       ""},
+      {"a truncated body", faults([](Faults& f) { f.truncated_at = 7; }), ""},
+      {"a 503 that does not stop", faults([](Faults& f) {
+         f.unavailable_at = 6;
+         f.unavailable_count = 100'000;
+       }),
+       "HTTP 503"},
+      {"invalid JSON", faults([](Faults& f) { f.malformed_json_at = 12; }), "not valid JSON"},
+      {"an HTML page instead of JSON", faults([](Faults& f) { f.wrong_content_type_at = 12; }),
+       "not JSON (text/html"},
+  };
+  const auto env = emulator_credentials();
+  for (const auto& row : rows) {
+    DYNAMIC_SECTION(row.name) {
+      Dataverse dataverse;
+      dataverse.emulator.set_faults(row.faults);
+      Waits waits;
+      // Pages of two records, so that every query pages and faults land inside paging too.
+      auto connector = connect(dataverse, waits, {{"page_size", "2"}});
+      const auto report = scan(*connector);
+      INFO(errors_of(report));
+      if (std::string(row.error).empty()) {
+        CHECK(report.complete());
+        INFO(difference(report, file_report()));
+        CHECK(keys_of(report) == keys_of(file_report()));
+      } else {
+        CHECK_FALSE(report.complete());
+        CHECK_THAT(errors_of(report), Catch::Contains(row.error));
+      }
+      if (row.faults.throttled_at != 0) {
+        // Retry-After was waited out, through the sleep the test put in.
+        CHECK(std::count(waits.asked.begin(), waits.asked.end(), std::chrono::seconds(2)) == 2);
+      }
+      if (row.faults.token_expires_after != 0) {
+        const auto requests = dataverse.emulator.requests();
+        // Some token ran out on a page after the first, and paging went on.
+        CHECK(std::any_of(requests.begin(), requests.end(),
+                          [](const auto& r) { return r.status == 401 && r.next_page; }));
+      }
+    }
+  }
+}
+
+TEST_CASE("Paging follows @odata.nextLink with the page size asked for",
+          "[connector][dynamics365]") {
+  const auto env = emulator_credentials();
+  Dataverse whole, paged;
+  Waits waits;
+  const auto one_page = scan(*connect(whole, waits));
+  const auto small_pages = scan(*connect(paged, waits, {{"page_size", "1"}}));
+  REQUIRE(small_pages.complete());
+  CHECK(keys_of(small_pages) == keys_of(one_page));
+  CHECK(small_pages.api_calls > one_page.api_calls);
+}
+
+TEST_CASE("A subject scan spends the same API calls when 100,000 unrelated records are added",
+          "[connector][dynamics365]") {
+  const auto env = emulator_credentials();
+  Waits waits;
+  Dataverse small;
+  const auto baseline = scan(*connect(small, waits));
+  REQUIRE(baseline.complete());
+
+  Dataverse large;
+  // Other customers, one in a hundred with a number that ends like a subject's, and their calls.
+  std::string contacts = "[", calls = "[";
+  char id[40];
+  for (int i = 0; i < 50'000; ++i) {
+    std::snprintf(id, sizeof id, "c1000000-0000-4000-8000-%012d", i);
+    const std::string contact_id = id;
+    const auto number =
+        i % 100 == 0 ? "+44 113 496 0958" : "+44 113 496 " + std::to_string(1000 + i % 9000);
+    contacts += std::string(i ? "," : "") + R"({"contactid":")" + contact_id +
+                R"(","firstname":"Pat","lastname":"Customer)" + std::to_string(i) +
+                R"(","fullname":"Pat Customer)" + std::to_string(i) +
+                R"(","emailaddress1":"customer)" + std::to_string(i) +
+                R"(@example.org","telephone1":")" + number + R"("})";
+    std::snprintf(id, sizeof id, "ca120000-0000-4000-8000-%012d", i);
+    calls += std::string(i ? "," : "") + R"({"activityid":")" + id +
+             R"(","subject":"Inbound call","phonenumber":")" + number +
+             R"(","_regardingobjectid_value":")" + contact_id + R"("})";
+  }
+  large.emulator.add_records("contact", contacts + "]");
+  large.emulator.add_records("phonecall", calls + "]");
+  const auto report = scan(*connect(large, waits));
+  INFO(errors_of(report));
+  REQUIRE(report.complete());
+  CHECK(keys_of(report) == keys_of(baseline));
+  CHECK(report.api_calls == baseline.api_calls);
+}
+
+TEST_CASE("Credentials come from the environment and never show in errors",
+          "[connector][dynamics365][security]") {
+  Dataverse dataverse;
+  Waits waits;
+  const crmscan::d365emu::EmulatorOptions defaults;
+  SECTION("the secret from a file") {
+    const auto path = fs::temp_directory_path() / ("crmscan-d365-" + std::to_string(::getpid()));
+    std::ofstream(path) << defaults.client_secret << "\n";
+    const Environment env{{"D365_TENANT_ID", defaults.tenant},
+                          {"D365_CLIENT_ID", defaults.client_id},
+                          {"D365_CLIENT_SECRET_FILE", path.string()}};
+    const auto report = scan(*connect(dataverse, waits));
+    fs::remove(path);
+    INFO(errors_of(report));
+    CHECK(report.complete());
+  }
+  SECTION("a wrong secret") {
+    const Environment env{{"D365_TENANT_ID", defaults.tenant},
+                          {"D365_CLIENT_ID", defaults.client_id},
+                          {"D365_CLIENT_SECRET", "wrong-secret-value"}};
+    const auto report = scan(*connect(dataverse, waits));
+    CHECK_FALSE(report.complete());
+    CHECK_THAT(errors_of(report), Catch::Contains("refused the token request") &&
+                                      Catch::Contains("invalid_client") &&
+                                      !Catch::Contains("wrong-secret-value"));
+  }
+  SECTION("a missing variable") {
+    const Environment env{{"D365_TENANT_ID", defaults.tenant}, {"D365_CLIENT_ID", "x"}};
+    CHECK_THROWS_AS(connect(dataverse, waits), crmscan::ConfigError);
+  }
+  SECTION("plain http to another machine") {
+    const auto env = emulator_credentials();
+    CHECK_THROWS_AS(connect(dataverse, waits, {{"url", "http://contoso.crm.dynamics.com"}}),
+                    crmscan::ConfigError);
+  }
+}
+
+TEST_CASE("crmscan scan --connector dynamics365 exits 0 on a complete scan and 2 on a failure",
+          "[connector][dynamics365][cli]") {
+  Dataverse dataverse;
+  const crmscan::d365emu::EmulatorOptions defaults;
+  const auto out = fs::temp_directory_path() / ("crmscan-d365-cli-" + std::to_string(::getpid()));
+  const auto run = [&](const std::string& extra) {
+    const auto command =
+        "D365_TENANT_ID=" + defaults.tenant + " D365_CLIENT_ID=" + defaults.client_id +
+        " D365_CLIENT_SECRET=" + defaults.client_secret + " '" + std::string(CRMSCAN_BINARY) +
+        "' scan --connector dynamics365 --option url=" + dataverse.emulator.url() +
+        " --option authority=" + dataverse.emulator.url() + " --subjects '" + kExpected +
+        "/subjects.csv' --default-region GB --format json --out '" + out.string() + "' " + extra +
+        " >/dev/null 2>&1";
+    const int status = std::system(command.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  const auto findings_json = [&] {
+    std::ifstream json(out / "findings.json");
+    return std::string((std::istreambuf_iterator<char>(json)), std::istreambuf_iterator<char>());
+  };
+  CHECK(run("") == 0);
+  CHECK_THAT(findings_json(), Catch::Contains("\"complete\": true") &&
+                                  Catch::Contains("ca110000-0000-4000-8000-000000000003") &&
+                                  !Catch::Contains(defaults.client_secret));
+  Faults faults;
+  faults.unavailable_at = 3;
+  faults.unavailable_count = 100'000;
+  faults.retry_after_seconds = 0;
+  dataverse.emulator.set_faults(faults);
+  CHECK(run("--max-api-calls 40") == 2);
+  CHECK_THAT(findings_json(),
+             Catch::Contains("\"complete\": false") && Catch::Contains("HTTP 503"));
+  fs::remove_all(out);
+}
+
+TEST_CASE("The emulator answers the OData subset the connector speaks, and refuses the rest",
+          "[emulator][dynamics365]") {
+  Dataverse dataverse;
+  const crmscan::d365emu::EmulatorOptions defaults;
+  const auto url = dataverse.emulator.url();
+  crmscan::HttpClient http;
+  const auto token_reply =
+      http.send({"POST",
+                 url + "/" + defaults.tenant + "/oauth2/v2.0/token",
+                 {{"Content-Type", "application/x-www-form-urlencoded"}},
+                 "grant_type=client_credentials&client_id=" + defaults.client_id +
+                     "&client_secret=" + defaults.client_secret +
+                     "&scope=" + crmscan::HttpClient::escape(url + "/.default")});
+  REQUIRE(token_reply.status == 200);
+  const auto token_at = token_reply.body.find("\"access_token\":\"") + 16;
+  const auto token =
+      token_reply.body.substr(token_at, token_reply.body.find('"', token_at) - token_at);
+  const auto get = [&](const std::string& query, const std::string& page_size = "5000") {
+    return http.send(
+        {"GET",
+         url + "/api/data/v9.2/contacts?" + query,
+         {{"Authorization", "Bearer " + token}, {"Prefer", "odata.maxpagesize=" + page_size}},
+         {}});
+  };
+  const auto filter = [&](const std::string& text) {
+    return get("$select=contactid&$filter=" + crmscan::HttpClient::escape(text));
+  };
+  const auto count = [](const crmscan::HttpResponse& r) {
+    std::size_t n = 0;
+    for (auto at = r.body.find("\"contactid\""); at != std::string::npos;
+         at = r.body.find("\"contactid\"", at + 1))
+      ++n;
+    return n;
+  };
+  // A quote inside a literal is doubled; letter case does not matter.
+  CHECK(count(filter("emailaddress1 eq 'AOIFE.O''BRIEN@example.ie'")) == 1);
+  // Accents do not matter either (Dataverse's default collation): Amélie and Amelie.
+  CHECK(count(filter("contains(fullname,'amelie') and not (telephone1 eq null)")) == 2);
+  CHECK(count(filter("_parentcustomerid_value eq ACC00000-0000-4000-8000-000000000001 or "
+                     "contactid eq c0000000-0000-4000-8000-000000000002")) == 3);
+  CHECK_THAT(filter("nosuchcolumn eq 'x'").body, Catch::Contains("0x80060888"));
+  CHECK(filter("emailaddress1 eq 'unterminated").status == 400);
+  CHECK(get("$top=1").status == 400);
+  // Pages of two, each pointing to the next; the last has no nextLink.
+  std::size_t records = 0, pages = 0;
+  auto page = get("$select=contactid,fullname", "2");
+  for (;;) {
+    REQUIRE(page.status == 200);
+    records += count(page);
+    ++pages;
+    const auto at = page.body.find("\"@odata.nextLink\":\"");
+    if (at == std::string::npos) break;
+    const auto start = at + 19;
+    const auto next = page.body.substr(start, page.body.find('"', start) - start);
+    CHECK_THAT(next, Catch::Contains("$select=contactid%2Cfullname"));
+    page = http.send({"GET",
+                      next,
+                      {{"Authorization", "Bearer " + token}, {"Prefer", "odata.maxpagesize=2"}},
+                      {}});
+  }
+  CHECK(records == 5);
+  CHECK(pages == 3);
+  CHECK(http.send({"GET", url + "/api/data/v9.2/contacts", {}, {}}).status == 401);
+}
