@@ -1,0 +1,899 @@
+#include "hubspot_emulator.hpp"
+
+#include <httplib.h>
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+#include <tuple>
+
+#include "crmscan/normalize.hpp"
+#include "crmscan/text.hpp"
+
+namespace crmscan::hsemu {
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+constexpr std::string_view kJson = "application/json;charset=utf-8";
+constexpr std::size_t kMaxFilterGroups = 5;
+constexpr std::size_t kMaxFiltersPerGroup = 6;
+constexpr std::size_t kMaxFilters = 18;
+constexpr std::size_t kMaxSearchLimit = 200;
+constexpr std::size_t kMaxListLimit = 100;
+constexpr std::size_t kMaxBatchInputs = 100;
+constexpr std::size_t kMaxAssociationLimit = 500;
+constexpr std::string_view kMaintenancePage =
+    "<!DOCTYPE html><html><head><title>Service unavailable</title></head>"
+    "<body><h1>HubSpot is down for maintenance</h1></body></html>";
+
+void put(JsonWriter& writer, std::string_view text) {
+  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+void key(JsonWriter& writer, std::string_view text) {
+  writer.Key(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+struct Reply {
+  int status = 200;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+Reply json_reply(int status, const rapidjson::StringBuffer& buffer) {
+  return {status, std::string(buffer.GetString(), buffer.GetSize()), {}};
+}
+
+// HubSpot's error body: {"status":"error","message":…,"correlationId":…,"category":…}.
+Reply error_reply(int status, std::string_view category, std::string_view message,
+                  std::string_view policy = {}) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter writer(buffer);
+  writer.StartObject();
+  key(writer, "status");
+  put(writer, "error");
+  key(writer, "message");
+  put(writer, message);
+  key(writer, "correlationId");
+  put(writer, "00000000-0000-4000-8000-000000000000");
+  key(writer, status == 429 ? "errorType" : "category");
+  put(writer, category);
+  if (!policy.empty()) {
+    key(writer, "policyName");
+    put(writer, policy);
+  }
+  writer.EndObject();
+  return json_reply(status, buffer);
+}
+
+/// A request that cannot be served, with its status and HubSpot error category.
+struct ApiError {
+  int status;
+  std::string category;
+  std::string message;
+};
+
+[[noreturn]] void invalid(const std::string& message) {
+  throw ApiError{400, "VALIDATION_ERROR", message};
+}
+
+std::optional<std::size_t> parse_count(std::string_view text) {
+  std::size_t value = 0;
+  const auto end = text.data() + text.size();
+  if (text.empty() || std::from_chars(text.data(), end, value).ptr != end) return std::nullopt;
+  return value;
+}
+
+std::optional<double> parse_number(std::string_view text) {
+  double value = 0;
+  const auto end = text.data() + text.size();
+  if (text.empty() || std::from_chars(text.data(), end, value).ptr != end) return std::nullopt;
+  return value;
+}
+
+// Numbers compare as numbers (ids, timestamps in milliseconds), anything else as text.
+int compare_values(std::string_view a, std::string_view b) {
+  const auto x = parse_number(a), y = parse_number(b);
+  if (x && y) return *x < *y ? -1 : *x > *y ? 1 : 0;
+  return a.compare(b) < 0 ? -1 : a.compare(b) > 0 ? 1 : 0;
+}
+
+std::string json_text(const rapidjson::Value& value) {
+  if (value.IsString()) return {value.GetString(), value.GetStringLength()};
+  if (value.IsInt64()) return std::to_string(value.GetInt64());
+  if (value.IsUint64()) return std::to_string(value.GetUint64());
+  if (value.IsNumber()) return std::to_string(value.GetDouble());
+  if (value.IsBool()) return value.GetBool() ? "true" : "false";
+  return {};
+}
+
+// CONTAINS_TOKEN: the value's words appear in the property's words, in a row, compared case-
+// and accent-insensitively (a multi-word value is taken as a phrase).
+bool contains_words(std::string_view text, std::string_view value) {
+  const auto words = folded_words(text), wanted = folded_words(value);
+  if (wanted.empty() || wanted.size() > words.size()) return false;
+  return std::search(words.begin(), words.end(), wanted.begin(), wanted.end()) != words.end();
+}
+
+struct Filter {
+  std::string property;
+  std::string op;
+  std::string value;
+  std::vector<std::string> values;
+};
+
+std::vector<std::vector<Filter>> parse_filter_groups(const rapidjson::Value& body) {
+  std::vector<std::vector<Filter>> groups;
+  const auto member = body.FindMember("filterGroups");
+  if (member == body.MemberEnd()) return groups;
+  if (!member->value.IsArray()) invalid("filterGroups must be an array");
+  std::size_t total = 0;
+  for (const auto& group : member->value.GetArray()) {
+    if (!group.IsObject() || !group.HasMember("filters") || !group["filters"].IsArray())
+      invalid("each filter group needs a filters array");
+    std::vector<Filter> filters;
+    for (const auto& item : group["filters"].GetArray()) {
+      if (!item.IsObject() || !item.HasMember("propertyName") || !item["propertyName"].IsString())
+        invalid("each filter needs a propertyName");
+      Filter filter;
+      filter.property = item["propertyName"].GetString();
+      filter.op = item.HasMember("operator") ? json_text(item["operator"]) : "EQ";
+      if (item.HasMember("value")) filter.value = json_text(item["value"]);
+      if (item.HasMember("values") && item["values"].IsArray()) {
+        for (const auto& value : item["values"].GetArray())
+          filter.values.push_back(json_text(value));
+      }
+      filters.push_back(std::move(filter));
+    }
+    if (filters.size() > kMaxFiltersPerGroup) {
+      invalid("too many filters in a filter group: " + std::to_string(filters.size()) +
+              " (at most " + std::to_string(kMaxFiltersPerGroup) + ")");
+    }
+    total += filters.size();
+    groups.push_back(std::move(filters));
+  }
+  if (groups.size() > kMaxFilterGroups) {
+    invalid("too many filter groups: " + std::to_string(groups.size()) + " (at most " +
+            std::to_string(kMaxFilterGroups) + ")");
+  }
+  if (total > kMaxFilters) {
+    invalid("too many filters: " + std::to_string(total) + " (at most " +
+            std::to_string(kMaxFilters) + " in all)");
+  }
+  return groups;
+}
+
+std::vector<std::string> string_list(const rapidjson::Value& body, const char* name) {
+  std::vector<std::string> list;
+  const auto member = body.FindMember(name);
+  if (member == body.MemberEnd() || !member->value.IsArray()) return list;
+  for (const auto& item : member->value.GetArray()) list.push_back(json_text(item));
+  return list;
+}
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> parts;
+  for (const auto& part : split_list(text, ',')) {
+    if (!trim(part).empty()) parts.emplace_back(trim(part));
+  }
+  return parts;
+}
+
+// HubSpot-defined association type ids between the object types ContactPad writes.
+int association_type_id(const std::string& from, const std::string& to) {
+  if (from == "calls" && to == "contacts") return 194;
+  if (from == "contacts" && to == "calls") return 193;
+  return 0;
+}
+
+}  // namespace
+
+struct Emulator::Impl {
+  struct ObjectStore {
+    std::vector<HubRecord> records;
+    std::map<std::string, std::size_t> index;  // id → position
+    std::set<std::string> properties;
+  };
+
+  explicit Impl(EmulatorOptions emulator_options)
+      : options_(std::move(emulator_options)), faults_(options_.faults) {
+    if (!options_.data_dir.empty()) load_folder(options_.data_dir);
+  }
+
+  void load_folder(const std::filesystem::path& folder) {
+    std::error_code error;
+    if (!std::filesystem::is_directory(folder, error))
+      throw std::runtime_error(folder.string() + ": not a folder");
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+      if (entry.is_regular_file() && entry.path().extension() == ".json")
+        files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& path : files) load_file(path);
+  }
+
+  void load_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    rapidjson::Document document;
+    document.Parse(content.str().c_str());
+    if (document.HasParseError()) {
+      throw std::runtime_error(path.string() + ": " +
+                               rapidjson::GetParseError_En(document.GetParseError()));
+    }
+    const rapidjson::Value* results = &document;
+    if (document.IsObject() && document.HasMember("results")) results = &document["results"];
+    if (!results->IsArray()) throw std::runtime_error(path.string() + ": no results array");
+    const auto object = path.stem().string();
+    for (const auto& item : results->GetArray()) {
+      if (!item.IsObject() || !item.HasMember("id")) continue;
+      HubRecord record;
+      record.id = json_text(item["id"]);
+      if (item.HasMember("properties") && item["properties"].IsObject()) {
+        for (const auto& property : item["properties"].GetObject()) {
+          const std::string name = property.name.GetString();
+          if (property.value.IsNull())
+            record.properties[name] = std::nullopt;
+          else
+            record.properties[name] = json_text(property.value);
+        }
+      }
+      if (item.HasMember("createdAt")) record.created_at = json_text(item["createdAt"]);
+      if (item.HasMember("updatedAt")) record.updated_at = json_text(item["updatedAt"]);
+      record.archived =
+          item.HasMember("archived") && item["archived"].IsBool() && item["archived"].GetBool();
+      if (item.HasMember("associations") && item["associations"].IsObject()) {
+        for (const auto& to : item["associations"].GetObject()) {
+          if (!to.value.IsObject() || !to.value.HasMember("results") ||
+              !to.value["results"].IsArray()) {
+            continue;
+          }
+          auto& ids = record.associations[to.name.GetString()];
+          for (const auto& link : to.value["results"].GetArray()) {
+            if (link.IsObject() && link.HasMember("id")) ids.push_back(json_text(link["id"]));
+          }
+        }
+      }
+      add_record(object, std::move(record));
+    }
+  }
+
+  void add_record(const std::string& object, HubRecord record) {
+    auto& store = objects_[object];
+    for (const auto& [name, value] : record.properties) store.properties.insert(name);
+    for (const auto& [to, ids] : record.associations) {
+      for (const auto& id : ids) {
+        link(object, record.id, to, id);
+        link(to, id, object, record.id);
+      }
+    }
+    if (const auto found = store.index.find(record.id); found != store.index.end()) {
+      store.records[found->second] = std::move(record);
+    } else {
+      store.index.emplace(record.id, store.records.size());
+      store.records.push_back(std::move(record));
+    }
+  }
+
+  void link(const std::string& from, const std::string& from_id, const std::string& to,
+            const std::string& to_id) {
+    auto& ids = associations_[{from, from_id, to}];
+    if (std::find(ids.begin(), ids.end(), to_id) == ids.end()) ids.push_back(to_id);
+  }
+
+  // Associated ids whose records exist and are not archived.
+  std::vector<std::string> associated(const std::string& from, const std::string& id,
+                                      const std::string& to) const {
+    std::vector<std::string> ids;
+    const auto found = associations_.find({from, id, to});
+    const auto store = objects_.find(to);
+    if (found == associations_.end() || store == objects_.end()) return ids;
+    for (const auto& target : found->second) {
+      const auto at = store->second.index.find(target);
+      if (at != store->second.index.end() && !store->second.records[at->second].archived)
+        ids.push_back(target);
+    }
+    return ids;
+  }
+
+  const ObjectStore& store_of(const std::string& object) const {
+    const auto found = objects_.find(object);
+    if (found == objects_.end()) {
+      throw ApiError{400, "VALIDATION_ERROR", "Unable to infer object type from: " + object};
+    }
+    return found->second;
+  }
+
+  // ---- Serving ----
+
+  void handle(const httplib::Request& request, httplib::Response& response) {
+    bool truncate = false, malformed = false, wrong_type = false;
+    Reply reply;
+    {
+      std::lock_guard lock(mutex_);
+      RequestRecord record{request.method, request.path, request.body, 0};
+      reply = authorised_call(request, truncate, malformed, wrong_type);
+      reply.headers.emplace_back("X-HubSpot-RateLimit-Max", std::to_string(options_.window_limit));
+      reply.headers.emplace_back(
+          "X-HubSpot-RateLimit-Remaining",
+          std::to_string(options_.window_limit - std::min(window_used_, options_.window_limit)));
+      reply.headers.emplace_back("X-HubSpot-RateLimit-Interval-Milliseconds",
+                                 std::to_string(options_.window.count()));
+      reply.headers.emplace_back("X-HubSpot-RateLimit-Daily", std::to_string(options_.daily_limit));
+      reply.headers.emplace_back(
+          "X-HubSpot-RateLimit-Daily-Remaining",
+          std::to_string(options_.daily_limit - std::min(used_, options_.daily_limit)));
+      record.status = reply.status;
+      requests_.push_back(std::move(record));
+    }
+    response.status = reply.status;
+    for (const auto& [name, value] : reply.headers) response.set_header(name, value);
+    if (wrong_type) {
+      response.set_content(std::string(kMaintenancePage), "text/html;charset=utf-8");
+      return;
+    }
+    if (malformed) reply.body.resize(reply.body.size() / 2);
+    if (truncate) {
+      auto body = std::make_shared<std::string>(std::move(reply.body));
+      const auto sent = body->size() / 2;
+      response.set_content_provider(
+          body->size(), std::string(kJson),
+          [body, sent](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+            if (offset >= sent) return false;  // httplib then closes the connection
+            sink.write(body->data() + offset, sent - offset);
+            return true;
+          });
+      return;
+    }
+    response.set_content(reply.body, std::string(kJson));
+  }
+
+  Reply authorised_call(const httplib::Request& request, bool& truncate, bool& malformed,
+                        bool& wrong_type) {
+    const auto authorization = request.get_header_value("Authorization");
+    const std::string_view scheme = "Bearer ";
+    const bool bearer = authorization.size() > scheme.size() &&
+                        iequals(std::string_view(authorization).substr(0, scheme.size()), scheme);
+    const bool revoked = faults_.token_revoked_at > 0 && calls_ + 1 >= faults_.token_revoked_at;
+    if (!bearer ||
+        trim(std::string_view(authorization).substr(scheme.size())) != options_.access_token ||
+        revoked) {
+      if (revoked) ++calls_;
+      return error_reply(401, "INVALID_AUTHENTICATION",
+                         "Authentication credentials not found. This API supports OAuth 2.0 "
+                         "authentication and you can find more details at "
+                         "https://developers.hubspot.com/docs/methods/auth/oauth-overview");
+    }
+    const auto call = ++calls_;
+    if (used_ >= options_.daily_limit) {
+      return error_reply(429, "RATE_LIMIT", "You have reached your daily limit.", "DAILY");
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now - window_start_ >= options_.window) {
+      window_start_ = now;
+      window_used_ = 0;
+    }
+    if (window_used_ >= options_.window_limit) {
+      return error_reply(429, "RATE_LIMIT", "You have reached your ten_secondly_rolling limit.",
+                         "TEN_SECONDLY_ROLLING");
+    }
+    ++window_used_;
+    ++used_;
+    const auto in_burst = [call](std::size_t first, std::size_t count) {
+      return first > 0 && call >= first && call < first + count;
+    };
+    const auto with_retry_after = [this](Reply reply) {
+      if (faults_.retry_after_seconds > 0)
+        reply.headers.emplace_back("Retry-After", std::to_string(faults_.retry_after_seconds));
+      return reply;
+    };
+    if (in_burst(faults_.rate_limited_at, faults_.rate_limited_count)) {
+      return with_retry_after(
+          error_reply(429, "RATE_LIMIT", "You have reached your secondly limit.", "SECONDLY"));
+    }
+    if (in_burst(faults_.unavailable_at, faults_.unavailable_count)) {
+      return with_retry_after(
+          error_reply(503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable"));
+    }
+    if (!faults_.forbidden_object.empty() &&
+        request.path.find("/" + faults_.forbidden_object) != std::string::npos) {
+      return error_reply(403, "MISSING_SCOPES",
+                         "This app hasn't been granted all required scopes to make this call.");
+    }
+    truncate = call == faults_.truncated_at;
+    malformed = call == faults_.malformed_json_at;
+    wrong_type = call == faults_.wrong_content_type_at;
+    try {
+      return route(request);
+    } catch (const ApiError& error) {
+      return error_reply(error.status, error.category, error.message);
+    }
+  }
+
+  Reply route(const httplib::Request& request) {
+    std::vector<std::string> parts;
+    for (const auto& part : split_list(request.path, '/')) {
+      if (!part.empty()) parts.push_back(part);
+    }
+    const auto is = [&parts](std::initializer_list<std::string_view> prefix) {
+      if (parts.size() < prefix.size()) return false;
+      std::size_t i = 0;
+      for (const auto& part : prefix) {
+        if (!part.empty() && parts[i] != part) return false;
+        ++i;
+      }
+      return true;
+    };
+    if (request.method == "GET" && parts.size() == 4 && is({"crm", "v3", "properties"}))
+      return properties(parts[3]);
+    if (request.method == "POST" && parts.size() == 5 && is({"crm", "v3", "objects", "", "search"}))
+      return search(parts[3], body_of(request));
+    if (request.method == "POST" && parts.size() == 6 &&
+        is({"crm", "v3", "objects", "", "batch", "read"}))
+      return batch_read(parts[3], body_of(request), request.get_param_value("archived") == "true");
+    if (request.method == "GET" && parts.size() == 4 && is({"crm", "v3", "objects"}))
+      return list(parts[3], request);
+    if (request.method == "GET" && parts.size() == 5 && is({"crm", "v3", "objects"}))
+      return read_one(parts[3], parts[4], request);
+    if (request.method == "GET" && parts.size() == 7 &&
+        is({"crm", "v4", "objects", "", "", "associations"}))
+      return associations(parts[3], parts[4], parts[6], request);
+    throw ApiError{404, "OBJECT_NOT_FOUND", "No route for " + request.method + " " + request.path};
+  }
+
+  static rapidjson::Document body_of(const httplib::Request& request) {
+    rapidjson::Document body;
+    body.Parse(request.body.c_str(), request.body.size());
+    if (body.HasParseError() || !body.IsObject()) invalid("Invalid input JSON on line 1");
+    return body;
+  }
+
+  static std::size_t limit_of(const std::string& text, std::size_t fallback, std::size_t max) {
+    if (text.empty()) return fallback;
+    const auto limit = parse_count(text);
+    if (!limit || *limit == 0 || *limit > max) {
+      invalid("limit must be between 1 and " + std::to_string(max) + ", not " + text);
+    }
+    return *limit;
+  }
+
+  static std::size_t after_of(const std::string& text) {
+    if (text.empty()) return 0;
+    const auto after = parse_count(text);
+    if (!after) invalid("after must be a paging cursor from a previous response, not " + text);
+    return *after;
+  }
+
+  Reply properties(const std::string& object) const {
+    const auto& store = store_of(object);
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartObject();
+    key(writer, "results");
+    writer.StartArray();
+    for (const auto& name : store.properties) {
+      const bool phone = name.find("phone") != std::string::npos || name.ends_with("_number");
+      const bool date = name.ends_with("date") || name == "hs_timestamp";
+      writer.StartObject();
+      key(writer, "name");
+      put(writer, name);
+      key(writer, "label");
+      put(writer, name);
+      key(writer, "type");
+      put(writer, date ? "datetime" : "string");
+      key(writer, "fieldType");
+      put(writer, phone ? "phonenumber" : date ? "date" : "text");
+      key(writer, "hidden");
+      writer.Bool(false);
+      writer.EndObject();
+    }
+    writer.EndArray();
+    writer.EndObject();
+    return json_reply(200, buffer);
+  }
+
+  static std::optional<std::string> value_of(const HubRecord& record, const std::string& name) {
+    if (const auto found = record.properties.find(name); found != record.properties.end())
+      return found->second;
+    if (name == "hs_object_id") return record.id;
+    return std::nullopt;
+  }
+
+  static bool matches(const HubRecord& record, const Filter& filter) {
+    const auto value = value_of(record, filter.property);
+    const bool present = value.has_value() && !value->empty();
+    if (filter.op == "HAS_PROPERTY") return present;
+    if (filter.op == "NOT_HAS_PROPERTY") return !present;
+    if (filter.op == "NEQ") return !present || !iequals(*value, filter.value);
+    if (!present) return false;
+    if (filter.op == "EQ") return iequals(*value, filter.value);
+    if (filter.op == "IN") {
+      return std::any_of(filter.values.begin(), filter.values.end(),
+                         [&](const std::string& v) { return iequals(*value, v); });
+    }
+    if (filter.op == "CONTAINS_TOKEN") return contains_words(*value, filter.value);
+    if (filter.op == "GT") return compare_values(*value, filter.value) > 0;
+    if (filter.op == "GTE") return compare_values(*value, filter.value) >= 0;
+    if (filter.op == "LT") return compare_values(*value, filter.value) < 0;
+    if (filter.op == "LTE") return compare_values(*value, filter.value) <= 0;
+    invalid("operator " + filter.op + " is not supported by the emulator");
+  }
+
+  Reply search(const std::string& object, const rapidjson::Document& body) {
+    const auto& store = store_of(object);
+    const auto groups = parse_filter_groups(body);
+    const auto limit =
+        body.HasMember("limit") ? limit_of(json_text(body["limit"]), 10, kMaxSearchLimit) : 10;
+    const auto after = body.HasMember("after") ? after_of(json_text(body["after"])) : 0;
+    // Search never returns archived records; groups are ORed, the filters of a group ANDed.
+    std::vector<const HubRecord*> found;
+    for (const auto& record : store.records) {
+      if (record.archived) continue;
+      const bool hit =
+          groups.empty() || std::any_of(groups.begin(), groups.end(), [&](const auto& filters) {
+            return std::all_of(filters.begin(), filters.end(),
+                               [&](const Filter& f) { return matches(record, f); });
+          });
+      if (hit) found.push_back(&record);
+    }
+    std::string sort_by = "hs_object_id";
+    bool descending = false;
+    if (const auto sorts = body.FindMember("sorts");
+        sorts != body.MemberEnd() && sorts->value.IsArray() && !sorts->value.Empty()) {
+      const auto& first = sorts->value[0];
+      if (first.IsString()) {
+        sort_by = first.GetString();
+      } else if (first.IsObject() && first.HasMember("propertyName")) {
+        sort_by = json_text(first["propertyName"]);
+        descending = first.HasMember("direction") && json_text(first["direction"]) == "DESCENDING";
+      }
+    }
+    std::stable_sort(found.begin(), found.end(), [&](const HubRecord* a, const HubRecord* b) {
+      const auto x = value_of(*a, sort_by).value_or(""), y = value_of(*b, sort_by).value_or("");
+      const int order = compare_values(x, y);
+      return descending ? order > 0 : order < 0;
+    });
+    if (after >= options_.search_cap) {
+      invalid("Paging past " + std::to_string(options_.search_cap) +
+              " results is not supported by the search endpoint");
+    }
+    const auto properties = string_list(body, "properties");
+    const auto end = std::min(found.size(), after + limit);
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartObject();
+    key(writer, "total");
+    writer.Uint64(found.size());
+    key(writer, "results");
+    writer.StartArray();
+    for (auto i = after; i < end; ++i) write_record(writer, object, *found[i], properties, {});
+    writer.EndArray();
+    if (end < found.size()) write_paging(writer, end);
+    writer.EndObject();
+    return json_reply(200, buffer);
+  }
+
+  static void write_paging(JsonWriter& writer, std::size_t next) {
+    key(writer, "paging");
+    writer.StartObject();
+    key(writer, "next");
+    writer.StartObject();
+    key(writer, "after");
+    put(writer, std::to_string(next));
+    writer.EndObject();
+    writer.EndObject();
+  }
+
+  void write_record(JsonWriter& writer, const std::string& object, const HubRecord& record,
+                    const std::vector<std::string>& properties,
+                    const std::vector<std::string>& association_types) const {
+    writer.StartObject();
+    key(writer, "id");
+    put(writer, record.id);
+    key(writer, "properties");
+    writer.StartObject();
+    const auto write_property = [&](const std::string& name) {
+      key(writer, name);
+      const auto value = value_of(record, name);
+      if (value)
+        put(writer, *value);
+      else
+        writer.Null();
+    };
+    if (properties.empty()) {
+      for (const auto& [name, value] : record.properties) write_property(name);
+    } else {
+      for (const auto& name : properties) write_property(name);
+    }
+    writer.EndObject();
+    key(writer, "createdAt");
+    put(writer, record.created_at);
+    key(writer, "updatedAt");
+    put(writer, record.updated_at);
+    key(writer, "archived");
+    writer.Bool(record.archived);
+    bool opened = false;
+    for (const auto& to : association_types) {
+      const auto ids = associated(object, record.id, to);
+      if (ids.empty()) continue;
+      if (!opened) {
+        key(writer, "associations");
+        writer.StartObject();
+        opened = true;
+      }
+      key(writer, to);
+      writer.StartObject();
+      key(writer, "results");
+      writer.StartArray();
+      for (const auto& id : ids) {
+        writer.StartObject();
+        key(writer, "id");
+        put(writer, id);
+        key(writer, "type");
+        put(writer, object.substr(0, object.size() - 1) + "_to_" + to.substr(0, to.size() - 1));
+        writer.EndObject();
+      }
+      writer.EndArray();
+      writer.EndObject();
+    }
+    if (opened) writer.EndObject();
+    writer.EndObject();
+  }
+
+  Reply batch_read(const std::string& object, const rapidjson::Document& body, bool archived) {
+    const auto& store = store_of(object);
+    const auto inputs = body.FindMember("inputs");
+    if (inputs == body.MemberEnd() || !inputs->value.IsArray()) invalid("inputs must be an array");
+    if (inputs->value.Size() > kMaxBatchInputs) {
+      invalid("Batch input is limited to " + std::to_string(kMaxBatchInputs) + " items, not " +
+              std::to_string(inputs->value.Size()));
+    }
+    const auto properties = string_list(body, "properties");
+    std::vector<std::string> missing;
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartObject();
+    key(writer, "status");
+    put(writer, "COMPLETE");
+    key(writer, "results");
+    writer.StartArray();
+    for (const auto& input : inputs->value.GetArray()) {
+      const auto id = input.IsObject() && input.HasMember("id") ? json_text(input["id"]) : "";
+      const auto found = store.index.find(id);
+      if (found == store.index.end() || store.records[found->second].archived != archived) {
+        missing.push_back(id);
+        continue;
+      }
+      write_record(writer, object, store.records[found->second], properties, {});
+    }
+    writer.EndArray();
+    if (!missing.empty()) {
+      key(writer, "numErrors");
+      writer.Uint64(missing.size());
+      key(writer, "errors");
+      writer.StartArray();
+      writer.StartObject();
+      key(writer, "status");
+      put(writer, "error");
+      key(writer, "category");
+      put(writer, "OBJECT_NOT_FOUND");
+      key(writer, "message");
+      put(writer, "Could not get some " + object + " objects, they may be deleted or not exist.");
+      key(writer, "context");
+      writer.StartObject();
+      key(writer, "ids");
+      writer.StartArray();
+      for (const auto& id : missing) put(writer, id);
+      writer.EndArray();
+      writer.EndObject();
+      writer.EndObject();
+      writer.EndArray();
+    }
+    key(writer, "startedAt");
+    put(writer, "2025-01-01T00:00:00.000Z");
+    key(writer, "completedAt");
+    put(writer, "2025-01-01T00:00:00.001Z");
+    writer.EndObject();
+    return json_reply(missing.empty() ? 200 : 207, buffer);
+  }
+
+  Reply list(const std::string& object, const httplib::Request& request) const {
+    const auto& store = store_of(object);
+    const auto limit = limit_of(request.get_param_value("limit"), 10, kMaxListLimit);
+    const auto after = after_of(request.get_param_value("after"));
+    const bool archived = request.get_param_value("archived") == "true";
+    const auto properties = split_commas(request.get_param_value("properties"));
+    const auto association_types = split_commas(request.get_param_value("associations"));
+    std::vector<const HubRecord*> records;
+    for (const auto& record : store.records) {
+      if (record.archived == archived) records.push_back(&record);
+    }
+    const auto end = std::min(records.size(), after + limit);
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartObject();
+    key(writer, "results");
+    writer.StartArray();
+    for (auto i = after; i < end; ++i)
+      write_record(writer, object, *records[i], properties, association_types);
+    writer.EndArray();
+    if (end < records.size()) write_paging(writer, end);
+    writer.EndObject();
+    return json_reply(200, buffer);
+  }
+
+  Reply read_one(const std::string& object, const std::string& id,
+                 const httplib::Request& request) const {
+    const auto& store = store_of(object);
+    const auto found = store.index.find(id);
+    const bool archived = request.get_param_value("archived") == "true";
+    if (found == store.index.end() || store.records[found->second].archived != archived) {
+      throw ApiError{404, "OBJECT_NOT_FOUND", "resource not found: " + object + " " + id};
+    }
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    write_record(writer, object, store.records[found->second],
+                 split_commas(request.get_param_value("properties")),
+                 split_commas(request.get_param_value("associations")));
+    return json_reply(200, buffer);
+  }
+
+  Reply associations(const std::string& from, const std::string& id, const std::string& to,
+                     const httplib::Request& request) const {
+    const auto& store = store_of(from);
+    store_of(to);
+    const auto found = store.index.find(id);
+    if (found == store.index.end() || store.records[found->second].archived) {
+      throw ApiError{404, "OBJECT_NOT_FOUND", "resource not found: " + from + " " + id};
+    }
+    const auto limit = limit_of(request.get_param_value("limit"), 500, kMaxAssociationLimit);
+    const auto after = after_of(request.get_param_value("after"));
+    const auto ids = associated(from, id, to);
+    const auto end = std::min(ids.size(), after + limit);
+    const int type_id = association_type_id(from, to);
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartObject();
+    key(writer, "results");
+    writer.StartArray();
+    for (auto i = after; i < end; ++i) {
+      writer.StartObject();
+      key(writer, "toObjectId");
+      // Object ids are numbers here, strings elsewhere.
+      if (const auto number = parse_count(ids[i]))
+        writer.Uint64(*number);
+      else
+        put(writer, ids[i]);
+      key(writer, "associationTypes");
+      writer.StartArray();
+      if (type_id != 0) {
+        writer.StartObject();
+        key(writer, "category");
+        put(writer, "HUBSPOT_DEFINED");
+        key(writer, "typeId");
+        writer.Int(type_id);
+        key(writer, "label");
+        writer.Null();
+        writer.EndObject();
+      }
+      writer.EndArray();
+      writer.EndObject();
+    }
+    writer.EndArray();
+    if (end < ids.size()) write_paging(writer, end);
+    writer.EndObject();
+    return json_reply(200, buffer);
+  }
+
+  EmulatorOptions options_;
+  Faults faults_;
+  std::map<std::string, ObjectStore> objects_;
+  std::map<std::tuple<std::string, std::string, std::string>, std::vector<std::string>>
+      associations_;  // (from type, from id, to type) → to ids
+  std::size_t calls_ = 0;
+  std::size_t used_ = 0;
+  std::chrono::steady_clock::time_point window_start_{};
+  std::size_t window_used_ = 0;
+  std::vector<RequestRecord> requests_;
+  mutable std::mutex mutex_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  std::uint16_t port_ = 0;
+};
+
+Emulator::Emulator(EmulatorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+Emulator::~Emulator() {
+  stop();
+}
+
+void Emulator::add_record(const std::string& object, HubRecord record) {
+  std::lock_guard lock(impl_->mutex_);
+  impl_->add_record(object, std::move(record));
+}
+
+std::size_t Emulator::record_count(const std::string& object) const {
+  std::lock_guard lock(impl_->mutex_);
+  const auto found = impl_->objects_.find(object);
+  return found == impl_->objects_.end() ? 0 : found->second.records.size();
+}
+
+std::uint16_t Emulator::start() {
+  auto& s = *impl_;
+  if (s.server_) return s.port_;
+  s.server_ = std::make_unique<httplib::Server>();
+  // Without it, kept-alive responses wait for the client's delayed ACK (40 ms each).
+  s.server_->set_tcp_nodelay(true);
+  s.server_->set_keep_alive_timeout(1);
+  const auto handler = [&s](const httplib::Request& request, httplib::Response& response) {
+    s.handle(request, response);
+  };
+  s.server_->Get(".*", handler);
+  s.server_->Post(".*", handler);
+  const int port = s.options_.port == 0 ? s.server_->bind_to_any_port("127.0.0.1")
+                   : s.server_->bind_to_port("127.0.0.1", s.options_.port) ? s.options_.port
+                                                                           : -1;
+  if (port <= 0) {
+    s.server_.reset();
+    throw std::runtime_error("cannot listen on 127.0.0.1:" + std::to_string(s.options_.port));
+  }
+  {
+    std::lock_guard lock(s.mutex_);
+    s.port_ = static_cast<std::uint16_t>(port);
+  }
+  s.thread_ = std::thread([server = s.server_.get()] { server->listen_after_bind(); });
+  // A stop() before the accept loop runs would be lost.
+  while (!s.server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return s.port_;
+}
+
+void Emulator::stop() {
+  auto& s = *impl_;
+  if (!s.server_) return;
+  s.server_->stop();
+  s.thread_.join();
+  s.server_.reset();
+  std::lock_guard lock(s.mutex_);
+  s.port_ = 0;
+}
+
+std::string Emulator::base_url() const {
+  std::lock_guard lock(impl_->mutex_);
+  return "http://127.0.0.1:" + std::to_string(impl_->port_);
+}
+
+const std::string& Emulator::access_token() const {
+  return impl_->options_.access_token;
+}
+
+void Emulator::set_faults(const Faults& faults) {
+  std::lock_guard lock(impl_->mutex_);
+  impl_->faults_ = faults;
+  impl_->calls_ = 0;
+}
+
+std::size_t Emulator::request_count(std::string_view prefix) const {
+  std::lock_guard lock(impl_->mutex_);
+  return static_cast<std::size_t>(
+      std::count_if(impl_->requests_.begin(), impl_->requests_.end(),
+                    [&](const RequestRecord& record) { return record.path.starts_with(prefix); }));
+}
+
+std::vector<RequestRecord> Emulator::requests() const {
+  std::lock_guard lock(impl_->mutex_);
+  return impl_->requests_;
+}
+
+}  // namespace crmscan::hsemu
