@@ -60,13 +60,20 @@ void IdentifierDetector::id_tokens(std::string_view text, std::vector<std::strin
 void IdentifierDetector::names(std::string_view text,
                                const std::function<void(const std::string&)>& found) const {
   if (!subjects_.has_names()) return;
-  const auto words = folded_words(text);
-  for (const auto length : subjects_.name_lengths()) {
-    if (length > words.size()) continue;
-    for (std::size_t start = 0; start + length <= words.size(); ++start) {
-      std::string candidate = words[start];
-      for (std::size_t i = 1; i < length; ++i) candidate += ' ' + words[start + i];
-      if (subjects_.by_name(candidate) != nullptr) found(candidate);
+  fold_words_into(text, folded_, words_);
+  const std::string_view folded(folded_);
+  for (std::size_t start = 0; start < words_.size(); ++start) {
+    const auto [offset, first_length] = words_[start];
+    if (!subjects_.may_start_name(folded.substr(offset, first_length))) continue;
+    for (const auto length : subjects_.name_lengths()) {
+      if (start + length > words_.size()) continue;
+      // Words are one space apart in the folded text: a run of them is one substring.
+      const auto& [last_offset, last_length] = words_[start + length - 1];
+      const auto candidate = folded.substr(offset, last_offset + last_length - offset);
+      if (subjects_.by_name(candidate) != nullptr) {
+        candidate_.assign(candidate);
+        found(candidate_);
+      }
     }
   }
 }

@@ -64,39 +64,57 @@ std::optional<std::string> normalize_email(std::string_view text) {
   return ascii_lower(trimmed);
 }
 
-std::vector<std::string> folded_words(std::string_view text) {
+void fold_words_into(std::string_view text, std::string& folded,
+                     std::vector<std::pair<std::size_t, std::size_t>>& words) {
+  folded.clear();
+  words.clear();
   // Most CRM text is ASCII, which folds to lower case alone: Unicode folding only where needed.
   const bool ascii = std::all_of(text.begin(), text.end(),
                                  [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  const auto folded = ascii ? std::nullopt : unicode_fold(text, true);
-  const std::string_view source = folded ? std::string_view(*folded) : text;
-  std::vector<std::string> words;
-  std::string word;
+  std::optional<std::string> unicode;
+  if (!ascii) unicode = unicode_fold(text, true);
+  const std::string_view source = unicode ? std::string_view(*unicode) : text;
+  std::size_t word_start = 0;
+  bool in_word = false;
   for (std::size_t i = 0; i < source.size();) {
-    if (const auto skip = apostrophe_length(source, i); skip > 0 && !word.empty()) {
-      i += skip;
-      continue;
+    if (in_word) {
+      if (const auto skip = apostrophe_length(source, i); skip > 0) {
+        i += skip;
+        continue;
+      }
     }
     const auto c = static_cast<unsigned char>(source[i]);
     if (is_word_byte(c)) {
-      word.push_back(static_cast<char>(folded ? c : std::tolower(c)));
-    } else if (!word.empty()) {
-      words.push_back(std::move(word));
-      word.clear();
+      if (!in_word) {
+        if (!folded.empty()) folded.push_back(' ');
+        word_start = folded.size();
+        in_word = true;
+      }
+      folded.push_back(static_cast<char>(unicode ? c : std::tolower(c)));
+    } else if (in_word) {
+      words.emplace_back(word_start, folded.size() - word_start);
+      in_word = false;
     }
     ++i;
   }
-  if (!word.empty()) words.push_back(std::move(word));
+  if (in_word) words.emplace_back(word_start, folded.size() - word_start);
+}
+
+std::vector<std::string> folded_words(std::string_view text) {
+  std::string folded;
+  std::vector<std::pair<std::size_t, std::size_t>> spans;
+  fold_words_into(text, folded, spans);
+  std::vector<std::string> words;
+  words.reserve(spans.size());
+  for (const auto& [offset, length] : spans) words.emplace_back(folded, offset, length);
   return words;
 }
 
 std::string fold_name(std::string_view text) {
-  std::string joined;
-  for (const auto& word : folded_words(text)) {
-    if (!joined.empty()) joined.push_back(' ');
-    joined += word;
-  }
-  return joined;
+  std::string folded;
+  std::vector<std::pair<std::size_t, std::size_t>> words;
+  fold_words_into(text, folded, words);
+  return folded;
 }
 
 std::string salesforce_id18(std::string_view id15) {

@@ -27,6 +27,10 @@ class IdentifierDetector {
 
  private:
   const SubjectSet& subjects_;
+  // Reused between values, so that matching allocates only when the text grows.
+  mutable std::string folded_;
+  mutable std::vector<std::pair<std::size_t, std::size_t>> words_;
+  mutable std::string candidate_;
 };
 
 }  // namespace crmscan

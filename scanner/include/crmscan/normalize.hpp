@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace crmscan {
@@ -16,6 +17,11 @@ std::string fold_name(std::string_view text);
 
 /// The words of folded text, as fold_name splits them.
 std::vector<std::string> folded_words(std::string_view text);
+
+/// The same words without an allocation per word: `folded` receives the folded text and
+/// `words` each word's (offset, length) in it. Both are reused buffers.
+void fold_words_into(std::string_view text, std::string& folded,
+                     std::vector<std::pair<std::size_t, std::size_t>>& words);
 
 /// A Salesforce id as its case-safe 18-character form upper-cased, so that 15- and 18-character
 /// spellings compare equal; nothing when the text is not shaped like an id (15 or 18 letters and
