@@ -42,29 +42,37 @@ void IdentifierDetector::phones(std::string_view text, std::vector<std::string>&
 }
 
 void IdentifierDetector::id_tokens(std::string_view text, std::vector<std::string>& out) {
-  if (text.size() < 15) return;
-  std::size_t start = 0;
-  const auto is_alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
-  while (start < text.size()) {
-    while (start < text.size() && !is_alnum(text[start])) ++start;
-    std::size_t end = start;
-    while (end < text.size() && is_alnum(text[end])) ++end;
-    const auto length = end - start;
-    if (length == 15 || length == 18) {
-      if (auto key = salesforce_id_key(text.substr(start, length))) out.push_back(std::move(*key));
+  for_each_id_token(text, [&](std::string_view key) { out.emplace_back(key); });
+}
+
+bool IdentifierDetector::may_hold_name(std::string_view text) const {
+  // ASCII text (most of it) is hashed word by word as it would fold, without folding it.
+  SubjectSet::WordHash hash;
+  bool in_word = false;
+  for (const char byte : text) {
+    const auto c = static_cast<unsigned char>(byte);
+    if (c >= 0x80) return true;  // folded by Unicode rules: let the full path decide
+    if (std::isalnum(c) != 0) {
+      if (!in_word) hash = {};
+      in_word = true;
+      hash.add(static_cast<unsigned char>(std::tolower(c)));
+    } else if (in_word && c != '\'') {
+      in_word = false;
+      if (subjects_.may_start_name(hash)) return true;
     }
-    start = end;
   }
+  return in_word && subjects_.may_start_name(hash);
 }
 
 void IdentifierDetector::names(std::string_view text,
                                const std::function<void(const std::string&)>& found) const {
-  if (!subjects_.has_names()) return;
+  if (!subjects_.has_names() || !may_hold_name(text)) return;
   fold_words_into(text, folded_, words_);
   const std::string_view folded(folded_);
   for (std::size_t start = 0; start < words_.size(); ++start) {
     const auto [offset, first_length] = words_[start];
-    if (!subjects_.may_start_name(folded.substr(offset, first_length))) continue;
+    if (!subjects_.may_start_name(SubjectSet::word_hash(folded.substr(offset, first_length))))
+      continue;
     for (const auto length : subjects_.name_lengths()) {
       if (start + length > words_.size()) continue;
       // Words are one space apart in the folded text: a run of them is one substring.

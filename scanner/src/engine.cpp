@@ -1,6 +1,7 @@
 #include "crmscan/engine.hpp"
 
 #include <algorithm>
+#include <bitset>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -302,36 +303,51 @@ struct Claim {
 // contain the last digits of a number's national significant number in one run (the last seven:
 // national forms may insert digits before them, as Argentina's "15" does). One hash lookup per
 // window, so that libphonenumber only reads the few texts that can match.
+// Hashes std::string keys and looks them up by std::string_view alike.
+struct KeyHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+};
+
+// record_id_key(value_text(value)) without allocating for the common case, an id-shaped string:
+// a view of `buffer`, of the value itself, or of `spill`.
+std::string_view id_key_view(const Value& value, IdKey& buffer, std::string& spill) {
+  if (const auto* text = std::get_if<std::string>(&value)) {
+    if (salesforce_id_key(*text, buffer)) return {buffer.data(), buffer.size()};
+    return trim(*text);
+  }
+  spill = record_id_key(value_text(value));
+  return spill;
+}
+
 class PhoneDigitsFilter {
  public:
   void add(const std::string& e164) {
     auto national = PhoneNormalizer::national_number(e164);
     if (national.empty()) return;
     if (national.size() > kTailDigits) national = national.substr(national.size() - kTailDigits);
-    keys_.insert(key(national.size(), std::stoull(national)));
+    const auto value = std::stoull(national);
+    keys_.insert(key(national.size(), value));
+    seen_.set(slot(national.size(), value));
     if (std::find(lengths_.begin(), lengths_.end(), national.size()) == lengths_.end()) {
       lengths_.push_back(national.size());
     }
   }
 
   bool may_hold(std::string_view text) const {
-    auto& digits = digits_;
-    digits.clear();
-    for (const char c : text) {
-      if (c >= '0' && c <= '9') digits.push_back(static_cast<std::uint64_t>(c - '0'));
-    }
-    const auto count = digits.size();
+    if (keys_.empty()) return false;
     for (const auto length : lengths_) {
-      if (count < length) continue;
-      std::uint64_t value = 0, scale = 1;
-      for (std::size_t i = 0; i < length; ++i) {
-        value = value * 10 + digits[i];
-        if (i > 0) scale *= 10;
-      }
-      if (keys_.count(key(length, value)) != 0) return true;
-      for (std::size_t i = length; i < count; ++i) {
-        value = (value - digits[i - length] * scale) * 10 + digits[i];
-        if (keys_.count(key(length, value)) != 0) return true;
+      // The last `length` digits of the text so far, as a number, at every digit.
+      const std::uint64_t modulus = kPowersOfTen[length];
+      std::uint64_t value = 0;
+      std::size_t count = 0;
+      for (const char c : text) {
+        if (c < '0' || c > '9') continue;
+        value = (value * 10 + static_cast<std::uint64_t>(c - '0')) % modulus;
+        if (++count >= length && seen_[slot(length, value)] &&
+            keys_.count(key(length, value)) != 0) {
+          return true;
+        }
       }
     }
     return false;
@@ -339,10 +355,16 @@ class PhoneDigitsFilter {
 
  private:
   static constexpr std::size_t kTailDigits = 7;
+  static constexpr std::uint64_t kPowersOfTen[] = {1,     10,     100,     1000,
+                                                   10000, 100000, 1000000, 10000000};
   static std::uint64_t key(std::size_t length, std::uint64_t value) { return value * 32 + length; }
+  // A bit per hashed key in front of the set: most digit windows are ruled out by one load.
+  static std::size_t slot(std::size_t length, std::uint64_t value) {
+    return static_cast<std::size_t>((key(length, value) * 0x9E3779B97F4A7C15ULL) >> 44);
+  }
   std::unordered_set<std::uint64_t> keys_;
+  std::bitset<std::size_t{1} << 20> seen_;
   std::vector<std::size_t> lengths_;
-  mutable std::vector<std::uint64_t> digits_;  // reused from text to text
 };
 
 struct Mention {
@@ -579,7 +601,7 @@ class Scan {
   struct ObjectState {
     ObjectPlan plan;
     std::uint64_t read_started = 0;
-    std::set<std::string> reference_prefixes;  // of id-shaped values in its fields
+    std::set<std::string, std::less<>> reference_prefixes;  // of id-shaped values in its fields
   };
 
   void note_unscanned_rules(const std::vector<ObjectSchema>& schemas) {
@@ -724,6 +746,8 @@ class Scan {
     std::vector<Claim> claims;
     std::vector<Mention> mentions;
     std::vector<std::string> scratch;
+    IdKey id_buffer;
+    std::string spill;
 
     // The record asked for by id.
     if (!key.empty()) {
@@ -815,8 +839,7 @@ class Scan {
     for (const auto& link : plan.related) {
       const auto& value = record.values[*link.via];
       if (value_empty(value)) continue;
-      const auto parent_key = record_id_key(value_text(value));
-      const auto parents = reached_.find(parent_key);
+      const auto parents = reached_.find(id_key_view(value, id_buffer, spill));
       if (parents == reached_.end() || !all_hold(link.when, record)) continue;
       const auto& rule = *link.rule;
       for (const auto& parent : parents->second) {
@@ -836,15 +859,16 @@ class Scan {
          ++index) {
       const auto* text = std::get_if<std::string>(&record.values[index]);
       if (text == nullptr || text->empty() || (plan.id && index == *plan.id)) continue;
-      scratch.clear();
-      IdentifierDetector::id_tokens(*text, scratch);
-      for (const auto& token : scratch) {
-        state.reference_prefixes.insert(token.substr(0, 3));
-        if (token == key) continue;
+      IdentifierDetector::for_each_id_token(*text, [&](std::string_view token) {
+        const auto prefix = token.substr(0, 3);
+        if (state.reference_prefixes.find(prefix) == state.reference_prefixes.end())
+          state.reference_prefixes.emplace(prefix);
+        if (token == key) return;
         if (const auto* ids = subjects_.by_id(token)) {
-          for (const auto s : *ids) mentions.push_back({s, index, IdentifierKind::kId, token});
+          for (const auto s : *ids)
+            mentions.push_back({s, index, IdentifierKind::kId, std::string(token)});
         }
-        if (plan.fields[index].link) continue;
+        if (plan.fields[index].link) return;
         if (const auto targets = reached_.find(token); targets != reached_.end()) {
           for (const auto& target : targets->second) {
             if (!target.strong) continue;
@@ -855,7 +879,7 @@ class Scan {
                               "record.reference", RecordAction::kReview, "low", *text});
           }
         }
-      }
+      });
       scratch.clear();
       detector_.emails(*text, scratch);
       for (const auto& email : scratch) {
@@ -1067,7 +1091,7 @@ class Scan {
   Report report_;
   std::map<std::string, ObjectState> objects_;
   std::unordered_map<const ObjectSchema*, ObjectPlan> record_plans_;
-  std::unordered_map<std::string, std::vector<Reached>> reached_;
+  std::unordered_map<std::string, std::vector<Reached>, KeyHash, std::equal_to<>> reached_;
   std::unordered_map<std::string, std::vector<Pointer>> pointers_;
   std::vector<ReachEvent> events_;
   // Reached records, and records pointed to, whose neighbours lookups have not asked for yet.

@@ -46,10 +46,6 @@ std::size_t apostrophe_length(std::string_view text, std::size_t at) {
   return 0;
 }
 
-bool is_id_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0;
-}
-
 }  // namespace
 
 std::optional<std::string> normalize_email(std::string_view text) {
@@ -60,7 +56,12 @@ std::optional<std::string> normalize_email(std::string_view text) {
       trimmed.find_first_of(" \t\r\n,;<>") != std::string_view::npos) {
     return std::nullopt;
   }
-  if (auto folded = unicode_fold(trimmed, false)) return folded;
+  // ASCII folds to lower case alone (most addresses): Unicode folding only where needed.
+  const bool ascii = std::all_of(trimmed.begin(), trimmed.end(),
+                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (!ascii) {
+    if (auto folded = unicode_fold(trimmed, false)) return folded;
+  }
   return ascii_lower(trimmed);
 }
 
@@ -132,19 +133,40 @@ std::string salesforce_id18(std::string_view id15) {
   return id;
 }
 
+bool salesforce_id_key(std::string_view text, IdKey& key) {
+  if (text.size() != 15 && text.size() != 18) return false;
+  bool has_digit = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool digit = c >= '0' && c <= '9';
+    if (!digit && !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return false;
+    has_digit |= digit && i < 15;
+  }
+  if (!has_digit) return false;
+  static constexpr char kSuffix[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+  for (int chunk = 0; chunk < 3; ++chunk) {
+    int bits = 0;
+    for (int i = 0; i < 5; ++i) {
+      const char c = text[static_cast<std::size_t>(chunk * 5 + i)];
+      if (c >= 'A' && c <= 'Z') bits |= 1 << i;
+    }
+    const char suffix = kSuffix[bits];
+    if (text.size() == 18 && std::toupper(static_cast<unsigned char>(
+                                 text[static_cast<std::size_t>(15 + chunk)])) != suffix) {
+      return false;
+    }
+    key[static_cast<std::size_t>(15 + chunk)] = suffix;
+  }
+  for (std::size_t i = 0; i < 15; ++i) {
+    key[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[i])));
+  }
+  return true;
+}
+
 std::optional<std::string> salesforce_id_key(std::string_view text) {
-  if (text.size() != 15 && text.size() != 18) return std::nullopt;
-  if (!std::all_of(text.begin(), text.end(), is_id_char)) return std::nullopt;
-  if (std::none_of(text.begin(), text.begin() + 15,
-                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; })) {
-    return std::nullopt;
-  }
-  auto id18 = salesforce_id18(text.substr(0, 15));
-  if (text.size() == 18 && !iequals(std::string_view(id18).substr(15), text.substr(15))) {
-    return std::nullopt;
-  }
-  for (auto& c : id18) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return id18;
+  IdKey key;
+  if (!salesforce_id_key(text, key)) return std::nullopt;
+  return std::string(key.data(), key.size());
 }
 
 std::string record_id_key(std::string_view id) {

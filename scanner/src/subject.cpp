@@ -81,7 +81,7 @@ SubjectSet::SubjectSet(const std::vector<SubjectRequest>& requests,
       const auto words = static_cast<std::size_t>(std::count(name.begin(), name.end(), ' ') + 1);
       add_unique(name_lengths_, std::min<std::size_t>(words, 6));
       const auto first_word = std::string_view(name).substr(0, name.find(' '));
-      first_words_.set(std::hash<std::string_view>{}(first_word) % first_words_.size());
+      first_words_.set(word_hash(first_word).value % first_words_.size());
     }
     for (const auto& id : subject.ids) add_to_index(ids_, id, i);
   }
@@ -101,7 +101,7 @@ const std::vector<SubjectIndex>* SubjectSet::by_phone(const std::string& e164) c
 const std::vector<SubjectIndex>* SubjectSet::by_name(std::string_view folded) const {
   return lookup(names_, folded);
 }
-const std::vector<SubjectIndex>* SubjectSet::by_id(const std::string& id_key) const {
+const std::vector<SubjectIndex>* SubjectSet::by_id(std::string_view id_key) const {
   return lookup(ids_, id_key);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,10 @@ void fold_words_into(std::string_view text, std::string& folded,
 /// spellings compare equal; nothing when the text is not shaped like an id (15 or 18 letters and
 /// digits with at least one digit, and for 18 a checksum that matches).
 std::optional<std::string> salesforce_id_key(std::string_view text);
+
+/// The same key written into a buffer, without an allocation: false when the text is no id.
+using IdKey = std::array<char, 18>;
+bool salesforce_id_key(std::string_view text, IdKey& key);
 
 /// The 18-character form of a 15-character Salesforce id (unchanged when already 18).
 std::string salesforce_id18(std::string_view id15);

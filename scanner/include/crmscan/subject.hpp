@@ -50,14 +50,25 @@ class SubjectSet {
   const std::vector<SubjectIndex>* by_email(const std::string& email) const;
   const std::vector<SubjectIndex>* by_phone(const std::string& e164) const;
   const std::vector<SubjectIndex>* by_name(std::string_view folded) const;
-  const std::vector<SubjectIndex>* by_id(const std::string& id_key) const;
+  const std::vector<SubjectIndex>* by_id(std::string_view id_key) const;
   /// How many words the subjects' names have (1 to 6), to look for them in text.
   const std::vector<std::size_t>& name_lengths() const { return name_lengths_; }
   bool has_names() const { return !names_.empty(); }
-  /// False when no subject's name starts with this folded word (true may be a false alarm):
-  /// most words of a text are ruled out without building a candidate name.
-  bool may_start_name(std::string_view word) const {
-    return first_words_[std::hash<std::string_view>{}(word) % first_words_.size()];
+  /// FNV-1a over the bytes of a folded word, fed a byte at a time (so that text can be hashed
+  /// while it is folded).
+  struct WordHash {
+    std::uint64_t value = 14695981039346656037ULL;
+    void add(unsigned char byte) { value = (value ^ byte) * 1099511628211ULL; }
+  };
+  static WordHash word_hash(std::string_view word) {
+    WordHash hash;
+    for (const char c : word) hash.add(static_cast<unsigned char>(c));
+    return hash;
+  }
+  /// False when no subject's name starts with the word of this hash (true may be a false
+  /// alarm): most words of a text are ruled out without building a candidate name.
+  bool may_start_name(WordHash word) const {
+    return first_words_[word.value % first_words_.size()];
   }
 
  private:
