@@ -46,22 +46,37 @@ void IdentifierDetector::id_tokens(std::string_view text, std::vector<std::strin
 }
 
 bool IdentifierDetector::may_hold_name(std::string_view text) const {
-  // ASCII text (most of it) is hashed word by word as it would fold, without folding it.
+  // ASCII words (most of them) are hashed as they would fold, without folding; a word with other
+  // bytes is folded alone.
   SubjectSet::WordHash hash;
+  std::size_t word_start = 0;
   bool in_word = false;
-  for (const char byte : text) {
-    const auto c = static_cast<unsigned char>(byte);
-    if (c >= 0x80) return true;  // folded by Unicode rules: let the full path decide
-    if (std::isalnum(c) != 0) {
-      if (!in_word) hash = {};
+  bool ascii_word = true;
+  const auto word_may_start_name = [&](std::size_t end) {
+    if (ascii_word) return subjects_.may_start_name(hash);
+    fold_words_into(text.substr(word_start, end - word_start), folded_, words_);
+    return std::any_of(words_.begin(), words_.end(), [&](const auto& word) {
+      return subjects_.may_start_name(
+          SubjectSet::word_hash(std::string_view(folded_).substr(word.first, word.second)));
+    });
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80 || std::isalnum(c) != 0) {
+      if (!in_word) {
+        hash = {};
+        word_start = i;
+        ascii_word = true;
+      }
       in_word = true;
+      if (c >= 0x80) ascii_word = false;
       hash.add(static_cast<unsigned char>(std::tolower(c)));
     } else if (in_word && c != '\'') {
       in_word = false;
-      if (subjects_.may_start_name(hash)) return true;
+      if (word_may_start_name(i)) return true;
     }
   }
-  return in_word && subjects_.may_start_name(hash);
+  return in_word && word_may_start_name(text.size());
 }
 
 void IdentifierDetector::names(std::string_view text,

@@ -35,6 +35,10 @@ std::optional<std::string> unicode_fold(std::string_view text, bool strip_marks)
   return result;
 }
 
+char ascii_upper(char c) {
+  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
+
 bool is_word_byte(unsigned char c) {
   return std::isalnum(c) != 0 || c >= 0x80;
 }
@@ -151,15 +155,12 @@ bool salesforce_id_key(std::string_view text, IdKey& key) {
       if (c >= 'A' && c <= 'Z') bits |= 1 << i;
     }
     const char suffix = kSuffix[bits];
-    if (text.size() == 18 && std::toupper(static_cast<unsigned char>(
-                                 text[static_cast<std::size_t>(15 + chunk)])) != suffix) {
+    if (text.size() == 18 && ascii_upper(text[static_cast<std::size_t>(15 + chunk)]) != suffix) {
       return false;
     }
     key[static_cast<std::size_t>(15 + chunk)] = suffix;
   }
-  for (std::size_t i = 0; i < 15; ++i) {
-    key[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[i])));
-  }
+  for (std::size_t i = 0; i < 15; ++i) key[i] = ascii_upper(text[i]);
   return true;
 }
 
