@@ -432,23 +432,27 @@ class Scan {
   }
 
  private:
+  // Reads level by level (parents before children, see traversal_levels) and lets each level
+  // settle before going deeper: a record reached late among the people and accounts costs a
+  // re-read of those small objects, not of the large activity objects below them.
   void read_everything(const std::vector<ObjectSchema>& schemas) {
-    const auto order = traversal_order(schemas);
-
-    std::set<std::string> to_read(order.begin(), order.end());
-    std::size_t pass = 0;
-    while (!to_read.empty()) {
-      if (pass == options_.max_passes) {
-        report_.errors.push_back({"", "the traversal had not settled after " +
-                                          std::to_string(pass) +
-                                          " passes; records further away were not followed"});
-        break;
+    std::vector<std::string> read_so_far;
+    for (const auto& level : traversal_levels(schemas)) {
+      for (const auto& object : level) read_object(object, true);
+      read_so_far.insert(read_so_far.end(), level.begin(), level.end());
+      for (std::size_t pass = 1;; ++pass) {
+        const auto again = objects_to_read_again(read_so_far);
+        if (again.empty()) break;
+        if (pass == options_.max_passes) {
+          report_.errors.push_back({"", "the traversal had not settled after " +
+                                            std::to_string(pass) +
+                                            " passes; records further away were not followed"});
+          return;
+        }
+        for (const auto& object : read_so_far) {
+          if (again.count(object) != 0) read_object(object, false);
+        }
       }
-      for (const auto& object : order) {
-        if (to_read.count(object) != 0) read_object(object, pass);
-      }
-      ++pass;
-      to_read = objects_to_read_again(order);
     }
   }
 
@@ -616,8 +620,9 @@ class Scan {
     }
   }
 
-  // Parents before children, so that most records are reached in the first pass.
-  std::vector<std::string> traversal_order(const std::vector<ObjectSchema>& schemas) {
+  // Objects grouped by how far they are from the top of the declared relationships: ruled
+  // objects first, parents before children, then the objects no rule names.
+  std::vector<std::vector<std::string>> traversal_levels(const std::vector<ObjectSchema>& schemas) {
     std::map<std::string, int> depth;
     std::function<int(const std::string&, std::set<std::string>&)> depth_of =
         [&](const std::string& object, std::set<std::string>& visiting) -> int {
@@ -631,19 +636,19 @@ class Scan {
       visiting.erase(object);
       return depth[object] = deepest;
     };
-    std::vector<std::string> order;
+    std::map<std::pair<bool, int>, std::vector<std::string>> levels;  // (unruled, depth)
     for (const auto& schema : schemas) {
       std::set<std::string> visiting;
-      depth_of(schema.object, visiting);
-      order.push_back(schema.object);
+      const bool ruled = objects_[schema.object].plan.ruled;
+      levels[{!ruled, ruled ? depth_of(schema.object, visiting) : 0}].push_back(schema.object);
     }
-    std::stable_sort(order.begin(), order.end(), [&](const std::string& a, const std::string& b) {
-      const bool ruled_a = objects_[a].plan.ruled, ruled_b = objects_[b].plan.ruled;
-      if (ruled_a != ruled_b) return ruled_a;
-      if (depth[a] != depth[b]) return depth[a] < depth[b];
-      return a < b;
-    });
-    return order;
+    std::vector<std::vector<std::string>> ordered;
+    for (auto& [key, objects] : levels) {
+      std::sort(objects.begin(), objects.end());
+      objects.erase(std::unique(objects.begin(), objects.end()), objects.end());
+      ordered.push_back(std::move(objects));
+    }
+    return ordered;
   }
 
   std::set<std::string> objects_to_read_again(const std::vector<std::string>& order) {
@@ -667,11 +672,11 @@ class Scan {
     return again;
   }
 
-  void read_object(const std::string& object, std::size_t pass) {
+  void read_object(const std::string& object, bool first_read) {
     auto& state = objects_[object];
     state.read_started = ++clock_;
     ++coverage_for(object).passes;
-    const auto on_record = [&](const Record& record) { consume(record, pass == 0); };
+    const auto on_record = [&](const Record& record) { consume(record, first_read); };
     const auto on_problem = [&](const std::string& where, const std::string& message) {
       add_error(where, message);
     };
