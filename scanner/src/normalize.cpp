@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <memory>
+#include <set>
 
 #include "crmscan/text.hpp"
 
@@ -189,28 +190,72 @@ void PhoneNormalizer::add_region(const std::string& region) {
   }
 }
 
-std::optional<std::string> PhoneNormalizer::parse(std::string_view value,
-                                                  const std::string& region) const {
+namespace {
+
+// A whole value read in one region: its E.164 form, and whether it was read as one of that
+// region's own numbers rather than dialled abroad from it.
+struct PhoneReading {
+  std::string e164;
+  bool domestic = false;
+};
+
+std::optional<PhoneReading> read_phone(std::string_view value, const std::string& region) {
   const auto& util = *PhoneNumberUtil::GetInstance();
   PhoneNumber number;
   if (util.Parse(std::string(trim(value)), region, &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
     return std::nullopt;
   }
   if (!util.IsPossibleNumber(number)) return std::nullopt;
-  std::string e164;
-  util.Format(number, PhoneNumberUtil::E164, &e164);
-  return e164;
+  PhoneReading reading;
+  util.Format(number, PhoneNumberUtil::E164, &reading.e164);
+  reading.domestic = number.country_code() == util.GetCountryCodeForRegion(region);
+  return reading;
+}
+
+// The country calling code that starts an E.164 number (calling codes are prefix-free), or 0.
+int calling_code_of(std::string_view e164) {
+  static const std::set<int> kCallingCodes = [] {
+    std::set<int> codes;
+    PhoneNumberUtil::GetInstance()->GetSupportedCallingCodes(&codes);
+    return codes;
+  }();
+  if (e164.size() < 2 || e164[0] != '+') return 0;
+  int code = 0;
+  for (std::size_t i = 1; i <= 3 && i < e164.size(); ++i) {
+    if (e164[i] < '0' || e164[i] > '9') return 0;
+    code = code * 10 + (e164[i] - '0');
+    if (kCallingCodes.count(code) != 0) return code;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::optional<std::string> PhoneNormalizer::parse(std::string_view value,
+                                                  const std::string& region) const {
+  auto reading = read_phone(value, region);
+  if (!reading) return std::nullopt;
+  return std::move(reading->e164);
 }
 
 std::vector<std::string> PhoneNormalizer::parse_all(std::string_view value) const {
+  std::vector<PhoneReading> readings;
+  if (regions_.empty()) {
+    if (auto reading = read_phone(value, "ZZ")) readings.push_back(std::move(*reading));
+  }
+  for (const auto& region : regions_) {
+    if (auto reading = read_phone(value, region)) readings.push_back(std::move(*reading));
+  }
+  // A value that one region reads as its own number is not also a call abroad from another
+  // region: "0114 496 0712" is a Sheffield number, not 011 (dialling out of the US) + 44 960712.
+  const bool any_domestic = std::any_of(readings.begin(), readings.end(),
+                                        [](const PhoneReading& r) { return r.domestic; });
   std::vector<std::string> forms;
-  const auto add = [&forms](std::optional<std::string> form) {
-    if (form && std::find(forms.begin(), forms.end(), *form) == forms.end()) {
-      forms.push_back(std::move(*form));
-    }
-  };
-  if (regions_.empty()) add(parse(value, "ZZ"));
-  for (const auto& region : regions_) add(parse(value, region));
+  for (auto& reading : readings) {
+    if (any_domestic && !reading.domestic) continue;
+    if (std::find(forms.begin(), forms.end(), reading.e164) == forms.end())
+      forms.push_back(std::move(reading.e164));
+  }
   return forms;
 }
 
@@ -234,21 +279,18 @@ void PhoneNormalizer::find_in_text(std::string_view text, std::vector<std::strin
 }
 
 std::string PhoneNormalizer::national_number(const std::string& e164) {
-  const auto& util = *PhoneNumberUtil::GetInstance();
-  PhoneNumber number;
-  if (util.Parse(e164, "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) return {};
-  std::string national;
-  util.GetNationalSignificantNumber(number, &national);
-  return national;
+  const int code = calling_code_of(e164);
+  if (code == 0) return {};
+  return e164.substr(1 + std::to_string(code).size());
 }
 
 std::string PhoneNormalizer::region_of(const std::string& e164) {
-  const auto& util = *PhoneNumberUtil::GetInstance();
-  PhoneNumber number;
-  if (util.Parse(e164, "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) return "ZZ";
+  const int code = calling_code_of(e164);
+  if (code == 0) return "ZZ";
+  // The main region of the calling code (US for +1, GB for +44): the national format is shared.
   std::string region;
-  util.GetRegionCodeForNumber(number, &region);
-  return region.empty() ? "ZZ" : region;
+  PhoneNumberUtil::GetInstance()->GetRegionCodeForCountryCode(code, &region);
+  return region.empty() || region == "001" ? "ZZ" : region;
 }
 
 }  // namespace crmscan

@@ -46,7 +46,8 @@ class PhoneNormalizer {
   /// international ones.
   explicit PhoneNormalizer(std::vector<std::string> regions = {});
 
-  /// The E.164 forms of a whole value, one per region that reads it as a possible number.
+  /// The E.164 forms of a whole value, one per region that reads it as a possible number; when
+  /// some region reads it as one of its own numbers, readings as a call abroad are dropped.
   std::vector<std::string> parse_all(std::string_view value) const;
   /// The E.164 form of a whole value in one region, or nothing.
   std::optional<std::string> parse(std::string_view value, const std::string& region) const;
@@ -56,7 +57,8 @@ class PhoneNormalizer {
   /// The national significant number of a number in E.164 ("+442079460958" → "2079460958"):
   /// the digits that every way of writing the number contains in one run.
   static std::string national_number(const std::string& e164);
-  /// The region that a number in E.164 belongs to ("GB"), or "ZZ".
+  /// The main region of the country calling code of a number in E.164 ("GB" for +44, "US" for
+  /// +1), or "ZZ": the region whose national format the number is written in.
   static std::string region_of(const std::string& e164);
   /// Adds a region if it is not there yet.
   void add_region(const std::string& region);
