@@ -1,6 +1,7 @@
 // CsvReader: the RFC 4180 reading that every CSV export and subjects file goes through.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -145,4 +146,53 @@ TEST_CASE("CsvReader keeps a leading Latin-1 character that looks like the start
   REQUIRE(result.rows.size() == 2);
   CHECK(result.rows[0] == std::vector<std::string>{"\xC3\xAFle", "Ville"});
   CHECK(result.errors[0].empty());
+}
+
+TEST_CASE("CsvReader reads values that span its read buffer, quotes and line breaks included",
+          "[csv]") {
+  // Values far longer than the 64 KiB buffer, with doubled quotes and line breaks everywhere, so
+  // that every kind of byte lands on a buffer boundary somewhere.
+  std::string long_quoted;
+  std::string long_plain;
+  for (int i = 0; i < 40'000; ++i) {
+    long_quoted += (i % 7 == 0) ? "\"" : (i % 11 == 0) ? "\n" : "x";
+    long_plain += static_cast<char>('a' + i % 26);
+  }
+  std::string escaped;
+  for (const char c : long_quoted) escaped += c == '"' ? std::string("\"\"") : std::string(1, c);
+  const std::string text = "Id,Body,Tail\n1,\"" + escaped + "\"," + long_plain + "\n2,b,c\n";
+  const auto result = read_all(text);
+  REQUIRE(result.rows.size() == 3);
+  CHECK(result.rows[1] == std::vector<std::string>{"1", long_quoted, long_plain});
+  CHECK(result.rows[2] == std::vector<std::string>{"2", "b", "c"});
+  const auto breaks =
+      static_cast<std::size_t>(std::count(long_quoted.begin(), long_quoted.end(), '\n'));
+  CHECK(result.lines == std::vector<std::size_t>{1, 2, 3 + breaks});
+  CHECK(result.errors == std::vector<std::string>{"", "", ""});
+}
+
+TEST_CASE("CsvReader skips a row over its limits, says why, and reads on", "[csv]") {
+  const crmscan::CsvLimits limits{/*max_row_bytes=*/1 << 20, /*max_values=*/1000};
+  const std::string huge_value(3 << 20, 'x');
+  std::string many_values = "v";
+  for (int i = 0; i < 5000; ++i) many_values += ",v";
+  const std::string text = "Id,Body\n1,\"" + huge_value + "\"\n" + many_values + "\n3,after\n";
+  std::istringstream in(text);
+  crmscan::CsvReader reader(in, false, limits);
+  std::vector<std::string> row;
+  REQUIRE(reader.next(row));
+  CHECK(row == std::vector<std::string>{"Id", "Body"});
+  REQUIRE(reader.next(row));
+  CHECK(row.empty());
+  REQUIRE(reader.error());
+  CHECK_THAT(*reader.error(), Catch::Contains("longer than 1 MiB"));
+  CHECK(reader.row_line() == 2);
+  REQUIRE(reader.next(row));
+  CHECK(row.empty());
+  REQUIRE(reader.error());
+  CHECK_THAT(*reader.error(), Catch::Contains("more than 1000 values"));
+  REQUIRE(reader.next(row));
+  CHECK(row == std::vector<std::string>{"3", "after"});
+  CHECK_FALSE(reader.error());
+  CHECK(reader.row_line() == 4);
 }

@@ -132,3 +132,26 @@ TEST_CASE("PhoneNormalizer reads US numbers in region US", "[normalize]") {
   // The same digits read in GB are not that number.
   CHECK(PhoneNormalizer({"GB"}).parse("(415) 555-0132", "GB") != "+14155550132");
 }
+
+TEST_CASE("A national number is not also read as a call abroad from another region",
+          "[normalize]") {
+  const crmscan::PhoneNormalizer both({"GB", "US"});
+  // 011 is how the US dials out: read in the US, a Sheffield number would become +44 960712.
+  CHECK(both.parse_all("0114 496 0712") == std::vector<std::string>{"+441144960712"});
+  // A number only the US reads, dialled out of the US, is still read.
+  CHECK(both.parse_all("011 44 20 7946 0404") == std::vector<std::string>{"+442079460404"});
+  // Ten digits are a national number in both regions: both readings stay.
+  CHECK(both.parse_all("2079460404").size() == 2);
+}
+
+TEST_CASE("National numbers and regions come from the calling code of an E.164 number",
+          "[normalize]") {
+  using crmscan::PhoneNormalizer;
+  CHECK(PhoneNormalizer::national_number("+12125550123") == "2125550123");
+  CHECK(PhoneNormalizer::national_number("+390612345678") == "0612345678");
+  CHECK(PhoneNormalizer::national_number("+3531234567") == "1234567");
+  CHECK(PhoneNormalizer::national_number("not a number").empty());
+  CHECK(PhoneNormalizer::region_of("+33612345678") == "FR");
+  CHECK(PhoneNormalizer::region_of("+12125550123") == "US");
+  CHECK(PhoneNormalizer::region_of("+999") == "ZZ");
+}

@@ -1,14 +1,25 @@
 #include "crmscan/csv_reader.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cstring>
+
 #include "crmscan/text.hpp"
 
 namespace crmscan {
 namespace {
 constexpr std::size_t kBufferSize = 1 << 16;
-}
 
-CsvReader::CsvReader(std::istream& in, bool latin1)
-    : in_(in), latin1_(latin1), buffer_(kBufferSize) {}
+// The bytes that end a run of an unquoted value.
+constexpr std::array<bool, 256> kUnquotedStops = [] {
+  std::array<bool, 256> stops{};
+  stops[','] = stops['\n'] = stops['\r'] = stops['"'] = true;
+  return stops;
+}();
+}  // namespace
+
+CsvReader::CsvReader(std::istream& in, bool latin1, CsvLimits limits)
+    : in_(in), latin1_(latin1), limits_(limits), buffer_(kBufferSize) {}
 
 bool CsvReader::fill() {
   in_.read(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
@@ -30,6 +41,18 @@ int CsvReader::get() {
     if (c == '\n') ++line_;
   }
   return c;
+}
+
+void CsvReader::take(std::string& value, std::size_t length) {
+  row_bytes_ += length;
+  if (!over_limit_ && row_bytes_ > limits_.max_row_bytes) {
+    over_limit_ = true;
+    error_ = "a row longer than " + std::to_string(limits_.max_row_bytes >> 20) +
+             " MiB; the row was skipped to its end";
+  }
+  if (!over_limit_) value.append(buffer_.data() + position_, length);
+  position_ += length;
+  bytes_read_ += length;
 }
 
 bool CsvReader::next(std::vector<std::string>& fields) {
@@ -55,57 +78,85 @@ bool CsvReader::next(std::vector<std::string>& fields) {
   }
   if (peek() == EOF) return false;
   row_line_ = line_;
+  row_bytes_ = 0;
+  over_limit_ = false;
   std::size_t count = 0;
   const auto start_field = [&]() -> std::string& {
+    if (count == limits_.max_values && !over_limit_) {
+      over_limit_ = true;
+      error_ = "a row of more than " + std::to_string(limits_.max_values) +
+               " values; the row was skipped to its end";
+    }
+    if (over_limit_) return fields[0];  // discarded with the row
     if (count == fields.size()) fields.emplace_back();
     auto& field = fields[count++];
     field.clear();
     return field;
   };
+  if (fields.empty()) fields.emplace_back();
   std::string* field = &start_field();
-  bool quoted_seen = false;
+  enum class State { kValueStart, kUnquoted, kQuoted, kAfterQuote } state = State::kValueStart;
+  std::size_t quote_opened_on = 0;
+  // Bytes are consumed in runs (up to the next byte that matters), not one by one.
   for (;;) {
-    int c = get();
-    if (c == '"' && field->empty() && !quoted_seen) {
-      quoted_seen = true;
-      const std::size_t opened_on = line_;
-      for (;;) {
-        c = get();
-        if (c == EOF) {
-          error_ = "a quoted value opened on line " + std::to_string(opened_on) + " never closes";
-          fields.resize(count);
-          return true;
-        }
-        if (c == '"') {
-          if (peek() == '"') {
-            get();
-            field->push_back('"');
-            continue;
-          }
-          break;
-        }
-        field->push_back(static_cast<char>(c));
+    if (position_ == end_ && !fill()) {
+      if (state == State::kQuoted) {
+        error_ =
+            "a quoted value opened on line " + std::to_string(quote_opened_on) + " never closes";
       }
-      c = peek();
-      if (c != ',' && c != '\n' && c != '\r' && c != EOF && !error_) {
-        error_ = "text after the closing quote of value " + std::to_string(count);
-      }
-      continue;
-    }
-    if (c == ',') {
-      field = &start_field();
-      quoted_seen = false;
-      continue;
-    }
-    if (c == '\r') {
-      if (peek() == '\n') get();
       break;
     }
-    if (c == '\n' || c == EOF) break;
-    if (c == '"' && !error_) error_ = "a quote inside an unquoted value " + std::to_string(count);
-    field->push_back(static_cast<char>(c));
+    const char* data = buffer_.data();
+    if (state == State::kValueStart && data[position_] == '"') {
+      get();
+      state = State::kQuoted;
+      quote_opened_on = line_;
+      continue;
+    }
+    if (state == State::kQuoted) {
+      const auto* quote =
+          static_cast<const char*>(std::memchr(data + position_, '"', end_ - position_));
+      const std::size_t run_end = quote == nullptr ? end_ : static_cast<std::size_t>(quote - data);
+      line_ += static_cast<std::size_t>(std::count(data + position_, data + run_end, '\n'));
+      take(*field, run_end - position_);
+      if (quote == nullptr) continue;
+      get();
+      if (peek() == '"') {
+        get();
+        if (!over_limit_) field->push_back('"');
+      } else {
+        state = State::kAfterQuote;
+      }
+      continue;
+    }
+    const char next = data[position_];
+    if (state == State::kAfterQuote && next != ',' && next != '\n' && next != '\r') {
+      if (!error_) error_ = "text after the closing quote of value " + std::to_string(count);
+      state = State::kUnquoted;
+    }
+    std::size_t run_end = position_;
+    while (run_end < end_ && !kUnquotedStops[static_cast<unsigned char>(data[run_end])]) ++run_end;
+    if (run_end != position_) {
+      take(*field, run_end - position_);
+      state = State::kUnquoted;
+      continue;
+    }
+    const int stop = get();
+    if (stop == ',') {
+      field = &start_field();
+      state = State::kValueStart;
+    } else if (stop == '\n') {
+      break;
+    } else if (stop == '\r') {
+      if (peek() == '\n') get();
+      break;
+    } else {  // a quote inside an unquoted value: kept, and reported
+      if (!error_) error_ = "a quote inside an unquoted value " + std::to_string(count);
+      if (!over_limit_) field->push_back('"');
+      state = State::kUnquoted;
+    }
   }
-  fields.resize(count);
+  fields.resize(over_limit_ ? 0 : count);
   if (latin1_) {
     for (auto& value : fields) {
       for (const char byte : value) {

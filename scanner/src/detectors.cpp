@@ -42,31 +42,61 @@ void IdentifierDetector::phones(std::string_view text, std::vector<std::string>&
 }
 
 void IdentifierDetector::id_tokens(std::string_view text, std::vector<std::string>& out) {
-  if (text.size() < 15) return;
-  std::size_t start = 0;
-  const auto is_alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
-  while (start < text.size()) {
-    while (start < text.size() && !is_alnum(text[start])) ++start;
-    std::size_t end = start;
-    while (end < text.size() && is_alnum(text[end])) ++end;
-    const auto length = end - start;
-    if (length == 15 || length == 18) {
-      if (auto key = salesforce_id_key(text.substr(start, length))) out.push_back(std::move(*key));
+  for_each_id_token(text, [&](std::string_view key) { out.emplace_back(key); });
+}
+
+bool IdentifierDetector::may_hold_name(std::string_view text) const {
+  // ASCII words (most of them) are hashed as they would fold, without folding; a word with other
+  // bytes is folded alone.
+  SubjectSet::WordHash hash;
+  std::size_t word_start = 0;
+  bool in_word = false;
+  bool ascii_word = true;
+  const auto word_may_start_name = [&](std::size_t end) {
+    if (ascii_word) return subjects_.may_start_name(hash);
+    fold_words_into(text.substr(word_start, end - word_start), folded_, words_);
+    return std::any_of(words_.begin(), words_.end(), [&](const auto& word) {
+      return subjects_.may_start_name(
+          SubjectSet::word_hash(std::string_view(folded_).substr(word.first, word.second)));
+    });
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80 || std::isalnum(c) != 0) {
+      if (!in_word) {
+        hash = {};
+        word_start = i;
+        ascii_word = true;
+      }
+      in_word = true;
+      if (c >= 0x80) ascii_word = false;
+      hash.add(static_cast<unsigned char>(std::tolower(c)));
+    } else if (in_word && c != '\'') {
+      in_word = false;
+      if (word_may_start_name(i)) return true;
     }
-    start = end;
   }
+  return in_word && word_may_start_name(text.size());
 }
 
 void IdentifierDetector::names(std::string_view text,
                                const std::function<void(const std::string&)>& found) const {
-  if (!subjects_.has_names()) return;
-  const auto words = folded_words(text);
-  for (const auto length : subjects_.name_lengths()) {
-    if (length > words.size()) continue;
-    for (std::size_t start = 0; start + length <= words.size(); ++start) {
-      std::string candidate = words[start];
-      for (std::size_t i = 1; i < length; ++i) candidate += ' ' + words[start + i];
-      if (subjects_.by_name(candidate) != nullptr) found(candidate);
+  if (!subjects_.has_names() || !may_hold_name(text)) return;
+  fold_words_into(text, folded_, words_);
+  const std::string_view folded(folded_);
+  for (std::size_t start = 0; start < words_.size(); ++start) {
+    const auto [offset, first_length] = words_[start];
+    if (!subjects_.may_start_name(SubjectSet::word_hash(folded.substr(offset, first_length))))
+      continue;
+    for (const auto length : subjects_.name_lengths()) {
+      if (start + length > words_.size()) continue;
+      // Words are one space apart in the folded text: a run of them is one substring.
+      const auto& [last_offset, last_length] = words_[start + length - 1];
+      const auto candidate = folded.substr(offset, last_offset + last_length - offset);
+      if (subjects_.by_name(candidate) != nullptr) {
+        candidate_.assign(candidate);
+        found(candidate_);
+      }
     }
   }
 }

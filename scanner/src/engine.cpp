@@ -1,6 +1,7 @@
 #include "crmscan/engine.hpp"
 
 #include <algorithm>
+#include <bitset>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -302,36 +303,51 @@ struct Claim {
 // contain the last digits of a number's national significant number in one run (the last seven:
 // national forms may insert digits before them, as Argentina's "15" does). One hash lookup per
 // window, so that libphonenumber only reads the few texts that can match.
+// Hashes std::string keys and looks them up by std::string_view alike.
+struct KeyHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+};
+
+// record_id_key(value_text(value)) without allocating for the common case, an id-shaped string:
+// a view of `buffer`, of the value itself, or of `spill`.
+std::string_view id_key_view(const Value& value, IdKey& buffer, std::string& spill) {
+  if (const auto* text = std::get_if<std::string>(&value)) {
+    if (salesforce_id_key(*text, buffer)) return {buffer.data(), buffer.size()};
+    return trim(*text);
+  }
+  spill = record_id_key(value_text(value));
+  return spill;
+}
+
 class PhoneDigitsFilter {
  public:
   void add(const std::string& e164) {
     auto national = PhoneNormalizer::national_number(e164);
     if (national.empty()) return;
     if (national.size() > kTailDigits) national = national.substr(national.size() - kTailDigits);
-    keys_.insert(key(national.size(), std::stoull(national)));
+    const auto value = std::stoull(national);
+    keys_.insert(key(national.size(), value));
+    seen_.set(slot(national.size(), value));
     if (std::find(lengths_.begin(), lengths_.end(), national.size()) == lengths_.end()) {
       lengths_.push_back(national.size());
     }
   }
 
   bool may_hold(std::string_view text) const {
-    auto& digits = digits_;
-    digits.clear();
-    for (const char c : text) {
-      if (c >= '0' && c <= '9') digits.push_back(static_cast<std::uint64_t>(c - '0'));
-    }
-    const auto count = digits.size();
+    if (keys_.empty()) return false;
     for (const auto length : lengths_) {
-      if (count < length) continue;
-      std::uint64_t value = 0, scale = 1;
-      for (std::size_t i = 0; i < length; ++i) {
-        value = value * 10 + digits[i];
-        if (i > 0) scale *= 10;
-      }
-      if (keys_.count(key(length, value)) != 0) return true;
-      for (std::size_t i = length; i < count; ++i) {
-        value = (value - digits[i - length] * scale) * 10 + digits[i];
-        if (keys_.count(key(length, value)) != 0) return true;
+      // The last `length` digits of the text so far, as a number, at every digit.
+      const std::uint64_t modulus = kPowersOfTen[length];
+      std::uint64_t value = 0;
+      std::size_t count = 0;
+      for (const char c : text) {
+        if (c < '0' || c > '9') continue;
+        value = (value * 10 + static_cast<std::uint64_t>(c - '0')) % modulus;
+        if (++count >= length && seen_[slot(length, value)] &&
+            keys_.count(key(length, value)) != 0) {
+          return true;
+        }
       }
     }
     return false;
@@ -339,10 +355,16 @@ class PhoneDigitsFilter {
 
  private:
   static constexpr std::size_t kTailDigits = 7;
+  static constexpr std::uint64_t kPowersOfTen[] = {1,     10,     100,     1000,
+                                                   10000, 100000, 1000000, 10000000};
   static std::uint64_t key(std::size_t length, std::uint64_t value) { return value * 32 + length; }
+  // A bit per hashed key in front of the set: most digit windows are ruled out by one load.
+  static std::size_t slot(std::size_t length, std::uint64_t value) {
+    return static_cast<std::size_t>((key(length, value) * 0x9E3779B97F4A7C15ULL) >> 44);
+  }
   std::unordered_set<std::uint64_t> keys_;
+  std::bitset<std::size_t{1} << 20> seen_;
   std::vector<std::size_t> lengths_;
-  mutable std::vector<std::uint64_t> digits_;  // reused from text to text
 };
 
 struct Mention {
@@ -410,23 +432,27 @@ class Scan {
   }
 
  private:
+  // Reads level by level (parents before children, see traversal_levels) and lets each level
+  // settle before going deeper: a record reached late among the people and accounts costs a
+  // re-read of those small objects, not of the large activity objects below them.
   void read_everything(const std::vector<ObjectSchema>& schemas) {
-    const auto order = traversal_order(schemas);
-
-    std::set<std::string> to_read(order.begin(), order.end());
-    std::size_t pass = 0;
-    while (!to_read.empty()) {
-      if (pass == options_.max_passes) {
-        report_.errors.push_back({"", "the traversal had not settled after " +
-                                          std::to_string(pass) +
-                                          " passes; records further away were not followed"});
-        break;
+    std::vector<std::string> read_so_far;
+    for (const auto& level : traversal_levels(schemas)) {
+      for (const auto& object : level) read_object(object, true);
+      read_so_far.insert(read_so_far.end(), level.begin(), level.end());
+      for (std::size_t pass = 1;; ++pass) {
+        const auto again = objects_to_read_again(read_so_far);
+        if (again.empty()) break;
+        if (pass == options_.max_passes) {
+          report_.errors.push_back({"", "the traversal had not settled after " +
+                                            std::to_string(pass) +
+                                            " passes; records further away were not followed"});
+          return;
+        }
+        for (const auto& object : read_so_far) {
+          if (again.count(object) != 0) read_object(object, false);
+        }
       }
-      for (const auto& object : order) {
-        if (to_read.count(object) != 0) read_object(object, pass);
-      }
-      ++pass;
-      to_read = objects_to_read_again(order);
     }
   }
 
@@ -579,7 +605,7 @@ class Scan {
   struct ObjectState {
     ObjectPlan plan;
     std::uint64_t read_started = 0;
-    std::set<std::string> reference_prefixes;  // of id-shaped values in its fields
+    std::set<std::string, std::less<>> reference_prefixes;  // of id-shaped values in its fields
   };
 
   void note_unscanned_rules(const std::vector<ObjectSchema>& schemas) {
@@ -594,8 +620,9 @@ class Scan {
     }
   }
 
-  // Parents before children, so that most records are reached in the first pass.
-  std::vector<std::string> traversal_order(const std::vector<ObjectSchema>& schemas) {
+  // Objects grouped by how far they are from the top of the declared relationships: ruled
+  // objects first, parents before children, then the objects no rule names.
+  std::vector<std::vector<std::string>> traversal_levels(const std::vector<ObjectSchema>& schemas) {
     std::map<std::string, int> depth;
     std::function<int(const std::string&, std::set<std::string>&)> depth_of =
         [&](const std::string& object, std::set<std::string>& visiting) -> int {
@@ -609,19 +636,19 @@ class Scan {
       visiting.erase(object);
       return depth[object] = deepest;
     };
-    std::vector<std::string> order;
+    std::map<std::pair<bool, int>, std::vector<std::string>> levels;  // (unruled, depth)
     for (const auto& schema : schemas) {
       std::set<std::string> visiting;
-      depth_of(schema.object, visiting);
-      order.push_back(schema.object);
+      const bool ruled = objects_[schema.object].plan.ruled;
+      levels[{!ruled, ruled ? depth_of(schema.object, visiting) : 0}].push_back(schema.object);
     }
-    std::stable_sort(order.begin(), order.end(), [&](const std::string& a, const std::string& b) {
-      const bool ruled_a = objects_[a].plan.ruled, ruled_b = objects_[b].plan.ruled;
-      if (ruled_a != ruled_b) return ruled_a;
-      if (depth[a] != depth[b]) return depth[a] < depth[b];
-      return a < b;
-    });
-    return order;
+    std::vector<std::vector<std::string>> ordered;
+    for (auto& [key, objects] : levels) {
+      std::sort(objects.begin(), objects.end());
+      objects.erase(std::unique(objects.begin(), objects.end()), objects.end());
+      ordered.push_back(std::move(objects));
+    }
+    return ordered;
   }
 
   std::set<std::string> objects_to_read_again(const std::vector<std::string>& order) {
@@ -645,11 +672,11 @@ class Scan {
     return again;
   }
 
-  void read_object(const std::string& object, std::size_t pass) {
+  void read_object(const std::string& object, bool first_read) {
     auto& state = objects_[object];
     state.read_started = ++clock_;
     ++coverage_for(object).passes;
-    const auto on_record = [&](const Record& record) { consume(record, pass == 0); };
+    const auto on_record = [&](const Record& record) { consume(record, first_read); };
     const auto on_problem = [&](const std::string& where, const std::string& message) {
       add_error(where, message);
     };
@@ -724,6 +751,8 @@ class Scan {
     std::vector<Claim> claims;
     std::vector<Mention> mentions;
     std::vector<std::string> scratch;
+    IdKey id_buffer;
+    std::string spill;
 
     // The record asked for by id.
     if (!key.empty()) {
@@ -815,8 +844,7 @@ class Scan {
     for (const auto& link : plan.related) {
       const auto& value = record.values[*link.via];
       if (value_empty(value)) continue;
-      const auto parent_key = record_id_key(value_text(value));
-      const auto parents = reached_.find(parent_key);
+      const auto parents = reached_.find(id_key_view(value, id_buffer, spill));
       if (parents == reached_.end() || !all_hold(link.when, record)) continue;
       const auto& rule = *link.rule;
       for (const auto& parent : parents->second) {
@@ -836,15 +864,16 @@ class Scan {
          ++index) {
       const auto* text = std::get_if<std::string>(&record.values[index]);
       if (text == nullptr || text->empty() || (plan.id && index == *plan.id)) continue;
-      scratch.clear();
-      IdentifierDetector::id_tokens(*text, scratch);
-      for (const auto& token : scratch) {
-        state.reference_prefixes.insert(token.substr(0, 3));
-        if (token == key) continue;
+      IdentifierDetector::for_each_id_token(*text, [&](std::string_view token) {
+        const auto prefix = token.substr(0, 3);
+        if (state.reference_prefixes.find(prefix) == state.reference_prefixes.end())
+          state.reference_prefixes.emplace(prefix);
+        if (token == key) return;
         if (const auto* ids = subjects_.by_id(token)) {
-          for (const auto s : *ids) mentions.push_back({s, index, IdentifierKind::kId, token});
+          for (const auto s : *ids)
+            mentions.push_back({s, index, IdentifierKind::kId, std::string(token)});
         }
-        if (plan.fields[index].link) continue;
+        if (plan.fields[index].link) return;
         if (const auto targets = reached_.find(token); targets != reached_.end()) {
           for (const auto& target : targets->second) {
             if (!target.strong) continue;
@@ -855,7 +884,7 @@ class Scan {
                               "record.reference", RecordAction::kReview, "low", *text});
           }
         }
-      }
+      });
       scratch.clear();
       detector_.emails(*text, scratch);
       for (const auto& email : scratch) {
@@ -1067,7 +1096,7 @@ class Scan {
   Report report_;
   std::map<std::string, ObjectState> objects_;
   std::unordered_map<const ObjectSchema*, ObjectPlan> record_plans_;
-  std::unordered_map<std::string, std::vector<Reached>> reached_;
+  std::unordered_map<std::string, std::vector<Reached>, KeyHash, std::equal_to<>> reached_;
   std::unordered_map<std::string, std::vector<Pointer>> pointers_;
   std::vector<ReachEvent> events_;
   // Reached records, and records pointed to, whose neighbours lookups have not asked for yet.

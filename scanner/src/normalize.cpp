@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <memory>
+#include <set>
 
 #include "crmscan/text.hpp"
 
@@ -35,6 +36,10 @@ std::optional<std::string> unicode_fold(std::string_view text, bool strip_marks)
   return result;
 }
 
+char ascii_upper(char c) {
+  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
+
 bool is_word_byte(unsigned char c) {
   return std::isalnum(c) != 0 || c >= 0x80;
 }
@@ -44,10 +49,6 @@ std::size_t apostrophe_length(std::string_view text, std::size_t at) {
   if (text[at] == '\'') return 1;
   if (text.compare(at, 3, "\xE2\x80\x99") == 0) return 3;
   return 0;
-}
-
-bool is_id_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0;
 }
 
 }  // namespace
@@ -60,43 +61,66 @@ std::optional<std::string> normalize_email(std::string_view text) {
       trimmed.find_first_of(" \t\r\n,;<>") != std::string_view::npos) {
     return std::nullopt;
   }
-  if (auto folded = unicode_fold(trimmed, false)) return folded;
+  // ASCII folds to lower case alone (most addresses): Unicode folding only where needed.
+  const bool ascii = std::all_of(trimmed.begin(), trimmed.end(),
+                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (!ascii) {
+    if (auto folded = unicode_fold(trimmed, false)) return folded;
+  }
   return ascii_lower(trimmed);
 }
 
-std::vector<std::string> folded_words(std::string_view text) {
+void fold_words_into(std::string_view text, std::string& folded,
+                     std::vector<std::pair<std::size_t, std::size_t>>& words) {
+  folded.clear();
+  words.clear();
   // Most CRM text is ASCII, which folds to lower case alone: Unicode folding only where needed.
   const bool ascii = std::all_of(text.begin(), text.end(),
                                  [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  const auto folded = ascii ? std::nullopt : unicode_fold(text, true);
-  const std::string_view source = folded ? std::string_view(*folded) : text;
-  std::vector<std::string> words;
-  std::string word;
+  std::optional<std::string> unicode;
+  if (!ascii) unicode = unicode_fold(text, true);
+  const std::string_view source = unicode ? std::string_view(*unicode) : text;
+  std::size_t word_start = 0;
+  bool in_word = false;
   for (std::size_t i = 0; i < source.size();) {
-    if (const auto skip = apostrophe_length(source, i); skip > 0 && !word.empty()) {
-      i += skip;
-      continue;
+    if (in_word) {
+      if (const auto skip = apostrophe_length(source, i); skip > 0) {
+        i += skip;
+        continue;
+      }
     }
     const auto c = static_cast<unsigned char>(source[i]);
     if (is_word_byte(c)) {
-      word.push_back(static_cast<char>(folded ? c : std::tolower(c)));
-    } else if (!word.empty()) {
-      words.push_back(std::move(word));
-      word.clear();
+      if (!in_word) {
+        if (!folded.empty()) folded.push_back(' ');
+        word_start = folded.size();
+        in_word = true;
+      }
+      folded.push_back(static_cast<char>(unicode ? c : std::tolower(c)));
+    } else if (in_word) {
+      words.emplace_back(word_start, folded.size() - word_start);
+      in_word = false;
     }
     ++i;
   }
-  if (!word.empty()) words.push_back(std::move(word));
+  if (in_word) words.emplace_back(word_start, folded.size() - word_start);
+}
+
+std::vector<std::string> folded_words(std::string_view text) {
+  std::string folded;
+  std::vector<std::pair<std::size_t, std::size_t>> spans;
+  fold_words_into(text, folded, spans);
+  std::vector<std::string> words;
+  words.reserve(spans.size());
+  for (const auto& [offset, length] : spans) words.emplace_back(folded, offset, length);
   return words;
 }
 
 std::string fold_name(std::string_view text) {
-  std::string joined;
-  for (const auto& word : folded_words(text)) {
-    if (!joined.empty()) joined.push_back(' ');
-    joined += word;
-  }
-  return joined;
+  std::string folded;
+  std::vector<std::pair<std::size_t, std::size_t>> words;
+  fold_words_into(text, folded, words);
+  return folded;
 }
 
 std::string salesforce_id18(std::string_view id15) {
@@ -114,19 +138,37 @@ std::string salesforce_id18(std::string_view id15) {
   return id;
 }
 
+bool salesforce_id_key(std::string_view text, IdKey& key) {
+  if (text.size() != 15 && text.size() != 18) return false;
+  bool has_digit = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool digit = c >= '0' && c <= '9';
+    if (!digit && !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return false;
+    has_digit |= digit && i < 15;
+  }
+  if (!has_digit) return false;
+  static constexpr char kSuffix[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+  for (int chunk = 0; chunk < 3; ++chunk) {
+    int bits = 0;
+    for (int i = 0; i < 5; ++i) {
+      const char c = text[static_cast<std::size_t>(chunk * 5 + i)];
+      if (c >= 'A' && c <= 'Z') bits |= 1 << i;
+    }
+    const char suffix = kSuffix[bits];
+    if (text.size() == 18 && ascii_upper(text[static_cast<std::size_t>(15 + chunk)]) != suffix) {
+      return false;
+    }
+    key[static_cast<std::size_t>(15 + chunk)] = suffix;
+  }
+  for (std::size_t i = 0; i < 15; ++i) key[i] = ascii_upper(text[i]);
+  return true;
+}
+
 std::optional<std::string> salesforce_id_key(std::string_view text) {
-  if (text.size() != 15 && text.size() != 18) return std::nullopt;
-  if (!std::all_of(text.begin(), text.end(), is_id_char)) return std::nullopt;
-  if (std::none_of(text.begin(), text.begin() + 15,
-                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; })) {
-    return std::nullopt;
-  }
-  auto id18 = salesforce_id18(text.substr(0, 15));
-  if (text.size() == 18 && !iequals(std::string_view(id18).substr(15), text.substr(15))) {
-    return std::nullopt;
-  }
-  for (auto& c : id18) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return id18;
+  IdKey key;
+  if (!salesforce_id_key(text, key)) return std::nullopt;
+  return std::string(key.data(), key.size());
 }
 
 std::string record_id_key(std::string_view id) {
@@ -148,28 +190,72 @@ void PhoneNormalizer::add_region(const std::string& region) {
   }
 }
 
-std::optional<std::string> PhoneNormalizer::parse(std::string_view value,
-                                                  const std::string& region) const {
+namespace {
+
+// A whole value read in one region: its E.164 form, and whether it was read as one of that
+// region's own numbers rather than dialled abroad from it.
+struct PhoneReading {
+  std::string e164;
+  bool domestic = false;
+};
+
+std::optional<PhoneReading> read_phone(std::string_view value, const std::string& region) {
   const auto& util = *PhoneNumberUtil::GetInstance();
   PhoneNumber number;
   if (util.Parse(std::string(trim(value)), region, &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
     return std::nullopt;
   }
   if (!util.IsPossibleNumber(number)) return std::nullopt;
-  std::string e164;
-  util.Format(number, PhoneNumberUtil::E164, &e164);
-  return e164;
+  PhoneReading reading;
+  util.Format(number, PhoneNumberUtil::E164, &reading.e164);
+  reading.domestic = number.country_code() == util.GetCountryCodeForRegion(region);
+  return reading;
+}
+
+// The country calling code that starts an E.164 number (calling codes are prefix-free), or 0.
+int calling_code_of(std::string_view e164) {
+  static const std::set<int> kCallingCodes = [] {
+    std::set<int> codes;
+    PhoneNumberUtil::GetInstance()->GetSupportedCallingCodes(&codes);
+    return codes;
+  }();
+  if (e164.size() < 2 || e164[0] != '+') return 0;
+  int code = 0;
+  for (std::size_t i = 1; i <= 3 && i < e164.size(); ++i) {
+    if (e164[i] < '0' || e164[i] > '9') return 0;
+    code = code * 10 + (e164[i] - '0');
+    if (kCallingCodes.count(code) != 0) return code;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::optional<std::string> PhoneNormalizer::parse(std::string_view value,
+                                                  const std::string& region) const {
+  auto reading = read_phone(value, region);
+  if (!reading) return std::nullopt;
+  return std::move(reading->e164);
 }
 
 std::vector<std::string> PhoneNormalizer::parse_all(std::string_view value) const {
+  std::vector<PhoneReading> readings;
+  if (regions_.empty()) {
+    if (auto reading = read_phone(value, "ZZ")) readings.push_back(std::move(*reading));
+  }
+  for (const auto& region : regions_) {
+    if (auto reading = read_phone(value, region)) readings.push_back(std::move(*reading));
+  }
+  // A value that one region reads as its own number is not also a call abroad from another
+  // region: "0114 496 0712" is a Sheffield number, not 011 (dialling out of the US) + 44 960712.
+  const bool any_domestic = std::any_of(readings.begin(), readings.end(),
+                                        [](const PhoneReading& r) { return r.domestic; });
   std::vector<std::string> forms;
-  const auto add = [&forms](std::optional<std::string> form) {
-    if (form && std::find(forms.begin(), forms.end(), *form) == forms.end()) {
-      forms.push_back(std::move(*form));
-    }
-  };
-  if (regions_.empty()) add(parse(value, "ZZ"));
-  for (const auto& region : regions_) add(parse(value, region));
+  for (auto& reading : readings) {
+    if (any_domestic && !reading.domestic) continue;
+    if (std::find(forms.begin(), forms.end(), reading.e164) == forms.end())
+      forms.push_back(std::move(reading.e164));
+  }
   return forms;
 }
 
@@ -193,21 +279,18 @@ void PhoneNormalizer::find_in_text(std::string_view text, std::vector<std::strin
 }
 
 std::string PhoneNormalizer::national_number(const std::string& e164) {
-  const auto& util = *PhoneNumberUtil::GetInstance();
-  PhoneNumber number;
-  if (util.Parse(e164, "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) return {};
-  std::string national;
-  util.GetNationalSignificantNumber(number, &national);
-  return national;
+  const int code = calling_code_of(e164);
+  if (code == 0) return {};
+  return e164.substr(1 + std::to_string(code).size());
 }
 
 std::string PhoneNormalizer::region_of(const std::string& e164) {
-  const auto& util = *PhoneNumberUtil::GetInstance();
-  PhoneNumber number;
-  if (util.Parse(e164, "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) return "ZZ";
+  const int code = calling_code_of(e164);
+  if (code == 0) return "ZZ";
+  // The main region of the calling code (US for +1, GB for +44): the national format is shared.
   std::string region;
-  util.GetRegionCodeForNumber(number, &region);
-  return region.empty() ? "ZZ" : region;
+  PhoneNumberUtil::GetInstance()->GetRegionCodeForCountryCode(code, &region);
+  return region.empty() || region == "001" ? "ZZ" : region;
 }
 
 }  // namespace crmscan

@@ -22,8 +22,8 @@ void add_unique(std::vector<T>& values, T value) {
   }
 }
 
-void add_to_index(std::unordered_map<std::string, std::vector<SubjectIndex>>& index,
-                  const std::string& key, SubjectIndex subject) {
+template <typename Index>
+void add_to_index(Index& index, const std::string& key, SubjectIndex subject) {
   add_unique(index[key], subject);
 }
 
@@ -80,12 +80,14 @@ SubjectSet::SubjectSet(const std::vector<SubjectRequest>& requests,
       add_to_index(names_, name, i);
       const auto words = static_cast<std::size_t>(std::count(name.begin(), name.end(), ' ') + 1);
       add_unique(name_lengths_, std::min<std::size_t>(words, 6));
+      const auto first_word = std::string_view(name).substr(0, name.find(' '));
+      first_words_.set(word_hash(first_word).value % first_words_.size());
     }
     for (const auto& id : subject.ids) add_to_index(ids_, id, i);
   }
 }
 
-const std::vector<SubjectIndex>* SubjectSet::lookup(const Index& index, const std::string& key) {
+const std::vector<SubjectIndex>* SubjectSet::lookup(const Index& index, std::string_view key) {
   const auto found = index.find(key);
   return found == index.end() ? nullptr : &found->second;
 }
@@ -96,10 +98,10 @@ const std::vector<SubjectIndex>* SubjectSet::by_email(const std::string& email) 
 const std::vector<SubjectIndex>* SubjectSet::by_phone(const std::string& e164) const {
   return lookup(phone_numbers_, e164);
 }
-const std::vector<SubjectIndex>* SubjectSet::by_name(const std::string& folded) const {
+const std::vector<SubjectIndex>* SubjectSet::by_name(std::string_view folded) const {
   return lookup(names_, folded);
 }
-const std::vector<SubjectIndex>* SubjectSet::by_id(const std::string& id_key) const {
+const std::vector<SubjectIndex>* SubjectSet::by_id(std::string_view id_key) const {
   return lookup(ids_, id_key);
 }
 

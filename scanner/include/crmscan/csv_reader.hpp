@@ -8,12 +8,19 @@
 
 namespace crmscan {
 
+/// Bounds on one row, so that a hostile file costs bounded memory.
+struct CsvLimits {
+  std::size_t max_row_bytes = std::size_t{256} << 20;
+  std::size_t max_values = 100'000;
+};
+
 /// Streams RFC 4180 rows from a stream: quoted values with commas, quotes and line breaks,
-/// a leading UTF-8 byte-order mark, CRLF or LF line ends. Holds one row at a time.
+/// a leading UTF-8 byte-order mark, CRLF or LF line ends. Holds one row at a time; a row over
+/// the limits is skipped to its end and returned empty, with error() saying so.
 class CsvReader {
  public:
   /// `latin1` converts ISO-8859-1 bytes to UTF-8 as values are read.
-  CsvReader(std::istream& in, bool latin1 = false);
+  CsvReader(std::istream& in, bool latin1 = false, CsvLimits limits = {});
 
   /// Reads the next row into `fields` (reusing its strings); false at the end of the input.
   /// A row that is not well-formed is still returned, with error() saying why.
@@ -29,9 +36,14 @@ class CsvReader {
   int get();
   int peek();
   bool fill();
+  /// Consumes `length` buffered bytes into the current value, unless the row is over its limits.
+  void take(std::string& value, std::size_t length);
 
   std::istream& in_;
   bool latin1_;
+  CsvLimits limits_;
+  std::size_t row_bytes_ = 0;
+  bool over_limit_ = false;
   std::vector<char> buffer_;
   std::size_t position_ = 0;
   std::size_t end_ = 0;

@@ -22,11 +22,37 @@ class IdentifierDetector {
   void phones(std::string_view text, std::vector<std::string>& out) const;
   /// Id keys (salesforce_id_key) of the 15- and 18-character id tokens in the text.
   static void id_tokens(std::string_view text, std::vector<std::string>& out);
+  /// The same keys, each passed to `found` as a view of a buffer (no allocation per token).
+  template <typename Found>
+  static void for_each_id_token(std::string_view text, Found&& found) {
+    if (text.size() < 15) return;
+    const auto is_alnum = [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    };
+    IdKey key;
+    for (std::size_t start = 0; start < text.size();) {
+      while (start < text.size() && !is_alnum(text[start])) ++start;
+      std::size_t end = start;
+      while (end < text.size() && is_alnum(text[end])) ++end;
+      const auto length = end - start;
+      if ((length == 15 || length == 18) && salesforce_id_key(text.substr(start, length), key)) {
+        found(std::string_view(key.data(), key.size()));
+      }
+      start = end;
+    }
+  }
   /// Calls `found` with each run of words in the text that is a subject's folded name.
   void names(std::string_view text, const std::function<void(const std::string&)>& found) const;
 
  private:
+  /// False when no word of the text can start a subject's name.
+  bool may_hold_name(std::string_view text) const;
+
   const SubjectSet& subjects_;
+  // Reused between values, so that matching allocates only when the text grows.
+  mutable std::string folded_;
+  mutable std::vector<std::pair<std::size_t, std::size_t>> words_;
+  mutable std::string candidate_;
 };
 
 }  // namespace crmscan

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace crmscan {
@@ -17,10 +19,19 @@ std::string fold_name(std::string_view text);
 /// The words of folded text, as fold_name splits them.
 std::vector<std::string> folded_words(std::string_view text);
 
+/// The same words without an allocation per word: `folded` receives the folded text and
+/// `words` each word's (offset, length) in it. Both are reused buffers.
+void fold_words_into(std::string_view text, std::string& folded,
+                     std::vector<std::pair<std::size_t, std::size_t>>& words);
+
 /// A Salesforce id as its case-safe 18-character form upper-cased, so that 15- and 18-character
 /// spellings compare equal; nothing when the text is not shaped like an id (15 or 18 letters and
 /// digits with at least one digit, and for 18 a checksum that matches).
 std::optional<std::string> salesforce_id_key(std::string_view text);
+
+/// The same key written into a buffer, without an allocation: false when the text is no id.
+using IdKey = std::array<char, 18>;
+bool salesforce_id_key(std::string_view text, IdKey& key);
 
 /// The 18-character form of a 15-character Salesforce id (unchanged when already 18).
 std::string salesforce_id18(std::string_view id15);
@@ -35,7 +46,8 @@ class PhoneNormalizer {
   /// international ones.
   explicit PhoneNormalizer(std::vector<std::string> regions = {});
 
-  /// The E.164 forms of a whole value, one per region that reads it as a possible number.
+  /// The E.164 forms of a whole value, one per region that reads it as a possible number; when
+  /// some region reads it as one of its own numbers, readings as a call abroad are dropped.
   std::vector<std::string> parse_all(std::string_view value) const;
   /// The E.164 form of a whole value in one region, or nothing.
   std::optional<std::string> parse(std::string_view value, const std::string& region) const;
@@ -45,7 +57,8 @@ class PhoneNormalizer {
   /// The national significant number of a number in E.164 ("+442079460958" → "2079460958"):
   /// the digits that every way of writing the number contains in one run.
   static std::string national_number(const std::string& e164);
-  /// The region that a number in E.164 belongs to ("GB"), or "ZZ".
+  /// The main region of the country calling code of a number in E.164 ("GB" for +44, "US" for
+  /// +1), or "ZZ": the region whose national format the number is written in.
   static std::string region_of(const std::string& e164);
   /// Adds a region if it is not there yet.
   void add_region(const std::string& region);

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <bitset>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -46,20 +49,44 @@ class SubjectSet {
 
   const std::vector<SubjectIndex>* by_email(const std::string& email) const;
   const std::vector<SubjectIndex>* by_phone(const std::string& e164) const;
-  const std::vector<SubjectIndex>* by_name(const std::string& folded) const;
-  const std::vector<SubjectIndex>* by_id(const std::string& id_key) const;
+  const std::vector<SubjectIndex>* by_name(std::string_view folded) const;
+  const std::vector<SubjectIndex>* by_id(std::string_view id_key) const;
   /// How many words the subjects' names have (1 to 6), to look for them in text.
   const std::vector<std::size_t>& name_lengths() const { return name_lengths_; }
   bool has_names() const { return !names_.empty(); }
+  /// FNV-1a over the bytes of a folded word, fed a byte at a time (so that text can be hashed
+  /// while it is folded).
+  struct WordHash {
+    std::uint64_t value = 14695981039346656037ULL;
+    void add(unsigned char byte) { value = (value ^ byte) * 1099511628211ULL; }
+  };
+  static WordHash word_hash(std::string_view word) {
+    WordHash hash;
+    for (const char c : word) hash.add(static_cast<unsigned char>(c));
+    return hash;
+  }
+  /// False when no subject's name starts with the word of this hash (true may be a false
+  /// alarm): most words of a text are ruled out without building a candidate name.
+  bool may_start_name(WordHash word) const {
+    return first_words_[word.value % first_words_.size()];
+  }
 
  private:
-  using Index = std::unordered_map<std::string, std::vector<SubjectIndex>>;
-  static const std::vector<SubjectIndex>* lookup(const Index& index, const std::string& key);
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const {
+      return std::hash<std::string_view>{}(key);
+    }
+  };
+  using Index =
+      std::unordered_map<std::string, std::vector<SubjectIndex>, KeyHash, std::equal_to<>>;
+  static const std::vector<SubjectIndex>* lookup(const Index& index, std::string_view key);
 
   std::vector<Subject> subjects_;
   PhoneNormalizer phones_;
   Index emails_, phone_numbers_, names_, ids_;
   std::vector<std::size_t> name_lengths_;
+  std::bitset<1 << 16> first_words_;
 };
 
 /// Reads requests from a CSV (`request_id,email,phone,name,id`; `;` between several values;
