@@ -23,7 +23,7 @@ std::string json_string(const rapidjson::Value& object, const char* key) {
 }
 
 std::string required(const std::string& name) {
-  auto value = secret(name);
+  auto value = environment_secret(name);
   if (value.empty()) {
     throw ConfigError("connector dynamics365: set " + name + " (or " + name +
                       "_FILE, a file holding it) in the environment");
@@ -40,19 +40,6 @@ bool valid_tenant(std::string_view tenant) {
 }
 
 }  // namespace
-
-std::string secret(const std::string& name) {
-  if (const char* value = std::getenv(name.c_str()); value != nullptr && *value != '\0')
-    return value;
-  if (const char* path = std::getenv((name + "_FILE").c_str()); path != nullptr && *path != '\0') {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError(name + "_FILE: cannot read " + path);
-    std::stringstream content;
-    content << in.rdbuf();
-    return std::string(trim(content.str()));
-  }
-  return {};
-}
 
 ClientCredentials::ClientCredentials(std::string authority, std::string resource, HttpClient& http)
     : http_(http) {

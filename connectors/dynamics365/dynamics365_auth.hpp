@@ -36,7 +36,4 @@ class ClientCredentials {
   HttpClient& http_;
 };
 
-/// An environment variable, or the contents of the file that `NAME_FILE` names; empty if neither.
-std::string secret(const std::string& name);
-
 }  // namespace crmscan::dynamics365

@@ -97,20 +97,6 @@ std::string association_type_field(const std::string& to) {
   return "associations." + to + ".results.type";
 }
 
-std::string secret(const std::string& name) {
-  if (const char* value = std::getenv(name.c_str()); value != nullptr && *value != '\0')
-    return std::string(trim(value));
-  if (const char* path = std::getenv((name + "_FILE").c_str()); path != nullptr && *path != '\0') {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-      throw ConfigError("connector hubspot: " + name + "_FILE names a file that cannot be read");
-    std::stringstream content;
-    content << in.rdbuf();
-    return std::string(trim(content.str()));
-  }
-  return {};
-}
-
 std::string json_text(const rapidjson::Value& value) {
   if (value.IsString()) return {value.GetString(), value.GetStringLength()};
   if (value.IsInt64()) return std::to_string(value.GetInt64());
@@ -282,7 +268,7 @@ HubSpotConnector::HubSpotConnector(const ConnectorConfig& config, HttpOptions ht
   if (const auto found = config.find("ca_file"); found != config.end())
     http_options.ca_file = found->second;
   HttpClient::check_url(base_url_);
-  token_ = secret(kTokenVariable);
+  token_ = environment_secret(kTokenVariable);
   if (token_.empty()) {
     throw ConfigError(std::string("connector hubspot: set ") + kTokenVariable + " (or " +
                       kTokenVariable + "_FILE) to the access token of a private app");

@@ -20,19 +20,6 @@ constexpr const char* kNoCredentials =
 // A token is renewed this long before it expires, so that it does not expire mid-request.
 constexpr std::int64_t kTokenMarginSeconds = 60;
 
-// An environment variable, or the contents of the file that NAME_FILE names.
-std::string secret(const std::string& name) {
-  if (const char* value = std::getenv(name.c_str()); value != nullptr && *value != '\0')
-    return value;
-  const char* path = std::getenv((name + "_FILE").c_str());
-  if (path == nullptr || *path == '\0') return {};
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError("connector vcc_content: " + name + "_FILE: cannot read " + path);
-  std::stringstream content;
-  content << in.rdbuf();
-  return std::string(trim(content.str()));
-}
-
 std::size_t whole_number(const ConnectorConfig& config, const char* key) {
   const auto& text = config.at(key);
   if (text.empty() ||
@@ -180,7 +167,8 @@ VccContentConnector::VccContentConnector(const ConnectorConfig& config, HttpOpti
     }
   }
   // Missing credentials are a configuration error before anything is scanned.
-  if (secret("VCC_CLIENT_ID").empty() || secret("VCC_CLIENT_SECRET").empty())
+  if (environment_secret("VCC_CLIENT_ID").empty() ||
+      environment_secret("VCC_CLIENT_SECRET").empty())
     throw ConfigError(kNoCredentials);
   http_ = std::make_unique<HttpClient>(std::move(http_options));
 }
@@ -200,7 +188,8 @@ void VccContentConnector::check_budget() const {
 }
 
 void VccContentConnector::sign_in() {
-  const auto client_id = secret("VCC_CLIENT_ID"), client_secret = secret("VCC_CLIENT_SECRET");
+  const auto client_id = environment_secret("VCC_CLIENT_ID"),
+             client_secret = environment_secret("VCC_CLIENT_SECRET");
   if (client_id.empty() || client_secret.empty()) throw ConfigError(kNoCredentials);
   check_budget();
   HttpRequest request{

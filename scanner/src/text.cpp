@@ -1,9 +1,14 @@
 #include "crmscan/text.hpp"
 
+#include "crmscan/error.hpp"
+
 #include <openssl/evp.h>
 
 #include <array>
 #include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 namespace crmscan {
 
@@ -78,6 +83,18 @@ std::string sha256_hex(std::string_view bytes) {
     hex.push_back(kHex[digest[i] & 0xF]);
   }
   return hex;
+}
+
+std::string environment_secret(const std::string& name) {
+  if (const char* value = std::getenv(name.c_str()); value != nullptr && *value != '\0')
+    return std::string(trim(value));
+  const char* path = std::getenv((name + "_FILE").c_str());
+  if (path == nullptr || *path == '\0') return {};
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(name + "_FILE: cannot read " + path);
+  std::stringstream content;
+  content << in.rdbuf();
+  return std::string(trim(content.str()));
 }
 
 }  // namespace crmscan
