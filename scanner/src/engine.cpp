@@ -999,9 +999,24 @@ class Scan {
         if (!best->strong) mention_findings(false, false);
         continue;
       }
+      const auto content_findings = [&] {
+        for (std::size_t index = 0; index < plan.fields.size() && index < record.values.size();
+             ++index) {
+          const auto* rule = plan.fields[index].field_rule;
+          if (rule == nullptr || rule->action != Action::kDeleteContent ||
+              value_empty(record.values[index]))
+            continue;
+          finding(field_name(index), Action::kDeleteContent, rule->category, "field", rule->id,
+                  field_name(index) +
+                      " points to content kept outside the record: delete it where it is stored",
+                  "high", value_text(record.values[index]));
+        }
+      };
       if (best->action == RecordAction::kDeleteRecord) {
         finding("", Action::kDeleteRecord, best->category, best->reason, best->rule, best->detail,
                 best->confidence, best->matched);
+        // Deleting the record leaves a recording it links to where it is stored.
+        content_findings();
         continue;
       }
       // Erase the personal fields and keep the record: say so on the record, then list them.
@@ -1011,11 +1026,14 @@ class Scan {
       for (std::size_t index = 0; index < plan.fields.size() && index < record.values.size();
            ++index) {
         const auto* rule = plan.fields[index].field_rule;
-        if (rule == nullptr || value_empty(record.values[index])) continue;
+        if (rule == nullptr || rule->action == Action::kDeleteContent ||
+            value_empty(record.values[index]))
+          continue;
         finding(field_name(index), rule->action, rule->category, "field", rule->id,
                 field_name(index) + " is personal data on a record of the request's", "high",
                 value_text(record.values[index]));
       }
+      content_findings();
       mention_findings(true, true);
     }
   }
@@ -1080,7 +1098,7 @@ class Scan {
     }
     for (auto& [where, finding] : findings_) {
       const bool superseded =
-          !finding.field.empty() &&
+          !finding.field.empty() && finding.action != Action::kDeleteContent &&
           deleted_records.count({std::get<0>(where), std::get<1>(where), std::get<2>(where)}) != 0;
       if (!superseded) report_.findings.push_back(std::move(finding));
     }
