@@ -361,8 +361,10 @@ class PackReader {
         rule.action = Action::kEraseField;
       else if (action == "review")
         rule.action = Action::kReview;
+      else if (action == "delete_content")
+        rule.action = Action::kDeleteContent;
       else
-        fail(item["action"], "a field rule's action is erase_field or review");
+        fail(item["action"], "a field rule's action is erase_field, delete_content or review");
       rules.fields.push_back(std::move(rule));
     });
     for_each_rule(node, "text", [&](const YAML::Node& item) {
