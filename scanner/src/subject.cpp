@@ -169,14 +169,19 @@ std::vector<SubjectRequest> load_csv(const std::string& path, std::istream& in) 
   return requests;
 }
 
+std::vector<SubjectRequest> read_yaml_subjects(const std::string& path, YAML::Node document);
+
 std::vector<SubjectRequest> load_yaml(const std::string& path) {
-  YAML::Node document;
+  // yaml-cpp's own errors (a syntax error, a conversion it refuses) name line and column too.
   try {
-    document = YAML::LoadFile(path);
+    return read_yaml_subjects(path, YAML::LoadFile(path));
   } catch (const YAML::Exception& e) {
     throw DataError(path + ":" + std::to_string(e.mark.line + 1) + ":" +
                     std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
+}
+
+std::vector<SubjectRequest> read_yaml_subjects(const std::string& path, YAML::Node document) {
   if (document.IsMap() && document["subjects"]) document = document["subjects"];
   const auto where = [&path](const YAML::Node& node) {
     return path + ":" + std::to_string(node.Mark().line + 1) + ":" +
@@ -198,7 +203,14 @@ std::vector<SubjectRequest> load_yaml(const std::string& path) {
       if (key == "request_id") {
         request.request_id = item.second.as<std::string>();
       } else if (item.second.IsSequence()) {
-        add_values(request, key, item.second.as<std::vector<std::string>>());
+        std::vector<std::string> values;
+        for (const auto& value : item.second) {
+          // Also refuses an alias to the list itself, which would never end.
+          if (!value.IsScalar())
+            throw DataError(where(value) + ": '" + key + "' must be a string or a list of strings");
+          values.push_back(value.as<std::string>());
+        }
+        add_values(request, key, std::move(values));
       } else if (item.second.IsScalar()) {
         add_values(request, key, {item.second.as<std::string>()});
       } else {
