@@ -62,7 +62,8 @@ bool IdentifierDetector::may_hold_name(std::string_view text) const {
   };
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x80 || std::isalnum(c) != 0) {
+    const bool upper = c >= 'A' && c <= 'Z';
+    if (c >= 0x80 || upper || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
       if (!in_word) {
         hash = {};
         word_start = i;
@@ -70,7 +71,7 @@ bool IdentifierDetector::may_hold_name(std::string_view text) const {
       }
       in_word = true;
       if (c >= 0x80) ascii_word = false;
-      hash.add(static_cast<unsigned char>(std::tolower(c)));
+      hash.add(upper ? static_cast<unsigned char>(c - 'A' + 'a') : c);
     } else if (in_word && c != '\'') {
       in_word = false;
       if (word_may_start_name(i)) return true;
