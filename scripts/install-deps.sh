@@ -7,6 +7,8 @@ packages=(
   build-essential cmake pkg-config
   libcurl4-openssl-dev rapidjson-dev libyaml-cpp-dev libboost-program-options-dev
   catch2 libphonenumber-dev libre2-dev libutf8proc-dev libssl-dev libcpp-httplib-dev
+  # The sanitizer build and libFuzzer (.ci/run, fuzz/README.md).
+  clang libclang-rt-14-dev
 )
 
 # A real Salesforce client (jsforce, from npm) reads the emulator in one test: it needs Node.js.

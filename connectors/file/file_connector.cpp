@@ -25,14 +25,19 @@ std::string lower_extension(const fs::path& path) {
   return ascii_lower(path.extension().string());
 }
 
+// Objects and arrays nested deeper than this are refused: no export nests so deep, and a file
+// that does is built to exhaust the stack or to make each value cost its depth.
+constexpr int kMaxJsonDepth = 64;
+constexpr auto kJsonParseFlags =
+    rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+
 // Builds records from JSON objects whose keys may differ from one record to the next: the
 // schema grows as new keys appear, and records read earlier keep the schema they were read with.
 class JsonRecordBuilder {
  public:
-  explicit JsonRecordBuilder(const std::string& object) {
-    auto schema = std::make_shared<ObjectSchema>();
-    schema->object = object;
-    schema_ = schema;
+  explicit JsonRecordBuilder(const std::string& object)
+      : schema_(std::make_shared<ObjectSchema>()) {
+    schema_->object = object;
   }
 
   void begin() {
@@ -43,27 +48,29 @@ class JsonRecordBuilder {
   void set(const std::string& key, Value value) {
     auto found = positions_.find(key);
     if (found == positions_.end()) {
-      auto grown = std::make_shared<ObjectSchema>(*schema_);
-      grown->fields.push_back({key, {}});
-      schema_ = grown;
-      record_.schema = schema_;
-      found = positions_.emplace(key, grown->fields.size() - 1).first;
-      record_.values.resize(grown->fields.size());
+      // The schema is copied only when someone besides this builder and its record holds it (a
+      // record already read, a compiled plan): a record with many new keys costs one copy.
+      if (schema_.use_count() > 2) {
+        schema_ = std::make_shared<ObjectSchema>(*schema_);
+        record_.schema = schema_;
+      }
+      schema_->fields.push_back({key, {}});
+      found = positions_.emplace(key, schema_->fields.size() - 1).first;
+      record_.values.resize(schema_->fields.size());
     }
     auto& slot = record_.values[found->second];
-    if (const auto* existing = std::get_if<std::string>(&slot); existing && !existing->empty()) {
+    if (auto* existing = std::get_if<std::string>(&slot); existing && !existing->empty()) {
       // A list of values flattened into one field.
-      slot = *existing + "; " + value_text(value);
+      existing->append("; ").append(value_text(value));
     } else {
       slot = std::move(value);
     }
   }
 
   Record& record() { return record_; }
-  const std::shared_ptr<const ObjectSchema>& schema() const { return schema_; }
 
  private:
-  std::shared_ptr<const ObjectSchema> schema_;
+  std::shared_ptr<ObjectSchema> schema_;
   std::unordered_map<std::string, std::size_t> positions_;
   Record record_;
 };
@@ -78,7 +85,7 @@ class JsonRecordHandler
       : builder_(builder), emit_(emit) {}
 
   bool StartObject() {
-    ++depth_;
+    if (++depth_ > kMaxJsonDepth) return too_deep();
     if (record_depth_ == 0 && depth_ == 1 && !top_is_array_) return true;  // the wrapper object
     if (record_depth_ == 0 && in_records_array()) {
       record_depth_ = depth_;
@@ -100,7 +107,7 @@ class JsonRecordHandler
     return true;
   }
   bool StartArray() {
-    ++depth_;
+    if (++depth_ > kMaxJsonDepth) return too_deep();
     if (depth_ == 1) top_is_array_ = true;
     if (depth_ == 2 && !top_is_array_ && record_depth_ == 0 &&
         (key_ == "records" || key_ == "results" || key_ == "value")) {
@@ -127,8 +134,14 @@ class JsonRecordHandler
   bool String(const char* text, rapidjson::SizeType length, bool) {
     return scalar(Value{std::string(text, length)});
   }
+  /// Whether the parse stopped because the JSON nests too deep.
+  bool stopped_too_deep() const { return too_deep_; }
 
  private:
+  bool too_deep() {
+    too_deep_ = true;
+    return false;  // stops the parse
+  }
   bool in_records_array() const {
     return (top_is_array_ && depth_ == 2) || (records_array_depth_ == 2 && depth_ == 3);
   }
@@ -148,8 +161,39 @@ class JsonRecordHandler
   int record_depth_ = 0;
   int records_array_depth_ = -1;
   bool top_is_array_ = false;
+  bool too_deep_ = false;
   std::string key_;
   std::vector<std::string> path_;
+};
+
+// A read stream that counts lines and columns (in bytes), so that an error names its place.
+class PositionStream {
+ public:
+  using Ch = char;
+  explicit PositionStream(rapidjson::FileReadStream& inner) : inner_(inner) {}
+  Ch Peek() const { return inner_.Peek(); }
+  Ch Take() {
+    const Ch c = inner_.Take();
+    if (c == '\n') {
+      ++line_;
+      column_ = 1;
+    } else {
+      ++column_;
+    }
+    return c;
+  }
+  std::size_t Tell() const { return inner_.Tell(); }
+  // Never written to: the parser only reads.
+  Ch* PutBegin() { return nullptr; }
+  void Put(Ch) {}
+  void Flush() {}
+  std::size_t PutEnd(Ch*) { return 0; }
+  std::string where() const { return std::to_string(line_) + ":" + std::to_string(column_); }
+
+ private:
+  rapidjson::FileReadStream& inner_;
+  std::size_t line_ = 1;
+  std::size_t column_ = 1;
 };
 
 }  // namespace
@@ -302,7 +346,8 @@ void FileConnector::scan_json(const std::string& object, const SourceFile& file,
     return;
   }
   char buffer[1 << 16];
-  rapidjson::FileReadStream stream(handle.get(), buffer, sizeof buffer);
+  rapidjson::FileReadStream file_stream(handle.get(), buffer, sizeof buffer);
+  PositionStream stream(file_stream);
   JsonRecordBuilder builder(object);
   std::size_t count = 0;
   const std::function<void()> emit = [&] {
@@ -315,13 +360,38 @@ void FileConnector::scan_json(const std::string& object, const SourceFile& file,
   };
   JsonRecordHandler handler(builder, emit);
   rapidjson::Reader reader;
-  const auto result = reader.Parse(stream, handler);
+  const auto result = reader.Parse<kJsonParseFlags>(stream, handler);
   if (result.IsError()) {
-    on_problem(object, file.relative + ": byte " + std::to_string(result.Offset()) + ": " +
-                           rapidjson::GetParseError_En(result.Code()) +
+    const std::string why = handler.stopped_too_deep()
+                                ? "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"
+                                : rapidjson::GetParseError_En(result.Code());
+    on_problem(object, file.relative + ":" + stream.where() + ": " + why +
                            "; records after it were not read");
   }
 }
+
+namespace {
+
+// How deep the objects and arrays of a parsed document nest, measured without recursion.
+int depth_of(const rapidjson::Value& root) {
+  int deepest = 0;
+  std::vector<std::pair<const rapidjson::Value*, int>> pending{{&root, 1}};
+  while (!pending.empty()) {
+    const auto [node, depth] = pending.back();
+    pending.pop_back();
+    if (!node->IsObject() && !node->IsArray()) continue;
+    deepest = std::max(deepest, depth);
+    if (depth > kMaxJsonDepth) break;
+    if (node->IsObject()) {
+      for (const auto& member : node->GetObject()) pending.emplace_back(&member.value, depth + 1);
+    } else if (node->IsArray()) {
+      for (const auto& item : node->GetArray()) pending.emplace_back(&item, depth + 1);
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
 
 void FileConnector::scan_ndjson(const std::string& object, const SourceFile& file,
                                 const RecordSink& on_record, const ProblemSink& on_problem) const {
@@ -337,12 +407,18 @@ void FileConnector::scan_ndjson(const std::string& object, const SourceFile& fil
     ++line_number;
     if (trim(line).empty()) continue;
     rapidjson::Document document;
-    document.Parse(line.c_str(), line.size());
-    if (document.HasParseError() || !document.IsObject()) {
-      on_problem(object, file.relative + ":" + std::to_string(line_number) + ": " +
-                             (document.HasParseError()
-                                  ? rapidjson::GetParseError_En(document.GetParseError())
-                                  : "not a JSON object") +
+    document.Parse<kJsonParseFlags>(line.c_str(), line.size());
+    std::string problem;
+    if (document.HasParseError()) {
+      problem = std::to_string(document.GetErrorOffset() + 1) + ": " +
+                rapidjson::GetParseError_En(document.GetParseError());
+    } else if (!document.IsObject()) {
+      problem = "1: not a JSON object";
+    } else if (depth_of(document) > kMaxJsonDepth) {
+      problem = "1: nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
+    }
+    if (!problem.empty()) {
+      on_problem(object, file.relative + ":" + std::to_string(line_number) + ":" + problem +
                              "; the line was not read");
       continue;
     }
@@ -350,7 +426,8 @@ void FileConnector::scan_ndjson(const std::string& object, const SourceFile& fil
     std::function<void(const rapidjson::Value&, const std::string&)> flatten =
         [&](const rapidjson::Value& node, const std::string& prefix) {
           for (const auto& member : node.GetObject()) {
-            const std::string name = prefix + member.name.GetString();
+            const std::string name =
+                prefix + std::string(member.name.GetString(), member.name.GetStringLength());
             const auto& value = member.value;
             if (value.IsObject()) {
               if (name != "attributes") flatten(value, name + ".");

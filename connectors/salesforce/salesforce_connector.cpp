@@ -110,6 +110,10 @@ ConnectorDescriptor SalesforceConnector::describe_connector() {
                "full reads of objects with more records use Bulk API 2.0", false},
               {"ca_file", "path", "", "a CA bundle to trust (a private CA); TLS is always verified",
                false},
+              {"timeout", "int", "300",
+               "seconds one request may take; a transfer silent for a fifth of it (at most 60) "
+               "is abandoned and retried",
+               false},
           }};
 }
 
@@ -137,6 +141,14 @@ SalesforceConnector::SalesforceConnector(const ConnectorConfig& config, HttpOpti
   bulk_threshold_ = number("bulk_threshold");
   if (const auto found = config.find("ca_file"); found != config.end())
     http_options_.ca_file = found->second;
+  if (config.count("timeout") != 0) {
+    const auto seconds = std::max<std::size_t>(number("timeout"), 1);
+    http_options_.total_timeout = std::chrono::seconds(seconds);
+    http_options_.connect_timeout = std::min<std::chrono::milliseconds>(
+        http_options_.connect_timeout, http_options_.total_timeout);
+    http_options_.low_speed_time =
+        std::chrono::seconds(std::clamp<std::size_t>(seconds / 5, 1, 60));
+  }
   HttpClient::check_url(login_url_);
   http_ = std::make_unique<HttpClient>(http_options_);
   auth_ = std::make_unique<Authenticator>(config.at("auth"), login_url_, *http_);

@@ -145,7 +145,10 @@ void ContentLookup::run(Report& report) {
       for (std::size_t s = 0; s < subjects_.subjects().size(); ++s) {
         for (const auto& phone : subjects_.subjects()[s].phones) numbers[phone].push_back(s);
       }
-      for (const auto& [number, owners] : numbers) {
+      for (const auto& entry : numbers) {
+        // Named references, not structured bindings: lambdas below capture them (clang < 16).
+        const auto& number = entry.first;
+        const auto& owners = entry.second;
         ++numbers_searched;
         for (const std::string parameter : {"connectFrom", "connectTo"}) {
           const auto on_interaction = [&](Interaction&& interaction) {

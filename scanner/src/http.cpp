@@ -1,5 +1,6 @@
 #include "crmscan/http.hpp"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -71,14 +72,24 @@ class CurlError : public HttpError {
   CURLcode code_;
 };
 
-// Retry-After in seconds (the HTTP-date form is rare from APIs and falls back to backoff).
+// Retry-After in seconds (the HTTP-date form is rare from APIs and falls back to backoff). A
+// number too long to be a sensible wait is read as a day: the caller caps the wait anyway.
 std::optional<std::chrono::milliseconds> retry_after(const HttpResponse& response) {
   const auto value = response.header("retry-after");
   if (value.empty() ||
       !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
   }
-  return std::chrono::seconds(std::stol(value));
+  constexpr long kDay = 86'400;
+  return std::chrono::seconds(value.size() > 5 ? kDay : std::min(std::stol(value), kDay));
+}
+
+// 127.x.y.z written as an address: "127.0.0.1.example.com" is a name that anyone may point
+// anywhere.
+bool is_loopback_ipv4(std::string_view host) {
+  in_addr address{};
+  return inet_pton(AF_INET, std::string(host).c_str(), &address) == 1 &&
+         (ntohl(address.s_addr) >> 24) == 127;
 }
 
 }  // namespace
@@ -118,7 +129,7 @@ void HttpClient::check_url(const std::string& url) {
   curl_free(host);
   if (scheme_text == "https") return;
   const bool loopback = host_text == "localhost" || host_text == "[::1]" || host_text == "::1" ||
-                        host_text.rfind("127.", 0) == 0;
+                        is_loopback_ipv4(host_text);
   if (scheme_text == "http" && loopback) return;
   throw ConfigError("refusing " + scheme_text + "://" + host_text +
                     ": only https, or plain http to this machine (an emulator), is allowed");

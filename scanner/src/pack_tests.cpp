@@ -244,8 +244,14 @@ std::vector<PackTestResult> run_pack_tests(const std::vector<std::string>& paths
            {pack + ": no test file beside it (" + fs::path(test).filename().string() + ")"}});
       continue;
     }
-    auto file_results = run_test_file(test, pack);
-    results.insert(results.end(), file_results.begin(), file_results.end());
+    // yaml-cpp's own exceptions (a list where a value belongs, say) are one error like the rest.
+    try {
+      auto file_results = run_test_file(test, pack);
+      results.insert(results.end(), file_results.begin(), file_results.end());
+    } catch (const YAML::Exception& e) {
+      throw ConfigError(test + ":" + std::to_string(e.mark.line + 1) + ":" +
+                        std::to_string(e.mark.column + 1) + ": " + e.msg);
+    }
   }
   return results;
 }

@@ -96,6 +96,23 @@ class PackReader {
       throw ConfigError(path_ + ":" + std::to_string(e.mark.line + 1) + ":" +
                         std::to_string(e.mark.column + 1) + ": not valid YAML: " + e.msg);
     }
+    // yaml-cpp's own exceptions (a conversion it refuses, an alias it cannot follow) become the
+    // same one error as every other problem of the pack.
+    try {
+      return read(document);
+    } catch (const YAML::Exception& e) {
+      throw ConfigError(path_ + ":" + std::to_string(e.mark.line + 1) + ":" +
+                        std::to_string(e.mark.column + 1) + ": " + rule_ + ": " + e.msg);
+    }
+  }
+
+ private:
+  // An alias lets a small file hold a tree of conditions that is exponentially large ("billion
+  // laughs") or endless (an alias inside its own anchor): both are refused.
+  static constexpr int kMaxConditionDepth = 16;
+  static constexpr std::size_t kMaxConditions = 10'000;
+
+  RulePack read(const YAML::Node& document) {
     RulePack pack;
     pack.path = path_;
     std::ifstream in(path_, std::ios::binary);
@@ -126,7 +143,6 @@ class PackReader {
     return pack;
   }
 
- private:
   [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
     throw ConfigError(mark(node).where() + ": " + rule_ + ": " + message);
   }
@@ -146,6 +162,7 @@ class PackReader {
   void check_unique_keys(const YAML::Node& map) const {
     std::set<std::string> seen;
     for (const auto& item : map) {
+      if (!item.first.IsScalar()) fail(item.first, "a key must be a single value");
       const auto key = item.first.as<std::string>();
       if (!seen.insert(key).second) fail(item.first, "'" + key + "' is given twice");
     }
@@ -224,7 +241,11 @@ class PackReader {
     fail(node, "action '" + text + "' is not one of delete_record, erase_fields, review");
   }
 
-  Condition condition(const YAML::Node& node) const {
+  Condition condition(const YAML::Node& node, int depth = 0) {
+    if (depth > kMaxConditionDepth)
+      fail(node, "conditions nested deeper than " + std::to_string(kMaxConditionDepth));
+    if (++conditions_read_ > kMaxConditions)
+      fail(node, "more than " + std::to_string(kMaxConditions) + " conditions in one pack");
     if (!node.IsMap())
       fail(node, "a condition is a map such as {field: TaskSubtype, equals: Call}");
     check_keys(node, {"field", "equals", "in", "present", "prefix", "regex", "any"});
@@ -232,7 +253,7 @@ class PackReader {
     if (const auto any = node["any"]) {
       if (node.size() != 1 || !any.IsSequence()) fail(node, "'any' stands alone with a list");
       condition.op = Condition::Op::kAny;
-      for (const auto& item : any) condition.any.push_back(this->condition(item));
+      for (const auto& item : any) condition.any.push_back(this->condition(item, depth + 1));
       return condition;
     }
     condition.field = required_string(node, "field");
@@ -381,6 +402,7 @@ class PackReader {
   std::string path_;
   std::string rule_;
   std::set<std::string> ids_;
+  std::size_t conditions_read_ = 0;
 };
 
 template <typename Rule>

@@ -4,7 +4,6 @@
 #include <netinet/tcp.h>
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -28,6 +27,9 @@ constexpr std::string_view kLongTargetPath = "/__crmscan_sfemu_long_target__";
 // Method, version and line end around the target.
 constexpr std::size_t kRequestLineSlack = 64;
 constexpr int kPollStepMs = 10;
+
+// The connection that this worker thread serves, for reset_connection().
+thread_local socket_t serving_socket = INVALID_SOCKET;
 
 int to_ms(time_t sec, time_t usec) {
   return static_cast<int>(sec * 1000 + usec / 1000);
@@ -175,7 +177,20 @@ class BufferedSocketStream final : public httplib::Stream {
 LongUriServer::LongUriServer(std::size_t max_uri_length, TooLongHandler on_too_long)
     : max_uri_length_(max_uri_length), on_too_long_(std::move(on_too_long)) {}
 
+void LongUriServer::reset_connection() {
+  if (serving_socket == INVALID_SOCKET) return;
+  // With SO_LINGER 0, closing the connection sends a reset. dup2 closes it under a descriptor
+  // that stays valid (a fresh unconnected socket), so httplib's writes fail and its close is safe.
+  const linger abort{1, 0};
+  ::setsockopt(serving_socket, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+  const int placeholder = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (placeholder < 0) return;
+  ::dup2(placeholder, serving_socket);
+  ::close(placeholder);
+}
+
 bool LongUriServer::process_and_close_socket(socket_t sock) {
+  serving_socket = sock;
   // Headers and body go out in separate writes: without TCP_NODELAY a kept-alive connection waits
   // for the client's delayed ACK (about 40 ms) on every response.
   const int no_delay = 1;
@@ -229,6 +244,7 @@ bool LongUriServer::process_and_close_socket(socket_t sock) {
   }
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);
+  serving_socket = INVALID_SOCKET;
   return true;
 }
 

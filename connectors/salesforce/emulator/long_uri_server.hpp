@@ -19,6 +19,10 @@ class LongUriServer : public httplib::Server {
 
   LongUriServer(std::size_t max_uri_length, TooLongHandler on_too_long);
 
+  /// From a request handler: resets the connection of the request being handled (TCP RST), so
+  /// that the client gets no answer at all.
+  static void reset_connection();
+
  private:
   bool process_and_close_socket(socket_t sock) override;
 

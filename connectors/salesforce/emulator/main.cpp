@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   std::string key_file;
   std::vector<std::string> text_id_fields;
   std::size_t slow_ms = 0;
+  std::size_t stall_ms = static_cast<std::size_t>(faults.stall_time.count());
   po::options_description described("crmscan-sf-emulator --data DIR [options]");
   auto add = described.add_options();
   add("help", "show this help");
@@ -67,6 +68,22 @@ int main(int argc, char** argv) {
   add("malformed-json-at", po::value(&faults.malformed_json_at), "call whose JSON is cut short");
   add("wrong-content-type-at", po::value(&faults.wrong_content_type_at),
       "call answered with an HTML page");
+  add("unavailable-status",
+      po::value(&faults.unavailable_status)->default_value(faults.unavailable_status),
+      "status of the unavailable burst: 503 or 500");
+  add("throttled-at", po::value(&faults.throttled_at), "first call answered 429");
+  add("throttled-count", po::value(&faults.throttled_count)->default_value(faults.throttled_count),
+      "how many calls get 429");
+  add("reset-at", po::value(&faults.reset_at), "call whose connection is reset");
+  add("stalled-at", po::value(&faults.stalled_at),
+      "first call whose body stops halfway and then stalls");
+  add("stalled-count", po::value(&faults.stalled_count)->default_value(faults.stalled_count),
+      "how many calls stall");
+  add("stall-ms", po::value(&stall_ms), "how long a stalled call stays silent");
+  add("gzip-bomb-at", po::value(&faults.gzip_bomb_at),
+      "call answered with a gzip body that inflates to --bomb-bytes");
+  add("bomb-bytes", po::value(&faults.bomb_bytes)->default_value(faults.bomb_bytes),
+      "size of the inflated gzip bomb");
   po::variables_map values;
   try {
     po::store(po::parse_command_line(argc, argv, described), values);
@@ -88,6 +105,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   faults.slow_delay = std::chrono::milliseconds(slow_ms);
+  faults.stall_time = std::chrono::milliseconds(stall_ms);
   if (!text_id_fields.empty()) options.text_id_fields = text_id_fields;
   if (!key_file.empty()) {
     std::ifstream in(key_file, std::ios::binary);

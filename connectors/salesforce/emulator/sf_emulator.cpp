@@ -4,7 +4,10 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <zlib.h>
+
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <condition_variable>
@@ -272,7 +275,46 @@ struct PendingFault {
   bool truncate = false;
   bool malformed = false;
   bool wrong_type = false;
+  bool reset = false;
+  std::chrono::milliseconds stall{0};
+  std::size_t bomb_bytes = 0;
 };
+
+// A gzip stream of `size` zero bytes: a few hundred kilobytes that inflate a thousandfold.
+std::shared_ptr<const std::string> gzip_bomb(std::size_t size) {
+  static std::mutex mutex;
+  static std::map<std::size_t, std::shared_ptr<const std::string>> made;
+  std::lock_guard lock(mutex);
+  if (const auto found = made.find(size); found != made.end()) return found->second;
+  z_stream stream{};
+  constexpr int kGzipWindow = 15 + 16;
+  deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, kGzipWindow, 9, Z_DEFAULT_STRATEGY);
+  const std::string zeros(1 << 20, '\0');
+  std::string out;
+  std::array<unsigned char, 1 << 16> chunk;
+  for (std::size_t left = size; left > 0 || stream.avail_in > 0;) {
+    if (stream.avail_in == 0) {
+      const auto take = std::min(left, zeros.size());
+      stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(zeros.data()));
+      stream.avail_in = static_cast<uInt>(take);
+      left -= take;
+    }
+    stream.next_out = chunk.data();
+    stream.avail_out = chunk.size();
+    deflate(&stream, Z_NO_FLUSH);
+    out.append(reinterpret_cast<const char*>(chunk.data()), chunk.size() - stream.avail_out);
+  }
+  for (int status = Z_OK; status != Z_STREAM_END;) {
+    stream.next_out = chunk.data();
+    stream.avail_out = chunk.size();
+    status = deflate(&stream, Z_FINISH);
+    out.append(reinterpret_cast<const char*>(chunk.data()), chunk.size() - stream.avail_out);
+  }
+  deflateEnd(&stream);
+  auto bomb = std::make_shared<const std::string>(std::move(out));
+  made.emplace(size, bomb);
+  return bomb;
+}
 
 }  // namespace
 
@@ -325,6 +367,39 @@ struct Emulator::Impl {
     if (fault.delay.count() > 0) {
       std::unique_lock lock(stop_mutex_);
       stop_signal_.wait_for(lock, fault.delay, [this] { return stopping_; });
+    }
+    if (fault.reset) {
+      LongUriServer::reset_connection();
+      return;
+    }
+    if (fault.bomb_bytes > 0) {
+      auto bomb = gzip_bomb(fault.bomb_bytes);
+      response.set_header("Content-Encoding", "gzip");
+      response.set_content_provider(
+          bomb->size(), std::string(kJson),
+          [bomb](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+            sink.write(bomb->data() + offset, std::min(length, bomb->size() - offset));
+            return true;
+          });
+      return;
+    }
+    if (fault.stall.count() > 0) {
+      // Half the body, then silence until the stall is over or the server stops.
+      auto body = std::make_shared<std::string>(std::move(reply.body));
+      const auto sent = body->size() / 2;
+      response.set_content_provider(body->size(), reply.content_type,
+                                    [this, body, sent, stall = fault.stall](
+                                        std::size_t offset, std::size_t, httplib::DataSink& sink) {
+                                      if (offset < sent) {
+                                        sink.write(body->data() + offset, sent - offset);
+                                        return true;
+                                      }
+                                      std::unique_lock lock(stop_mutex_);
+                                      stop_signal_.wait_for(lock, stall,
+                                                            [this] { return stopping_; });
+                                      return false;
+                                    });
+      return;
     }
     response.status = reply.status;
     for (const auto& [name, value] : reply.headers) response.set_header(name, value);
@@ -392,13 +467,25 @@ struct Emulator::Impl {
     ++api_used_;
     ++found->second;
     const auto call = ++calls_;
-    if (faults_.unavailable_at > 0 && call >= faults_.unavailable_at &&
-        call < faults_.unavailable_at + faults_.unavailable_count) {
-      auto reply = error_reply(503, "SERVER_UNAVAILABLE", "Service Unavailable");
-      if (faults_.retry_after_seconds > 0)
-        reply.headers.emplace_back("Retry-After", std::to_string(faults_.retry_after_seconds));
-      return reply;
+    const auto in_burst = [call](std::size_t first, std::size_t count) {
+      return first > 0 && call >= first && call < first + count;
+    };
+    std::optional<Reply> refusal;
+    if (in_burst(faults_.unavailable_at, faults_.unavailable_count)) {
+      refusal = faults_.unavailable_status == 500
+                    ? error_reply(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred")
+                    : error_reply(503, "SERVER_UNAVAILABLE", "Service Unavailable");
+    } else if (in_burst(faults_.throttled_at, faults_.throttled_count)) {
+      refusal = error_reply(429, "REQUEST_LIMIT_EXCEEDED", "Too many concurrent requests");
     }
+    if (refusal) {
+      if (faults_.retry_after_seconds > 0)
+        refusal->headers.emplace_back("Retry-After", std::to_string(faults_.retry_after_seconds));
+      return *refusal;
+    }
+    fault.reset = call == faults_.reset_at;
+    if (in_burst(faults_.stalled_at, faults_.stalled_count)) fault.stall = faults_.stall_time;
+    if (call == faults_.gzip_bomb_at) fault.bomb_bytes = faults_.bomb_bytes;
     if (call == faults_.slow_at) fault.delay = faults_.slow_delay;
     fault.truncate = call == faults_.truncated_at;
     fault.malformed = call == faults_.malformed_json_at;
@@ -809,7 +896,8 @@ struct Emulator::Impl {
     if (body.HasParseError() || !body.IsObject())
       return error_reply(400, "JSON_PARSER_ERROR", "The request body is not a JSON object");
     const auto text = [&](const char* name) -> std::string {
-      const auto found = body.FindMember(name);
+      // Not const: clang finds a const iterator's == against a non-const one ambiguous in C++20.
+      auto found = body.FindMember(name);
       return found != body.MemberEnd() && found->value.IsString() ? found->value.GetString() : "";
     };
     BulkJob job;
@@ -852,7 +940,7 @@ struct Emulator::Impl {
     if (found == jobs_.end()) return not_found();
     rapidjson::Document body;
     body.Parse(request.body.c_str(), request.body.size());
-    const auto state = body.IsObject() ? body.FindMember("state") : body.MemberEnd();
+    auto state = body.IsObject() ? body.FindMember("state") : body.MemberEnd();
     if (!body.IsObject() || state == body.MemberEnd() || !state->value.IsString() ||
         std::string_view(state->value.GetString()) != "Aborted") {
       return error_reply(400, "INVALIDJOBSTATE", "a query job can only be set to Aborted");

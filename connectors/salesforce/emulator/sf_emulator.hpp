@@ -36,6 +36,22 @@ struct Faults {
   std::size_t malformed_json_at = 0;
   /// The call answered 200 with an HTML page labelled text/html instead of its JSON.
   std::size_t wrong_content_type_at = 0;
+  /// The status of the unavailable burst: 503, or 500 for an internal error.
+  int unavailable_status = 503;
+  /// The first call of a burst of 429 Too Many Requests, and how many calls it lasts; each
+  /// carries Retry-After when retry_after_seconds is set.
+  std::size_t throttled_at = 0;
+  std::size_t throttled_count = 1;
+  /// The call whose connection is reset (TCP RST) before anything is answered.
+  std::size_t reset_at = 0;
+  /// The first call whose body stops halfway and then nothing more comes for `stall_time` (a
+  /// server that stops sending), and how many calls in a row do so.
+  std::size_t stalled_at = 0;
+  std::size_t stalled_count = 1;
+  std::chrono::milliseconds stall_time{10'000};
+  /// The call answered with a gzip body (labelled JSON) that inflates to `bomb_bytes` zeros.
+  std::size_t gzip_bomb_at = 0;
+  std::size_t bomb_bytes = std::size_t{256} << 20;
 };
 
 /// How the emulated org is set up.
