@@ -4,10 +4,13 @@
     python3 bench/live.py                              # 10,000, 100,000 and 1,000,000 records
     python3 bench/live.py --records 10000,100000 --runs 5
 
-For each org size it generates a Data Export with bench/generate.py (seed 1, planted subjects;
-about 272 bytes a record), serves it with crmscan-sf-emulator, and runs the same subject scans
-through `crmscan scan --connector salesforce` (--runs times each, medians printed): one planted
-request, then ten. Each run's findings are checked against the planted expected.csv (every
+For each org size it generates a Data Export with bench/generate.py (seed 1, the same planted
+subjects and records at every size; about 272 bytes a record), serves it with
+crmscan-sf-emulator, and runs the same subject scans through `crmscan scan --connector salesforce`
+(--runs times each, medians printed): one planted request, then ten. With --without-names the
+requests carry their emails and numbers only: a name also finds its namesakes, whose number grows
+with the org (each is reported for review, and its children are looked up), so only requests
+without names can cost the same calls at every size. Each run's findings are checked against the planted expected.csv (every
 planted record found as delete_record, no decoy); the API calls come from the report. The
 target: the same API calls at every org size. Exit status 1 when a check fails or the calls
 differ.
@@ -87,6 +90,9 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--planted", type=int, default=10, help="planted subjects per org")
+    ap.add_argument("--without-names", action="store_true",
+                    help="give the requests' emails and numbers only: a name finds more namesakes "
+                         "(records for review, and their children) as the org grows")
     ap.add_argument("--crmscan", default=os.path.join(run.REPO, "build", "crmscan"))
     ap.add_argument("--emulator", default=os.path.join(
         run.REPO, "build", "connectors", "salesforce", "emulator", "crmscan-sf-emulator"))
@@ -99,6 +105,8 @@ def main():
         folder, manifest = dataset(args, records)
         truth = run.Truth(os.path.join(folder, "expected.csv"), os.path.join(folder, "decoys.csv"))
         planted = run.read_csv(os.path.join(folder, "subjects.csv"))
+        if args.without_names:
+            planted = [dict(row, name="") for row in planted]
         emulator = Emulator(args.emulator, os.path.join(folder, "export"))
         try:
             with tempfile.TemporaryDirectory(prefix="crmscan-live-") as work:
