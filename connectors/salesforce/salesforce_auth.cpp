@@ -61,30 +61,21 @@ std::string form_field(const std::string& key, const std::string& value) {
 
 }  // namespace
 
-std::string secret(const std::string& name) {
-  if (const char* value = std::getenv(name.c_str()); value != nullptr && *value != '\0')
-    return value;
-  if (const char* path = std::getenv((name + "_FILE").c_str()); path != nullptr && *path != '\0') {
-    return std::string(trim(read_file(path, name + "_FILE")));
-  }
-  return {};
-}
-
 Authenticator::Authenticator(std::string flow, std::string login_url, HttpClient& http)
     : flow_(std::move(flow)), login_url_(std::move(login_url)), http_(http) {
   while (!login_url_.empty() && login_url_.back() == '/') login_url_.pop_back();
   if (flow_ == "auto") {
-    if (!secret("SF_ACCESS_TOKEN").empty())
+    if (!environment_secret("SF_ACCESS_TOKEN").empty())
       flow_ = "token";
     else if (std::getenv("SF_AUTH_FILE") != nullptr)
       flow_ = "sf-cli";
-    else if (!secret("SF_JWT_KEY").empty())
+    else if (!environment_secret("SF_JWT_KEY").empty())
       flow_ = "jwt";
-    else if (!secret("SF_REFRESH_TOKEN").empty())
+    else if (!environment_secret("SF_REFRESH_TOKEN").empty())
       flow_ = "refresh-token";
-    else if (!secret("SF_PASSWORD").empty())
+    else if (!environment_secret("SF_PASSWORD").empty())
       flow_ = "password";
-    else if (!secret("SF_CLIENT_SECRET").empty())
+    else if (!environment_secret("SF_CLIENT_SECRET").empty())
       flow_ = "client-credentials";
     else {
       throw ConfigError(
@@ -106,7 +97,7 @@ Authenticator::Authenticator(std::string flow, std::string login_url, HttpClient
 
 Session Authenticator::sign_in() {
   const auto need = [this](const char* name) {
-    auto value = secret(name);
+    auto value = environment_secret(name);
     if (value.empty()) {
       throw ConfigError(std::string("connector salesforce: the ") + flow_ + " flow needs " + name +
                         " (or " + name + "_FILE) in the environment");
@@ -114,7 +105,7 @@ Session Authenticator::sign_in() {
     return value;
   };
   if (flow_ == "token") {
-    auto instance = secret("SF_INSTANCE_URL");
+    auto instance = environment_secret("SF_INSTANCE_URL");
     if (instance.empty())
       throw ConfigError("connector salesforce: SF_ACCESS_TOKEN needs SF_INSTANCE_URL too");
     return {need("SF_ACCESS_TOKEN"), instance};
@@ -144,7 +135,7 @@ Session Authenticator::sign_in() {
     const auto token = refresh_token_.empty() ? need("SF_REFRESH_TOKEN") : refresh_token_;
     auto form = form_field("grant_type", "refresh_token") + "&" +
                 form_field("refresh_token", token) + "&" + form_field("client_id", client_id);
-    if (const auto client_secret = secret("SF_CLIENT_SECRET"); !client_secret.empty()) {
+    if (const auto client_secret = environment_secret("SF_CLIENT_SECRET"); !client_secret.empty()) {
       form += "&" + form_field("client_secret", client_secret);
     }
     return token_request(form);
@@ -161,8 +152,8 @@ Session Authenticator::sign_in() {
   // Username-password: the security token, when the org wants one, follows the password.
   auto form = form_field("grant_type", "password") + "&" + form_field("client_id", client_id) +
               "&" + form_field("username", need("SF_USERNAME")) + "&" +
-              form_field("password", need("SF_PASSWORD") + secret("SF_SECURITY_TOKEN"));
-  if (const auto client_secret = secret("SF_CLIENT_SECRET"); !client_secret.empty()) {
+              form_field("password", need("SF_PASSWORD") + environment_secret("SF_SECURITY_TOKEN"));
+  if (const auto client_secret = environment_secret("SF_CLIENT_SECRET"); !client_secret.empty()) {
     form += "&" + form_field("client_secret", client_secret);
   }
   return token_request(form);
@@ -197,7 +188,7 @@ Session Authenticator::token_request(const std::string& form) {
 }
 
 std::string Authenticator::jwt_assertion() const {
-  const auto pem = secret("SF_JWT_KEY");
+  const auto pem = environment_secret("SF_JWT_KEY");
   if (pem.empty())
     throw ConfigError(
         "connector salesforce: the jwt flow needs SF_JWT_KEY_FILE (a PEM private key)");
@@ -205,7 +196,8 @@ std::string Authenticator::jwt_assertion() const {
       std::chrono::duration_cast<std::chrono::seconds>(
           std::chrono::system_clock::now().time_since_epoch() + std::chrono::minutes(3))
           .count();
-  const auto client_id = secret("SF_CLIENT_ID"), username = secret("SF_USERNAME");
+  const auto client_id = environment_secret("SF_CLIENT_ID"),
+             username = environment_secret("SF_USERNAME");
   if (username.empty()) throw ConfigError("connector salesforce: the jwt flow needs SF_USERNAME");
   const auto escape_json = [](const std::string& text) {
     std::string out;

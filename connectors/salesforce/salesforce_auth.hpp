@@ -45,7 +45,4 @@ class Authenticator {
   std::string refresh_token_;  // a refresh token handed back by a flow, used on renewal
 };
 
-/// An environment variable, or the contents of the file that `NAME_FILE` names; empty if neither.
-std::string secret(const std::string& name);
-
 }  // namespace crmscan::salesforce

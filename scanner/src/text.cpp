@@ -87,7 +87,7 @@ std::string sha256_hex(std::string_view bytes) {
 
 std::string environment_secret(const std::string& name) {
   if (const char* value = std::getenv(name.c_str()); value != nullptr && *value != '\0')
-    return std::string(trim(value));
+    return value;
   const char* path = std::getenv((name + "_FILE").c_str());
   if (path == nullptr || *path == '\0') return {};
   std::ifstream in(path, std::ios::binary);

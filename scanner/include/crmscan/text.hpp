@@ -27,8 +27,9 @@ std::string latin1_to_utf8(std::string_view bytes);
 /// Lower-case hexadecimal SHA-256 of the bytes.
 std::string sha256_hex(std::string_view bytes);
 
-/// A credential from the environment: the variable NAME, else the contents (trimmed) of the file
-/// that NAME_FILE names, else empty. Throws ConfigError naming NAME_FILE when that file cannot be
+/// A credential from the environment: the variable NAME as it is (a password may end in a space),
+/// else the contents of the file that NAME_FILE names without its surrounding white space (the
+/// final newline), else empty. Throws ConfigError naming NAME_FILE when that file cannot be
 /// read. Credentials never come from arguments, where other users of the machine can see them.
 std::string environment_secret(const std::string& name);
 
