@@ -21,8 +21,11 @@ Layout written under --out DIR:
 
 The files beside the export are kept out of it: the file connector reads every CSV in it.
 
-Deterministic: the same arguments give byte-identical output, whatever --jobs is. All names,
-emails (example.com/.org/.net/.fr) and numbers (Ofcom drama ranges, US 555-01xx) are fictional.
+Deterministic: the same arguments give byte-identical output, whatever --jobs is. A planted
+subject's records and decoys (rows, ids and values) depend on the seed and the subject alone, not
+on the size: exports of any size with the same seed hold the same planted rows for their first N
+subjects, only the background around them differs. All names, emails (example.com/.org/.net/.fr)
+and numbers (Ofcom drama ranges, US 555-01xx) are fictional.
 Python 3 standard library only.
 """
 
@@ -35,7 +38,7 @@ import sys
 import time
 from multiprocessing import Pool
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 # ---------------------------------------------------------------------------------------------
 # Objects and headers (as in samples/salesforce-export).
@@ -822,13 +825,23 @@ def gen_block(world, b, subject_indices, rng):
                                     rng.choice(["Silver tier.", "Gold tier, paper statements.", "Bronze tier."])])
 
     for i in subject_indices:
-        plant(world, blk, world.subjects[i], b, rng, biz_account)
+        plant(world, blk, world.subjects[i])
     return blk
 
 
-def plant(world, blk, s, b, rng, biz_account):
-    """One subject's records (expected), and decoys that imitate them."""
+# A planted subject's business Account is one of the first blocks' (every export has at least
+# these blocks), so that it is the same Account whatever the export's size.
+SUBJECT_ACCOUNT_BLOCKS = 8
+
+
+def plant(world, blk, s):
+    """One subject's records (expected), and decoys that imitate them.
+
+    A pure function of the seed and the subject: the records, their ids and values, and the
+    decoys are the same whichever block they land in, so the same in an export of any size.
+    """
     ids = world.ids
+    rng = random.Random(f"plant-{world.seed}-{s['index']}")
     base = PLANTED_BASE + s["index"] * 64
     slot = [0]
 
@@ -861,7 +874,9 @@ def plant(world, blk, s, b, rng, biz_account):
             return " " + email.upper() + " "
         return email.title()
 
-    account = ids.id("Account", biz_account(mix(s["index"] + 99)))
+    biz_per_block = PER_BLOCK["Account"] - PERSON_ACCOUNTS_PER_BLOCK
+    a = mix(s["index"] + 99) % (SUBJECT_ACCOUNT_BLOCKS * biz_per_block)
+    account = ids.id("Account", (a // biz_per_block) * PER_BLOCK["Account"] + a % biz_per_block)
     person_ids = []
     kind = s["kind"]
     what = ""
@@ -1164,7 +1179,7 @@ def main():
     last_assigned = max(assign) if assign else -1
 
     def done(emitted):
-        return total >= target and emitted > last_assigned
+        return total >= target and emitted > last_assigned and emitted >= SUBJECT_ACCOUNT_BLOCKS
 
     emitted = 0
     if args.jobs > 1:

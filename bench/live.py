@@ -19,6 +19,7 @@ Python 3 standard library only.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -35,12 +36,23 @@ BYTES_PER_RECORD = 272.5  # what generate.py writes on average (10 MB: 36,697 re
 
 def dataset(args, records):
     folder = os.path.join(args.data_root, f"live-{records}-seed{args.seed}")
-    if not os.path.exists(os.path.join(folder, "manifest.json")):
+    manifest_path = os.path.join(folder, "manifest.json")
+    fresh = False
+    if os.path.exists(manifest_path):
+        with open(manifest_path, encoding="utf-8") as f:
+            m = json.load(f)
+        with open(os.path.join(run.HERE, "generate.py"), "rb") as f:
+            generator = hashlib.sha256(f.read()).hexdigest()
+        # Data written by another version of the generator (or other arguments) is written again.
+        fresh = m.get("seed") == args.seed and m.get("subjects") == args.planted and \
+            m.get("target_bytes") == int(records * BYTES_PER_RECORD) and \
+            m.get("generator_sha256") == generator
+    if not fresh:
         cmd = [sys.executable, os.path.join(run.HERE, "generate.py"), "--bytes",
                str(int(records * BYTES_PER_RECORD)), "--seed", str(args.seed), "--subjects",
                str(args.planted), "--out", folder, "--jobs", "2"]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    with open(os.path.join(folder, "manifest.json"), encoding="utf-8") as f:
+    with open(manifest_path, encoding="utf-8") as f:
         return folder, json.load(f)
 
 
