@@ -547,3 +547,24 @@ TEST_CASE("A number written nationally with digits its international form lacks 
         "delete_record");
   CHECK(action_of(record_finding(report, "REQ-7", "Task", "00T5g00008AhdkL")) == "delete_record");
 }
+
+TEST_CASE("A number learned from the subject's Contact is found written as its own country does",
+          "[engine]") {
+  // The request gives an email only and the scan reads national numbers as British; the Contact
+  // holds an American mobile, which calls and call summaries write the American way.
+  MemoryConnector connector;
+  connector.add("Contact", {{"Id", id18(kContact15)},
+                            {"Email", "amelie.dubois@example.fr"},
+                            {"MobilePhone", "+1 202 555 0143"},
+                            {"IsPersonAccount", "false"}});
+  connector.add("Task", {{"Id", id18("00T5g00008AhdkL")}, {"Subject", "Call from (202) 555-0143"}});
+  connector.add("Task", {{"Id", id18("00T5g00008Al3jM")}, {"Subject", "Call from (202) 555-0144"}});
+  connector.add("Call_Summary__c", {{"Id", id18("a0C5g00008IvkAf")}, {"CLID__c", "2025550143"}});
+  const auto report =
+      scan(connector, {{"REQ-1", {"amelie.dubois@example.fr"}, {}, {}, {}, "test"}});
+  REQUIRE(action_of(record_finding(report, "REQ-1", "Contact", kContact15)) == "delete_record");
+  CHECK(action_of(record_finding(report, "REQ-1", "Task", "00T5g00008AhdkL")) == "delete_record");
+  CHECK(action_of(record_finding(report, "REQ-1", "Call_Summary__c", "a0C5g00008IvkAf")) ==
+        "delete_record");
+  CHECK(findings_for(report, "Task", "00T5g00008Al3jM").empty());
+}

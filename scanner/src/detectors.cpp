@@ -31,14 +31,23 @@ bool is_timestamp(std::string_view text) {
          RE2::FullMatch(re2::StringPiece(text.data(), text.size()), kTimestamp);
 }
 
+// Whether a text is worth reading for phone numbers: six digits at least, and not a timestamp.
+bool may_hold_phone(std::string_view text) {
+  if (is_timestamp(text)) return false;
+  std::size_t digits = 0;
+  for (const char c : text) digits += c >= '0' && c <= '9' ? 1 : 0;
+  return digits >= 6;
+}
+
 }  // namespace
 
 void IdentifierDetector::phones(std::string_view text, std::vector<std::string>& out) const {
-  if (is_timestamp(text)) return;
-  std::size_t digits = 0;
-  for (const char c : text) digits += std::isdigit(static_cast<unsigned char>(c)) != 0 ? 1 : 0;
-  if (digits < 6) return;
-  subjects_.phones().find_in_text(text, out);
+  if (may_hold_phone(text)) subjects_.phones().find_in_text(text, out);
+}
+
+void IdentifierDetector::phones(std::string_view text, const std::vector<std::string>& regions,
+                                std::vector<std::string>& out) const {
+  if (may_hold_phone(text)) subjects_.phones().find_in_text(text, regions, out);
 }
 
 void IdentifierDetector::id_tokens(std::string_view text, std::vector<std::string>& out) {
@@ -46,6 +55,52 @@ void IdentifierDetector::id_tokens(std::string_view text, std::vector<std::strin
 }
 
 bool IdentifierDetector::may_hold_name(std::string_view text) const {
+  if (std::any_of(text.begin(), text.end(),
+                  [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+    return may_start_name(text);
+  }
+  // ASCII text folds to its words in lower case, apostrophes dropped, one space apart: hash each
+  // run of words that starts with a possible first word as its folded form would hash.
+  spans_.clear();
+  std::size_t word_start = 0;
+  bool in_word = false;
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    const auto c = i < text.size() ? static_cast<unsigned char>(text[i]) : ' ';
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      if (!in_word) word_start = i;
+      in_word = true;
+    } else if (in_word && c != '\'') {
+      spans_.emplace_back(word_start, i);
+      in_word = false;
+    }
+  }
+  const auto add_word = [&](SubjectSet::WordHash& hash, std::size_t word) {
+    for (auto i = spans_[word].first; i < spans_[word].second; ++i) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (c == '\'') continue;
+      hash.add(c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c);
+    }
+  };
+  const auto& lengths = subjects_.name_lengths();
+  const auto longest = *std::max_element(lengths.begin(), lengths.end());
+  for (std::size_t start = 0; start < spans_.size(); ++start) {
+    SubjectSet::WordHash hash;
+    add_word(hash, start);
+    if (!subjects_.may_start_name(hash)) continue;
+    for (std::size_t length = 1;; ++length) {
+      if (std::find(lengths.begin(), lengths.end(), length) != lengths.end() &&
+          subjects_.may_be_name(hash)) {
+        return true;
+      }
+      if (length == longest || start + length == spans_.size()) break;
+      hash.add(' ');
+      add_word(hash, start + length);
+    }
+  }
+  return false;
+}
+
+bool IdentifierDetector::may_start_name(std::string_view text) const {
   // ASCII words (most of them) are hashed as they would fold, without folding; a word with other
   // bytes is folded alone.
   SubjectSet::WordHash hash;

@@ -239,11 +239,15 @@ std::optional<std::string> PhoneNormalizer::parse(std::string_view value,
 }
 
 std::vector<std::string> PhoneNormalizer::parse_all(std::string_view value) const {
+  static const std::vector<std::string> kInternationalOnly{"ZZ"};
+  return parse_all(value, regions_.empty() ? kInternationalOnly : regions_);
+}
+
+std::vector<std::string> PhoneNormalizer::parse_all(std::string_view value,
+                                                    const std::vector<std::string>& regions) const {
   std::vector<PhoneReading> readings;
-  if (regions_.empty()) {
-    if (auto reading = read_phone(value, "ZZ")) readings.push_back(std::move(*reading));
-  }
-  for (const auto& region : regions_) {
+  for (const auto& region : regions) {
+    if (region == "ZZ" && regions.size() > 1) continue;
     if (auto reading = read_phone(value, region)) readings.push_back(std::move(*reading));
   }
   // A value that one region reads as its own number is not also a call abroad from another
@@ -260,9 +264,17 @@ std::vector<std::string> PhoneNormalizer::parse_all(std::string_view value) cons
 }
 
 void PhoneNormalizer::find_in_text(std::string_view text, std::vector<std::string>& out) const {
+  static const std::vector<std::string> kInternationalOnly{"ZZ"};
+  find_in_text(text, regions_.empty() ? kInternationalOnly : regions_, out);
+}
+
+void PhoneNormalizer::find_in_text(std::string_view text, const std::vector<std::string>& regions,
+                                   std::vector<std::string>& out) const {
   const auto& util = *PhoneNumberUtil::GetInstance();
   const std::string owned(text);
-  const auto scan_region = [&](const std::string& region) {
+  for (const auto& region : regions) {
+    // Any region's reading finds the international numbers that "ZZ" would.
+    if (region == "ZZ" && regions.size() > 1) continue;
     // POSSIBLE, not VALID: fictional and newly allocated ranges are still someone's number;
     // precision comes from comparing the result with the subjects' own numbers.
     PhoneNumberMatcher matcher(util, owned, region, PhoneNumberMatcher::POSSIBLE, 1000);
@@ -273,9 +285,7 @@ void PhoneNormalizer::find_in_text(std::string_view text, std::vector<std::strin
       util.Format(match.number(), PhoneNumberUtil::E164, &e164);
       if (std::find(out.begin(), out.end(), e164) == out.end()) out.push_back(std::move(e164));
     }
-  };
-  if (regions_.empty()) scan_region("ZZ");
-  for (const auto& region : regions_) scan_region(region);
+  }
 }
 
 std::string PhoneNormalizer::national_number(const std::string& e164) {

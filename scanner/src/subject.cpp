@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -32,6 +33,9 @@ void add_to_index(Index& index, const std::string& key, SubjectIndex subject) {
 SubjectSet::SubjectSet(const std::vector<SubjectRequest>& requests,
                        const std::string& default_region) {
   if (!default_region.empty()) phones_.add_region(default_region);
+  for (const char c : default_region)
+    default_region_.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  if (default_region_ == "ZZ") default_region_.clear();
   for (const auto& request : requests) {
     Subject subject;
     subject.request_id = request.request_id;
@@ -82,6 +86,8 @@ SubjectSet::SubjectSet(const std::vector<SubjectRequest>& requests,
       add_unique(name_lengths_, std::min<std::size_t>(words, 6));
       const auto first_word = std::string_view(name).substr(0, name.find(' '));
       first_words_.set(word_hash(first_word).value % first_words_.size());
+      const auto bit = word_hash(name).value % (whole_names_.size() * 64);
+      whole_names_[bit / 64] |= std::uint64_t{1} << (bit % 64);
     }
     for (const auto& id : subject.ids) add_to_index(ids_, id, i);
   }

@@ -18,8 +18,11 @@ class IdentifierDetector {
 
   /// Normalised emails in the text.
   void emails(std::string_view text, std::vector<std::string>& out) const;
-  /// E.164 phone numbers in the text.
+  /// E.164 phone numbers in the text, national ones read in every region of the subject set.
   void phones(std::string_view text, std::vector<std::string>& out) const;
+  /// The same, national numbers read in the given regions only.
+  void phones(std::string_view text, const std::vector<std::string>& regions,
+              std::vector<std::string>& out) const;
   /// Id keys (salesforce_id_key) of the 15- and 18-character id tokens in the text.
   static void id_tokens(std::string_view text, std::vector<std::string>& out);
   /// The same keys, each passed to `found` as a view of a buffer (no allocation per token).
@@ -45,14 +48,17 @@ class IdentifierDetector {
   void names(std::string_view text, const std::function<void(const std::string&)>& found) const;
 
  private:
-  /// False when no word of the text can start a subject's name.
+  /// False when the text cannot hold a subject's name: in ASCII text, no run of words hashes as
+  /// a subject's whole name; in other text, no word can start one.
   bool may_hold_name(std::string_view text) const;
+  bool may_start_name(std::string_view text) const;
 
   const SubjectSet& subjects_;
   // Reused between values, so that matching allocates only when the text grows.
   mutable std::string folded_;
   mutable std::vector<std::pair<std::size_t, std::size_t>> words_;
   mutable std::string candidate_;
+  mutable std::vector<std::pair<std::size_t, std::size_t>> spans_;  // words of an ASCII text
 };
 
 }  // namespace crmscan

@@ -49,11 +49,17 @@ class PhoneNormalizer {
   /// The E.164 forms of a whole value, one per region that reads it as a possible number; when
   /// some region reads it as one of its own numbers, readings as a call abroad are dropped.
   std::vector<std::string> parse_all(std::string_view value) const;
+  /// The same, read in the given regions only ("ZZ": as an international number).
+  std::vector<std::string> parse_all(std::string_view value,
+                                     const std::vector<std::string>& regions) const;
   /// The E.164 form of a whole value in one region, or nothing.
   std::optional<std::string> parse(std::string_view value, const std::string& region) const;
   /// Every phone number written inside free text, as E.164, in every region. Digits inside a
   /// longer run of digits are not taken for a number.
   void find_in_text(std::string_view text, std::vector<std::string>& out) const;
+  /// The same, national numbers read in the given regions only ("ZZ": international ones).
+  void find_in_text(std::string_view text, const std::vector<std::string>& regions,
+                    std::vector<std::string>& out) const;
   /// The national significant number of a number in E.164 ("+442079460958" → "2079460958"):
   /// the digits that every way of writing the number contains in one run.
   static std::string national_number(const std::string& e164);

@@ -46,6 +46,8 @@ class SubjectSet {
   const std::vector<Subject>& subjects() const { return subjects_; }
   /// Reads phone numbers in the default region and in the regions of the subjects' numbers.
   const PhoneNormalizer& phones() const { return phones_; }
+  /// The region national numbers are read in first (upper case), or empty.
+  const std::string& default_region() const { return default_region_; }
 
   const std::vector<SubjectIndex>* by_email(const std::string& email) const;
   const std::vector<SubjectIndex>* by_phone(const std::string& e164) const;
@@ -70,6 +72,11 @@ class SubjectSet {
   bool may_start_name(WordHash word) const {
     return first_words_[word.value % first_words_.size()];
   }
+  /// False when no subject's folded name has this hash (true may be a false alarm).
+  bool may_be_name(WordHash name) const {
+    const auto bit = name.value % (whole_names_.size() * 64);
+    return (whole_names_[bit / 64] >> (bit % 64) & 1) != 0;
+  }
 
  private:
   struct KeyHash {
@@ -84,9 +91,11 @@ class SubjectSet {
 
   std::vector<Subject> subjects_;
   PhoneNormalizer phones_;
+  std::string default_region_;
   Index emails_, phone_numbers_, names_, ids_;
   std::vector<std::size_t> name_lengths_;
   std::bitset<1 << 16> first_words_;
+  std::vector<std::uint64_t> whole_names_ = std::vector<std::uint64_t>((1 << 20) / 64);
 };
 
 /// Reads requests from a CSV (`request_id,email,phone,name,id`; `;` between several values;
