@@ -7,6 +7,9 @@ packages=(
   build-essential cmake pkg-config
   libcurl4-openssl-dev rapidjson-dev libyaml-cpp-dev libboost-program-options-dev
   catch2 libphonenumber-dev libre2-dev libutf8proc-dev libssl-dev libcpp-httplib-dev
+  # The static archives crmscan links by default (CRMSCAN_STATIC_DEPS): libphonenumber's own
+  # dependencies, which its -dev package does not all pull in.
+  libprotobuf-dev libicu-dev libabsl-dev
   # The sanitizer build and libFuzzer (.ci/run, fuzz/README.md).
   clang libclang-rt-14-dev
 )
