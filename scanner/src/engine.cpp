@@ -1071,23 +1071,41 @@ class Scan {
     return text.size() > 15 ? text.size() + 1 : 0;
   }
 
-  // Writes the findings held in memory, in their order, as a run of a temporary file: finish()
-  // merges the runs.
+  // Writes the findings held in memory, in their order, as a run in a temporary file of its own:
+  // finish() merges the runs. Runs of a size merge into one of the next as soon as there are
+  // kMergeWidth of them, so that however many findings a scan has, few runs are open at the end
+  // (and each finding is written again only once per size).
   void spill_findings() {
     if (findings_.empty()) return;
-    if (!runs_file_) runs_file_ = std::make_unique<spill::TempFile>(options_.spill_folder);
-    FindingRun run{runs_file_->size(), 0};
-    spill::Writer writer(*runs_file_);
+    FindingRun run{std::make_shared<spill::TempFile>(options_.spill_folder), 0};
+    spill::Writer writer(*run.file);
     for (const auto& [where, finding] : findings_) {
       writer.u32(std::get<0>(where));
       writer.string(std::get<2>(where));
       writer.finding(finding);
     }
-    runs_file_->flush();
-    run.end = runs_file_->size();
-    runs_.push_back(run);
+    run.file->flush();
+    runs_.push_back(std::move(run));
     findings_.clear();
     findings_bytes_ = 0;
+    for (;;) {
+      const auto level = runs_.back().level;
+      const auto same = std::count_if(runs_.begin(), runs_.end(),
+                                      [&](const FindingRun& r) { return r.level == level; });
+      if (same < static_cast<std::ptrdiff_t>(kMergeWidth)) break;
+      // Levels only go down along runs_: the runs of this level are the last ones.
+      const auto first = runs_.size() - kMergeWidth;
+      FindingRun merged{std::make_shared<spill::TempFile>(options_.spill_folder), level + 1};
+      spill::Writer out(*merged.file);
+      merge_findings(first, false, [&](Keyed& entry) {
+        out.u32(entry.subject);
+        out.string(entry.key);
+        out.finding(entry.finding);
+      });
+      merged.file->flush();
+      runs_.resize(first);
+      runs_.push_back(std::move(merged));
+    }
   }
 
   void mark_reached(const std::string& key, const Record& record, SubjectIndex subject,
@@ -1161,16 +1179,15 @@ class Scan {
     }
   };
 
-  void finish() {
-    report_.findings.set_budget(options_.findings_memory, options_.spill_folder);
-    // The runs and what is in memory, merged in the order of their keys (request, object,
-    // record, field). A key found in several keeps the strongest action, the earliest of equals;
-    // a record to delete needs no field-by-field list for the same request: its record-level
-    // finding (no field) comes first of the record's.
-    std::vector<MergeSource> sources(runs_.size() + 1);
-    for (std::size_t i = 0; i < runs_.size(); ++i)
-      sources[i].run.emplace(*runs_file_, runs_[i].begin, runs_[i].end);
-    sources.back().memory = &findings_;
+  // Merges the runs from `first` on (and what is in memory, the newest, when `with_memory`) in the
+  // order of their keys (request, object, record, field), and passes each key once to `emit`
+  // with the strongest action found for it, the earliest of equals.
+  template <typename Emit>
+  void merge_findings(std::size_t first, bool with_memory, Emit&& emit) {
+    std::vector<MergeSource> sources(runs_.size() - first + (with_memory ? 1 : 0));
+    for (std::size_t i = first; i < runs_.size(); ++i)
+      sources[i - first].run.emplace(*runs_[i].file, 0, runs_[i].file->size());
+    if (with_memory) sources.back().memory = &findings_;
     const auto order = [](const Keyed& a, const Keyed& b) {
       return std::tie(a.subject, a.finding.object, a.key, a.finding.field) <
              std::tie(b.subject, b.finding.object, b.key, b.finding.field);
@@ -1197,18 +1214,28 @@ class Scan {
       heap.push_back(source);
       std::push_heap(heap.begin(), heap.end(), later);
     };
-    Keyed best, record;  // `record`: the record of the last finding, and whether it is deleted
-    bool record_deleted = false;
+    Keyed best;
     while (!heap.empty()) {
-      const auto first = pop();
-      best = std::move(sources[first].current);
-      advance(first);
+      const auto top = pop();
+      best = std::move(sources[top].current);
+      advance(top);
       while (!heap.empty() && !order(best, sources[heap.front()].current)) {
         const auto same = pop();
         if (action_rank(sources[same].current.finding.action) > action_rank(best.finding.action))
           best = std::move(sources[same].current);
         advance(same);
       }
+      emit(best);
+    }
+  }
+
+  void finish() {
+    report_.findings.set_budget(options_.findings_memory, options_.spill_folder);
+    // A record to delete needs no field-by-field list for the same request: its record-level
+    // finding (no field) comes first of the record's.
+    Keyed record;  // the record of the last finding
+    bool record_deleted = false;
+    merge_findings(0, true, [&](Keyed& best) {
       auto& finding = best.finding;
       if (best.subject != record.subject || finding.object != record.finding.object ||
           best.key != record.key) {
@@ -1220,12 +1247,11 @@ class Scan {
       if (finding.field.empty()) {
         record_deleted = finding.action == Action::kDeleteRecord;
       } else if (record_deleted && finding.action != Action::kDeleteContent) {
-        continue;
+        return;
       }
       report_.findings.push_back(std::move(finding));
-    }
+    });
     runs_.clear();
-    runs_file_.reset();
     report_.api_calls = connector_.api_calls();
     report_.finished = utc_now();
   }
@@ -1255,9 +1281,10 @@ class Scan {
   FindingMap findings_;
   std::size_t findings_bytes_ = 0;
   struct FindingRun {
-    std::uint64_t begin, end;  // in runs_file_
+    std::shared_ptr<spill::TempFile> file;
+    std::size_t level = 0;  // merged from kMergeWidth runs of the level below
   };
-  std::unique_ptr<spill::TempFile> runs_file_;
+  static constexpr std::size_t kMergeWidth = 16;
   std::vector<FindingRun> runs_;
 };
 

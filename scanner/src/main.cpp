@@ -214,6 +214,8 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   }
 
   const SubjectSet subjects(requests, vm["default-region"].as<std::string>());
+  // The requests as written are not needed once normalised: with many, they are megabytes.
+  std::vector<SubjectRequest>().swap(requests);
   auto connector = create_connector(connector_name, config);
   auto rule_paths = many<std::string>(vm, "rules");
   if (rule_paths.empty()) {
