@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include "crmscan/error.hpp"
 
@@ -29,9 +29,10 @@ std::size_t heap_size(const std::string& text) {
 }  // namespace
 
 std::string default_folder() {
-  if (const char* folder = std::getenv("TMPDIR"); folder != nullptr && *folder != '\0')
-    return folder;
-  return "/tmp";
+  // $TMPDIR, else the system's temporary folder.
+  std::error_code error;
+  const auto folder = std::filesystem::temp_directory_path(error);
+  return error ? std::string(".") : folder.string();
 }
 
 TempFile::TempFile(const std::string& folder) {

@@ -14,7 +14,7 @@
 
 namespace crmscan::spill {
 
-/// A private temporary file: created mode 0600 in a folder ($TMPDIR, else /tmp, when none is
+/// A private temporary file: created mode 0600 in a folder (default_folder() when none is
 /// given) and removed from it at once, so that it is gone when closed, even if the process is
 /// killed. Written at its end through a buffer; read anywhere (one file, many readers).
 class TempFile {
@@ -72,7 +72,7 @@ class Reader {
 /// About how many bytes of memory a finding takes (its strings included).
 std::size_t memory_size(const Finding& finding);
 
-/// The folder for temporary files when none is given: $TMPDIR, else /tmp.
+/// The folder for temporary files when none is given: $TMPDIR, else the system's.
 std::string default_folder();
 
 }  // namespace crmscan::spill

@@ -24,7 +24,7 @@ struct ScanOptions {
   /// Memory for findings, in bytes: past it they go to private temporary files (mode 0600, gone
   /// when the scan and its report are) and are merged at the end, in the same order.
   std::size_t findings_memory = FindingList::kDefaultBudget;
-  /// Where those files go (empty: $TMPDIR, else /tmp).
+  /// Where those files go (empty: $TMPDIR, else the system's temporary folder).
   std::string spill_folder;
 };
 

@@ -59,7 +59,7 @@ class FindingList {
   void clear();
 
   /// The memory budget in bytes (0: write everything out) and the folder of the temporary file
-  /// (empty: $TMPDIR, else /tmp). Applies to what is added next.
+  /// (empty: $TMPDIR, else the system's temporary folder). Applies to what is added next.
   void set_budget(std::size_t bytes, std::string folder = {});
   /// Whether some findings are in a temporary file.
   bool spilled() const { return spilled_ != 0; }
