@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -567,4 +568,69 @@ TEST_CASE("A number learned from the subject's Contact is found written as its o
   CHECK(action_of(record_finding(report, "REQ-1", "Call_Summary__c", "a0C5g00008IvkAf")) ==
         "delete_record");
   CHECK(findings_for(report, "Task", "00T5g00008Al3jM").empty());
+}
+
+namespace {
+
+// Every member of a finding, to compare two reports finding by finding.
+std::string everything(const Finding& f) {
+  std::string text;
+  for (const auto* value :
+       {&f.fingerprint, &f.request_id, &f.connector, &f.object, &f.record_id, &f.field, &f.category,
+        &f.reason, &f.rule, &f.detail, &f.confidence, &f.preview, &f.location}) {
+    text += *value + '\x1f';
+  }
+  return text + std::string(crmscan::to_string(f.action)) + (f.archived ? " archived" : "") +
+         (f.deleted ? " deleted" : "");
+}
+
+std::vector<std::string> everything(const Report& report) {
+  std::vector<std::string> all;
+  for (const auto& f : report.findings) all.push_back(everything(f));
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("Findings written out past the memory budget come back the same, merged", "[engine]") {
+  MemoryConnector connector;
+  add_people(connector);
+  // A person Account read before the Contact: its Description mentions the request's email (a
+  // field to erase) before the Contact's second email, learned, makes it a record to delete on
+  // a later pass; the field finding is then superseded by the record's.
+  const std::string account15 = "0015g0000FOJgY9";
+  connector.add("Account", {{"Id", id18(account15)},
+                            {"IsPersonAccount", "true"},
+                            {"PersonEmail", "amelie@home.example"},
+                            {"Description", "Ask amelie.dubois@example.fr first"}});
+  connector.add("Contact", {{"Id", id18("0035g00000QxC9a")},
+                            {"FirstName", "Am\xC3\xA9lie"},
+                            {"LastName", "D."},
+                            {"Email", "amelie.dubois@example.fr; amelie@home.example"},
+                            {"IsPersonAccount", "false"}});
+  const std::vector<SubjectRequest> requests = {
+      amelie(), {"REQ-B", {"PRIYA.SHAH@acme.example"}, {}, {}, {}, "test"}};
+  const SubjectSet subjects(requests, "GB");
+  const crmscan::test::TempDir folder;
+  ScanOptions in_memory;
+  const auto expected = crmscan::run_scan(connector, rules(), subjects, in_memory);
+  REQUIRE_FALSE(expected.findings.spilled());
+  CHECK(action_of(record_finding(expected, "REQ-1001", "Account", account15)) == "delete_record");
+  const auto account = findings_for(expected, "Account", account15);
+  CHECK(std::none_of(account.begin(), account.end(),
+                     [](const Finding* f) { return f->field == "Description"; }));
+
+  for (const std::size_t budget : {std::size_t{0}, std::size_t{2000}}) {
+    ScanOptions tiny;
+    tiny.findings_memory = budget;  // every finding, or a few, a run of its own
+    tiny.spill_folder = folder.path().string();
+    const auto report = crmscan::run_scan(connector, rules(), subjects, tiny);
+    INFO("budget " << budget);
+    CHECK(report.findings.spilled());
+    CHECK(report.findings.size() == expected.findings.size());
+    CHECK(everything(report) == everything(expected));
+    // Read twice, the same; and the temporary files have no name in the folder.
+    CHECK(everything(report) == everything(expected));
+    CHECK(std::filesystem::is_empty(folder.path()));
+  }
 }

@@ -101,15 +101,16 @@ Report incomplete_report() {
   auto report = base_report();
   report.errors = {
       {"Task", "Task.csv:9: a quoted value opened on line 9 never closes; the row was not read"}};
-  report.findings = {finding("1122334455667788", "REQ-1001", "Contact", "0035g00000QxB7kAAF", "",
-                             Action::kDeleteRecord)};
-  report.findings[0].category = "contact.record";
-  report.findings[0].reason = "identity";
-  report.findings[0].rule = "contact-phone";
-  report.findings[0].detail = "Phone holds the request's phone number";
-  report.findings[0].confidence = "high";
-  report.findings[0].preview = "0**********58";
-  report.findings[0].location = "Contact.csv:2";
+  auto contact = finding("1122334455667788", "REQ-1001", "Contact", "0035g00000QxB7kAAF", "",
+                         Action::kDeleteRecord);
+  contact.category = "contact.record";
+  contact.reason = "identity";
+  contact.rule = "contact-phone";
+  contact.detail = "Phone holds the request's phone number";
+  contact.confidence = "high";
+  contact.preview = "0**********58";
+  contact.location = "Contact.csv:2";
+  report.findings = {contact};
   return report;
 }
 
@@ -298,4 +299,67 @@ TEST_CASE("redact never cuts a character of a long text in two", "[report]") {
   const auto redacted = crmscan::redact(text);
   CHECK(crmscan::test::is_valid_utf8(redacted));
   CHECK_THAT(redacted, !Catch::Contains("Dubois"));
+}
+
+TEST_CASE("A finding list past its budget keeps its findings in a file, in order",
+          "[report][memory]") {
+  const TempDir folder;
+  crmscan::FindingList list;
+  list.set_budget(0, folder.path().string());
+  std::vector<Finding> expected;
+  for (int i = 0; i < 50; ++i) {
+    auto f = finding("fp" + std::to_string(i), "REQ-" + std::to_string(i % 3), "Task",
+                     "00T5g00008ATVXc" + std::to_string(i), i % 2 ? "Description" : "",
+                     i % 2 ? Action::kEraseField : Action::kDeleteRecord);
+    f.detail = std::string(static_cast<std::size_t>(i) * 7, 'x');
+    f.archived = i % 5 == 0;
+    f.deleted = i % 7 == 0;
+    expected.push_back(f);
+    list.push_back(f);
+  }
+  CHECK(list.spilled());
+  CHECK(list.size() == 50);
+  CHECK_FALSE(list.empty());
+  // Nothing of it has a name in the folder.
+  CHECK(std::filesystem::is_empty(folder.path()));
+  const auto same = [&](const crmscan::FindingList& findings) {
+    std::size_t i = 0;
+    for (const auto& f : findings) {
+      REQUIRE(i < expected.size());
+      CHECK(f.fingerprint == expected[i].fingerprint);
+      CHECK(f.request_id == expected[i].request_id);
+      CHECK(f.record_id == expected[i].record_id);
+      CHECK(f.field == expected[i].field);
+      CHECK(f.detail == expected[i].detail);
+      CHECK(f.action == expected[i].action);
+      CHECK(f.archived == expected[i].archived);
+      CHECK(f.deleted == expected[i].deleted);
+      ++i;
+    }
+    CHECK(i == expected.size());
+  };
+  same(list);
+  same(list);  // read again
+  const auto copy = list;
+  list.set_budget(crmscan::FindingList::kDefaultBudget);
+  auto last = finding("last", "REQ-9", "Contact", "0035g00000QxB7kAAF", "", Action::kReview);
+  list.push_back(last);
+  expected.push_back(last);
+  same(list);
+  expected.pop_back();
+  same(copy);
+  const auto found = std::find_if(list.begin(), list.end(),
+                                  [](const Finding& f) { return f.fingerprint == "fp17"; });
+  REQUIRE(found != list.end());
+  CHECK(found->detail.size() == 17 * 7);
+  // The same report, in memory or not.
+  auto in_memory = base_report();
+  auto on_disk = base_report();
+  on_disk.findings.set_budget(0, folder.path().string());
+  for (const auto& f : expected) {
+    in_memory.findings.push_back(f);
+    on_disk.findings.push_back(f);
+  }
+  for (const auto& format : crmscan::report_formats())
+    CHECK(render(format, in_memory) == render(format, on_disk));
 }

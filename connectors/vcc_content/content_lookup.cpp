@@ -91,10 +91,19 @@ void ContentLookup::add_findings(std::size_t subject, const Interaction& interac
 void ContentLookup::run(Report& report) {
   const auto calls_before = api_.api_calls();
   // The record-level action the CRM scan gave each record, per request.
+  // Only the records that hold a call GUID: the report may be large.
   std::map<std::tuple<std::string, std::string, std::string>, Action> record_actions;
+  for (const auto& [guid, references] : calls_) {
+    for (const auto& reference : references) {
+      record_actions.try_emplace({subjects_.subjects()[reference.subject].request_id,
+                                  reference.object, reference.record_id},
+                                 Action::kReview);
+    }
+  }
   for (const auto& finding : report.findings) {
-    if (finding.field.empty())
-      record_actions[{finding.request_id, finding.object, finding.record_id}] = finding.action;
+    if (!finding.field.empty()) continue;
+    const auto found = record_actions.find({finding.request_id, finding.object, finding.record_id});
+    if (found != record_actions.end()) found->second = finding.action;
   }
   std::map<FindingKey, Finding> findings;
   std::set<std::string> interactions_read;
@@ -215,11 +224,12 @@ void ContentLookup::run(Report& report) {
 }
 
 std::string content_erasure_plan(const Report& report, const std::string& api_base_url) {
-  std::vector<const Finding*> items;
+  // Copies: the report's findings may be read from a file, one at a time.
+  std::vector<Finding> items;
   std::vector<std::string> guids;
   for (const auto& finding : report.findings) {
     if (finding.connector != kConnector || finding.action != Action::kDeleteContent) continue;
-    items.push_back(&finding);
+    items.push_back(finding);
     guids.push_back(finding.record_id);
   }
   std::sort(guids.begin(), guids.end());
@@ -260,14 +270,14 @@ std::string content_erasure_plan(const Report& report, const std::string& api_ba
   w.EndArray();
   w.Key("items");
   w.StartArray();
-  for (const auto* finding : items) {
+  for (const auto& finding : items) {
     w.StartObject();
-    string("fingerprint", finding->fingerprint);
-    string("request_id", finding->request_id);
-    string("guid", finding->record_id);
-    string("content_key", finding->field);
-    string("category", finding->category);
-    string("delete", "DELETE /interactions/" + finding->record_id + "/content/" + finding->field);
+    string("fingerprint", finding.fingerprint);
+    string("request_id", finding.request_id);
+    string("guid", finding.record_id);
+    string("content_key", finding.field);
+    string("category", finding.category);
+    string("delete", "DELETE /interactions/" + finding.record_id + "/content/" + finding.field);
     w.EndObject();
   }
   w.EndArray();

@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <future>
 #include <iostream>
-#include <sstream>
 
 #include "content_lookup.hpp"
 #include "crmscan/connector.hpp"
@@ -242,7 +241,23 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
     }
   }();
   const SubjectSet subjects = subjects_read.get();
+  // The requests as written are not needed once normalised: with many, they are megabytes.
+  std::vector<SubjectRequest>().swap(requests);
   ScanOptions options;
+  if (to_folder) {
+    // Made before the scan: a scan with many findings keeps what does not fit in memory there.
+    const auto folder = vm["out"].as<std::string>();
+    std::error_code error;
+    if (!fs::exists(folder, error)) {
+      // Findings are personal data: a folder crmscan creates is its owner's alone.
+      fs::create_directories(folder, error);
+      if (!error) fs::permissions(folder, fs::perms::owner_all, fs::perm_options::replace, error);
+    }
+    if (error)
+      throw Error(ExitCode::kBadConfig,
+                  folder + ": cannot create the output folder: " + error.message());
+    options.spill_folder = folder;
+  }
   options.show_values = vm.count("show-values") != 0;
   options.full_read = vm.count("full-read") != 0;
   std::unique_ptr<vcc::ContentLookup> content_lookup;
@@ -261,20 +276,10 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
 
   if (to_folder) {
     const auto folder = vm["out"].as<std::string>();
-    std::error_code error;
-    if (!fs::exists(folder, error)) {
-      // Findings are personal data: a folder crmscan creates is its owner's alone.
-      fs::create_directories(folder, error);
-      if (!error) fs::permissions(folder, fs::perms::owner_all, fs::perm_options::replace, error);
-    }
-    if (error)
-      throw Error(ExitCode::kBadConfig,
-                  folder + ": cannot create the output folder: " + error.message());
     for (const auto& format : formats) {
-      std::ostringstream content;
-      make_reporter(format)->write(report, content);
       const auto path = (fs::path(folder) / ("findings." + format)).string();
-      write_private_file(path, content.str());
+      const auto reporter = make_reporter(format);
+      write_private_file(path, [&](std::ostream& out) { reporter->write(report, out); });
     }
     write_summary(report, std::cout);
     std::cout << "written: ";

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <iomanip>
 #include <map>
+#include <streambuf>
 
 #include "crmscan/error.hpp"
 #include "crmscan/reporter.hpp"
@@ -66,12 +67,33 @@ void write_errors(Writer& w, const Report& report) {
   w.EndArray();
 }
 
+// A rapidjson output stream that passes its bytes on to a std::ostream a block at a time: a large
+// report is never held whole.
+class BlockStream {
+ public:
+  using Ch = char;
+  explicit BlockStream(std::ostream& out) : out_(out) { buffer_.reserve(kBlock); }
+  void Put(char c) {
+    buffer_.push_back(c);
+    if (buffer_.size() == kBlock) Flush();
+  }
+  void Flush() {
+    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    buffer_.clear();
+  }
+
+ private:
+  static constexpr std::size_t kBlock = 64 * 1024;
+  std::ostream& out_;
+  std::string buffer_;
+};
+
 class JsonReporter : public Reporter {
  public:
   std::string format() const override { return "json"; }
   void write(const Report& report, std::ostream& out) const override {
-    rapidjson::StringBuffer buffer;
-    rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
+    BlockStream buffer(out);
+    rapidjson::PrettyWriter<BlockStream> w(buffer);
     w.SetIndent(' ', 2);
     w.StartObject();
     w.Key("metadata");
@@ -139,7 +161,8 @@ class JsonReporter : public Reporter {
     for (const auto& finding : report.findings) write_finding(w, finding);
     w.EndArray();
     w.EndObject();
-    out << buffer.GetString() << '\n';
+    buffer.Flush();
+    out << '\n';
   }
 };
 
@@ -285,26 +308,82 @@ void write_summary(const Report& report, std::ostream& out) {
   }
 }
 
-void write_private_file(const std::string& path, const std::string& content) {
+namespace {
+
+// A stream buffer that writes to a file descriptor, remembering the first error.
+class FileBuffer : public std::streambuf {
+ public:
+  explicit FileBuffer(int fd) : fd_(fd), buffer_(kSize) {
+    setp(buffer_.data(), buffer_.data() + buffer_.size());
+  }
+  /// The errno of the first write that failed, or 0.
+  int error() const { return error_; }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (!drain()) return traits_type::eof();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(c);
+      pbump(1);
+    }
+    return traits_type::not_eof(c);
+  }
+  int sync() override { return drain() ? 0 : -1; }
+
+ private:
+  static constexpr std::size_t kSize = 64 * 1024;
+  bool drain() {
+    const char* at = pbase();
+    while (error_ == 0 && at < pptr()) {
+      const auto n = ::write(fd_, at, static_cast<std::size_t>(pptr() - at));
+      if (n < 0) {
+        if (errno != EINTR) error_ = errno;
+        continue;
+      }
+      at += n;
+    }
+    setp(buffer_.data(), buffer_.data() + buffer_.size());
+    return error_ == 0;
+  }
+  int fd_;
+  int error_ = 0;
+  std::vector<char> buffer_;
+};
+
+}  // namespace
+
+void write_private_file(const std::string& path, const std::function<void(std::ostream&)>& write) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
     throw Error(ExitCode::kBadConfig, path + ": cannot write: " + std::strerror(errno));
   }
   // An existing file keeps its mode through O_TRUNC: make it private too.
   ::fchmod(fd, 0600);
-  std::size_t written = 0;
-  while (written < content.size()) {
-    const auto n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const std::string reason = std::strerror(errno);
-      ::close(fd);
-      throw Error(ExitCode::kBadConfig, path + ": cannot write: " + reason);
-    }
-    written += static_cast<std::size_t>(n);
+  FileBuffer buffer(fd);
+  std::ostream out(&buffer);
+  try {
+    write(out);
+  } catch (...) {
+    // Half a report must not pass for a whole one.
+    ::close(fd);
+    ::unlink(path.c_str());
+    throw;
+  }
+  out.flush();
+  if (buffer.error() != 0) {
+    const std::string reason = std::strerror(buffer.error());
+    ::close(fd);
+    ::unlink(path.c_str());
+    throw Error(ExitCode::kBadConfig, path + ": cannot write: " + reason);
   }
   if (::close(fd) != 0)
     throw Error(ExitCode::kBadConfig, path + ": cannot write: " + std::strerror(errno));
+}
+
+void write_private_file(const std::string& path, const std::string& content) {
+  write_private_file(path, [&content](std::ostream& out) {
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  });
 }
 
 }  // namespace crmscan

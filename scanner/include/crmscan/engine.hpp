@@ -21,6 +21,11 @@ struct ScanOptions {
   /// subject (again if a later pass re-reads the record): how a later step, such as a content
   /// lookup, reads the values that the report redacts.
   std::function<void(const Record& record, std::size_t subject)> on_record_found;
+  /// Memory for findings, in bytes: past it they go to private temporary files (mode 0600, gone
+  /// when the scan and its report are) and are merged at the end, in the same order.
+  std::size_t findings_memory = FindingList::kDefaultBudget;
+  /// Where those files go (empty: $TMPDIR, else the system's temporary folder).
+  std::string spill_folder;
 };
 
 /// Runs a subject scan: finds each subject's root records by identity, follows the declared

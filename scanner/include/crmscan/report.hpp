@@ -1,6 +1,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,6 +31,79 @@ struct Finding {
   bool deleted = false;
   std::string preview;   ///< redacted unless the scan ran with --show-values
   std::string location;  ///< where the record was read ("Task.csv:12")
+};
+
+/// The findings of a report, in order: in memory while they are few, in a private temporary file
+/// (mode 0600, removed when the list goes) past a budget, so that a report of any size takes
+/// little memory. Read with begin()/end() as often as needed; copies share what was written out.
+class FindingList {
+ public:
+  /// Bytes of findings kept in memory before they go to a temporary file (a finding takes about
+  /// 500 bytes and its text).
+  static constexpr std::size_t kDefaultBudget = 4 * 1024 * 1024;
+
+  class const_iterator;
+  using iterator = const_iterator;
+  using value_type = Finding;
+  using size_type = std::size_t;
+
+  FindingList() = default;
+  FindingList(std::initializer_list<Finding> findings);
+
+  /// Adds a finding at the end.
+  void push_back(Finding finding);
+  std::size_t size() const { return spilled_ + memory_.size(); }
+  bool empty() const { return size() == 0; }
+  const_iterator begin() const;
+  const_iterator end() const;
+  void clear();
+
+  /// The memory budget in bytes (0: write everything out) and the folder of the temporary file
+  /// (empty: $TMPDIR, else the system's temporary folder). Applies to what is added next.
+  void set_budget(std::size_t bytes, std::string folder = {});
+  /// Whether some findings are in a temporary file.
+  bool spilled() const { return spilled_ != 0; }
+
+ private:
+  struct Segment;
+  void spill();
+
+  std::vector<std::shared_ptr<const Segment>> segments_;  // written out, in order
+  std::size_t spilled_ = 0;                               // findings in segments_
+  std::vector<Finding> memory_;                           // after them
+  std::size_t memory_bytes_ = 0;
+  std::size_t budget_ = kDefaultBudget;
+  std::string folder_;
+};
+
+/// Reads the findings in order; a finding read from a file lives in the iterator until it moves.
+class FindingList::const_iterator {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = Finding;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const Finding*;
+  using reference = const Finding&;
+
+  const_iterator() = default;
+  reference operator*() const;
+  pointer operator->() const { return &**this; }
+  const_iterator& operator++();
+  const_iterator operator++(int) {
+    auto before = *this;
+    ++*this;
+    return before;
+  }
+  bool operator==(const const_iterator& other) const { return position_ == other.position_; }
+  bool operator!=(const const_iterator& other) const { return position_ != other.position_; }
+
+ private:
+  friend class FindingList;
+  struct Cursor;
+  const_iterator(const FindingList* list, std::size_t position);
+  const FindingList* list_ = nullptr;
+  std::size_t position_ = 0;
+  std::shared_ptr<Cursor> cursor_;  // reads the segments
 };
 
 struct PackInfo {
@@ -65,7 +142,7 @@ struct Report {
   std::size_t api_calls = 0;
   std::vector<ReportError> errors;
   std::vector<std::string> notes;
-  std::vector<Finding> findings;
+  FindingList findings;
 
   bool complete() const { return errors.empty(); }
 };

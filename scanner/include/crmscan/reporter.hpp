@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -32,5 +33,7 @@ void write_summary(const Report& report, std::ostream& out);
 
 /// Writes a file readable by its owner only (mode 0600), refusing to follow a symbolic link.
 void write_private_file(const std::string& path, const std::string& content);
+/// The same, for content that `write` streams into the file: a large report is never held whole.
+void write_private_file(const std::string& path, const std::function<void(std::ostream&)>& write);
 
 }  // namespace crmscan
