@@ -55,28 +55,33 @@ void IdentifierDetector::id_tokens(std::string_view text, std::vector<std::strin
 }
 
 bool IdentifierDetector::may_hold_name(std::string_view text) const {
+  // A run of words can be a name only if its folded form (words in lower case, apostrophes
+  // dropped, one space apart) hashes as a subject's whole name. ASCII text, most of it, is hashed
+  // from its own bytes as it would fold; other text is folded first.
+  std::string_view source = text;
+  spans_.clear();
   if (std::any_of(text.begin(), text.end(),
                   [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
-    return may_start_name(text);
-  }
-  // ASCII text folds to its words in lower case, apostrophes dropped, one space apart: hash each
-  // run of words that starts with a possible first word as its folded form would hash.
-  spans_.clear();
-  std::size_t word_start = 0;
-  bool in_word = false;
-  for (std::size_t i = 0; i <= text.size(); ++i) {
-    const auto c = i < text.size() ? static_cast<unsigned char>(text[i]) : ' ';
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-      if (!in_word) word_start = i;
-      in_word = true;
-    } else if (in_word && c != '\'') {
-      spans_.emplace_back(word_start, i);
-      in_word = false;
+    fold_words_into(text, folded_, words_);
+    source = folded_;
+    for (const auto& [offset, length] : words_) spans_.emplace_back(offset, offset + length);
+  } else {
+    std::size_t word_start = 0;
+    bool in_word = false;
+    for (std::size_t i = 0; i <= text.size(); ++i) {
+      const auto c = i < text.size() ? static_cast<unsigned char>(text[i]) : ' ';
+      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+        if (!in_word) word_start = i;
+        in_word = true;
+      } else if (in_word && c != '\'') {
+        spans_.emplace_back(word_start, i);
+        in_word = false;
+      }
     }
   }
   const auto add_word = [&](SubjectSet::WordHash& hash, std::size_t word) {
     for (auto i = spans_[word].first; i < spans_[word].second; ++i) {
-      const auto c = static_cast<unsigned char>(text[i]);
+      const auto c = static_cast<unsigned char>(source[i]);
       if (c == '\'') continue;
       hash.add(c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c);
     }
@@ -98,41 +103,6 @@ bool IdentifierDetector::may_hold_name(std::string_view text) const {
     }
   }
   return false;
-}
-
-bool IdentifierDetector::may_start_name(std::string_view text) const {
-  // ASCII words (most of them) are hashed as they would fold, without folding; a word with other
-  // bytes is folded alone.
-  SubjectSet::WordHash hash;
-  std::size_t word_start = 0;
-  bool in_word = false;
-  bool ascii_word = true;
-  const auto word_may_start_name = [&](std::size_t end) {
-    if (ascii_word) return subjects_.may_start_name(hash);
-    fold_words_into(text.substr(word_start, end - word_start), folded_, words_);
-    return std::any_of(words_.begin(), words_.end(), [&](const auto& word) {
-      return subjects_.may_start_name(
-          SubjectSet::word_hash(std::string_view(folded_).substr(word.first, word.second)));
-    });
-  };
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const bool upper = c >= 'A' && c <= 'Z';
-    if (c >= 0x80 || upper || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-      if (!in_word) {
-        hash = {};
-        word_start = i;
-        ascii_word = true;
-      }
-      in_word = true;
-      if (c >= 0x80) ascii_word = false;
-      hash.add(upper ? static_cast<unsigned char>(c - 'A' + 'a') : c);
-    } else if (in_word && c != '\'') {
-      in_word = false;
-      if (word_may_start_name(i)) return true;
-    }
-  }
-  return in_word && word_may_start_name(text.size());
 }
 
 void IdentifierDetector::names(std::string_view text,

@@ -48,17 +48,15 @@ class IdentifierDetector {
   void names(std::string_view text, const std::function<void(const std::string&)>& found) const;
 
  private:
-  /// False when the text cannot hold a subject's name: in ASCII text, no run of words hashes as
-  /// a subject's whole name; in other text, no word can start one.
+  /// False when no run of the text's words hashes as a subject's whole name.
   bool may_hold_name(std::string_view text) const;
-  bool may_start_name(std::string_view text) const;
 
   const SubjectSet& subjects_;
   // Reused between values, so that matching allocates only when the text grows.
   mutable std::string folded_;
   mutable std::vector<std::pair<std::size_t, std::size_t>> words_;
   mutable std::string candidate_;
-  mutable std::vector<std::pair<std::size_t, std::size_t>> spans_;  // words of an ASCII text
+  mutable std::vector<std::pair<std::size_t, std::size_t>> spans_;  // [start, end) of each word
 };
 
 }  // namespace crmscan
