@@ -238,9 +238,13 @@ std::optional<std::string> PhoneNormalizer::parse(std::string_view value,
   return std::move(reading->e164);
 }
 
-std::vector<std::string> PhoneNormalizer::parse_all(std::string_view value) const {
+const std::vector<std::string>& PhoneNormalizer::reading_regions() const {
   static const std::vector<std::string> kInternationalOnly{"ZZ"};
-  return parse_all(value, regions_.empty() ? kInternationalOnly : regions_);
+  return regions_.empty() ? kInternationalOnly : regions_;
+}
+
+std::vector<std::string> PhoneNormalizer::parse_all(std::string_view value) const {
+  return parse_all(value, reading_regions());
 }
 
 std::vector<std::string> PhoneNormalizer::parse_all(std::string_view value,
@@ -264,8 +268,7 @@ std::vector<std::string> PhoneNormalizer::parse_all(std::string_view value,
 }
 
 void PhoneNormalizer::find_in_text(std::string_view text, std::vector<std::string>& out) const {
-  static const std::vector<std::string> kInternationalOnly{"ZZ"};
-  find_in_text(text, regions_.empty() ? kInternationalOnly : regions_, out);
+  find_in_text(text, reading_regions(), out);
 }
 
 void PhoneNormalizer::find_in_text(std::string_view text, const std::vector<std::string>& regions,

@@ -71,6 +71,8 @@ class PhoneNormalizer {
   const std::vector<std::string>& regions() const { return regions_; }
 
  private:
+  /// The regions, or "ZZ" (international numbers only) when there are none.
+  const std::vector<std::string>& reading_regions() const;
   std::vector<std::string> regions_;
 };
 
