@@ -13,6 +13,7 @@
 #include "crmscan/engine.hpp"
 #include "crmscan/normalize.hpp"
 #include "crmscan/text.hpp"
+#include "memory_connector.hpp"
 #include "support.hpp"
 
 using crmscan::Action;
@@ -24,64 +25,7 @@ using crmscan::SubjectSet;
 
 namespace {
 
-// Records held in memory and served as a connector would, with problems to report per object.
-class MemoryConnector : public crmscan::Connector {
- public:
-  const crmscan::ConnectorDescriptor& descriptor() const override {
-    static const crmscan::ConnectorDescriptor kDescriptor{"memory", "records held by a test", {}};
-    return kDescriptor;
-  }
-  std::string crm() const override { return "test"; }
-  std::string source() const override { return "memory"; }
-  std::vector<crmscan::ObjectSchema> describe() override {
-    std::vector<crmscan::ObjectSchema> schemas;
-    for (const auto& [object, data] : objects_) schemas.push_back(*data.schema);
-    return schemas;
-  }
-  void scan(const std::string& object, const crmscan::RecordSink& on_record,
-            const crmscan::ProblemSink& on_problem) override {
-    const auto& data = objects_[object];
-    for (std::size_t i = 0; i < data.records.size(); ++i) {
-      if (const auto problem = data.problems.find(i); problem != data.problems.end()) {
-        on_problem(object, problem->second);
-      }
-      on_record(data.records[i]);
-    }
-  }
-
-  /// Adds a record; fields unknown so far widen the object's schema (earlier records get null).
-  void add(const std::string& object,
-           const std::vector<std::pair<std::string, std::string>>& fields) {
-    auto& data = objects_[object];
-    if (!data.schema)
-      data.schema = std::make_shared<crmscan::ObjectSchema>(crmscan::ObjectSchema{object, {}});
-    for (const auto& [name, value] : fields) {
-      if (!data.schema->index_of(name)) data.schema->fields.push_back({name, {}});
-    }
-    for (auto& record : data.records) record.values.resize(data.schema->fields.size());
-    crmscan::Record record;
-    record.schema = data.schema;
-    record.source = object + ".memory";
-    record.line = data.records.size() + 2;
-    record.values.assign(data.schema->fields.size(), crmscan::Value{});
-    for (const auto& [name, value] : fields) record.values[*data.schema->index_of(name)] = value;
-    record.id = crmscan::value_text(record.get("Id"));
-    data.records.push_back(std::move(record));
-  }
-  /// Reports a problem just before the next record of the object is served.
-  void problem_before_next(const std::string& object, const std::string& message) {
-    auto& data = objects_[object];
-    data.problems[data.records.size()] = message;
-  }
-
- private:
-  struct Data {
-    std::shared_ptr<crmscan::ObjectSchema> schema;
-    std::vector<crmscan::Record> records;
-    std::map<std::size_t, std::string> problems;
-  };
-  std::map<std::string, Data> objects_;
-};
+using MemoryConnector = crmscan::test::MemoryConnector;
 
 const crmscan::RuleSet& rules() {
   static const auto kRules =

@@ -270,3 +270,34 @@ TEST_CASE("A key given twice is a ConfigError naming the second one", "[rules]")
     CHECK_THAT(load_error(path), Catch::StartsWith(path + ":19:3:") && Catch::Contains("Contact"));
   }
 }
+
+TEST_CASE("Record ids, keys, holders and staff are read; a bad value names its position",
+          "[rules]") {
+  const TempDir dir;
+  const auto path = dir / "pack.yaml";
+  auto lines = base_pack();
+  lines.insert(lines.begin() + 3, "ids: guid");  // line 4
+  lines.insert(
+      lines.end(),
+      {"    staff: true", "    keys:", "      - {id: account-call, key: call, fields: [CallId]}",
+       "    holders:", "      - {id: account-phone, kind: phone, fields: [Phone]}"});
+  write_file(path, join(lines));
+  const auto rules = RuleSet::load({path});
+  CHECK(rules.id_shape() == crmscan::IdShape::kGuid);
+  const auto account = rules.rules_for("Account");
+  REQUIRE(account.size() == 1);
+  CHECK(account[0]->staff == true);
+  REQUIRE(account[0]->keys.size() == 1);
+  CHECK(account[0]->keys[0].key == "call");
+  REQUIRE(account[0]->holders.size() == 1);
+  CHECK(account[0]->holders[0].kind == crmscan::IdentifierKind::kPhone);
+
+  lines[3] = "ids: uuid";
+  write_file(path, join(lines));
+  CHECK_THAT(load_error(path), Catch::StartsWith(path + ":4:6:") && Catch::Contains("uuid"));
+  lines[3] = "ids: guid";
+  lines.back() = "      - {id: account-name, kind: name, fields: [Name]}";
+  write_file(path, join(lines));
+  CHECK_THAT(load_error(path), Catch::Contains("account-name") &&
+                                   Catch::Contains("a holder rule's kind is email or phone"));
+}

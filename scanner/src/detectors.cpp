@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "crmscan/text.hpp"
+
 namespace crmscan {
 
 IdentifierDetector::IdentifierDetector(const SubjectSet& subjects) : subjects_(subjects) {}
@@ -52,6 +54,17 @@ void IdentifierDetector::phones(std::string_view text, const std::vector<std::st
 
 void IdentifierDetector::id_tokens(std::string_view text, std::vector<std::string>& out) {
   for_each_id_token(text, [&](std::string_view key) { out.emplace_back(key); });
+}
+
+std::string_view IdentifierDetector::whole_value_id(std::string_view text, IdShape shape) {
+  text = trim(text);
+  if (text.size() < 2) return {};
+  const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (shape == IdShape::kNumber) return std::all_of(text.begin(), text.end(), is_digit) ? text : "";
+  const bool one_word = std::none_of(text.begin(), text.end(), [](char c) {
+    return std::isspace(static_cast<unsigned char>(c)) != 0;
+  });
+  return one_word && std::any_of(text.begin(), text.end(), is_digit) ? text : "";
 }
 
 bool IdentifierDetector::may_hold_name(std::string_view text) const {

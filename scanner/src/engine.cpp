@@ -103,6 +103,12 @@ struct PlanLink {
   std::vector<PlanCondition> when;
 };
 
+struct PlanKey {
+  const KeyRule* rule = nullptr;
+  std::vector<std::size_t> fields;
+  std::vector<PlanCondition> when;
+};
+
 struct PlanField {
   const FieldRule* field_rule = nullptr;
   const TextRule* text_rule = nullptr;
@@ -113,10 +119,13 @@ struct ObjectPlan {
   std::shared_ptr<const ObjectSchema> schema;
   bool ruled = false;
   bool person = false;
+  bool staff = false;
   std::string category = "record";
   RecordAction action = RecordAction::kDeleteRecord;
   std::optional<std::size_t> id, archived, deleted;
   std::vector<PlanIdentity> identity;
+  std::vector<PlanIdentity> holders;
+  std::vector<PlanKey> keys;
   std::vector<PlanLink> related;
   std::vector<PlanLink> reaches;
   std::vector<PlanField> fields;
@@ -186,6 +195,22 @@ bool all_hold(const std::vector<PlanCondition>& conditions, const Record& record
                      [&](const PlanCondition& c) { return holds(c, record); });
 }
 
+// The positions of the schema's fields that the patterns name, each once, in schema order within
+// each pattern.
+std::vector<std::size_t> matching_fields(const std::vector<NamePattern>& patterns,
+                                         const ObjectSchema& schema) {
+  std::vector<std::size_t> fields;
+  for (const auto& pattern : patterns) {
+    for (std::size_t i = 0; i < schema.fields.size(); ++i) {
+      if (pattern.matches(schema.fields[i].name) &&
+          std::find(fields.begin(), fields.end(), i) == fields.end()) {
+        fields.push_back(i);
+      }
+    }
+  }
+  return fields;
+}
+
 ObjectPlan compile_plan(const std::shared_ptr<const ObjectSchema>& schema, const RuleSet& rules) {
   ObjectPlan plan;
   plan.schema = schema;
@@ -200,6 +225,7 @@ ObjectPlan compile_plan(const std::shared_ptr<const ObjectSchema>& schema, const
       category_set = true;
     }
     if (rules_of->person) plan.person = *rules_of->person;
+    if (rules_of->staff) plan.staff = *rules_of->staff;
     if (rules_of->action && !action_set) {
       plan.action = *rules_of->action;
       action_set = true;
@@ -208,20 +234,24 @@ ObjectPlan compile_plan(const std::shared_ptr<const ObjectSchema>& schema, const
     archived_field = rules_of->archived_field;
     deleted_field = rules_of->deleted_field;
     for (const auto& rule : rules_of->identity) {
-      PlanIdentity identity{&rule, {}, compile_conditions(rule.when, *schema)};
-      for (const auto& pattern : rule.fields) {
-        for (std::size_t i = 0; i < schema->fields.size(); ++i) {
-          if (pattern.matches(schema->fields[i].name) &&
-              std::find(identity.fields.begin(), identity.fields.end(), i) ==
-                  identity.fields.end()) {
-            identity.fields.push_back(i);
-          }
-        }
-      }
+      PlanIdentity identity{&rule, matching_fields(rule.fields, *schema),
+                            compile_conditions(rule.when, *schema)};
       // A name needs every part; a rule whose fields the object lacks has nothing to match.
       const bool complete =
           rule.kind != IdentifierKind::kName || identity.fields.size() == rule.fields.size();
       if (!identity.fields.empty() && complete) plan.identity.push_back(std::move(identity));
+    }
+    for (const auto& rule : rules_of->holders) {
+      PlanIdentity holder{&rule, matching_fields(rule.fields, *schema),
+                          compile_conditions(rule.when, *schema)};
+      if (!holder.fields.empty()) plan.holders.push_back(std::move(holder));
+    }
+    for (const auto& rule : rules_of->keys) {
+      PlanKey key{&rule, matching_fields(rule.fields, *schema),
+                  compile_conditions(rule.when, *schema)};
+      if (key.fields.empty()) continue;
+      for (const auto index : key.fields) plan.fields[index].link = true;
+      plan.keys.push_back(std::move(key));
     }
     const auto add_links = [&](const auto& list, std::vector<PlanLink>& into, bool parents) {
       for (const auto& rule : list) {
@@ -286,6 +316,7 @@ struct ReachEvent {
   std::string prefix;  // the first three characters of its id key
   const std::vector<std::string>* pointed_to = nullptr;
   bool learned = false;  // a new identifier: any object read before may hold it
+  std::string key;       // a key (`keys:`) of this name was reached: objects with such keys
 };
 
 /// Why a record belongs (or may belong) to a subject.
@@ -298,7 +329,8 @@ struct Claim {
   std::string category;
   RecordAction action;
   std::string confidence;
-  std::string matched;  // the value that matched, for the preview
+  std::string matched;     // the value that matched, for the preview
+  std::string identifier;  // the email or number that made an identity claim, else empty
 };
 
 // Hashes std::string keys and looks them up by std::string_view alike.
@@ -455,7 +487,41 @@ struct Mention {
   SubjectIndex subject;
   std::size_t field;
   IdentifierKind kind;
-  std::string matched;
+  std::string matched;  // for an email or a number, the identifier itself
+  bool shared = false;  // the identifier is not the subject's alone
+};
+
+// Whether two folded names can be one person's: first and last words alike, where a word is
+// alike another that it equals, that is its initial, or (three letters or more) that it begins
+// ("j roe" and "jay roe", "tom garcia" and "tomas garcia"; not "jean dubois" and "amelie dubois").
+bool same_person(std::string_view a, std::string_view b) {
+  const auto alike = [](std::string_view x, std::string_view y) {
+    if (x.size() > y.size()) std::swap(x, y);
+    return x == y || (x.size() == 1 && y.front() == x.front()) ||
+           (x.size() >= 3 && y.substr(0, x.size()) == x);
+  };
+  const auto first = [](std::string_view name) { return name.substr(0, name.find(' ')); };
+  const auto last = [](std::string_view name) { return name.substr(name.rfind(' ') + 1); };
+  return alike(last(a), last(b)) &&
+         (a.find(' ') == std::string_view::npos || b.find(' ') == std::string_view::npos ||
+          alike(first(a), first(b)));
+}
+
+/// Who holds one of the subjects' emails or numbers: the names on the person records that hold
+/// it (a record without a name tells nothing) and whether a business does.
+struct Holders {
+  std::set<std::string> people;
+  bool business = false;
+  /// Held by a business, or by two records whose names cannot be one person's.
+  bool shared() const {
+    if (business) return true;
+    for (auto a = people.begin(); a != people.end(); ++a) {
+      for (auto b = std::next(a); b != people.end(); ++b) {
+        if (!same_person(*a, *b)) return true;
+      }
+    }
+    return false;
+  }
 };
 
 class Scan {
@@ -467,6 +533,7 @@ class Scan {
         subjects_(subjects),
         options_(options),
         detector_(subjects),
+        id_shape_(rules.id_shape()),
         phone_filter_(subjects.default_region()) {
     for (SubjectIndex i = 0; i < subjects.subjects().size(); ++i) {
       for (const auto& email : subjects.subjects()[i].emails) emails_[email].push_back(i);
@@ -502,6 +569,10 @@ class Scan {
     for (const auto& schema : schemas) {
       auto& state = objects_[schema.object];
       state.plan = compile_plan(std::make_shared<const ObjectSchema>(schema), rules_);
+      for (const auto* rules_of : rules_.rules_for(schema.object)) {
+        state.holds_identifiers |= rules_of->person.value_or(false) || !rules_of->holders.empty();
+        for (const auto& rule : rules_of->keys) state.key_names.insert(rule.key);
+      }
       if (lookup == nullptr)
         report_.coverage.push_back({schema.object, 0, 0, 0, 0, state.plan.ruled});
     }
@@ -525,18 +596,27 @@ class Scan {
     for (const auto& level : traversal_levels(schemas)) {
       for (const auto& object : level) read_object(object, true);
       read_so_far.insert(read_so_far.end(), level.begin(), level.end());
-      for (std::size_t pass = 1;; ++pass) {
-        const auto again = objects_to_read_again(read_so_far);
-        if (again.empty()) break;
-        if (pass == options_.max_passes) {
-          report_.errors.push_back({"", "the traversal had not settled after " +
-                                            std::to_string(pass) +
-                                            " passes; records further away were not followed"});
-          return;
-        }
-        for (const auto& object : read_so_far) {
-          if (again.count(object) != 0) read_object(object, false);
-        }
+      if (!settle(read_so_far)) return;
+    }
+    // Records still waiting for the holders of their identifiers: every record has been read.
+    resolve_pending(true);
+    settle(read_so_far);
+  }
+
+  // Reads again the objects that may hold what was reached since they were read, until nothing
+  // new is; false (an error in the report) when that does not end within the passes allowed.
+  bool settle(const std::vector<std::string>& read_so_far) {
+    for (std::size_t pass = 1;; ++pass) {
+      const auto again = objects_to_read_again(read_so_far);
+      if (again.empty()) return true;
+      if (pass == options_.max_passes) {
+        report_.errors.push_back({"", "the traversal had not settled after " +
+                                          std::to_string(pass) +
+                                          " passes; records further away were not followed"});
+        return false;
+      }
+      for (const auto& object : read_so_far) {
+        if (again.count(object) != 0) read_object(object, false);
       }
     }
   }
@@ -587,7 +667,13 @@ class Scan {
         const auto emails = fresh("email", keys_of(emails_));
         const auto phones = fresh("phone", keys_of(phones_));
         const auto person_ids = fresh("person", person_ids_);
-        if (emails.empty() && phones.empty() && person_ids.empty() && frontier_.empty()) break;
+        if (emails.empty() && phones.empty() && person_ids.empty() && frontier_.empty() &&
+            key_frontier_.empty()) {
+          if (pending_.empty() || holders_settled_) break;
+          // Records still waiting for the holders of their identifiers: all were searched.
+          resolve_pending(true);
+          continue;
+        }
         if (round == options_.max_passes) {
           add_error("", "the lookups had not settled after " + std::to_string(round) +
                             " rounds; records further away were not followed");
@@ -602,6 +688,10 @@ class Scan {
           if (!phones.empty())
             lookup.search(IdentifierKind::kPhone, in_text, phones, ruled, on_record, on_problem);
         }
+        // Every record holding these identifiers has now been returned: who holds them is known.
+        searched_identifiers_.insert(emails.begin(), emails.end());
+        searched_identifiers_.insert(phones.begin(), phones.end());
+        resolve_pending();
         follow_frontier(lookup, ruled, on_record, on_problem);
       }
     } catch (const Error& e) {
@@ -612,7 +702,8 @@ class Scan {
 
   void follow_frontier(Lookup& lookup, const std::vector<std::string>& ruled,
                        const RecordSink& on_record, const ProblemSink& on_problem) {
-    while (!frontier_.empty()) {
+    while (!frontier_.empty() || !key_frontier_.empty()) {
+      follow_keys(lookup, ruled, on_record, on_problem);
       std::map<std::string, std::vector<std::string>> by_object;  // reached or pointed-to ids
       std::map<std::string, std::vector<std::string>> pointed;
       for (auto& [object, id] : frontier_) by_object[object].push_back(std::move(id));
@@ -648,6 +739,33 @@ class Scan {
     }
   }
 
+  // The records that hold the keys (a call's identifier) of records reached since the last time.
+  void follow_keys(Lookup& lookup, const std::vector<std::string>& ruled,
+                   const RecordSink& on_record, const ProblemSink& on_problem) {
+    std::map<std::string, std::vector<std::string>> values_by_key;
+    for (auto& [name, value] : key_frontier_) values_by_key[name].push_back(std::move(value));
+    key_frontier_.clear();
+    for (const auto& [name, values] : values_by_key) {
+      for (const auto& object : ruled) {
+        std::set<std::string> fields;
+        for (const auto* rules : rules_.rules_for(object)) {
+          for (const auto& rule : rules->keys) {
+            if (rule.key != name) continue;
+            for (const auto& field : rule.fields) {
+              if (field.is_glob() || !fields.insert(ascii_lower(field.text())).second) continue;
+              if (lookup.has_field(object, field.text())) {
+                lookup.fetch(object, field.text(), values, on_record, on_problem);
+              } else {
+                note("rule " + rule.id + " skipped: " + object + " has no field " + field.text() +
+                     " in this CRM");
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   void note(const std::string& text) {
     if (std::find(report_.notes.begin(), report_.notes.end(), text) == report_.notes.end())
       report_.notes.push_back(text);
@@ -670,10 +788,7 @@ class Scan {
   // One record from the connector: counted when `first_read`, then evaluated for every subject.
   void consume(const Record& record, bool first_read) {
     auto& state = objects_[record.object()];
-    // Plans are cached per schema; each holds its schema, so a cached address is never reused.
-    auto& cached = record_plans_[record.schema.get()];
-    if (!cached.schema) cached = compile_plan(record.schema, rules_);
-    const auto& plan = cached;
+    const auto& plan = plan_for(record);
     const bool archived =
         record.archived || (plan.archived && truthy(record.values[*plan.archived]));
     const bool deleted = record.deleted || (plan.deleted && truthy(record.values[*plan.deleted]));
@@ -687,8 +802,18 @@ class Scan {
     evaluate(record, plan, state, archived, deleted);
   }
 
+  // Plans are cached per schema; each holds its schema, so a cached address is never reused.
+  const ObjectPlan& plan_for(const Record& record) {
+    auto& cached = record_plans_[record.schema.get()];
+    if (!cached.schema) cached = compile_plan(record.schema, rules_);
+    return cached;
+  }
+
   struct ObjectState {
     ObjectPlan plan;
+    bool holds_identifiers = false;   // person records, or fields where a business holds them
+    std::set<std::string> key_names;  // of its `keys` rules
+    bool reading = false;
     std::uint64_t read_started = 0;
     std::set<std::string, std::less<>> reference_prefixes;  // of id-shaped values in its fields
   };
@@ -748,7 +873,8 @@ class Scan {
         const bool parent = !event.object.empty() && state.plan.parents.count(event.object) != 0;
         const bool referenced =
             !event.prefix.empty() && state.reference_prefixes.count(event.prefix) != 0;
-        if (event.learned || pointed || parent || referenced) {
+        const bool keyed = !event.key.empty() && state.key_names.count(event.key) != 0;
+        if (event.learned || pointed || parent || referenced || keyed) {
           again.insert(object);
           break;
         }
@@ -765,11 +891,14 @@ class Scan {
     const auto on_problem = [&](const std::string& where, const std::string& message) {
       add_error(where, message);
     };
+    state.reading = true;
     try {
       connector_.scan(object, on_record, on_problem);
     } catch (const Error& e) {
       on_problem(object, e.what());
     }
+    state.reading = false;
+    resolve_pending();
   }
 
   using IdentifierIndex = std::unordered_map<std::string, std::vector<SubjectIndex>>;
@@ -814,6 +943,7 @@ class Scan {
           auto& owners = index_of_kind[identifier];
           if (std::find(owners.begin(), owners.end(), subject) != owners.end()) continue;
           owners.push_back(subject);
+          if (owners.size() == 1) known_at_.emplace(identifier, clock_ + 1);
           if (kind == IdentifierKind::kPhone) phone_filter_.add(identifier);
           events_.push_back({++clock_, "", "", nullptr, true});
         }
@@ -867,13 +997,14 @@ class Scan {
       const auto& rule = *identity.rule;
       if (!all_hold(identity.when, record)) continue;
       const auto claim = [&](SubjectIndex subject, bool strong, const std::string& field,
-                             const std::string& matched) {
+                             const std::string& matched, const std::string& identifier = {}) {
         claims.push_back({subject, strong, strong ? "identity" : "name", rule.id,
                           field + " holds the request's " + std::string(kind_name(rule.kind)) +
                               (strong ? "" : " (a name alone: check it is the same person)"),
                           rule.category.empty() ? plan.category : rule.category,
                           strong ? rule.action.value_or(plan.action) : RecordAction::kReview,
-                          strong ? (rule.in_text ? "medium" : "high") : "low", matched});
+                          strong ? (rule.in_text ? "medium" : "high") : "low", matched,
+                          identifier});
       };
       if (rule.kind == IdentifierKind::kName) {
         std::string joined, fields;
@@ -892,35 +1023,56 @@ class Scan {
         if (value_empty(value)) continue;
         const auto text = value_text(value);
         const auto& field = plan.schema->fields[index].name;
-        scratch.clear();
-        const std::vector<SubjectIndex>* found = nullptr;
-        switch (rule.kind) {
-          case IdentifierKind::kEmail:
-            detector_.emails(text, scratch);
-            for (const auto& email : scratch) {
-              if ((found = emails_for(email)))
-                for (const auto s : *found) claim(s, true, field, email);
-            }
-            break;
-          case IdentifierKind::kPhone:
-            if (!phone_filter_.may_hold(text, phone_regions_)) break;
-            if (rule.in_text) {
-              detector_.phones(text, phone_regions_, scratch);
-            } else {
-              scratch = subjects_.phones().parse_all(text, phone_regions_);
-            }
-            for (const auto& phone : scratch) {
-              const auto& shown = rule.in_text ? phone : text;
-              if ((found = phones_for(phone)))
-                for (const auto s : *found) claim(s, true, field, shown);
-            }
-            break;
-          case IdentifierKind::kId:
-            if ((found = subjects_.by_id(record_id_key(text))))
-              for (const auto s : *found) claim(s, true, field, text);
-            break;
-          case IdentifierKind::kName:
-            break;
+        if (rule.kind == IdentifierKind::kId) {
+          if (const auto* found = subjects_.by_id(record_id_key(text)))
+            for (const auto s : *found) claim(s, true, field, text);
+          continue;
+        }
+        subject_identifiers(rule.kind, rule.in_text, text, scratch);
+        for (const auto& identifier : scratch) {
+          // The people who hold the subjects' identifiers, to tell one person's from a shared one.
+          if (plan.person && !rule.in_text) {
+            if (auto name = person_name(record, plan); !name.empty())
+              holders_[identifier].people.insert(std::move(name));
+          }
+          const auto& shown =
+              rule.kind == IdentifierKind::kPhone && !rule.in_text ? text : identifier;
+          for (const auto s : *owners_of(rule.kind, identifier))
+            claim(s, true, field, shown, identifier);
+        }
+      }
+    }
+
+    // Fields where a business holds an email or a number: such an identifier is not one person's.
+    for (const auto& holder : plan.holders) {
+      if (!all_hold(holder.when, record)) continue;
+      for (const auto index : holder.fields) {
+        if (value_empty(record.values[index])) continue;
+        subject_identifiers(holder.rule->kind, false, value_text(record.values[index]), scratch);
+        for (const auto& identifier : scratch) holders_[identifier].business = true;
+      }
+    }
+
+    // Keys (a call's identifier) that a reached record holds too.
+    for (const auto& plan_key : plan.keys) {
+      if (keys_reached_.empty() || !all_hold(plan_key.when, record)) continue;
+      const auto& rule = *plan_key.rule;
+      for (const auto index : plan_key.fields) {
+        const auto text = value_text(record.values[index]);
+        const auto value = trim(text);
+        if (value.size() < kMinKeyLength) continue;
+        const auto sources = keys_reached_.find(key_id(rule.key, value));
+        if (sources == keys_reached_.end()) continue;
+        for (const auto& source : sources->second) {
+          if (source.object == object && record_id_key(source.id) == key) continue;
+          claims.push_back(
+              {source.subject, source.strong, "key", rule.id,
+               plan.schema->fields[index].name + " holds the " + rule.key + " identifier of " +
+                   source.object + " " + source.id +
+                   (source.strong ? "" : " (itself only possibly the subject's)"),
+               rule.category.empty() ? plan.category : rule.category,
+               source.strong ? rule.action.value_or(plan.action) : RecordAction::kReview,
+               source.strong ? "high" : "low", std::string(value)});
         }
       }
     }
@@ -945,11 +1097,12 @@ class Scan {
 
     // Every string field: identifiers written in it, and ids of reached records that no rule
     // declares as a reference.
-    for (std::size_t index = 0; index < record.values.size() && index < plan.fields.size();
-         ++index) {
+    // The company's own people (agents' User records) are not searched.
+    for (std::size_t index = 0;
+         !plan.staff && index < record.values.size() && index < plan.fields.size(); ++index) {
       const auto* text = std::get_if<std::string>(&record.values[index]);
       if (text == nullptr || text->empty() || (plan.id && index == *plan.id)) continue;
-      IdentifierDetector::for_each_id_token(*text, [&](std::string_view token) {
+      IdentifierDetector::for_each_id(*text, id_shape_, [&](std::string_view token) {
         const auto prefix = token.substr(0, 3);
         if (state.reference_prefixes.find(prefix) == state.reference_prefixes.end())
           state.reference_prefixes.emplace(prefix);
@@ -994,7 +1147,119 @@ class Scan {
     }
 
     if (claims.empty() && mentions.empty()) return;
+    // Whether an email or a number is the subject's alone is known only once every record that
+    // may hold it has been seen: until then the record waits.
+    const auto parked_at = object + '\x1f' + (key.empty() ? record.location() : key);
+    if (!holders_known(claims, mentions)) {
+      pending_.insert_or_assign(parked_at, Parked{record, archived, deleted});
+      return;
+    }
+    if (!pending_.empty()) pending_.erase(parked_at);
+    mark_shared(claims, mentions);
     decide(record, plan, key, archived, deleted, claims, mentions);
+  }
+
+  // The subjects' emails or numbers of one kind in a field's text: the whole value, or (in_text)
+  // every one written in it.
+  void subject_identifiers(IdentifierKind kind, bool in_text, const std::string& text,
+                           std::vector<std::string>& out) {
+    out.clear();
+    if (kind == IdentifierKind::kEmail) {
+      detector_.emails(text, out);
+    } else if (kind == IdentifierKind::kPhone && phone_filter_.may_hold(text, phone_regions_)) {
+      if (in_text) {
+        detector_.phones(text, phone_regions_, out);
+      } else {
+        out = subjects_.phones().parse_all(text, phone_regions_);
+      }
+    }
+    const auto& index = kind == IdentifierKind::kEmail ? emails_ : phones_;
+    out.erase(
+        std::remove_if(out.begin(), out.end(),
+                       [&](const std::string& found) { return lookup(index, found) == nullptr; }),
+        out.end());
+  }
+
+  const std::vector<SubjectIndex>* owners_of(IdentifierKind kind,
+                                             const std::string& identifier) const {
+    return kind == IdentifierKind::kEmail ? emails_for(identifier) : phones_for(identifier);
+  }
+
+  // The folded name on a person record (by its name rule), or empty.
+  static std::string person_name(const Record& record, const ObjectPlan& plan) {
+    for (const auto& identity : plan.identity) {
+      if (identity.rule->kind != IdentifierKind::kName || !all_hold(identity.when, record))
+        continue;
+      std::string joined;
+      for (const auto index : identity.fields) joined += value_text(record.values[index]) + " ";
+      if (auto folded = fold_name(joined); !folded.empty()) return folded;
+    }
+    return {};
+  }
+
+  // Whether every record that may hold the emails and numbers behind these claims has been seen:
+  // after a read of every person object (and every object with holder rules) begun once the
+  // identifier was known, or (lookups) once it was searched for.
+  bool holders_known(const std::string& identifier) const {
+    if (holders_settled_) return true;
+    if (lookups_) return searched_identifiers_.count(identifier) != 0;
+    const auto known = known_at_.find(identifier);
+    const std::uint64_t since = known == known_at_.end() ? 0 : known->second;
+    return std::all_of(objects_.begin(), objects_.end(), [&](const auto& entry) {
+      const auto& state = entry.second;
+      return !state.holds_identifiers || (state.read_started > since && !state.reading);
+    });
+  }
+  bool holders_known(const std::vector<Claim>& claims, const std::vector<Mention>& mentions) const {
+    return std::all_of(claims.begin(), claims.end(),
+                       [&](const Claim& c) {
+                         return c.identifier.empty() || holders_known(c.identifier);
+                       }) &&
+           std::all_of(mentions.begin(), mentions.end(), [&](const Mention& m) {
+             return (m.kind != IdentifierKind::kEmail && m.kind != IdentifierKind::kPhone) ||
+                    holders_known(m.matched);
+           });
+  }
+
+  // An identifier that other people's records, or a business's, hold too proves nothing alone: a
+  // claim made only by it is a review, and a mention of it is not erased without a look.
+  void mark_shared(std::vector<Claim>& claims, std::vector<Mention>& mentions) const {
+    const auto holders = [&](const std::string& identifier) -> const Holders* {
+      const auto found = holders_.find(identifier);
+      return found != holders_.end() && found->second.shared() ? &found->second : nullptr;
+    };
+    for (auto& claim : claims) {
+      const auto* shared = claim.identifier.empty() ? nullptr : holders(claim.identifier);
+      if (shared == nullptr) continue;
+      claim.strong = false;
+      claim.reason = "shared";
+      claim.action = RecordAction::kReview;
+      claim.confidence = "low";
+      claim.detail += ", which " + sharers(*shared) + " also hold: check it is the request's";
+    }
+    for (auto& mention : mentions) {
+      if (mention.kind == IdentifierKind::kEmail || mention.kind == IdentifierKind::kPhone)
+        mention.shared = holders(mention.matched) != nullptr;
+    }
+  }
+
+  static std::string sharers(const Holders& holders) {
+    if (!holders.business) return "other people's records";
+    return holders.people.size() > 1 ? "other people's and a business's records"
+                                     : "a business's records";
+  }
+
+  // Records that waited for the holders of their identifiers, evaluated again where those are now
+  // known (all of them when `settle`: nothing more will be read to learn of other holders).
+  void resolve_pending(bool settle = false) {
+    if (settle) holders_settled_ = true;
+    if (pending_.empty()) return;
+    auto waiting = std::move(pending_);
+    pending_.clear();
+    for (auto& [where, parked] : waiting) {
+      evaluate(parked.record, plan_for(parked.record), objects_[parked.record.object()],
+               parked.archived, parked.deleted);
+    }
   }
 
   void decide(const Record& record, const ObjectPlan& plan, const std::string& key, bool archived,
@@ -1058,11 +1323,14 @@ class Scan {
             slot = &m;
         }
         for (const auto& [index, m] : by_field) {
-          const bool weak = m->kind == IdentifierKind::kName && !owned;
+          const bool weak = (m->kind == IdentifierKind::kName && !owned) || m->shared;
           finding(field_name(index), weak ? Action::kReview : Action::kEraseField,
-                  mention_category(*m), weak ? "name" : "text",
+                  mention_category(*m), m->shared ? "shared" : (weak ? "name" : "text"),
                   m->kind == IdentifierKind::kName ? "name-in-text" : "identifier-in-text",
-                  field_name(index) + " mentions the request's " + std::string(kind_name(m->kind)),
+                  field_name(index) + " mentions the request's " + std::string(kind_name(m->kind)) +
+                      (m->shared ? ", which other people's or a business's records also hold: "
+                                   "check it is the request's"
+                                 : ""),
                   weak ? "low" : "medium", m->matched);
         }
       };
@@ -1071,9 +1339,15 @@ class Scan {
         mention_findings(false, true);
         continue;
       }
-      // A record only up for review passes no more than a review on to what hangs off it.
-      if (best->reason != "name")
-        mark_reached(key, record, subject, best->strong && best->action != RecordAction::kReview);
+      // A record only up for review passes no more than a review on to what hangs off it. One
+      // that shares only a name, an identifier others hold too, or that merely points to a record
+      // of the subject's (a business Account whose primary contact the subject is) passes nothing
+      // on: what hangs off it is its own, not the subject's.
+      if (best->reason != "name" && best->reason != "shared" && best->reason != "reference") {
+        const bool strong = best->strong && best->action != RecordAction::kReview;
+        mark_reached(key, record, subject, strong);
+        share_keys(record, plan, key, subject, strong);
+      }
       if (best->strong) follow_pointers(record, plan, key, subject);
       if (best->strong && plan.person && best->action == RecordAction::kDeleteRecord) {
         learn_identifiers(record, plan, subject);
@@ -1202,6 +1476,38 @@ class Scan {
     entries.push_back({subject, object, strong, record.id.empty() ? key : record.id});
     events_.push_back({++clock_, object, key.substr(0, 3), nullptr});
     if (lookups_) frontier_.emplace_back(object, entries.back().id);
+  }
+
+  // The keys (a call's identifier) of a reached record: records elsewhere that hold the same
+  // key are the subject's too.
+  void share_keys(const Record& record, const ObjectPlan& plan, const std::string& key,
+                  SubjectIndex subject, bool strong) {
+    for (const auto& plan_key : plan.keys) {
+      if (!all_hold(plan_key.when, record)) continue;
+      const auto& name = plan_key.rule->key;
+      for (const auto index : plan_key.fields) {
+        const auto text = value_text(record.values[index]);
+        const auto value = trim(text);
+        if (value.size() < kMinKeyLength) continue;
+        auto& sources = keys_reached_[key_id(name, value)];
+        const auto id = record.id.empty() ? key : record.id;
+        auto known = std::find_if(sources.begin(), sources.end(), [&](const Reached& r) {
+          return r.subject == subject && r.object == record.object() && r.id == id;
+        });
+        if (known != sources.end() && (known->strong || !strong)) continue;
+        if (known != sources.end()) {
+          known->strong = true;
+        } else {
+          sources.push_back({subject, record.object(), strong, id});
+        }
+        events_.push_back({++clock_, "", "", nullptr, false, name});
+        if (lookups_) key_frontier_.emplace_back(name, std::string(value));
+      }
+    }
+  }
+
+  static std::string key_id(const std::string& name, std::string_view value) {
+    return name + '\x1f' + std::string(value);
   }
 
   void follow_pointers(const Record& record, const ObjectPlan& plan, const std::string& key,
@@ -1338,6 +1644,7 @@ class Scan {
   const SubjectSet& subjects_;
   const ScanOptions& options_;
   IdentifierDetector detector_;
+  IdShape id_shape_;
   Report report_;
   std::map<std::string, ObjectState> objects_;
   std::unordered_map<const ObjectSchema*, ObjectPlan> record_plans_;
@@ -1351,6 +1658,25 @@ class Scan {
   IdentifierIndex emails_;  // the subjects' own, then those learned from their person records
   IdentifierIndex phones_;
   std::set<std::string> person_ids_;  // ids of the subjects' person records
+  // Reached records by the keys they hold (key_id: a call's identifier), and those whose
+  // holders lookups have not asked for yet (key name, value).
+  std::unordered_map<std::string, std::vector<Reached>> keys_reached_;
+  std::vector<std::pair<std::string, std::string>> key_frontier_;
+  static constexpr std::size_t kMinKeyLength = 6;  // shorter values name too many things
+  // Who holds each of the subjects' emails and numbers, and when each became a subject's
+  // (learned ones; those of the requests are known from the start).
+  std::unordered_map<std::string, Holders> holders_;
+  std::unordered_map<std::string, std::uint64_t> known_at_;
+  std::unordered_set<std::string>
+      searched_identifiers_;      // lookups: searched, so their holders seen
+  bool holders_settled_ = false;  // nothing more will be read: the holders seen are all there are
+  // Records waiting for the holders of their identifiers to be known, by object and key.
+  struct Parked {
+    Record record;
+    bool archived = false;
+    bool deleted = false;
+  };
+  std::map<std::string, Parked> pending_;
   PhoneDigitsFilter phone_filter_;
   std::vector<std::string> phone_regions_;  // the regions to read one text's numbers in
   std::uint64_t clock_ = 0;

@@ -171,9 +171,30 @@ std::optional<std::string> salesforce_id_key(std::string_view text) {
   return std::string(key.data(), key.size());
 }
 
+bool guid_key(std::string_view text, GuidKey& key) {
+  if (text.size() == 38 && text.front() == '{' && text.back() == '}') text = text.substr(1, 36);
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+      key[i] = c;
+    } else if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
+      key[i] = c;
+    } else if (c >= 'A' && c <= 'F') {
+      key[i] = static_cast<char>(c - 'A' + 'a');
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string record_id_key(std::string_view id) {
   if (auto key = salesforce_id_key(id)) return *key;
-  return std::string(trim(id));
+  const auto trimmed = trim(id);
+  if (GuidKey guid; guid_key(trimmed, guid)) return std::string(guid.data(), guid.size());
+  return std::string(trimmed);
 }
 
 PhoneNormalizer::PhoneNormalizer(std::vector<std::string> regions) {

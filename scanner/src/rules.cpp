@@ -122,7 +122,7 @@ class PackReader {
     rule_ = "pack";
     if (!document.IsMap()) fail(document, "a rule pack is a map with 'pack' and 'objects'");
     check_keys(document, {"pack", "crm", "product", "version", "description", "references",
-                          "extends", "objects"});
+                          "extends", "ids", "objects"});
     pack.id = required_string(document, "pack");
     pack.mark = mark(document["pack"]);
     if (document["extends"]) pack.extends_mark = mark(document["extends"]);
@@ -134,6 +134,7 @@ class PackReader {
     pack.description = optional_string(document, "description");
     pack.references = string_list(document, "references");
     pack.extends = string_list(document, "extends");
+    if (const auto ids = document["ids"]) pack.ids = id_shape(ids);
     const auto objects = document["objects"];
     if (!objects || !objects.IsMap()) fail(document, "'objects' must be a map of object names");
     check_unique_keys(objects);
@@ -311,6 +312,38 @@ class PackReader {
     }
   }
 
+  IdentityRule identity_rule(const YAML::Node& item) {
+    IdentityRule rule;
+    read_base(item, rule);
+    check_keys(item, {"id", "kind", "fields", "in_text", "when", "category", "action"});
+    const auto kind = required_string(item, "kind");
+    if (kind == "email")
+      rule.kind = IdentifierKind::kEmail;
+    else if (kind == "phone")
+      rule.kind = IdentifierKind::kPhone;
+    else if (kind == "name")
+      rule.kind = IdentifierKind::kName;
+    else if (kind == "id")
+      rule.kind = IdentifierKind::kId;
+    else
+      fail(item["kind"], "kind '" + kind + "' is not one of email, phone, name, id");
+    rule.fields = patterns(item, "fields");
+    if (const auto in_text = item["in_text"]) rule.in_text = boolean(in_text, "in_text");
+    if (rule.kind == IdentifierKind::kName && rule.in_text) {
+      fail(item, "a name is not searched in text by an identity rule (a namesake is no proof)");
+    }
+    return rule;
+  }
+
+  IdShape id_shape(const YAML::Node& node) const {
+    const auto text = scalar(node, "ids");
+    if (text == "salesforce") return IdShape::kSalesforce;
+    if (text == "guid") return IdShape::kGuid;
+    if (text == "number") return IdShape::kNumber;
+    if (text == "key") return IdShape::kKey;
+    fail(node, "ids '" + text + "' is not one of salesforce, guid, number, key");
+  }
+
   ObjectRules read_object(const YAML::Node& key, const YAML::Node& node) {
     ObjectRules rules;
     const auto name = key.as<std::string>();
@@ -318,36 +351,33 @@ class PackReader {
     rules.object = pattern(key, name);
     rules.mark = mark(key);
     if (!node.IsMap()) fail(node, "an object's rules are a map");
-    check_keys(node, {"category", "action", "person", "id_field", "archived_field", "deleted_field",
-                      "identity", "related", "reaches", "fields", "text"});
+    check_keys(node, {"category", "action", "person", "staff", "id_field", "archived_field",
+                      "deleted_field", "identity", "related", "reaches", "fields", "text", "keys",
+                      "holders"});
     rules.category = optional_string(node, "category");
     if (const auto action = node["action"]) rules.action = record_action(action);
     if (const auto person = node["person"]) rules.person = boolean(person, "person");
+    if (const auto staff = node["staff"]) rules.staff = boolean(staff, "staff");
     if (node["id_field"]) rules.id_field = optional_string(node, "id_field");
     if (node["archived_field"]) rules.archived_field = optional_string(node, "archived_field");
     if (node["deleted_field"]) rules.deleted_field = optional_string(node, "deleted_field");
 
-    for_each_rule(node, "identity", [&](const YAML::Node& item) {
-      IdentityRule rule;
+    for_each_rule(node, "identity",
+                  [&](const YAML::Node& item) { rules.identity.push_back(identity_rule(item)); });
+    for_each_rule(node, "holders", [&](const YAML::Node& item) {
+      auto rule = identity_rule(item);
+      if (rule.kind != IdentifierKind::kEmail && rule.kind != IdentifierKind::kPhone)
+        fail(item["kind"], "a holder rule's kind is email or phone");
+      if (rule.in_text) fail(item, "a holder rule names whole fields, not text");
+      rules.holders.push_back(std::move(rule));
+    });
+    for_each_rule(node, "keys", [&](const YAML::Node& item) {
+      KeyRule rule;
       read_base(item, rule);
-      check_keys(item, {"id", "kind", "fields", "in_text", "when", "category", "action"});
-      const auto kind = required_string(item, "kind");
-      if (kind == "email")
-        rule.kind = IdentifierKind::kEmail;
-      else if (kind == "phone")
-        rule.kind = IdentifierKind::kPhone;
-      else if (kind == "name")
-        rule.kind = IdentifierKind::kName;
-      else if (kind == "id")
-        rule.kind = IdentifierKind::kId;
-      else
-        fail(item["kind"], "kind '" + kind + "' is not one of email, phone, name, id");
+      check_keys(item, {"id", "key", "fields", "when", "category", "action"});
+      rule.key = required_string(item, "key");
       rule.fields = patterns(item, "fields");
-      if (const auto in_text = item["in_text"]) rule.in_text = boolean(in_text, "in_text");
-      if (rule.kind == IdentifierKind::kName && rule.in_text) {
-        fail(item, "a name is not searched in text by an identity rule (a namesake is no proof)");
-      }
-      rules.identity.push_back(std::move(rule));
+      rules.keys.push_back(std::move(rule));
     });
     for_each_rule(node, "related", [&](const YAML::Node& item) {
       RelationRule rule;
@@ -523,7 +553,14 @@ RuleSet RuleSet::from_packs(std::vector<RulePack> packs) {
 }
 
 void RuleSet::merge() {
+  // Packs of several CRMs at once (`rules validate rules/`) may disagree: ids are then taken
+  // only as whole values, which every shape is.
+  std::optional<IdShape> shape;
   for (const auto& pack : packs_) {
+    if (pack.ids) {
+      id_shape_ = shape && *shape != *pack.ids ? IdShape::kKey : *pack.ids;
+      shape = id_shape_;
+    }
     for (const auto& object : pack.objects) {
       const auto same = std::find_if(objects_.begin(), objects_.end(), [&](const ObjectRules& o) {
         return o.object.text() == object.object.text();
@@ -540,6 +577,9 @@ void RuleSet::merge() {
       merge_rules(same->reaches, object.reaches);
       merge_rules(same->fields, object.fields);
       merge_rules(same->text, object.text);
+      merge_rules(same->keys, object.keys);
+      merge_rules(same->holders, object.holders);
+      if (object.staff) same->staff = object.staff;
     }
   }
 }

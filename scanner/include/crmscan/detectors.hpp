@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "crmscan/rules.hpp"
 #include "crmscan/subject.hpp"
 
 namespace crmscan {
@@ -44,10 +45,49 @@ class IdentifierDetector {
       start = end;
     }
   }
+  /// The keys (record_id_key) of the record ids of a CRM written in a field, each passed to
+  /// `found`: Salesforce ids and GUIDs wherever they stand as a word of the text, numeric ids and
+  /// other keys only as the whole value (a number inside a sentence proves nothing).
+  template <typename Found>
+  static void for_each_id(std::string_view text, IdShape shape, Found&& found) {
+    switch (shape) {
+      case IdShape::kSalesforce:
+        for_each_id_token(text, found);
+        return;
+      case IdShape::kGuid:
+        for_each_guid_token(text, found);
+        return;
+      case IdShape::kNumber:
+      case IdShape::kKey:
+        if (const auto whole = whole_value_id(text, shape); !whole.empty()) {
+          const auto key = record_id_key(whole);
+          found(std::string_view(key));
+        }
+        return;
+    }
+  }
   /// Calls `found` with each run of words in the text that is a subject's folded name.
   void names(std::string_view text, const std::function<void(const std::string&)>& found) const;
 
  private:
+  template <typename Found>
+  static void for_each_guid_token(std::string_view text, Found&& found) {
+    const auto is_guid_char = [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f') || c == '-';
+    };
+    GuidKey key;
+    for (std::size_t start = 0; start < text.size();) {
+      while (start < text.size() && !is_guid_char(text[start])) ++start;
+      std::size_t end = start;
+      while (end < text.size() && is_guid_char(text[end])) ++end;
+      if (end - start == 36 && guid_key(text.substr(start, 36), key))
+        found(std::string_view(key.data(), key.size()));
+      start = end;
+    }
+  }
+  /// The whole value as a numeric id (digits only) or a key (one word holding a digit), or empty.
+  static std::string_view whole_value_id(std::string_view text, IdShape shape);
+
   /// False when no run of the text's words hashes as a subject's whole name.
   bool may_hold_name(std::string_view text) const;
 

@@ -36,7 +36,13 @@ bool salesforce_id_key(std::string_view text, IdKey& key);
 /// The 18-character form of a 15-character Salesforce id (unchanged when already 18).
 std::string salesforce_id18(std::string_view id15);
 
-/// A key for any record id: the Salesforce form where the id has that shape, else the text as is.
+/// A GUID (8-4-4-4-12 hexadecimal digits, in braces or not) in lower case without braces, as
+/// Dataverse writes its ids: false when the text is no GUID.
+using GuidKey = std::array<char, 36>;
+bool guid_key(std::string_view text, GuidKey& key);
+
+/// A key for any record id: the Salesforce form or the GUID form where the id has that shape,
+/// else the text trimmed.
 std::string record_id_key(std::string_view id);
 
 /// Phone numbers to E.164 through libphonenumber, reading national numbers in a set of regions.

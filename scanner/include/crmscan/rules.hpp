@@ -16,6 +16,10 @@ enum class Action { kDeleteRecord, kEraseField, kDeleteContent, kReview };
 enum class RecordAction { kDeleteRecord, kEraseFields, kReview };
 /// The kind of identifier a field holds.
 enum class IdentifierKind { kEmail, kPhone, kName, kId };
+/// The shape of a CRM's record ids, which says where an id can be recognised in a field that no
+/// rule declares as a reference: Salesforce ids and GUIDs also as words inside text, numeric ids
+/// and other keys only as a whole field value (a number inside text is no proof of anything).
+enum class IdShape { kKey, kSalesforce, kGuid, kNumber };
 
 std::string_view to_string(Action action);
 std::string_view to_string(RecordAction action);
@@ -84,6 +88,14 @@ struct ReachRule : RuleBase {
   std::vector<std::string> to;
 };
 
+/// A field whose value names one real-world thing that records of several objects share (a
+/// call's identifier on its Task, its interaction events and its voice call): a record that
+/// shares a key with a reached record is reached too.
+struct KeyRule : RuleBase {
+  std::string key;  ///< what the value names ("call"): values match only keys of the same name
+  std::vector<NamePattern> fields;
+};
+
 /// A field that holds personal data: erased (or reviewed) when its record is kept.
 struct FieldRule {
   std::string id;
@@ -110,6 +122,9 @@ struct ObjectRules {
   /// Its records are people (Contact, Lead, Person Account): the emails and phone numbers of one
   /// that belongs to the subject are looked for too, wherever else they are written.
   std::optional<bool> person;
+  /// Its records are the company's own people (agents' User records): the generic text scan and
+  /// undeclared references never give them findings.
+  std::optional<bool> staff;
   std::string id_field = "Id";
   std::string archived_field = "IsArchived";
   std::string deleted_field = "IsDeleted";
@@ -118,6 +133,10 @@ struct ObjectRules {
   std::vector<ReachRule> reaches;
   std::vector<FieldRule> fields;
   std::vector<TextRule> text;
+  std::vector<KeyRule> keys;
+  /// Fields where a business, not a person, holds an email or a number (a switchboard, a team
+  /// mailbox): an identifier found there is not one person's alone.
+  std::vector<IdentityRule> holders;
   SourceMark mark;
 };
 
@@ -130,6 +149,7 @@ struct RulePack {
   std::string description;
   std::vector<std::string> references;
   std::vector<std::string> extends;
+  std::optional<IdShape> ids;  ///< the CRM's record ids; empty: as the packs it extends say
   std::string path;
   std::string sha256;
   std::vector<ObjectRules> objects;
@@ -156,12 +176,15 @@ class RuleSet {
   std::vector<const ObjectRules*> rules_for(std::string_view object) const;
   /// True when some pack has rules for the object (by name or glob).
   bool is_defined(std::string_view object) const;
+  /// The shape of the record ids, as the packs declare it (`ids:`); kKey when none does.
+  IdShape id_shape() const { return id_shape_; }
 
  private:
   void merge();
   void validate() const;
   std::vector<RulePack> packs_;
   std::vector<ObjectRules> objects_;
+  IdShape id_shape_ = IdShape::kKey;
 };
 
 /// Every pack file below the paths (files as given, folders recursively).
