@@ -1043,13 +1043,26 @@ class Scan {
       }
     }
 
-    // Fields where a business holds an email or a number: such an identifier is not one person's.
+    // Fields where a business holds an email or a number: such an identifier is not one person's,
+    // and the business's record is only to review (a sole trader's may be the person's own).
     for (const auto& holder : plan.holders) {
       if (!all_hold(holder.when, record)) continue;
+      const auto& rule = *holder.rule;
       for (const auto index : holder.fields) {
         if (value_empty(record.values[index])) continue;
-        subject_identifiers(holder.rule->kind, false, value_text(record.values[index]), scratch);
-        for (const auto& identifier : scratch) holders_[identifier].business = true;
+        const auto text = value_text(record.values[index]);
+        subject_identifiers(rule.kind, false, text, scratch);
+        for (const auto& identifier : scratch) {
+          holders_[identifier].business = true;
+          for (const auto s : *owners_of(rule.kind, identifier)) {
+            claims.push_back({s, false, "shared", rule.id,
+                              plan.schema->fields[index].name + " holds the request's " +
+                                  std::string(kind_name(rule.kind)) +
+                                  " on a business's record: check whether it is the request's",
+                              rule.category.empty() ? plan.category : rule.category,
+                              RecordAction::kReview, "low", text});
+          }
+        }
       }
     }
 

@@ -324,7 +324,7 @@ TEST_CASE("Describe infers field types and relationships from the sample export"
     if (object["custom"].GetBool()) custom.insert(text(object, "name"));
     CHECK(object["queryable"].GetBool());
   }
-  CHECK(prefixes.size() == 20);
+  CHECK(prefixes.size() == 21);
   CHECK(prefixes["Task"] == "00T");
   CHECK(prefixes["Lead"] == "00Q");
   CHECK(prefixes["Loyalty_Card__c"] == "a0L");
@@ -675,7 +675,7 @@ TEST_CASE("A Bulk API 2.0 query job completes after its polls and pages its CSV 
   CHECK(text(parse(fixture.get(kApi + "/jobs/query/" + id)->body), "state") == "InProgress");
   job = parse(fixture.get(kApi + "/jobs/query/" + id)->body);
   CHECK(text(job, "state") == "JobComplete");
-  CHECK(job["numberRecordsProcessed"].GetInt() == 18);
+  CHECK(job["numberRecordsProcessed"].GetInt() == 27);
 
   std::string locator;
   std::vector<std::string> pages;
@@ -690,8 +690,8 @@ TEST_CASE("A Bulk API 2.0 query job completes after its polls and pages its CSV 
     locator = result->get_header_value("Sforce-Locator");
     pages.push_back(result->body);
   } while (locator != "null");
-  CHECK(pages.size() == 3);
-  CHECK(records == 18);
+  CHECK(pages.size() == 4);
+  CHECK(records == 27);
   for (const auto& page : pages) {
     CHECK(page.rfind("\"Id\",\"Subject\",\"IsDeleted\"\n", 0) == 0);  // each page has the header
     CHECK(page.find('\r') == std::string::npos);
