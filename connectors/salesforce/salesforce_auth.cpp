@@ -61,9 +61,14 @@ std::string form_field(const std::string& key, const std::string& value) {
 
 }  // namespace
 
-Authenticator::Authenticator(std::string flow, std::string login_url, HttpClient& http)
-    : flow_(std::move(flow)), login_url_(std::move(login_url)), http_(http) {
+Authenticator::Authenticator(std::string flow, std::string login_url, HttpClient& http,
+                             std::string jwt_audience)
+    : flow_(std::move(flow)),
+      login_url_(std::move(login_url)),
+      jwt_audience_(std::move(jwt_audience)),
+      http_(http) {
   while (!login_url_.empty() && login_url_.back() == '/') login_url_.pop_back();
+  if (jwt_audience_.empty()) jwt_audience_ = jwt_audience_for(login_url_);
   if (flow_ == "auto") {
     if (!environment_secret("SF_ACCESS_TOKEN").empty())
       flow_ = "token";
@@ -93,6 +98,19 @@ Authenticator::Authenticator(std::string flow, std::string login_url, HttpClient
         "connector salesforce: auth '" + flow_ +
         "' is not one of auto, token, sf-cli, client-credentials, refresh-token, jwt, password");
   }
+}
+
+std::string Authenticator::jwt_audience_for(const std::string& login_url) {
+  auto host =
+      login_url.substr(login_url.find("://") == std::string::npos ? 0 : login_url.find("://") + 3);
+  host = ascii_lower(host.substr(0, host.find_first_of("/:")));
+  const auto ends_with = [&host](std::string_view suffix) {
+    return host.size() >= suffix.size() &&
+           host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  return host == "test.salesforce.com" || ends_with(".sandbox.my.salesforce.com")
+             ? "https://test.salesforce.com"
+             : "https://login.salesforce.com";
 }
 
 Session Authenticator::sign_in() {
@@ -210,7 +228,7 @@ std::string Authenticator::jwt_assertion() const {
   const std::string header = base64url(R"({"alg":"RS256","typ":"JWT"})");
   const std::string payload = base64url(
       "{\"iss\":\"" + escape_json(client_id) + "\",\"sub\":\"" + escape_json(username) +
-      "\",\"aud\":\"" + escape_json(login_url_) + "\",\"exp\":" + std::to_string(expires) + "}");
+      "\",\"aud\":\"" + escape_json(jwt_audience_) + "\",\"exp\":" + std::to_string(expires) + "}");
   const auto signing_input = header + "." + payload;
 
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(

@@ -25,7 +25,13 @@ struct Session {
 class Authenticator {
  public:
   /// `flow` is one of auto, token, sf-cli, client-credentials, refresh-token, jwt, password.
-  Authenticator(std::string flow, std::string login_url, HttpClient& http);
+  /// `jwt_audience` is the JWT bearer assertion's `aud`; empty: the login host it stands for
+  /// (https://test.salesforce.com for a sandbox, else https://login.salesforce.com).
+  Authenticator(std::string flow, std::string login_url, HttpClient& http,
+                std::string jwt_audience = {});
+  /// The `aud` of JWT bearer assertions for a login URL: Salesforce wants its login host, not a
+  /// My Domain — test.salesforce.com for sandboxes, login.salesforce.com otherwise.
+  static std::string jwt_audience_for(const std::string& login_url);
 
   /// Signs in; throws ConfigError when the credentials for the flow are missing, and Error
   /// (incomplete) when Salesforce refuses them.
@@ -41,6 +47,7 @@ class Authenticator {
 
   std::string flow_;
   std::string login_url_;
+  std::string jwt_audience_;
   HttpClient& http_;
   std::string refresh_token_;  // a refresh token handed back by a flow, used on renewal
 };

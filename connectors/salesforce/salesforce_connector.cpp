@@ -1,5 +1,8 @@
 #include "salesforce_connector.hpp"
 
+#include <phonenumbers/phonenumber.pb.h>
+#include <phonenumbers/phonenumberutil.h>
+
 #include <algorithm>
 #include <chrono>
 #include <functional>
@@ -17,10 +20,14 @@ namespace {
 
 /// A URL longer than this is split into several queries (Salesforce refuses about 16 KB).
 constexpr std::size_t kMaxUrlBytes = 15'000;
-/// SOSL: terms joined by OR in one search, the length of the joined terms, and the results cap.
+/// The part of a URL a WHERE clause may take; the select list gets the rest, split if need be.
+constexpr std::size_t kMaxWhereBytes = kMaxUrlBytes / 2;
+/// SOSL: identifiers joined by OR in one search, and the length of the joined terms.
 constexpr std::size_t kTermsPerSearch = 20;
 constexpr std::size_t kSearchTermBytes = 2'000;
-constexpr rapidjson::SizeType kMaxSearchResults = 2'000;
+/// The fewest results an object is given in a search of several objects: more objects than the
+/// cap allows at this share are searched separately.
+constexpr std::size_t kMinShare = 50;
 
 /// The org's limits were reached, or the user's cap: the scan stops, incomplete.
 class LimitReached : public Error {
@@ -45,6 +52,33 @@ std::string soql_literal(std::string_view value) {
     quoted.push_back(c);
   }
   return quoted + "'";
+}
+
+// A LIKE literal matching text that contains `value`: `%` and `_` escaped to stand for themselves.
+std::string like_containing(std::string_view value) {
+  std::string quoted = "'%";
+  for (const char c : value) {
+    if (c == '\'' || c == '\\' || c == '%' || c == '_') quoted.push_back('\\');
+    if (c == '\n') {
+      quoted += "\\n";
+      continue;
+    }
+    quoted.push_back(c);
+  }
+  return quoted + "%'";
+}
+
+// The runs of digits in a text, in order ("(020) 7946 0958" → 020, 7946, 0958).
+std::vector<std::string> digit_runs(std::string_view text) {
+  std::vector<std::string> runs;
+  bool in_run = false;
+  for (const char c : text) {
+    const bool digit = c >= '0' && c <= '9';
+    if (digit && !in_run) runs.emplace_back();
+    if (digit) runs.back().push_back(c);
+    in_run = digit;
+  }
+  return runs;
 }
 
 // SOSL reserves ? & | ! { } [ ] ( ) ^ ~ * : \ " ' + - in a search term.
@@ -108,6 +142,14 @@ ConnectorDescriptor SalesforceConnector::describe_connector() {
               {"batch_size", "int", "2000", "records per query page (200 to 2000)", false},
               {"bulk_threshold", "int", "10000",
                "full reads of objects with more records use Bulk API 2.0", false},
+              {"search_limit", "int", "2000",
+               "results one SOSL search returns at most (2,000 since API version 28.0): an object "
+               "whose results reach its share is searched again, alone or term by term",
+               false},
+              {"jwt_audience", "url", "",
+               "the JWT bearer assertion's aud; default https://login.salesforce.com, or "
+               "https://test.salesforce.com for a sandbox login_url",
+               false},
               {"ca_file", "path", "", "a CA bundle to trust (a private CA); TLS is always verified",
                false},
               {"timeout", "int", "300",
@@ -139,6 +181,8 @@ SalesforceConnector::SalesforceConnector(const ConnectorConfig& config, HttpOpti
   api_reserve_ = number("api_reserve");
   batch_size_ = std::clamp<std::size_t>(number("batch_size"), 200, 2000);
   bulk_threshold_ = number("bulk_threshold");
+  if (config.count("search_limit") != 0)
+    search_limit_ = std::max<std::size_t>(number("search_limit"), 1);
   if (const auto found = config.find("ca_file"); found != config.end())
     http_options_.ca_file = found->second;
   if (config.count("timeout") != 0) {
@@ -151,7 +195,9 @@ SalesforceConnector::SalesforceConnector(const ConnectorConfig& config, HttpOpti
   }
   HttpClient::check_url(login_url_);
   http_ = std::make_unique<HttpClient>(http_options_);
-  auth_ = std::make_unique<Authenticator>(config.at("auth"), login_url_, *http_);
+  const auto audience = config.find("jwt_audience");
+  auth_ = std::make_unique<Authenticator>(config.at("auth"), login_url_, *http_,
+                                          audience == config.end() ? "" : audience->second);
 }
 
 std::string SalesforceConnector::source() const {
@@ -285,6 +331,10 @@ const ObjectSchema* SalesforceConnector::schema_of(const std::string& object) {
       // Compound and binary fields are read through their parts, or not at all.
       if (type == "address" || type == "location" || type == "base64") continue;
       schema->fields.push_back({field["name"].GetString(), type});
+      const bool filterable = field.HasMember("filterable") && field["filterable"].IsBool()
+                                  ? field["filterable"].GetBool()
+                                  : type != "textarea";
+      if (!filterable) info->unfilterable.push_back(ascii_lower(field["name"].GetString()));
     }
   }
   if (document.IsObject() && document.HasMember("childRelationships") &&
@@ -395,25 +445,104 @@ void SalesforceConnector::fetch_records(const std::string& object, const std::st
       }
     }
   }
-  const auto head = "SELECT " + select_list(*schema) + " FROM " + schema->object + " WHERE " +
-                    schema->fields[*index].name + " IN (";
-  const auto base_bytes = api_path("queryAll?q=").size() + HttpClient::escape(head).size() + 3;
+  const auto head = schema->fields[*index].name + " IN (";
   std::size_t start = 0;
   while (start < values.size()) {
     std::string list;
-    std::size_t bytes = base_bytes;
+    std::size_t bytes = HttpClient::escape(head).size() + 3;
     std::size_t end = start;
     while (end < values.size()) {
       const auto literal = soql_literal(values[end]);
       const auto cost = HttpClient::escape(literal).size() + 3;
-      if (end > start && bytes + cost > kMaxUrlBytes) break;
+      if (end > start && bytes + cost > kMaxWhereBytes) break;
       list += (list.empty() ? "" : ",") + literal;
       bytes += cost;
       ++end;
     }
-    query(head + list + ")", *schema, keep);
+    select_where(*schema, head + list + ")", keep);
     start = end;
   }
+}
+
+void SalesforceConnector::select_where(const ObjectSchema& schema, const std::string& where,
+                                       const RecordSink& on_record) {
+  const auto from = " FROM " + schema.object + " WHERE " + where;
+  const auto fixed = api_path("queryAll?q=").size() + HttpClient::escape("SELECT " + from).size();
+  const auto budget = kMaxUrlBytes > fixed + 200 ? kMaxUrlBytes - fixed : 200;
+  // The select list in parts that each fit the URL, every part with the Id.
+  std::vector<std::string> parts{"Id"};
+  for (const auto& field : schema.fields) {
+    if (iequals(field.name, "Id")) continue;
+    if (HttpClient::escape(parts.back() + "," + field.name).size() > budget)
+      parts.emplace_back("Id");
+    parts.back() += "," + field.name;
+  }
+  if (parts.size() == 1) {
+    query("SELECT " + parts[0] + from, schema, on_record);
+    return;
+  }
+  // Each part fills its own fields; a record is complete once every part has been read.
+  std::vector<std::string> order;
+  std::map<std::string, Record> joined;
+  for (const auto& part : parts) {
+    query("SELECT " + part + from, schema, [&](const Record& record) {
+      auto [at, fresh] = joined.try_emplace(record_id_key(record.id), record);
+      if (fresh) {
+        order.push_back(record_id_key(record.id));
+        return;
+      }
+      for (std::size_t i = 0; i < record.values.size(); ++i) {
+        if (!std::holds_alternative<std::monostate>(record.values[i]))
+          at->second.values[i] = record.values[i];
+      }
+    });
+  }
+  for (const auto& key : order) on_record(joined.at(key));
+}
+
+void SalesforceConnector::note(const std::string& text) {
+  if (std::find(notes_.begin(), notes_.end(), text) == notes_.end()) notes_.push_back(text);
+}
+
+std::vector<std::vector<std::string>> SalesforceConnector::phone_token_forms(
+    const std::string& e164) {
+  using i18n::phonenumbers::PhoneNumber;
+  using i18n::phonenumbers::PhoneNumberUtil;
+  std::vector<std::vector<std::string>> forms;
+  const auto add = [&forms](std::vector<std::string> form) {
+    if (!form.empty() && std::find(forms.begin(), forms.end(), form) == forms.end())
+      forms.push_back(std::move(form));
+  };
+  add({digits_of(e164)});
+  const auto& util = *PhoneNumberUtil::GetInstance();
+  PhoneNumber number;
+  if (util.Parse(e164, "ZZ", &number) == PhoneNumberUtil::NO_PARSING_ERROR) {
+    std::string nsn, national, international;
+    util.GetNationalSignificantNumber(number, &nsn);
+    util.Format(number, PhoneNumberUtil::NATIONAL, &national);
+    util.Format(number, PhoneNumberUtil::INTERNATIONAL, &international);
+    add({digits_of(national)});
+    add({nsn});
+    add(digit_runs(national));
+    auto groups = digit_runs(international);
+    add(groups);
+    // "+44 (0)20 7946 0958" and "0044 20 7946 0958" hold the groups after the country code.
+    if (groups.size() > 2) add({groups.begin() + 1, groups.end()});
+  }
+  // A form that holds another as a run of its tokens adds nothing: a record with it has the other.
+  const auto holds = [](const std::vector<std::string>& longer,
+                        const std::vector<std::string>& shorter) {
+    return longer.size() > shorter.size() &&
+           std::search(longer.begin(), longer.end(), shorter.begin(), shorter.end()) !=
+               longer.end();
+  };
+  std::vector<std::vector<std::string>> kept;
+  for (const auto& form : forms) {
+    if (std::none_of(forms.begin(), forms.end(),
+                     [&](const auto& other) { return holds(form, other); }))
+      kept.push_back(form);
+  }
+  return kept;
 }
 
 void SalesforceConnector::search(IdentifierKind kind, bool in_text,
@@ -437,11 +566,15 @@ void SalesforceConnector::search(IdentifierKind kind, bool in_text,
   std::vector<std::string> targets;
   const auto add_target = [&](const std::string& object) {
     const auto* info = object_info(object);
+    if (info == nullptr) return;
     const auto& name = names_[ascii_lower(object)];
-    if (info != nullptr && info->searchable &&
-        std::find(targets.begin(), targets.end(), name) == targets.end()) {
-      targets.push_back(name);
+    if (!info->searchable) {
+      note(name +
+           " is not searchable: its records are found through their relationships and "
+           "the fields the rules name, not by search");
+      return;
     }
+    if (std::find(targets.begin(), targets.end(), name) == targets.end()) targets.push_back(name);
   };
   for (const auto& object : objects) add_target(object);
   if (in_text) {
@@ -449,81 +582,202 @@ void SalesforceConnector::search(IdentifierKind kind, bool in_text,
       if (name.size() > 3 && name.compare(name.size() - 3, 3, "__c") == 0) add_target(name);
     }
   }
-  if (targets.empty()) return;
   const char* scope = kind == IdentifierKind::kName    ? "NAME"
                       : in_text                        ? "ALL"
                       : kind == IdentifierKind::kEmail ? "EMAIL"
                                                        : "PHONE";
-  // RETURNING lists that keep each search's URL under the limit.
-  std::vector<std::string> returning{""};
-  for (const auto& target : targets) {
-    if (!returning.back().empty() && returning.back().size() + target.size() > kMaxUrlBytes / 4)
-      returning.emplace_back();
-    // ORDER BY lifts SOSL's per-object cap of min(2000 / objects, 250) results.
-    returning.back() += (returning.back().empty() ? "" : ", ") + target + "(Id ORDER BY Id)";
-  }
-  // What is searched for: a number by its digits — whole in phone fields, in text by the national
-  // digits that every way of writing it contains; an id in text by its 15-character form, which
-  // the 18 begins with.
-  std::vector<std::string> texts;
+  // Search matches whole tokens, split at spaces and punctuation, a trailing `*` widening the
+  // last: each identifier becomes the ways it can stand in the index, joined by OR. A number in
+  // the token forms it takes; an id in text by its 15-character form and what follows it (the
+  // 18-character form); an email or a name as a quoted phrase (its tokens in a row).
+  std::vector<std::string> alternatives;  // per identifier, its forms joined by OR
   for (const auto& term : terms) {
-    std::string text = kind == IdentifierKind::kId ? term.substr(0, 15) : term;
-    if (kind == IdentifierKind::kPhone)
-      text = in_text ? PhoneNormalizer::national_number(term) : digits_of(term);
-    if (!text.empty() && std::find(texts.begin(), texts.end(), text) == texts.end())
-      texts.push_back(text);
+    std::string forms;
+    const auto add = [&forms](const std::string& form) {
+      forms += (forms.empty() ? "" : " OR ") + form;
+    };
+    if (kind == IdentifierKind::kPhone) {
+      for (const auto& tokens : phone_token_forms(term)) {
+        std::string phrase;
+        for (const auto& token : tokens) phrase += (phrase.empty() ? "" : " ") + token;
+        add(tokens.size() == 1 ? phrase : "\"" + phrase + "\"");
+      }
+    } else if (kind == IdentifierKind::kId) {
+      if (salesforce_id_key(term)) add(term.substr(0, 15) + "*");
+    } else {
+      add("\"" + sosl_term(term) + "\"");
+    }
+    if (!forms.empty() &&
+        std::find(alternatives.begin(), alternatives.end(), forms) == alternatives.end())
+      alternatives.push_back(forms);
   }
   std::map<std::string, std::vector<std::string>> found;
-  // One search answers many terms joined by OR. A search that reaches Salesforce's cap of 2,000
-  // results may have left some out: its terms are searched again in halves, and a single term
-  // that still reaches it is reported.
-  std::function<void(std::size_t, std::size_t)> run = [&](std::size_t first, std::size_t last) {
-    std::string find;
-    for (auto i = first; i < last; ++i)
-      find += (find.empty() ? "\"" : " OR \"") + sosl_term(texts[i]) + "\"";
-    for (const auto& list : returning) {
-      const auto sosl = "FIND {" + find + "} IN " + scope + " FIELDS RETURNING " + list;
-      try {
-        const auto document = call_json("GET", api_path("search?q=" + HttpClient::escape(sosl)));
-        if (!document.IsObject() || !document.HasMember("searchRecords") ||
-            !document["searchRecords"].IsArray()) {
-          throw ApiError("search: no searchRecords in the response");
-        }
-        const auto& records = document["searchRecords"];
-        if (records.Size() >= kMaxSearchResults) {
-          if (last - first > 1) {
-            const auto middle = first + (last - first) / 2;
-            run(first, middle);
-            run(middle, last);
-            return;
+  // One search answers several identifiers in several objects, each object given an even share of
+  // the results cap as its LIMIT. An object whose results reach its share may have lost some: it
+  // is searched again alone (the whole cap), then with half the identifiers; an identifier that
+  // alone still reaches the cap is reported, never silently cut.
+  const std::size_t per_search = std::max<std::size_t>(1, search_limit_ / kMinShare);
+  std::function<void(std::size_t, std::size_t, const std::vector<std::string>&)> run =
+      [&](std::size_t first, std::size_t last, const std::vector<std::string>& within) {
+        std::string find;
+        for (auto i = first; i < last; ++i) find += (find.empty() ? "" : " OR ") + alternatives[i];
+        std::vector<std::vector<std::string>> groups{{}};
+        std::size_t bytes = 0;
+        for (const auto& object : within) {
+          if (!groups.back().empty() &&
+              (groups.back().size() == per_search || bytes + object.size() > kMaxUrlBytes / 4)) {
+            groups.emplace_back();
+            bytes = 0;
           }
-          on_problem("", "a search found " + std::to_string(records.Size()) +
-                             " records, Salesforce's cap: records past it may be missing");
+          groups.back().push_back(object);
+          bytes += object.size() + 20;
         }
-        for (const auto& item : records.GetArray()) {
-          if (!item.IsObject() || !item.HasMember("Id") || !item["Id"].IsString() ||
-              !item.HasMember("attributes") || !item["attributes"].IsObject() ||
-              !item["attributes"].HasMember("type")) {
+        for (const auto& group : groups) {
+          if (group.empty()) continue;
+          const auto share = std::max<std::size_t>(1, search_limit_ / group.size());
+          std::string returning;
+          for (const auto& object : group) {
+            returning += (returning.empty() ? "" : ", ") + object + "(Id LIMIT " +
+                         std::to_string(share) + ")";
+          }
+          const auto sosl = "FIND {" + find + "} IN " + scope + " FIELDS RETURNING " + returning;
+          std::map<std::string, std::size_t> counts;
+          try {
+            const auto document =
+                call_json("GET", api_path("search?q=" + HttpClient::escape(sosl)));
+            if (!document.IsObject() || !document.HasMember("searchRecords") ||
+                !document["searchRecords"].IsArray()) {
+              throw ApiError("search: no searchRecords in the response");
+            }
+            for (const auto& item : document["searchRecords"].GetArray()) {
+              if (!item.IsObject() || !item.HasMember("Id") || !item["Id"].IsString() ||
+                  !item.HasMember("attributes") || !item["attributes"].IsObject() ||
+                  !item["attributes"].HasMember("type") || !item["attributes"]["type"].IsString()) {
+                continue;
+              }
+              const std::string type = item["attributes"]["type"].GetString();
+              ++counts[type];
+              found[type].push_back(item["Id"].GetString());
+            }
+          } catch (const ApiError& e) {
+            on_problem("", e.what());
             continue;
           }
-          found[item["attributes"]["type"].GetString()].push_back(item["Id"].GetString());
+          for (const auto& object : group) {
+            const auto count = counts.find(object);
+            if (count == counts.end() || count->second < share) continue;
+            if (group.size() > 1) {
+              note("search results on " + object +
+                   " reached its share of the cap: searched again on its own");
+              run(first, last, {object});
+            } else if (last - first > 1) {
+              const auto middle = first + (last - first) / 2;
+              run(first, middle, {object});
+              run(middle, last, {object});
+            } else {
+              on_problem(object, "a search for one identifier found " +
+                                     std::to_string(count->second) + " records of " + object +
+                                     ", the most one search returns (search_limit): records "
+                                     "past them may be missing");
+            }
+          }
         }
-      } catch (const ApiError& e) {
-        on_problem("", e.what());
+      };
+  if (!targets.empty()) {
+    for (std::size_t first = 0; first < alternatives.size();) {
+      std::size_t last = first, length = 0;
+      while (last < alternatives.size() && last - first < kTermsPerSearch &&
+             (last == first || length + alternatives[last].size() < kSearchTermBytes)) {
+        length += alternatives[last].size() + 4;
+        ++last;
       }
+      run(first, last, targets);
+      first = last;
     }
-  };
-  for (std::size_t first = 0; first < texts.size();) {
-    std::size_t last = first, length = 0;
-    while (last < texts.size() && last - first < kTermsPerSearch &&
-           (last == first || length + texts[last].size() < kSearchTermBytes)) {
-      length += texts[last].size() + 6;
-      ++last;
-    }
-    run(first, last);
-    first = last;
   }
-  for (const auto& [object, ids] : found) fetch(object, "Id", ids, on_record, on_problem);
+  for (auto& [object, ids] : found) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    fetch(object, "Id", ids, on_record, on_problem);
+  }
+  if (kind == IdentifierKind::kEmail || kind == IdentifierKind::kPhone)
+    query_ruled_fields(kind, in_text, terms, objects, on_record, on_problem);
+}
+
+void SalesforceConnector::query_ruled_fields(IdentifierKind kind, bool in_text,
+                                             const std::vector<std::string>& terms,
+                                             const std::vector<std::string>& objects,
+                                             const RecordSink& on_record,
+                                             const ProblemSink& on_problem) {
+  if (rules_ == nullptr) return;
+  const auto keep = [&](const Record& record) {
+    fetched_.insert_or_assign(record_id_key(record.id), record);
+    on_record(record);
+  };
+  // What a field must hold: a number's national digits in order, whatever separates them (spaces,
+  // dots, dashes, brackets, a country code before them); an email as is, or within text.
+  std::vector<std::string> patterns;
+  for (const auto& term : terms) {
+    if (kind == IdentifierKind::kPhone) {
+      const auto nsn = PhoneNormalizer::national_number(term);
+      if (nsn.empty()) continue;
+      std::string pattern = "'%";
+      for (const char digit : nsn) pattern += std::string(1, digit) + "%";
+      patterns.push_back(pattern + "'");
+    } else {
+      patterns.push_back(in_text ? like_containing(term) : soql_literal(term));
+    }
+  }
+  if (patterns.empty()) return;
+  const char* op = kind == IdentifierKind::kPhone || in_text ? " LIKE " : " = ";
+  for (const auto& object : objects) {
+    try {
+      const auto* schema = schema_of(object);
+      if (schema == nullptr) continue;
+      const auto& unfilterable = object_info(object)->unfilterable;
+      std::vector<std::string> fields, skipped;
+      for (const auto* rules : rules_->rules_for(schema->object)) {
+        for (const auto& rule : rules->identity) {
+          if (rule.kind != kind || rule.in_text != in_text) continue;
+          for (const auto& pattern : rule.fields) {
+            for (const auto& field : schema->fields) {
+              if (!pattern.matches(field.name)) continue;
+              auto& into = std::find(unfilterable.begin(), unfilterable.end(),
+                                     ascii_lower(field.name)) == unfilterable.end()
+                               ? fields
+                               : skipped;
+              if (std::find(into.begin(), into.end(), field.name) == into.end())
+                into.push_back(field.name);
+            }
+          }
+        }
+      }
+      for (const auto& field : skipped) {
+        note(schema->object + "." + field +
+             " cannot be filtered (long text): only search reads it, which does not see the "
+             "Recycle Bin");
+      }
+      if (fields.empty()) continue;
+      note(
+          "search does not see the Recycle Bin: the fields the rules name as holding emails "
+          "and phone numbers were also read with queryAll");
+      std::string where;
+      for (const auto& pattern : patterns) {
+        for (const auto& field : fields) {
+          const auto condition = field + op + pattern;
+          if (!where.empty() &&
+              HttpClient::escape(where + " OR " + condition).size() > kMaxWhereBytes) {
+            select_where(*schema, where, keep);
+            where.clear();
+          }
+          where += (where.empty() ? "" : " OR ") + condition;
+        }
+      }
+      if (!where.empty()) select_where(*schema, where, keep);
+    } catch (const ApiError& e) {
+      on_problem(object, e.what());
+    }
+  }
 }
 
 bool SalesforceConnector::has_field(const std::string& object, const std::string& field) {

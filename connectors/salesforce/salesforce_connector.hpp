@@ -41,6 +41,13 @@ class SalesforceConnector : public Connector, public Lookup {
   bool has_field(const std::string& object, const std::string& field) override;
   std::vector<std::pair<std::string, std::string>> references_to(
       const std::string& object) override;
+  void use_rules(const RuleSet& rules) override { rules_ = &rules; }
+  std::vector<std::string> notes() const override { return notes_; }
+
+  /// The ways a number is written that SOSL can match, each a run of whole tokens: its E.164
+  /// digits, national digits with and without the trunk prefix, and libphonenumber's national and
+  /// international groupings (with and without the country code). None is a run inside another.
+  static std::vector<std::vector<std::string>> phone_token_forms(const std::string& e164);
 
  private:
   struct ObjectInfo {
@@ -49,6 +56,7 @@ class SalesforceConnector : public Connector, public Lookup {
     bool searchable = false;
     std::shared_ptr<const ObjectSchema> schema;  // after its describe
     std::vector<std::pair<std::string, std::string>> children;
+    std::vector<std::string> unfilterable;  // fields a WHERE cannot test (long text), lower-cased
   };
 
   /// One API request: signs in first, renews an expired session once, counts it, watches limits.
@@ -60,6 +68,16 @@ class SalesforceConnector : public Connector, public Lookup {
                                 const std::string& body = {});
   void fetch_records(const std::string& object, const std::string& field,
                      const std::vector<std::string>& ids, const RecordSink& on_record);
+  /// Reads the fields the rules name as holding identifiers of `kind` with queryAll, since search
+  /// misses the Recycle Bin (and maybe archived activities) and reads numbers token by token.
+  void query_ruled_fields(IdentifierKind kind, bool in_text, const std::vector<std::string>& terms,
+                          const std::vector<std::string>& objects, const RecordSink& on_record,
+                          const ProblemSink& on_problem);
+  /// `SELECT every field FROM object WHERE where` through queryAll; a select list too long for one
+  /// URL is read in parts and the parts of each record joined.
+  void select_where(const ObjectSchema& schema, const std::string& where,
+                    const RecordSink& on_record);
+  void note(const std::string& text);
   const ObjectInfo* object_info(const std::string& object);
   const ObjectSchema* schema_of(const std::string& object);
   /// Pages through a queryAll; returns false, having read nothing, when the query has more than
@@ -77,6 +95,9 @@ class SalesforceConnector : public Connector, public Lookup {
   std::size_t api_reserve_ = 0;
   std::size_t batch_size_ = 2000;
   std::size_t bulk_threshold_ = 0;
+  std::size_t search_limit_ = 2000;
+  const RuleSet* rules_ = nullptr;
+  std::vector<std::string> notes_;
   HttpOptions http_options_;
   std::unique_ptr<HttpClient> http_;
   std::unique_ptr<Authenticator> auth_;

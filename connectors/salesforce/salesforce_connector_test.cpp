@@ -210,6 +210,141 @@ TEST_CASE("A subject scan through the API finds what a scan of the export finds,
   CHECK(findings.count({"REQ-1001", "Task", "00T5g00008AdxnlEAB", "", "delete_record"}) == 1);
 }
 
+TEST_CASE(
+    "Each request alone, live through search that matches whole tokens, finds what the "
+    "file scan finds",
+    "[connector][salesforce][sosl]") {
+  const auto env = client_credentials();
+  Org org;
+  for (const auto& request :
+       crmscan::load_subjects_file(kSource + "/samples/salesforce-expected/subjects.csv")) {
+    const crmscan::SubjectSet one({request}, "GB");
+    auto files =
+        crmscan::create_connector("file", {{"input", kSource + "/samples/salesforce-export"}});
+    const auto expected = crmscan::run_scan(*files, salesforce_rules(), one, {});
+    auto connector = connect(org);
+    const auto report = crmscan::run_scan(*connector, salesforce_rules(), one, {});
+    INFO(request.request_id << "\n" << errors_of(report));
+    REQUIRE(report.complete());
+    INFO(difference(report, expected));
+    CHECK(keys_of(report) == keys_of(expected));
+  }
+}
+
+TEST_CASE("A caller known only by the number in call Tasks' Subjects is found live",
+          "[connector][salesforce][sosl]") {
+  const auto env = client_credentials();
+  Org org;
+  auto [header, rows] = read_csv(kSource + "/samples/salesforce-export/Task.csv");
+  const auto column = [&header = header](const std::string& name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  const auto add = [&, &rows = rows](const std::string& id, const std::string& subject,
+                                     bool archived) {
+    std::vector<std::string> row(header.size());
+    row[column("Id")] = id;
+    row[column("Subject")] = subject;
+    row[column("TaskSubtype")] = "Call";
+    row[column("IsArchived")] = archived ? "true" : "false";
+    row[column("IsDeleted")] = "false";
+    rows.push_back(std::move(row));
+  };
+  add(crmscan::salesforce_id18("00T5g00009PHN01"), "Inbound call from +447700900987", false);
+  add(crmscan::salesforce_id18("00T5g00009PHN02"), "Outbound call to 07700 900987", false);
+  add(crmscan::salesforce_id18("00T5g00009PHN03"), "Missed call 07700 900987",
+      true);  // archived: not in search
+  add(crmscan::salesforce_id18("00T5g00009PHN04"), "Inbound call from +447700900988",
+      false);  // one digit off
+  org.emulator.add_object("Task", header, rows);
+  const crmscan::SubjectSet caller({{"REQ-9", {}, {"+44 7700 900987"}, {}, {}, "test"}}, "GB");
+  auto connector = connect(org);
+  const auto report = crmscan::run_scan(*connector, salesforce_rules(), caller, {});
+  INFO(errors_of(report));
+  REQUIRE(report.complete());
+  const auto found = keys_of(report);
+  for (const auto& id :
+       {crmscan::salesforce_id18("00T5g00009PHN01"), crmscan::salesforce_id18("00T5g00009PHN02"),
+        crmscan::salesforce_id18("00T5g00009PHN03")})
+    CHECK(found.count({"REQ-9", "Task", id, "", "delete_record"}) == 1);
+  for (const auto& key : found)
+    CHECK(std::get<2>(key) != crmscan::salesforce_id18("00T5g00009PHN04"));
+}
+
+TEST_CASE("A search that reaches the results cap is searched again, and never silently cut",
+          "[connector][salesforce][sosl]") {
+  const auto env = client_credentials();
+  auto options = Org::sample_options();
+  options.search.max_results = 4;
+  Org org(options);
+  auto [header, rows] = read_csv(kSource + "/samples/salesforce-export/Task.csv");
+  const auto column = [&header = header](const std::string& name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  for (int i = 0; i < 6; ++i) {
+    std::vector<std::string> row(header.size());
+    row[column("Id")] = crmscan::salesforce_id18("00T5g00009CAP0" + std::to_string(i));
+    row[column("Subject")] = "Inbound call from 020 7946 0958";
+    row[column("TaskSubtype")] = "Call";
+    row[column("IsArchived")] = "false";
+    row[column("IsDeleted")] = "false";
+    rows.push_back(std::move(row));
+  }
+  org.emulator.add_object("Task", header, rows);
+  auto connector = connect(org, {{"search_limit", "4"}});
+  const auto report = scan(*connector);
+  // Ten Tasks hold the number: one search cannot return them all, so the scan says so...
+  CHECK_FALSE(report.complete());
+  CHECK(errors_of(report).find("records of Task, the most one search returns") !=
+        std::string::npos);
+  // ...and still finds them, through queryAll on the Subject the rules name.
+  const auto found = keys_of(report);
+  for (int i = 0; i < 6; ++i) {
+    CHECK(found.count({"REQ-1001", "Task",
+                       crmscan::salesforce_id18("00T5g00009CAP0" + std::to_string(i)), "",
+                       "delete_record"}) == 1);
+  }
+  // Everything the file scan finds of the sample is there too.
+  for (const auto& key : keys_of(file_report())) CHECK(found.count(key) == 1);
+}
+
+TEST_CASE("A select list too long for one URL is read in parts, each record whole",
+          "[connector][salesforce]") {
+  const auto env = client_credentials();
+  Org org;
+  std::vector<std::string> fields{"Id"};
+  std::vector<std::string> row{crmscan::salesforce_id18("a0W5g0000000001")};
+  for (int i = 0; i < 700; ++i) {
+    fields.push_back("Rather_Long_Custom_Field_Name_" + std::to_string(i) + "__c");
+    row.push_back("value " + std::to_string(i));
+  }
+  org.emulator.add_object("Wide__c", fields, {row});
+  auto connector = connect(org);
+  std::vector<crmscan::Record> records;
+  connector->fetch(
+      "Wide__c", "Id", {crmscan::salesforce_id18("a0W5g0000000001")},
+      [&](const crmscan::Record& record) { records.push_back(record); },
+      [](const std::string&, const std::string& message) { FAIL(message); });
+  REQUIRE(records.size() == 1);
+  CHECK(crmscan::value_text(records[0].get("Rather_Long_Custom_Field_Name_0__c")) == "value 0");
+  CHECK(crmscan::value_text(records[0].get("Rather_Long_Custom_Field_Name_699__c")) == "value 699");
+  CHECK(org.emulator.request_count("/services/data/v60.0/queryAll") > 1);
+}
+
+TEST_CASE("A number is searched in the token forms it takes in text", "[connector][salesforce]") {
+  using Forms = std::vector<std::vector<std::string>>;
+  const auto forms = crmscan::salesforce::SalesforceConnector::phone_token_forms("+442079460958");
+  // E.164 digits, national digits with the trunk prefix, the national significant number, the
+  // national grouping, and the international one without its country code (a run of the one with
+  // it, which therefore adds nothing).
+  CHECK(forms == Forms{{"442079460958"},
+                       {"02079460958"},
+                       {"2079460958"},
+                       {"020", "7946", "0958"},
+                       {"20", "7946", "0958"}});
+  const auto american = crmscan::salesforce::SalesforceConnector::phone_token_forms("+14155550132");
+  CHECK(american == Forms{{"14155550132"}, {"4155550132"}, {"415", "555", "0132"}});
+}
+
 TEST_CASE("A full read through the API, Bulk API 2.0 for large objects, finds the same",
           "[connector][salesforce]") {
   const auto env = client_credentials();
@@ -444,6 +579,18 @@ TEST_CASE("The JWT bearer flow signs its assertion with RS256", "[connector][sal
   const auto report = scan(*connector);
   INFO(errors_of(report));
   CHECK(report.complete());
+  // Its audience is Salesforce's login host, not the org's own URL, which Salesforce refuses.
+  const auto refused =
+      scan(*connect(org, {{"auth", "auto"}, {"jwt_audience", org.emulator.instance_url()}}));
+  CHECK_FALSE(refused.complete());
+  CHECK(refused.findings.empty());
+  using crmscan::salesforce::Authenticator;
+  CHECK(Authenticator::jwt_audience_for("https://acme.my.salesforce.com") ==
+        "https://login.salesforce.com");
+  CHECK(Authenticator::jwt_audience_for("https://test.salesforce.com/") ==
+        "https://test.salesforce.com");
+  CHECK(Authenticator::jwt_audience_for("https://acme--uat.sandbox.my.salesforce.com") ==
+        "https://test.salesforce.com");
 }
 
 TEST_CASE("Plain http is refused except to this machine", "[connector][salesforce][security]") {

@@ -579,10 +579,12 @@ class Scan {
     note_unscanned_rules(schemas);
     if (lookup != nullptr) {
       lookups_ = true;
+      lookup->use_rules(rules_);
       run_lookups(*lookup, schemas);
     } else {
       read_everything(schemas);
     }
+    for (const auto& text : connector_.notes()) note(text);
     finish();
     return std::move(report_);
   }

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -150,11 +151,12 @@ struct RsaKey {
   }
 
   // An RS256 JWT bearer assertion as a Salesforce client builds one.
-  std::string jwt(const std::string& iss, const std::string& sub, long long exp) const {
+  std::string jwt(const std::string& iss, const std::string& sub, long long exp,
+                  const std::string& aud = "https://login.salesforce.com") const {
     const auto signing_input =
         base64url(R"({"alg":"RS256","typ":"JWT"})") + "." +
-        base64url(R"({"iss":")" + iss + R"(","sub":")" + sub +
-                  R"(","aud":"https://login.salesforce.com","exp":)" + std::to_string(exp) + "}");
+        base64url(R"({"iss":")" + iss + R"(","sub":")" + sub + R"(","aud":")" + aud +
+                  R"(","exp":)" + std::to_string(exp) + "}");
     EVP_MD_CTX* context = EVP_MD_CTX_new();
     std::size_t size = 0;
     REQUIRE(EVP_DigestSignInit(context, nullptr, EVP_sha256(), nullptr, key) == 1);
@@ -256,8 +258,10 @@ TEST_CASE("The emulator issues tokens for the password, client-credentials and r
   CHECK(text(parse(result->body), "error") == "unsupported_grant_type");
 }
 
-TEST_CASE("The emulator checks JWT bearer assertions: issuer, subject, expiry and RS256 signature",
-          "[connector][salesforce][emulator]") {
+TEST_CASE(
+    "The emulator checks JWT bearer assertions: issuer, subject, audience, expiry and RS256 "
+    "signature",
+    "[connector][salesforce][emulator]") {
   const RsaKey key;
   const RsaKey other;
   auto options = sample_options();
@@ -279,6 +283,14 @@ TEST_CASE("The emulator checks JWT bearer assertions: issuer, subject, expiry an
   CHECK(bearer(key.jwt("another-app", options.username, in_a_minute)).first == 400);
   CHECK(bearer(key.jwt(options.client_id, "someone@else.com", in_a_minute)).first == 400);
   CHECK(bearer(key.jwt(options.client_id, options.username, now_seconds() - 5)).first == 400);
+  // The audience is Salesforce's login host (test.salesforce.com for a sandbox), never the org's
+  // own URL.
+  CHECK(bearer(key.jwt(options.client_id, options.username, in_a_minute,
+                       "https://test.salesforce.com"))
+            .first == 200);
+  CHECK(bearer(key.jwt(options.client_id, options.username, in_a_minute,
+                       fixture.emulator.instance_url()))
+            .first == 400);
   CHECK(bearer(other.jwt(options.client_id, options.username, in_a_minute)).first == 400);
   CHECK(bearer("two.parts").first == 400);
   const auto refused = bearer("not a jwt at all");
@@ -584,42 +596,55 @@ TEST_CASE("Query results come in batches through nextRecordsUrl; queryAll cursor
   CHECK(fixture.get(kApi + "/query/01gnothing-200")->status == 400);
 }
 
-TEST_CASE("SOSL finds numbers by their digits, emails exactly and names by words",
-          "[connector][salesforce][emulator]") {
+TEST_CASE("SOSL matches whole tokens, split at spaces and punctuation, as Salesforce documents",
+          "[connector][salesforce][emulator][sosl]") {
   Fixture fixture;
-  // 020 7946 0958 from +442079460958; 020 7946 0959 (one digit off) is not found.
-  CHECK(fixture.found("FIND {\\+442079460958} IN PHONE FIELDS RETURNING Contact(Id, Phone)") ==
-        std::set<std::string>{kAmelie});
-  const auto tasks =
-      fixture.found("FIND {\\+442079460958} IN ALL FIELDS RETURNING Task(Id, Subject)");
-  CHECK(tasks.count("00T5g00008AloBgEAJ") == 1);  // Subject: 0044 20 7946 0958
-  CHECK(tasks.count("00T5g00008ATVXcEAP") == 1);  // archived: found
-  CHECK(tasks.count("00T5g00008Auf12EAB") == 0);  // 020 7946 0959
-  CHECK(fixture.found("FIND {07700 900123} IN ALL FIELDS RETURNING Task(Id)").empty());  // deleted
-  CHECK(fixture.found("FIND {07700 900123} IN PHONE FIELDS RETURNING Contact(Id)") ==
-        std::set<std::string>{kAmelie});
+  const auto tasks = [&](const std::string& terms) {
+    return fixture.found("FIND {" + terms + "} IN ALL FIELDS RETURNING Task(Id, Subject)");
+  };
+  // "Inbound call from 0044 20 7946 0958" holds the tokens 0044, 20, 7946 and 0958: a phrase of
+  // consecutive tokens finds it; the number's digits in one piece, or a part of a token, do not.
+  CHECK(tasks("\"20 7946 0958\"").count("00T5g00008AloBgEAJ") == 1);
+  CHECK(tasks("442079460958").count("00T5g00008AloBgEAJ") == 0);
+  CHECK(tasks("\"7946 20\"").count("00T5g00008AloBgEAJ") == 0);  // not in that order
+  // "Inbound call from +447700900456": the + is punctuation, 447700900456 one token.
+  CHECK(tasks("447700900456").count("00T5g00008Ad55qEAB") == 1);
+  CHECK(tasks("7700900456").count("00T5g00008Ad55qEAB") == 0);
+  // A trailing or inner wildcard widens a token; none may begin one.
+  CHECK(tasks("4477009*").count("00T5g00008Ad55qEAB") == 1);
+  CHECK(tasks("44770?900456").count("00T5g00008Ad55qEAB") == 1);
+  // Words without quotes: all of them, anywhere; OR, AND, AND NOT and parentheses.
+  CHECK(tasks("0958 inbound").count("00T5g00008AloBgEAJ") == 1);
+  CHECK(tasks("0958 AND outbound").count("00T5g00008AloBgEAJ") == 0);
+  CHECK(tasks("(0958 OR 0959) AND NOT outbound").count("00T5g00008AloBgEAJ") == 1);
+  CHECK(tasks("(0958 OR 0959) AND NOT outbound").count("00T5g00008Auf12EAB") == 0);
+  CHECK(tasks("447700900456 OR \"20 7946 0958\"").size() >= 2);
 
-  CHECK(fixture.found("FIND {AMELIE.DUBOIS@EXAMPLE.FR} IN EMAIL FIELDS RETURNING Contact(Id), "
+  // Phone fields are matched the same way: no digit normalisation is documented.
+  CHECK(fixture.found("FIND {\"020 7946 0958\"} IN PHONE FIELDS RETURNING Contact(Id)") ==
+        std::set<std::string>{kAmelie});
+  CHECK(fixture.found("FIND {442079460958} IN PHONE FIELDS RETURNING Contact(Id)").empty());
+  // Emails are tokens too: the address as a phrase finds it, in any case.
+  CHECK(fixture.found("FIND {\"AMELIE.DUBOIS@EXAMPLE.FR\"} IN EMAIL FIELDS RETURNING Contact(Id), "
                       "EmailMessage(Id), FeedItem(Id)") ==
         std::set<std::string>{kAmelie, "02s5g00009DLrL3AAL"});
-  CHECK(fixture.found("FIND {Amelie Dubois} IN NAME FIELDS RETURNING Contact(Id), Individual(Id)")
-            .size() == 4);
-  CHECK(fixture.found("FIND {Amelie Dubois} IN NAME FIELDS RETURNING Contact(Id WHERE Email LIKE "
-                      "'%example.org')") == std::set<std::string>{"0035g00000qXb7KAAS"});
-  CHECK(fixture.found("FIND {Siobhan} IN NAME FIELDS RETURNING Contact(Id)") ==
-        std::set<std::string>{"0035g00005L3gxjAAB"});  // accents do not matter
-  // Several terms joined by OR: a record matching any of them.
-  CHECK(fixture.found(
-            "FIND {\"amelie.dubois@example.fr\" OR \"siobhan.oneill@example.com\"} IN EMAIL "
-            "FIELDS RETURNING Contact(Id), Account(Id)") ==
+  CHECK(fixture.found("FIND {\"amelie.dubois@example.fr\" OR \"siobhan.oneill@example.com\"} IN "
+                      "EMAIL FIELDS RETURNING Contact(Id), Account(Id)") ==
         std::set<std::string>{"0035g00000QxB7kAAF", "0015g0000FOJgY3AQL"});
-  CHECK(fixture.found("FIND {Oregon OR Siobhan} IN NAME FIELDS RETURNING Contact(Id)") ==
+  // Names: words in a row in a name field or in the first and last names; accents fold.
+  CHECK(
+      fixture.found("FIND {\"Amelie Dubois\"} IN NAME FIELDS RETURNING Contact(Id), Individual(Id)")
+          .size() == 4);
+  CHECK(fixture.found("FIND {\"Amelie Dubois\"} IN NAME FIELDS RETURNING Contact(Id WHERE Email "
+                      "LIKE '%example.org')") == std::set<std::string>{"0035g00000qXb7KAAS"});
+  CHECK(fixture.found("FIND {Siobhan} IN NAME FIELDS RETURNING Contact(Id)") ==
         std::set<std::string>{"0035g00005L3gxjAAB"});
   CHECK(
       fixture.found("FIND {O\\'Neill} IN NAME FIELDS RETURNING Account(Id), Contact(Id)").size() ==
       2);
 
-  auto result = fixture.sosl("FIND {\\+442079460958} IN PHONE FIELDS RETURNING Contact(Id, Phone)");
+  auto result =
+      fixture.sosl("FIND {\"020 7946 0958\"} IN PHONE FIELDS RETURNING Contact(Id, Phone)");
   REQUIRE(result);
   const auto contact = parse(result->body);
   const auto& record = contact["searchRecords"][0];
@@ -637,12 +662,66 @@ TEST_CASE("SOSL finds numbers by their digits, emails exactly and names by words
     CHECK(reply->status == 400);
     return error_code(reply->body);
   };
+  CHECK(refused("FIND {*900456} IN ALL FIELDS") == "MALFORMED_SEARCH");
   CHECK(refused("FIND {+442079460958} IN PHONE FIELDS") == "MALFORMED_SEARCH");
   CHECK(refused("FIND {a} RETURNING Contact(Id)") == "MALFORMED_SEARCH");
   CHECK(refused("FIND {Dubois RETURNING Contact(Id)") == "MALFORMED_SEARCH");
+  CHECK(refused("FIND {(Dubois} RETURNING Contact(Id)") == "MALFORMED_SEARCH");
   CHECK(refused("FIND {Dubois} IN EVERY FIELDS") == "MALFORMED_SEARCH");
   CHECK(refused("FIND {Dubois} RETURNING Contactz(Id)") == "INVALID_TYPE");
   CHECK(refused("FIND {Dubois} RETURNING Contact(Nickname)") == "INVALID_FIELD");
+}
+
+TEST_CASE("SOSL never returns Recycle Bin rows, and archived activities only when indexed",
+          "[connector][salesforce][emulator][sosl]") {
+  // 00T5g00008ATVXcEAP is archived ("Inbound call from 020 7946 0958"), 00T5g00008AdxnlEAB deleted
+  // ("Outbound call to +44 7700 900123"); queryAll returns both.
+  const std::string archived = "FIND {\"020 7946 0958\"} IN ALL FIELDS RETURNING Task(Id)";
+  const std::string deleted = "FIND {\"7700 900123\"} IN ALL FIELDS RETURNING Task(Id)";
+  Fixture fixture;
+  CHECK(fixture.found(archived).count("00T5g00008ATVXcEAP") == 0);
+  CHECK(fixture.found(deleted).count("00T5g00008AdxnlEAB") == 0);
+  auto options = sample_options();
+  options.search.archived = true;
+  Fixture indexed(options);
+  CHECK(indexed.found(archived).count("00T5g00008ATVXcEAP") == 1);
+  CHECK(indexed.found(deleted).count("00T5g00008AdxnlEAB") == 0);
+}
+
+TEST_CASE("SOSL caps results: each object its LIMIT or an even share, the cap in all",
+          "[connector][salesforce][emulator][sosl]") {
+  auto options = sample_options();
+  options.search.max_results = 10;
+  Fixture fixture(options);
+  std::vector<std::vector<std::string>> rows;
+  for (int i = 0; i < 12; ++i) {
+    char id[19];
+    std::snprintf(id, sizeof id, "a0X5g0000000%03dAAA", i);
+    rows.push_back({id, "Caller 0958 " + std::to_string(i)});
+  }
+  fixture.emulator.add_object("Note_A__c", {"Id", "Text__c"}, rows);
+  fixture.emulator.add_object("Note_B__c", {"Id", "Text__c"}, rows);
+  const auto count = [&](const std::string& returning) {
+    auto result = fixture.sosl("FIND {0958} IN ALL FIELDS RETURNING " + returning);
+    REQUIRE(result);
+    REQUIRE(result->status == 200);
+    std::map<std::string, int> counts;
+    for (const auto& record : parse(result->body)["searchRecords"].GetArray())
+      ++counts[text(record["attributes"], "type")];
+    return counts;
+  };
+  // Alone, an object gets the whole cap; two without a LIMIT share it evenly.
+  CHECK(count("Note_A__c(Id)") == std::map<std::string, int>{{"Note_A__c", 10}});
+  CHECK(count("Note_A__c(Id), Note_B__c(Id)") ==
+        std::map<std::string, int>{{"Note_A__c", 5}, {"Note_B__c", 5}});
+  // Neither ORDER BY nor WHERE lifts a share.
+  CHECK(count("Note_A__c(Id ORDER BY Id), Note_B__c(Id WHERE Text__c != null)") ==
+        std::map<std::string, int>{{"Note_A__c", 5}, {"Note_B__c", 5}});
+  // A LIMIT of its own is honoured within what the cap leaves, objects taken in order.
+  CHECK(count("Note_A__c(Id LIMIT 8), Note_B__c(Id LIMIT 8)") ==
+        std::map<std::string, int>{{"Note_A__c", 8}, {"Note_B__c", 2}});
+  CHECK(count("Note_A__c(Id LIMIT 3), Note_B__c(Id LIMIT 3)") ==
+        std::map<std::string, int>{{"Note_A__c", 3}, {"Note_B__c", 3}});
 }
 
 TEST_CASE("A Bulk API 2.0 query job completes after its polls and pages its CSV by locator",

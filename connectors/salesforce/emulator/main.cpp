@@ -40,6 +40,11 @@ int main(int argc, char** argv) {
       "a refresh token the refresh_token grant accepts");
   add("jwt-public-key", po::value(&key_file),
       "PEM public key or certificate that JWT assertions must be signed with");
+  add("search-limit",
+      po::value(&options.search.max_results)->default_value(options.search.max_results),
+      "results of one SOSL search at most (shared evenly among objects without a LIMIT)");
+  add("search-archived", po::bool_switch(&options.search.archived),
+      "archived activities are in the search index (no public source settles it)");
   add("text-id-field", po::value(&text_id_fields)->composing(),
       "part of the name of text fields that hold ids (repeatable; replaces the defaults)");
   add("api-limit", po::value(&faults.api_limit)->default_value(faults.api_limit),

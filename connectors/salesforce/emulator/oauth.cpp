@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 #include <vector>
@@ -122,7 +123,8 @@ bool PublicKey::verify(std::string_view data, std::string_view signature) const 
 }
 
 bool verify_jwt(std::string_view assertion, const std::string& issuer, const std::string& subject,
-                const PublicKey* key, std::int64_t now_seconds) {
+                const std::vector<std::string>& audiences, const PublicKey* key,
+                std::int64_t now_seconds) {
   const auto first = assertion.find('.');
   const auto second = assertion.find('.', first == std::string_view::npos ? 0 : first + 1);
   if (first == std::string_view::npos || second == std::string_view::npos ||
@@ -135,6 +137,10 @@ bool verify_jwt(std::string_view assertion, const std::string& issuer, const std
   if (!header || !payload || !signature || signature->empty()) return false;
   if (!string_member_is(*header, "alg", "RS256")) return false;
   if (!string_member_is(*payload, "iss", issuer) || !string_member_is(*payload, "sub", subject))
+    return false;
+  if (std::none_of(audiences.begin(), audiences.end(), [&](const std::string& audience) {
+        return string_member_is(*payload, "aud", audience);
+      }))
     return false;
   const auto exp = payload->FindMember("exp");
   if (exp == payload->MemberEnd() || !exp->value.IsNumber() ||

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace crmscan::sfemu {
 
@@ -35,9 +36,10 @@ class PublicKey {
 };
 
 /// Whether a JWT bearer assertion is a well-formed RS256 JWT whose payload names `issuer` (iss)
-/// and `subject` (sub) and expires (exp) after `now_seconds`; its signature is checked when a
-/// key is given.
+/// and `subject` (sub), is addressed (aud) to one of `audiences`, and expires (exp) after
+/// `now_seconds`; its signature is checked when a key is given.
 bool verify_jwt(std::string_view assertion, const std::string& issuer, const std::string& subject,
-                const PublicKey* key, std::int64_t now_seconds);
+                const std::vector<std::string>& audiences, const PublicKey* key,
+                std::int64_t now_seconds);
 
 }  // namespace crmscan::sfemu

@@ -567,8 +567,8 @@ struct Emulator::Impl {
       const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
-      ok = verify_jwt(param("assertion"), options_.client_id, options_.username, jwt_key_.get(),
-                      now);
+      ok = verify_jwt(param("assertion"), options_.client_id, options_.username,
+                      options_.jwt_audiences, jwt_key_.get(), now);
     } else {
       return oauth_error("unsupported_grant_type", "grant type not supported");
     }
@@ -821,7 +821,7 @@ struct Emulator::Impl {
     writer.StartObject();
     key(writer, "searchRecords");
     writer.StartArray();
-    for (const auto& hit : run_search(parsed)) {
+    for (const auto& hit : run_search(parsed, options_.search)) {
       const auto& object = *hit.query->object;
       const auto& row = object.rows[hit.row];
       auto columns = hit.query->columns;

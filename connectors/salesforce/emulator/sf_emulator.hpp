@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "soql.hpp"
+
 namespace crmscan::sfemu {
 
 /// Faults served on demand. A call is an API request (below /services/data, token requests
@@ -74,6 +76,11 @@ struct EmulatorOptions {
   /// PEM public key or X.509 certificate that JWT bearer assertions must be signed with;
   /// empty: the signature is not checked.
   std::string jwt_public_key_pem;
+  /// The `aud` values a JWT bearer assertion may carry: Salesforce's login hosts, not a My Domain.
+  std::vector<std::string> jwt_audiences{"https://login.salesforce.com",
+                                         "https://test.salesforce.com"};
+  /// The search engine: its results cap, and whether archived activities are indexed.
+  SearchOptions search;
   /// Fields that hold ids but are text: a field whose name contains one of these is typed
   /// string, not reference.
   std::vector<std::string> text_id_fields{"Focus_Object_Id", "TaskID", "Customer_Ref"};

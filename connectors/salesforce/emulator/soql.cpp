@@ -11,7 +11,6 @@
 namespace crmscan::sfemu {
 namespace {
 
-constexpr std::size_t kSearchMaxResults = 2000;
 constexpr std::string_view kSearchReserved = "?&|!{}[]()^~*:\\\"'+-";
 
 // "\nSELECT Foo FROM Contact\n       ^\nERROR at Row:1:Column:8\n…", as Salesforce words it.
@@ -280,9 +279,8 @@ class Parser {
     return query;
   }
 
-  Search parse_search_clauses(std::vector<std::string> terms) {
+  Search parse_search_clauses() {
     Search search;
-    search.terms = std::move(terms);
     if (accept_keyword("IN")) {
       const auto scope = next();
       if (is_keyword(scope, "ALL"))
@@ -639,89 +637,235 @@ class Parser {
   std::size_t at_ = 0;
 };
 
-std::string digits_of(std::string_view text) {
-  std::string digits;
-  for (const char c : text)
-    if (is_digit(c)) digits.push_back(c);
-  return digits;
-}
-
-// Salesforce matches phone numbers on their digits: the last min(10, shorter) must agree.
-bool phone_digits_match(std::string_view value, std::string_view term) {
-  if (value.size() < 7 || term.size() < 7) return false;
-  const auto n = std::min({value.size(), term.size(), std::size_t{10}});
-  return value.substr(value.size() - n) == term.substr(term.size() - n);
-}
-
-// Whether the words of `term` occur in a row among the words of `value`.
-bool has_words(const std::vector<std::string>& value, const std::vector<std::string>& term) {
-  if (term.empty() || value.size() < term.size()) return false;
-  return std::search(value.begin(), value.end(), term.begin(), term.end()) != value.end();
-}
-
-class SearchMatcher {
- public:
-  SearchMatcher(const std::string& term, SearchScope scope)
-      : scope_(scope),
-        term_(term),
-        lower_term_(ascii_lower(term)),
-        words_(folded_words(term)),
-        digits_(digits_of(term)) {
-    phone_like_ =
-        digits_.size() >= 7 && std::all_of(term.begin(), term.end(), [](char c) {
-          return is_digit(c) || std::string_view(" +-().").find(c) != std::string_view::npos;
-        });
-    // Inside free text a number is found by its national part: its last ten digits at most.
-    text_digits_ = digits_.size() > 10 ? digits_.substr(digits_.size() - 10) : digits_;
-  }
-
-  bool matches(const SObject& object, const std::vector<std::string>& row) const {
-    if (scope_ == SearchScope::kName || scope_ == SearchScope::kAll) {
-      if (matches_name(object, row)) return true;
-    }
-    for (std::size_t i = 0; i < object.fields.size(); ++i) {
-      const auto& value = row[i];
-      if (value.empty()) continue;
-      const auto type = object.fields[i].type;
-      switch (scope_) {
-        case SearchScope::kEmail:
-          if (type == FieldType::kEmail && iequals(trim(value), trim(term_))) return true;
-          break;
-        case SearchScope::kPhone:
-          if (type == FieldType::kPhone && phone_digits_match(digits_of(value), digits_))
-            return true;
-          break;
-        case SearchScope::kAll:
-          if (!is_texty(type)) break;
-          if (ascii_lower(value).find(lower_term_) != std::string::npos) return true;
-          if (phone_like_ && digits_of(value).find(text_digits_) != std::string::npos) return true;
-          break;
-        case SearchScope::kName:
-          break;
+// A query word's tokens: split at spaces and punctuation like values are, but `*` and `?` kept
+// as wildcards inside a token; each piece between wildcards folded.
+std::vector<std::string> query_tokens(std::string_view text) {
+  std::vector<std::string> tokens;
+  std::string raw;
+  const auto flush = [&] {
+    if (raw.empty()) return;
+    std::string token, piece;
+    for (const char c : raw) {
+      if (c == '*' || c == '?') {
+        token += fold_name(piece) + c;
+        piece.clear();
+      } else {
+        piece.push_back(c);
       }
     }
-    return false;
+    token += fold_name(piece);
+    if (!token.empty()) tokens.push_back(std::move(token));
+    raw.clear();
+  };
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80 || std::isalnum(u) || c == '*' || c == '?' || c == '\'') {
+      raw.push_back(c);
+    } else {
+      flush();
+    }
   }
+  flush();
+  return tokens;
+}
 
- private:
-  bool matches_name(const SObject& object, const std::vector<std::string>& row) const {
+// A token against a query token: equal, or matching its wildcards (`*` any run, `?` one).
+bool token_matches(std::string_view token, std::string_view pattern) {
+  if (pattern.find_first_of("*?") == std::string_view::npos) return token == pattern;
+  std::size_t t = 0, p = 0, star = std::string_view::npos, mark = 0;
+  while (t < token.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == token[t])) {
+      ++t;
+      ++p;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+// The query's tokens in a row among one field's tokens.
+bool has_phrase(const std::vector<std::string>& field, const std::vector<std::string>& phrase) {
+  if (phrase.empty() || field.size() < phrase.size()) return false;
+  for (std::size_t start = 0; start + phrase.size() <= field.size(); ++start) {
+    std::size_t i = 0;
+    while (i < phrase.size() && token_matches(field[start + i], phrase[i])) ++i;
+    if (i == phrase.size()) return true;
+  }
+  return false;
+}
+
+// The tokens of the fields a search looks in, one list per field, for one record.
+std::vector<std::vector<std::string>> searched_fields(const SObject& object,
+                                                      const std::vector<std::string>& row,
+                                                      SearchScope scope) {
+  std::vector<std::vector<std::string>> fields;
+  if (scope == SearchScope::kName || scope == SearchScope::kAll) {
     for (const std::string_view name : {"Name", "FirstName", "LastName", "SuppliedName"}) {
-      if (const auto column = object.column(name);
-          column && has_words(folded_words(row[*column]), words_))
-        return true;
+      if (const auto column = object.column(name); column && !row[*column].empty())
+        fields.push_back(search_tokens(row[*column]));
     }
     const auto first = object.column("FirstName");
     const auto last = object.column("LastName");
-    return first && last && has_words(folded_words(row[*first] + " " + row[*last]), words_);
+    if (first && last) fields.push_back(search_tokens(row[*first] + " " + row[*last]));
+  }
+  if (scope == SearchScope::kName) return fields;
+  for (std::size_t i = 0; i < object.fields.size(); ++i) {
+    const auto type = object.fields[i].type;
+    const bool searched = scope == SearchScope::kAll     ? is_texty(type)
+                          : scope == SearchScope::kEmail ? type == FieldType::kEmail
+                                                         : type == FieldType::kPhone;
+    if (searched && !row[i].empty()) fields.push_back(search_tokens(row[i]));
+  }
+  return fields;
+}
+
+bool matches(const SearchTerm& term, const std::vector<std::vector<std::string>>& fields) {
+  switch (term.kind) {
+    case SearchTerm::Kind::kTokens:
+      return std::any_of(fields.begin(), fields.end(),
+                         [&](const auto& field) { return has_phrase(field, term.tokens); });
+    case SearchTerm::Kind::kAnd:
+      return std::all_of(term.children.begin(), term.children.end(),
+                         [&](const SearchTerm& child) { return matches(child, fields); });
+    case SearchTerm::Kind::kOr:
+      return std::any_of(term.children.begin(), term.children.end(),
+                         [&](const SearchTerm& child) { return matches(child, fields); });
+    case SearchTerm::Kind::kAndNot:
+      return matches(term.children[0], fields) && !matches(term.children[1], fields);
+  }
+  return false;
+}
+
+// The search expression inside FIND's braces: words, "quoted phrases", OR, AND, AND NOT and
+// parentheses. Reserved characters are escaped with a backslash; `*` and `?` are wildcards.
+class FindParser {
+ public:
+  FindParser(std::string_view text, std::size_t start, std::string code)
+      : text_(text), at_(start), code_(std::move(code)) {}
+
+  SearchTerm parse() {
+    auto term = parse_or();
+    skip_spaces();
+    if (at_ >= text_.size() || text_[at_] != '}')
+      fail(code_, text_, at_, "missing '}' after the search term");
+    ++at_;
+    return term;
+  }
+  std::size_t end() const { return at_; }
+
+ private:
+  void skip_spaces() {
+    while (at_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[at_]))) ++at_;
+  }
+  bool keyword(std::string_view word) {
+    skip_spaces();
+    const auto after = at_ + word.size();
+    if (!iequals(text_.substr(at_, word.size()), word) || after >= text_.size() ||
+        !(std::isspace(static_cast<unsigned char>(text_[after])) || text_[after] == '(' ||
+          text_[after] == '"'))
+      return false;
+    at_ = after;
+    return true;
+  }
+  SearchTerm combine(SearchTerm::Kind kind, SearchTerm left, SearchTerm right) {
+    SearchTerm term;
+    term.kind = kind;
+    term.children.push_back(std::move(left));
+    term.children.push_back(std::move(right));
+    return term;
+  }
+  SearchTerm parse_or() {
+    auto term = parse_and();
+    while (keyword("OR")) term = combine(SearchTerm::Kind::kOr, std::move(term), parse_and());
+    return term;
+  }
+  SearchTerm parse_and() {
+    auto term = parse_primary();
+    for (;;) {
+      const auto mark = at_;
+      if (keyword("AND")) {
+        const auto kind = keyword("NOT") ? SearchTerm::Kind::kAndNot : SearchTerm::Kind::kAnd;
+        term = combine(kind, std::move(term), parse_primary());
+        continue;
+      }
+      at_ = mark;
+      skip_spaces();
+      // Words side by side, no operator between them: all of them.
+      if (at_ < text_.size() && text_[at_] != '}' && text_[at_] != ')' && !keyword_ahead("OR")) {
+        term = combine(SearchTerm::Kind::kAnd, std::move(term), parse_primary());
+        continue;
+      }
+      at_ = mark;
+      return term;
+    }
+  }
+  bool keyword_ahead(std::string_view word) {
+    const auto mark = at_;
+    const bool found = keyword(word);
+    at_ = mark;
+    return found;
+  }
+  SearchTerm parse_primary() {
+    skip_spaces();
+    if (at_ >= text_.size()) fail(code_, text_, at_, "missing '}' after the search term");
+    if (text_[at_] == '(') {
+      ++at_;
+      auto term = parse_or();
+      skip_spaces();
+      if (at_ >= text_.size() || text_[at_] != ')')
+        fail(code_, text_, at_, "missing ')' in the search term");
+      ++at_;
+      return term;
+    }
+    const bool quoted = text_[at_] == '"';
+    if (quoted) ++at_;
+    const auto start = at_;
+    std::string raw;
+    for (;; ++at_) {
+      if (at_ >= text_.size()) fail(code_, text_, at_, "missing '}' after the search term");
+      const char c = text_[at_];
+      if (quoted ? c == '"'
+                 : (std::isspace(static_cast<unsigned char>(c)) || c == '}' || c == ')' ||
+                    c == '(' || c == '"'))
+        break;
+      if (c == '\\') {
+        const char e = at_ + 1 < text_.size() ? text_[++at_] : '\0';
+        if (kSearchReserved.find(e) == std::string_view::npos || e == '\0')
+          fail(code_, text_, at_, "Invalid escape sequence '\\" + std::string(1, e) + "'");
+        // An escaped character is literal text, tokenised as stored text is; an escaped wildcard
+        // is punctuation, which separates tokens.
+        raw.push_back(e == '*' || e == '?' ? ' ' : e);
+      } else if (c != '*' && c != '?' && kSearchReserved.find(c) != std::string_view::npos) {
+        fail(code_, text_, at_,
+             "reserved character '" + std::string(1, c) + "' must be escaped with a backslash");
+      } else {
+        raw.push_back(c);
+      }
+    }
+    if (quoted) ++at_;
+    SearchTerm term;
+    term.tokens = query_tokens(raw);
+    if (term.tokens.empty() || (term.tokens.size() == 1 && term.tokens[0].size() < 2))
+      fail(code_, text_, start, "search term must be longer than one character");
+    for (const auto& token : term.tokens) {
+      // "The wildcard can't be the first character in a search term".
+      if (token.front() == '*' || token.front() == '?')
+        fail(code_, text_, start, "a wildcard cannot begin a search term");
+    }
+    return term;
   }
 
-  SearchScope scope_;
-  std::string term_;
-  std::string lower_term_;
-  std::vector<std::string> words_;
-  std::string digits_;
-  std::string text_digits_;
-  bool phone_like_ = false;
+  std::string_view text_;
+  std::size_t at_;
+  std::string code_;
 };
 
 }  // namespace
@@ -745,68 +889,35 @@ Search parse_sosl(std::string_view text, const Org& org) {
   while (at < text.size() && std::isspace(static_cast<unsigned char>(text[at]))) ++at;
   if (at == text.size() || text[at] != '{')
     fail(code, text, at, "missing '{' before the search term");
-  std::vector<std::string> terms;
-  std::string term;
-  bool in_phrase = false;
-  const auto end_term = [&] {
-    auto trimmed = std::string(trim(term));
-    if (trimmed.size() < 2) fail(code, text, at, "search term must be longer than one character");
-    terms.push_back(std::move(trimmed));
-    term.clear();
-  };
-  for (++at;; ++at) {
-    if (at == text.size()) fail(code, text, at, "missing '}' after the search term");
-    const char c = text[at];
-    if (c == '}') break;
-    // `a OR b`: either term, outside a quoted phrase.
-    if (!in_phrase && std::isspace(static_cast<unsigned char>(c)) &&
-        iequals(text.substr(at + 1, 2), "OR") && at + 3 < text.size() &&
-        std::isspace(static_cast<unsigned char>(text[at + 3]))) {
-      end_term();
-      at += 3;
-      continue;
-    }
-    if (c == '\\') {
-      const char e = at + 1 < text.size() ? text[++at] : '\0';
-      if (kSearchReserved.find(e) == std::string_view::npos || e == '\0')
-        fail(code, text, at, "Invalid escape sequence '\\" + std::string(1, e) + "'");
-      term.push_back(e);
-    } else if (c == '"') {
-      in_phrase = !in_phrase;  // a phrase's quotes: the term is matched as a phrase anyway
-    } else if (c == '*' || c == '?') {
-      fail(code, text, at, "wildcards are not supported by this emulator");
-    } else if (kSearchReserved.find(c) != std::string_view::npos) {
-      fail(code, text, at,
-           "reserved character '" + std::string(1, c) + "' must be escaped with a backslash");
-    } else {
-      term.push_back(c);
-    }
-  }
-  end_term();
-  return Parser(text, at + 1, org, code).parse_search_clauses(std::move(terms));
+  FindParser find(text, at + 1, code);
+  auto expression = find.parse();
+  auto search = Parser(text, find.end(), org, code).parse_search_clauses();
+  search.expression = std::move(expression);
+  return search;
 }
 
-std::vector<SearchHit> run_search(const Search& search) {
-  std::vector<SearchMatcher> matchers;
-  for (const auto& term : search.terms) matchers.emplace_back(term, search.scope);
-  const auto cap = std::min(search.limit.value_or(kSearchMaxResults), kSearchMaxResults);
-  const auto per_object = std::min<std::size_t>(
-      kSearchMaxResults / std::max<std::size_t>(search.returning.size(), 1), 250);
+std::vector<std::string> search_tokens(std::string_view value) {
+  return folded_words(value);
+}
+
+std::vector<SearchHit> run_search(const Search& search, const SearchOptions& options) {
+  const auto cap = std::min(search.limit.value_or(options.max_results), options.max_results);
+  // An object without a LIMIT of its own gets an even share of the cap.
+  std::size_t unlimited = 0;
+  for (const auto& query : search.returning) unlimited += query.limit ? 0 : 1;
+  const auto share = cap / std::max<std::size_t>(unlimited, 1);
   std::vector<SearchHit> hits;
   for (const auto& query : search.returning) {
-    auto rows = select_rows(query, false, true);
+    // The Recycle Bin is not searched; archived activities only when the index holds them.
+    auto rows = select_rows(query, false, options.archived);
     std::erase_if(rows, [&](std::size_t row) {
-      return std::none_of(matchers.begin(), matchers.end(), [&](const SearchMatcher& matcher) {
-        return matcher.matches(*query.object, query.object->rows[row]);
-      });
+      return !matches(search.expression,
+                      searched_fields(*query.object, query.object->rows[row], search.scope));
     });
-    auto limit = query.limit;
-    if (!limit && !query.where && query.order_by.empty()) limit = per_object;
-    if (limit && rows.size() > *limit) rows.resize(*limit);
-    for (const auto row : rows) {
-      if (hits.size() == cap) return hits;
-      hits.push_back({&query, row});
-    }
+    const auto limit = std::min(query.limit.value_or(share), cap - hits.size());
+    if (rows.size() > limit) rows.resize(limit);
+    for (const auto row : rows) hits.push_back({&query, row});
+    if (hits.size() == cap) break;
   }
   return hits;
 }

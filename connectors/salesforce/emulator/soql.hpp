@@ -61,18 +61,27 @@ std::vector<std::size_t> run_query(const Query& query, bool all_rows);
 /// Which fields a SOSL search looks in.
 enum class SearchScope { kAll, kName, kEmail, kPhone };
 
+/// A SOSL search expression: a word or quoted phrase (its tokens, in order, folded; `*` and `?`
+/// kept as wildcards), or AND / OR / AND NOT over its children.
+struct SearchTerm {
+  enum class Kind { kTokens, kAnd, kOr, kAndNot };
+  Kind kind = Kind::kTokens;
+  std::vector<std::string> tokens;
+  std::vector<SearchTerm> children;
+};
+
 /// A parsed SOSL search.
 struct Search {
-  /// The terms joined by OR: a record matches when one of them does.
-  std::vector<std::string> terms;
+  SearchTerm expression;
   SearchScope scope = SearchScope::kAll;
   /// One query per RETURNING object; `columns` empty means the Id alone.
   std::vector<Query> returning;
   std::optional<std::size_t> limit;
 };
 
-/// Parses `FIND {term [OR term…]} [IN … FIELDS] [RETURNING Obj(f, … [WHERE …] [ORDER BY …] [LIMIT
-/// n]), …] [LIMIT n]`; throws ApiError (MALFORMED_SEARCH, INVALID_TYPE, INVALID_FIELD…).
+/// Parses `FIND {terms} [IN … FIELDS] [RETURNING Obj(f, … [WHERE …] [ORDER BY …] [LIMIT n]), …]
+/// [LIMIT n]`, where terms are words and quoted phrases joined by OR, AND, AND NOT and
+/// parentheses; throws ApiError (MALFORMED_SEARCH, INVALID_TYPE, INVALID_FIELD…).
 Search parse_sosl(std::string_view text, const Org& org);
 
 /// A record that a search found.
@@ -81,7 +90,19 @@ struct SearchHit {
   std::size_t row = 0;
 };
 
-/// The records a search finds: not deleted ones, at most 2000.
-std::vector<SearchHit> run_search(const Search& search);
+/// How the search engine is set up.
+struct SearchOptions {
+  /// Results of one search at most (Salesforce: 2,000 since API version 28.0).
+  std::size_t max_results = 2000;
+  /// Whether archived activities are in the search index (no public source says).
+  bool archived = false;
+};
+
+/// The records a search finds, never deleted ones: per object at most its LIMIT, or an even share
+/// of the results cap when it has none, and at most the cap in all, objects served in order.
+std::vector<SearchHit> run_search(const Search& search, const SearchOptions& options = {});
+
+/// The tokens the search index holds for a value: split at spaces and punctuation, folded.
+std::vector<std::string> search_tokens(std::string_view value);
 
 }  // namespace crmscan::sfemu

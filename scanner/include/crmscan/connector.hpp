@@ -56,6 +56,9 @@ class Lookup {
   /// as (child object, field) pairs.
   virtual std::vector<std::pair<std::string, std::string>> references_to(
       const std::string& object) = 0;
+  /// The rule packs of the scan, given once before the first lookup, so that a connector can also
+  /// read the fields they name another way than by search (archived and deleted rows).
+  virtual void use_rules(const RuleSet& /*rules*/) {}
 };
 
 /// A source of CRM records. Connectors report what they cannot read to the problem sink and go
@@ -77,6 +80,9 @@ class Connector {
   virtual std::size_t api_calls() const { return 0; }
   /// Its lookups, when it can answer them (APIs); a subject scan then uses them instead of scan().
   virtual Lookup* lookup() { return nullptr; }
+  /// What the connector could not see or chose not to read (objects skipped, caps reached,
+  /// records outside search), for the report's notes; asked once the scan is over.
+  virtual std::vector<std::string> notes() const { return {}; }
 };
 
 /// A connector as the registry knows it: how to describe and how to create it.
