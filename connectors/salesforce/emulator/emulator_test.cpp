@@ -808,7 +808,7 @@ TEST_CASE("A Bulk API 2.0 query job completes after its polls and pages its CSV 
   REQUIRE(deleted);
   CHECK(deleted->status == 204);
   CHECK(fixture.get(kApi + "/jobs/query/" + id)->status == 404);
-  CHECK(fixture.emulator.request_count("/jobs/query") == 19);
+  CHECK(fixture.emulator.request_count("/jobs/query") == 20);
   const auto log = fixture.emulator.requests();
   CHECK(std::count_if(log.begin(), log.end(), [](const auto& r) {
           return r.method == "POST" && r.query == "SELECT Id, Subject, IsDeleted FROM Task";
