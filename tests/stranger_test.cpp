@@ -256,3 +256,25 @@ TEST_CASE("An undeclared reference is found for each shape of record id", "[engi
   CHECK(card->rule == "undeclared-reference");
   CHECK(action_on(report, "Loyalty_Card__c", "LC-2") == "none");
 }
+
+TEST_CASE("A kept Case says what to do with it: erase, and clear its link before the Contact goes",
+          "[engine][stranger]") {
+  const auto salesforce = crmscan::RuleSet::load({crmscan::test::source_path("rules/salesforce")});
+  MemoryConnector connector;
+  connector.add("Contact", {{"Id", "0035g00000AMEL1"},
+                            {"FirstName", "Am\xC3\xA9lie"},
+                            {"LastName", "Dubois"},
+                            {"Email", "amelie.dubois@example.fr"}});
+  connector.add("Case", {{"Id", "5005g00000CASE1"},
+                         {"ContactId", "0035g00000AMEL1"},
+                         {"Subject", "Damaged parcel"}});
+  const auto report = scan(connector, salesforce, {amelie()}, false);
+  CHECK(action_on(report, "Contact", "0035g00000AMEL1") == "delete_record");
+  const auto* kept = finding_on(report, "Case", "5005g00000CASE1");
+  REQUIRE(kept != nullptr);
+  CHECK(crmscan::to_string(kept->action) == "review");
+  CHECK_THAT(kept->detail, Catch::Contains("clear ContactId before the Contact is deleted"));
+  const auto* link = finding_on(report, "Case", "5005g00000CASE1", "ContactId");
+  REQUIRE(link != nullptr);
+  CHECK(crmscan::to_string(link->action) == "erase_field");
+}

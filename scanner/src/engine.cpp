@@ -120,6 +120,7 @@ struct ObjectPlan {
   bool ruled = false;
   bool person = false;
   bool staff = false;
+  std::string guidance;
   std::string category = "record";
   RecordAction action = RecordAction::kDeleteRecord;
   std::optional<std::size_t> id, archived, deleted;
@@ -226,6 +227,7 @@ ObjectPlan compile_plan(const std::shared_ptr<const ObjectSchema>& schema, const
     }
     if (rules_of->person) plan.person = *rules_of->person;
     if (rules_of->staff) plan.staff = *rules_of->staff;
+    if (!rules_of->guidance.empty()) plan.guidance = rules_of->guidance;
     if (rules_of->action && !action_set) {
       plan.action = *rules_of->action;
       action_set = true;
@@ -1368,8 +1370,12 @@ class Scan {
         learn_identifiers(record, plan, subject);
       }
 
+      // What the pack says a reviewer does with a record of the subject's that is kept.
+      const auto guided = [&](std::string detail) {
+        return plan.guidance.empty() || !best->strong ? detail : detail + ". " + plan.guidance;
+      };
       if (!best->strong || best->action == RecordAction::kReview) {
-        finding("", Action::kReview, best->category, best->reason, best->rule, best->detail,
+        finding("", Action::kReview, best->category, best->reason, best->rule, guided(best->detail),
                 best->confidence, best->matched);
         if (!best->strong) mention_findings(false, false);
         continue;
@@ -1395,9 +1401,10 @@ class Scan {
         continue;
       }
       // Erase the personal fields and keep the record: say so on the record, then list them.
-      finding("", Action::kReview, best->category, best->reason, best->rule,
-              best->detail + "; the record is kept, its personal fields are listed for erasure",
-              best->confidence, best->matched);
+      finding(
+          "", Action::kReview, best->category, best->reason, best->rule,
+          guided(best->detail + "; the record is kept, its personal fields are listed for erasure"),
+          best->confidence, best->matched);
       for (std::size_t index = 0; index < plan.fields.size() && index < record.values.size();
            ++index) {
         const auto* rule = plan.fields[index].field_rule;

@@ -351,13 +351,14 @@ class PackReader {
     rules.object = pattern(key, name);
     rules.mark = mark(key);
     if (!node.IsMap()) fail(node, "an object's rules are a map");
-    check_keys(node, {"category", "action", "person", "staff", "id_field", "archived_field",
-                      "deleted_field", "identity", "related", "reaches", "fields", "text", "keys",
-                      "holders"});
+    check_keys(node, {"category", "action", "person", "staff", "guidance", "id_field",
+                      "archived_field", "deleted_field", "identity", "related", "reaches", "fields",
+                      "text", "keys", "holders"});
     rules.category = optional_string(node, "category");
     if (const auto action = node["action"]) rules.action = record_action(action);
     if (const auto person = node["person"]) rules.person = boolean(person, "person");
     if (const auto staff = node["staff"]) rules.staff = boolean(staff, "staff");
+    rules.guidance = optional_string(node, "guidance");
     if (node["id_field"]) rules.id_field = optional_string(node, "id_field");
     if (node["archived_field"]) rules.archived_field = optional_string(node, "archived_field");
     if (node["deleted_field"]) rules.deleted_field = optional_string(node, "deleted_field");
@@ -580,6 +581,7 @@ void RuleSet::merge() {
       merge_rules(same->keys, object.keys);
       merge_rules(same->holders, object.holders);
       if (object.staff) same->staff = object.staff;
+      if (!object.guidance.empty()) same->guidance = object.guidance;
     }
   }
 }

@@ -125,6 +125,9 @@ struct ObjectRules {
   /// Its records are the company's own people (agents' User records): the generic text scan and
   /// undeclared references never give them findings.
   std::optional<bool> staff;
+  /// What a reviewer does with one of its records that is kept ("clear ContactId before the
+  /// Contact is deleted"): the detail of its review findings ends with it.
+  std::string guidance;
   std::string id_field = "Id";
   std::string archived_field = "IsArchived";
   std::string deleted_field = "IsDeleted";
