@@ -47,8 +47,11 @@ void CsvReader::take(std::string& value, std::size_t length) {
   row_bytes_ += length;
   if (!over_limit_ && row_bytes_ > limits_.max_row_bytes) {
     over_limit_ = true;
-    error_ = "a row longer than " + std::to_string(limits_.max_row_bytes >> 20) +
-             " MiB; the row was skipped to its end";
+    const auto bound = limits_.max_row_bytes;
+    error_ = "a row longer than " +
+             (bound % (1 << 20) == 0 ? std::to_string(bound >> 20) + " MiB"
+                                     : std::to_string(bound) + " bytes") +
+             "; the row was skipped to its end";
   }
   if (!over_limit_) value.append(buffer_.data() + position_, length);
   position_ += length;
