@@ -572,6 +572,18 @@ TEST_CASE("Attack: a line or record over the bound, or a read error, is an error
     CHECK_THAT(problems[0], Catch::Contains("Contact.json:2:") &&
                                 Catch::Contains("a record longer than 1000 bytes"));
   }
+  SECTION("two hundred thousand malformed rows: a hundred named, the rest counted, quickly") {
+    std::string rows = "Id,Subject\n";
+    for (int i = 0; i < 200'000; ++i) rows += "00T" + std::to_string(i) + ",a,b\n";
+    write_file(dir / "Task.csv", rows);
+    const auto start = Clock::now();
+    const auto [records, problems] = scan(dir / "Task.csv", "Task");
+    CHECK(Clock::now() - start < 5s);
+    CHECK(records == 0);
+    REQUIRE(problems.size() == 101);
+    CHECK_THAT(problems[0], Catch::Contains("Task.csv:2: 3 values where the header has 2"));
+    CHECK_THAT(problems[100], Catch::Contains("Task.csv: 199900 more rows or lines were not read"));
+  }
   SECTION("a read error is not the end of the file") {
     // read() of a folder fails (EISDIR): the stream goes bad instead of ending.
     crmscan::DescriptorBuffer buffer(::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY));

@@ -396,6 +396,37 @@ int FileConnector::open(const std::string& object, const SourceFile& file,
 
 namespace {
 
+// The rows of one file that could not be read: the first ones named one by one, the rest counted,
+// so that a file of a million bad rows gives a report of a hundred errors and a count, not a
+// million errors (each compared with the others before it).
+class RowProblems {
+ public:
+  static constexpr std::size_t kNamed = 100;
+  RowProblems(const std::string& object, const std::string& file, const ProblemSink& on_problem)
+      : object_(object), file_(file), on_problem_(on_problem) {}
+  ~RowProblems() {
+    if (more_ != 0) {
+      on_problem_(object_, file_ + ": " + std::to_string(more_) +
+                               " more rows or lines were not read, malformed as those before");
+    }
+  }
+  void operator()(const std::string& message) {
+    if (named_ < kNamed) {
+      ++named_;
+      on_problem_(object_, message);
+    } else {
+      ++more_;
+    }
+  }
+
+ private:
+  const std::string& object_;
+  const std::string& file_;
+  const ProblemSink& on_problem_;
+  std::size_t named_ = 0;
+  std::size_t more_ = 0;
+};
+
 // A read error is not the end of a file: what follows it was not read.
 void check_read(std::istream& in, const DescriptorBuffer& buffer, const std::string& where,
                 const std::string& object, const ProblemSink& on_problem) {
@@ -420,6 +451,7 @@ void FileConnector::scan_csv(const std::string& object, const SourceFile& file,
     check_read(in, buffer, file.relative, object, on_problem);
     return;
   }
+  RowProblems row_problem(object, file.relative, on_problem);
   if (reader.error()) {
     on_problem(object, file.relative + ":" + std::to_string(reader.row_line()) +
                            ": header: " + *reader.error());
@@ -436,14 +468,13 @@ void FileConnector::scan_csv(const std::string& object, const SourceFile& file,
   while (reader.next(row)) {
     const auto where = file.relative + ":" + std::to_string(reader.row_line());
     if (reader.error()) {
-      on_problem(object, where + ": " + *reader.error() + "; the row was not read");
+      row_problem(where + ": " + *reader.error() + "; the row was not read");
       continue;
     }
     if (row.size() != schema->fields.size()) {
       if (row.size() == 1 && row[0].empty()) continue;  // a blank line
-      on_problem(object, where + ": " + std::to_string(row.size()) +
-                             " values where the header has " +
-                             std::to_string(schema->fields.size()) + "; the row was not read");
+      row_problem(where + ": " + std::to_string(row.size()) + " values where the header has " +
+                  std::to_string(schema->fields.size()) + "; the row was not read");
       continue;
     }
     for (std::size_t i = 0; i < row.size(); ++i)
@@ -529,15 +560,15 @@ void FileConnector::scan_ndjson(const std::string& object, const SourceFile& fil
   DescriptorBuffer buffer(fd);
   std::istream in(&buffer);
   JsonRecordBuilder builder(object);
+  RowProblems row_problem(object, file.relative, on_problem);
   std::string line;
   std::size_t line_number = 0;
   bool too_long = false;
   while (read_bounded_line(in, line, limits_.max_row_bytes, too_long)) {
     ++line_number;
     if (too_long) {
-      on_problem(object, file.relative + ":" + std::to_string(line_number) +
-                             ": a line longer than " + std::to_string(limits_.max_row_bytes) +
-                             " bytes; the line was not read");
+      row_problem(file.relative + ":" + std::to_string(line_number) + ": a line longer than " +
+                  std::to_string(limits_.max_row_bytes) + " bytes; the line was not read");
       continue;
     }
     if (trim(line).empty()) continue;
@@ -553,8 +584,8 @@ void FileConnector::scan_ndjson(const std::string& object, const SourceFile& fil
       problem = "1: nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
     }
     if (!problem.empty()) {
-      on_problem(object, file.relative + ":" + std::to_string(line_number) + ":" + problem +
-                             "; the line was not read");
+      row_problem(file.relative + ":" + std::to_string(line_number) + ":" + problem +
+                  "; the line was not read");
       continue;
     }
     builder.begin();

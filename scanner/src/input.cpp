@@ -98,6 +98,7 @@ class AliasCounter : public YAML::EventHandler {
     open_.emplace_back(anchor, 1);
   }
   void close() {
+    if (open_.empty()) return;  // not from yaml-cpp's parser, but never undefined behaviour
     const auto [anchor, size] = open_.back();
     open_.pop_back();
     name(anchor, size);
