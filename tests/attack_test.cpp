@@ -430,6 +430,36 @@ TEST_CASE("Attack: a server that echoes the credentials and the request into its
   CHECK(written.find(std::string(1200, 'x')) == std::string::npos);  // capped
 }
 
+TEST_CASE("Attack: the scrubber finds every registered value, in any case or encoding, quickly",
+          "[attack][scrub]") {
+  crmscan::register_secret("scrub-secret-Tok3n/+=");
+  crmscan::register_request_value("scrub.person@example.net");
+  crmscan::register_request_value("Scrub Person");
+  CHECK(crmscan::scrub("Bearer scrub-secret-Tok3n/+= then SCRUB-SECRET-TOK3N%2F%2B%3D") ==
+        "Bearer [secret] then [secret]");
+  CHECK(crmscan::scrub("q=scrub.person%40example.net or Scrub+Person or scrub person") ==
+        "q=s***@e***.net or S*** P*** or S*** P***");
+  crmscan::set_request_values_shown(true);
+  CHECK(crmscan::scrub("scrub.person@example.net scrub-secret-Tok3n/+=") ==
+        "scrub.person@example.net [secret]");
+  crmscan::set_request_values_shown(false);
+  // Control characters, bidirectional overrides and invalid UTF-8 replaced; the cut after them.
+  CHECK(crmscan::scrub("a\x1b[2Jb\tc\xe2\x80\xae"
+                       "d\xff") == "a?[2Jb c?d\xEF\xBF\xBD");
+  const auto cut = crmscan::scrub(std::string(50, 'x') + "scrub-secret-Tok3n/+=", 52);
+  CHECK(cut == std::string(50, 'x') + "[s\xE2\x80\xA6");
+  // A hundred thousand ids of one org, sharing their first ten characters: a long text of ids
+  // is scrubbed in linear time.
+  for (int i = 0; i < 100'000; ++i)
+    crmscan::register_request_value("0035g00000" + std::to_string(100'000 + i) + "Z");
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "0035g00000" + std::to_string(150'000 + i) + "Y ";
+  const auto start = Clock::now();
+  for (int i = 0; i < 20; ++i) CHECK_THAT(crmscan::scrub(text, 1 << 20), !Catch::Contains("*"));
+  CHECK(Clock::now() - start < 3s);
+  CHECK(crmscan::scrub("id 0035g00000123456Z.") == "id 0***.");
+}
+
 TEST_CASE("Attack: a subjects file's own text and hostile file names reach errors scrubbed",
           "[attack][scrub]") {
   const TempDir scratch;

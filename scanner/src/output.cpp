@@ -104,16 +104,15 @@ void install_signal_handlers() {
   (void)installed;
 }
 
-PendingFile* remember_pending(int folder_fd, const std::string& name) {
+void remember_pending(int folder_fd, const std::string& name) {
   install_signal_handlers();
-  if (name.size() >= sizeof(PendingFile::name)) return nullptr;
+  if (name.size() >= sizeof(PendingFile::name)) return;
   for (auto& file : pending_files) {
     if (file.folder_fd.load() != -1) continue;
     std::memcpy(file.name, name.c_str(), name.size() + 1);
-    int expected = -1;
-    if (file.folder_fd.compare_exchange_strong(expected, folder_fd)) return &file;
+    file.folder_fd.store(folder_fd);
+    return;
   }
-  return nullptr;
 }
 
 void forget_pending(const std::string& name) {
@@ -165,12 +164,16 @@ class Stager {
     int fd = -1;
     for (int attempt = 0; fd < 0 && attempt < 100; ++attempt) {
       temporary = temporary_name(name);
+      // Known to the signal handler before it exists: a signal never leaves it behind.
+      remember_pending(folder_fd_, temporary);
       fd = ::openat(folder_fd_, temporary.c_str(),
                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-      if (fd < 0 && errno != EEXIST) refuse(where(name) + ": cannot write: " + reason());
+      if (fd >= 0) break;
+      const int error = errno;
+      forget_pending(temporary);
+      if (error != EEXIST) refuse(where(name) + ": cannot write: " + std::strerror(error));
     }
     if (fd < 0) refuse(where(name) + ": cannot create a temporary file beside it");
-    remember_pending(folder_fd_, temporary);
     staged_.emplace_back(temporary, name);
     ::fchmod(fd, 0600);
     FileBuffer buffer(fd);
@@ -328,7 +331,7 @@ void write_private_file(const std::string& path, const std::function<void(std::o
 
 void write_private_file(const std::string& path, const std::string& content) {
   write_private_file(path, [&content](std::ostream& out) {
-    out.write(content.data(), static_cast<std::size_t>(content.size()));
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
   });
 }
 

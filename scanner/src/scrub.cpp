@@ -12,7 +12,8 @@
 namespace crmscan {
 namespace {
 
-constexpr std::size_t kKeyBytes = 4;                       // values are found by their first bytes
+constexpr std::size_t kMinBytes = 4;   // shorter values are not looked for
+constexpr std::size_t kKeyBytes = 64;  // values are found by their first bytes, up to this many
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 constexpr std::string_view kEllipsis = "\xE2\x80\xA6";
 
@@ -20,11 +21,11 @@ char lower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-std::uint32_t key_of(const char* bytes) {
-  std::uint32_t key = 0;
-  for (std::size_t i = 0; i < kKeyBytes; ++i)
-    key = key << 8 | static_cast<unsigned char>(lower(bytes[i]));
-  return key;
+// FNV-1a, one folded byte at a time: the keys of all prefix lengths of a text position come out
+// of one pass.
+constexpr std::uint64_t kHashStart = 14695981039346656037ULL;
+std::uint64_t hash_step(std::uint64_t hash, char c) {
+  return (hash ^ static_cast<unsigned char>(lower(c))) * 1099511628211ULL;
 }
 
 // The form a value takes in a URL query or a form body (RFC 3986 unreserved kept), with spaces as
@@ -46,8 +47,10 @@ std::string percent_encoded(std::string_view value, bool plus_for_space) {
   return encoded;
 }
 
-// Every value to look for, bucketed by its first bytes (lower-cased): one hash lookup per position
-// of a text, however many values there are.
+// Every value to look for, bucketed by its length and a hash of its bytes (lower-cased; the first
+// 64 of a longer one): at each position of a text, one lookup per length present, however many
+// values there are, and few candidates in a bucket even when thousands of values share their
+// beginning (the record ids of one org).
 class Registry {
  public:
   static Registry& instance() {
@@ -61,10 +64,14 @@ class Registry {
     const std::string replacement = secret ? "[secret]" : redact(original);
     for (const auto& form :
          {original, percent_encoded(original, false), percent_encoded(original, true)}) {
-      if (form.size() < kKeyBytes) continue;
+      if (form.size() < kMinBytes) continue;
       std::string folded(form.size(), '\0');
       std::transform(form.begin(), form.end(), folded.begin(), lower);
-      auto& bucket = buckets_[key_of(folded.data())];
+      const auto key_bytes = std::min(folded.size(), kKeyBytes);
+      std::uint64_t key = kHashStart;
+      for (std::size_t i = 0; i < key_bytes; ++i) key = hash_step(key, folded[i]);
+      auto& bucket = buckets_[key_bytes][key];
+      longest_key_ = std::max(longest_key_, key_bytes);
       const auto same = std::find_if(bucket.begin(), bucket.end(),
                                      [&](std::size_t i) { return entries_[i].folded == folded; });
       if (same != bucket.end()) {
@@ -85,25 +92,27 @@ class Registry {
 
   std::string replace(std::string_view text) {
     const std::lock_guard<std::mutex> lock(mutex_);
-    if (entries_.empty() || text.size() < kKeyBytes) return std::string(text);
+    if (entries_.empty() || text.size() < kMinBytes) return std::string(text);
     std::string result;
     result.reserve(text.size());
     std::size_t i = 0;
     while (i < text.size()) {
       const Entry* best = nullptr;
-      if (i + kKeyBytes <= text.size()) {
-        const auto found = buckets_.find(key_of(text.data() + i));
-        if (found != buckets_.end()) {
-          for (const auto index : found->second) {
-            const auto& entry = entries_[index];
-            if (!entry.secret && requests_shown_) continue;
-            if (best != nullptr && best->folded.size() >= entry.folded.size()) continue;
-            if (entry.folded.size() > text.size() - i) continue;
-            bool equal = true;
-            for (std::size_t k = kKeyBytes; k < entry.folded.size() && equal; ++k)
-              equal = lower(text[i + k]) == entry.folded[k];
-            if (equal) best = &entry;
-          }
+      std::uint64_t key = kHashStart;
+      for (std::size_t length = 1; length <= longest_key_ && i + length <= text.size(); ++length) {
+        key = hash_step(key, text[i + length - 1]);
+        if (length < kMinBytes || buckets_[length].empty()) continue;
+        const auto found = buckets_[length].find(key);
+        if (found == buckets_[length].end()) continue;
+        for (const auto index : found->second) {
+          const auto& entry = entries_[index];
+          if (!entry.secret && requests_shown_) continue;
+          if (best != nullptr && best->folded.size() >= entry.folded.size()) continue;
+          if (entry.folded.size() > text.size() - i) continue;
+          bool equal = true;
+          for (std::size_t k = 0; k < entry.folded.size() && equal; ++k)
+            equal = lower(text[i + k]) == entry.folded[k];
+          if (equal) best = &entry;
         }
       }
       if (best != nullptr) {
@@ -124,7 +133,9 @@ class Registry {
   };
   std::mutex mutex_;
   std::vector<Entry> entries_;
-  std::unordered_map<std::uint32_t, std::vector<std::size_t>> buckets_;
+  // By the number of bytes keyed (kMinBytes to kKeyBytes), then by their hash.
+  std::unordered_map<std::uint64_t, std::vector<std::size_t>> buckets_[kKeyBytes + 1];
+  std::size_t longest_key_ = 0;
   bool requests_shown_ = false;
 };
 
