@@ -191,6 +191,7 @@ TEST_CASE("No credential appears in anything a scan writes, failing scans includ
   const TempDir scratch;
   const auto out = scratch / "report";
   const auto token = org.issue_token();
+  crmscan::test::keep_secret(token);
   std::vector<std::pair<std::string, std::string>> env;
   std::vector<std::string> extra;
   crmscan::sfemu::Faults faults;

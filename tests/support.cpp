@@ -2,7 +2,9 @@
 
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -116,6 +118,40 @@ unsigned permissions_of(const std::string& path) {
   return static_cast<unsigned>(info.st_mode) & 07777U;
 }
 
+namespace {
+
+void keep(const std::string& text, const char* kind) {
+  const char* folder = std::getenv("CRMSCAN_TEST_OUTPUTS");
+  if (folder == nullptr || *folder == '\0') return;
+  static std::size_t count = 0;
+  std::ofstream out(fs::path(folder) / (std::string(kind) + "-" + std::to_string(::getpid()) + "-" +
+                                        std::to_string(++count) + ".txt"),
+                    std::ios::binary);
+  out << text;
+}
+
+// Every regular file under a path (a folder or a file), concatenated.
+std::string files_under(const std::string& path) {
+  std::string all;
+  std::error_code error;
+  if (fs::is_regular_file(path, error)) return read_file(path);
+  if (!fs::is_directory(path, error)) return all;
+  for (const auto& entry : fs::recursive_directory_iterator(path, error)) {
+    if (entry.is_regular_file() && !entry.is_symlink()) all += read_file(entry.path()) + "\n";
+  }
+  return all;
+}
+
+}  // namespace
+
+void keep_output(const std::string& text) {
+  keep(text, "output");
+}
+
+void keep_secret(const std::string& secret) {
+  keep(secret, "secret");
+}
+
 CommandResult run_crmscan(const std::vector<std::string>& args, const TempDir& scratch) {
   const auto out_path = scratch / "command.stdout";
   const auto err_path = scratch / "command.stderr";
@@ -129,6 +165,13 @@ CommandResult run_crmscan(const std::vector<std::string>& args, const TempDir& s
   if (status != -1 && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   result.out = read_file(out_path);
   result.err = read_file(err_path);
+  if (std::find(args.begin(), args.end(), "--show-values") == args.end()) {
+    std::string written = result.out + "\n" + result.err + "\n";
+    for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+      if (args[i] == "--out" || args[i] == "--plan") written += files_under(args[i + 1]);
+    }
+    keep_output(written);
+  }
   return result;
 }
 

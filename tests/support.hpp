@@ -47,6 +47,14 @@ struct CommandResult {
 };
 
 /// Runs the built crmscan with the arguments; its output is captured through files in `scratch`.
+/// A run without --show-values is kept (keep_output) with every file it wrote under --out and
+/// --plan.
 CommandResult run_crmscan(const std::vector<std::string>& args, const TempDir& scratch);
+
+/// When CRMSCAN_TEST_OUTPUTS names a folder, keeps a copy of text that crmscan wrote there, for
+/// the test that greps every output of the security tests for secrets and request values.
+void keep_output(const std::string& text);
+/// The same for a secret made during a test (a token the emulator issued): it is grepped for too.
+void keep_secret(const std::string& secret);
 
 }  // namespace crmscan::test

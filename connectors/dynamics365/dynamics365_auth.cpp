@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "crmscan/error.hpp"
+#include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
 
 namespace crmscan::dynamics365 {
@@ -77,6 +78,7 @@ AccessToken ClientCredentials::fetch() {
       const auto description = json_string(document, "error_description");
       if (description.rfind("AADSTS", 0) == 0)
         why += " (" + description.substr(0, description.find(':')) + ")";
+      why = scrub(why, 300);
     }
     throw Error(ExitCode::kIncomplete, "Azure AD refused the token request at " + token_url_ +
                                            ": " + why +
@@ -90,6 +92,7 @@ AccessToken ClientCredentials::fetch() {
   }
   const auto lifetime =
       std::max(std::chrono::seconds(seconds) - kExpiryMargin, std::chrono::seconds(seconds / 2));
+  register_secret(json_string(document, "access_token"));
   return {json_string(document, "access_token"), std::chrono::steady_clock::now() + lifetime};
 }
 

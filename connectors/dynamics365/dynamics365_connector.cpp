@@ -7,6 +7,7 @@
 
 #include "crmscan/error.hpp"
 #include "crmscan/normalize.hpp"
+#include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
 
 namespace crmscan::dynamics365 {
@@ -97,9 +98,9 @@ std::string api_error_text(const HttpResponse& response) {
     const auto& error = document["error"];
     if (const auto code = member_string(error, "code"); !code.empty()) text += " " + code;
     if (const auto message = member_string(error, "message"); !message.empty())
-      text += ": " + utf8_prefix(message, 300);
+      text += ": " + message;
   }
-  return text;
+  return scrub(text, 300);
 }
 
 Value json_value(const rapidjson::Value& value) {
@@ -336,6 +337,7 @@ void Dynamics365Connector::read_pages(const std::string& first_url, const std::s
   record.schema = shared;
   record.source = "Dataverse " + schema->object;
   std::string url = first_url;
+  PageGuard pages;
   while (!url.empty()) {
     const auto document = call_json(url);
     url.clear();
@@ -355,6 +357,8 @@ void Dynamics365Connector::read_pages(const std::string& first_url, const std::s
     // The token goes only to the environment: a next page elsewhere is refused.
     if (!url.empty() && url.rfind(url_ + "/", 0) != 0)
       throw ApiError("query on " + schema->object + ": a next page outside the environment");
+    if (const auto stop = pages.next(url, document["value"].Size()); !stop.empty())
+      throw ApiError("query on " + schema->object + ": " + stop);
   }
 }
 

@@ -4,16 +4,20 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/filereadstream.h>
 #include <rapidjson/reader.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <unordered_map>
 
 #include "crmscan/csv_reader.hpp"
 #include "crmscan/error.hpp"
+#include "crmscan/input.hpp"
+#include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
 
 namespace crmscan {
@@ -75,20 +79,81 @@ class JsonRecordBuilder {
   Record record_;
 };
 
-// SAX handler: records are the objects of the top-level array, or of the array under
-// `records`, `results` or `value` in a top-level object. Nested objects flatten to dotted names;
-// Salesforce's `attributes` member is left out.
-class JsonRecordHandler
-    : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, JsonRecordHandler> {
+// A read stream that counts lines and columns (in bytes), so that an error names its place, and
+// that ends a record longer than its bound: past it, the parser sees the end of the input.
+template <typename Inner>
+class PositionStream {
  public:
-  JsonRecordHandler(JsonRecordBuilder& builder, const std::function<void()>& emit)
-      : builder_(builder), emit_(emit) {}
+  using Ch = char;
+  PositionStream(Inner& inner, std::size_t max_record_bytes)
+      : inner_(inner), max_record_bytes_(max_record_bytes) {}
+  Ch Peek() const { return over_limit() ? '\0' : inner_.Peek(); }
+  Ch Take() {
+    if (over_limit()) {
+      stopped_ = true;
+      return '\0';
+    }
+    const Ch c = inner_.Take();
+    if (c == '\n') {
+      ++line_;
+      column_ = 1;
+    } else {
+      ++column_;
+    }
+    return c;
+  }
+  std::size_t Tell() const { return inner_.Tell(); }
+  // Never written to: the parser only reads.
+  Ch* PutBegin() { return nullptr; }
+  void Put(Ch) {}
+  void Flush() {}
+  std::size_t PutEnd(Ch*) { return 0; }
+  std::string where() const { return std::to_string(line_) + ":" + std::to_string(column_); }
+
+  void start_record() { record_start_ = inner_.Tell(); }
+  void end_record() { record_start_ = kNone; }
+  /// Whether the parse stopped at a record longer than the bound.
+  bool stopped() const { return stopped_ || over_limit(); }
+
+ private:
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  bool over_limit() const {
+    return record_start_ != kNone && inner_.Tell() - record_start_ > max_record_bytes_;
+  }
+  Inner& inner_;
+  std::size_t max_record_bytes_;
+  std::size_t record_start_ = kNone;
+  bool stopped_ = false;
+  std::size_t line_ = 1;
+  std::size_t column_ = 1;
+};
+
+// SAX handler: records are the objects of the top-level array, or of the array under
+// `records`, `results` or `value` in a top-level object (or in its `result` object, as
+// `sf data query --json` writes). Nested objects flatten to dotted names; Salesforce's
+// `attributes` member is left out. A document of another shape, and items of the records that
+// are not objects, are counted for an error: nothing is skipped in silence.
+template <typename Stream>
+class JsonRecordHandler
+    : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, JsonRecordHandler<Stream>> {
+ public:
+  JsonRecordHandler(JsonRecordBuilder& builder, const std::function<void()>& emit, Stream& stream)
+      : builder_(builder), emit_(emit), stream_(stream) {}
 
   bool StartObject() {
     if (++depth_ > kMaxJsonDepth) return too_deep();
-    if (record_depth_ == 0 && depth_ == 1 && !top_is_array_) return true;  // the wrapper object
+    if (record_depth_ == 0 && depth_ == 1) {
+      wrapper_depth_ = 1;  // the wrapper object
+      return true;
+    }
+    if (record_depth_ == 0 && depth_ == 2 && wrapper_depth_ == 1 && key_ == "result" &&
+        !found_records_) {
+      wrapper_depth_ = 2;
+      return true;
+    }
     if (record_depth_ == 0 && in_records_array()) {
       record_depth_ = depth_;
+      stream_.start_record();
       builder_.begin();
       path_.clear();
       return true;
@@ -98,6 +163,7 @@ class JsonRecordHandler
   }
   bool EndObject(rapidjson::SizeType) {
     if (record_depth_ != 0 && depth_ == record_depth_) {
+      stream_.end_record();
       emit_();
       record_depth_ = 0;
     } else if (record_depth_ != 0 && !path_.empty()) {
@@ -108,10 +174,12 @@ class JsonRecordHandler
   }
   bool StartArray() {
     if (++depth_ > kMaxJsonDepth) return too_deep();
-    if (depth_ == 1) top_is_array_ = true;
-    if (depth_ == 2 && !top_is_array_ && record_depth_ == 0 &&
-        (key_ == "records" || key_ == "results" || key_ == "value")) {
-      records_array_depth_ = 2;
+    if (record_depth_ == 0 && in_records_array()) ++not_records_;  // a list among the records
+    if (record_depth_ == 0 && !found_records_ &&
+        (depth_ == 1 || (depth_ == wrapper_depth_ + 1 &&
+                         (key_ == "records" || key_ == "results" || key_ == "value")))) {
+      records_array_depth_ = depth_;
+      found_records_ = true;
     }
     return true;
   }
@@ -136,6 +204,19 @@ class JsonRecordHandler
   }
   /// Whether the parse stopped because the JSON nests too deep.
   bool stopped_too_deep() const { return too_deep_; }
+  /// Why the document, parsed whole, is not records (empty when it is).
+  std::string shape_problem() const {
+    if (top_scalar_) return "a single value where records were expected";
+    if (!found_records_) {
+      return "no records: a JSON export is an array of records, or an object whose records, "
+             "results or value member is one";
+    }
+    if (not_records_ != 0) {
+      return std::to_string(not_records_) +
+             " item(s) of the records list are not records (JSON objects) and were not read";
+    }
+    return {};
+  }
 
  private:
   bool too_deep() {
@@ -143,10 +224,14 @@ class JsonRecordHandler
     return false;  // stops the parse
   }
   bool in_records_array() const {
-    return (top_is_array_ && depth_ == 2) || (records_array_depth_ == 2 && depth_ == 3);
+    return records_array_depth_ > 0 && depth_ == records_array_depth_ + 1;
   }
   bool scalar(Value value) {
-    if (record_depth_ == 0) return true;
+    if (record_depth_ == 0) {
+      if (depth_ == 0) top_scalar_ = true;
+      if (records_array_depth_ > 0 && depth_ == records_array_depth_) ++not_records_;
+      return true;
+    }
     if (!path_.empty() && path_.front() == "attributes") return true;
     std::string name;
     for (const auto& part : path_) name += part + ".";
@@ -157,44 +242,44 @@ class JsonRecordHandler
 
   JsonRecordBuilder& builder_;
   const std::function<void()>& emit_;
+  Stream& stream_;
   int depth_ = 0;
   int record_depth_ = 0;
+  int wrapper_depth_ = 0;
   int records_array_depth_ = -1;
-  bool top_is_array_ = false;
+  bool found_records_ = false;
+  bool top_scalar_ = false;
+  std::size_t not_records_ = 0;
   bool too_deep_ = false;
   std::string key_;
   std::vector<std::string> path_;
 };
 
-// A read stream that counts lines and columns (in bytes), so that an error names its place.
-class PositionStream {
- public:
-  using Ch = char;
-  explicit PositionStream(rapidjson::FileReadStream& inner) : inner_(inner) {}
-  Ch Peek() const { return inner_.Peek(); }
-  Ch Take() {
-    const Ch c = inner_.Take();
-    if (c == '\n') {
-      ++line_;
-      column_ = 1;
-    } else {
-      ++column_;
+// Reads one line (without its end) of at most `max_bytes` into `line`; false at the end of the
+// input. A longer line is read to its end and not kept, with `too_long` set.
+bool read_bounded_line(std::istream& in, std::string& line, std::size_t max_bytes, bool& too_long) {
+  line.clear();
+  too_long = false;
+  auto* buffer = in.rdbuf();
+  bool any = false;
+  for (;;) {
+    int c;
+    try {
+      c = buffer->sbumpc();
+    } catch (...) {
+      in.setstate(std::ios::badbit);  // a read error: not the end of the file
+      return false;
     }
-    return c;
+    if (c == std::char_traits<char>::eof()) return any;
+    any = true;
+    if (c == '\n') return true;
+    if (line.size() < max_bytes) {
+      line.push_back(static_cast<char>(c));
+    } else {
+      too_long = true;
+    }
   }
-  std::size_t Tell() const { return inner_.Tell(); }
-  // Never written to: the parser only reads.
-  Ch* PutBegin() { return nullptr; }
-  void Put(Ch) {}
-  void Flush() {}
-  std::size_t PutEnd(Ch*) { return 0; }
-  std::string where() const { return std::to_string(line_) + ":" + std::to_string(column_); }
-
- private:
-  rapidjson::FileReadStream& inner_;
-  std::size_t line_ = 1;
-  std::size_t column_ = 1;
-};
+}
 
 }  // namespace
 
@@ -215,8 +300,8 @@ const ConnectorDescriptor& FileConnector::descriptor() const {
   return kDescriptor;
 }
 
-FileConnector::FileConnector(const ConnectorConfig& config)
-    : input_(config.at("input")), crm_(config.at("crm")) {
+FileConnector::FileConnector(const ConnectorConfig& config, CsvLimits limits)
+    : input_(config.at("input")), crm_(config.at("crm")), limits_(limits) {
   const auto& encoding = config.at("encoding");
   if (iequals(encoding, "latin1") || iequals(encoding, "iso-8859-1")) {
     latin1_ = true;
@@ -242,10 +327,14 @@ FileConnector::FileConnector(const ConnectorConfig& config)
     files_[path.stem().string()].push_back(std::move(file));
   };
   if (fs::is_directory(input_)) {
+    // Every file with an export's extension is listed, whatever it is: one that is not a regular
+    // file is reported when its object is read, not passed over.
     std::vector<fs::path> paths;
-    for (const auto& entry : fs::recursive_directory_iterator(input_)) {
-      if (entry.is_regular_file()) paths.push_back(entry.path());
+    fs::recursive_directory_iterator entries(input_, error), end;
+    for (; !error && entries != end; entries.increment(error)) {
+      if (!entries->is_directory()) paths.push_back(entries->path());
     }
+    if (error) throw MissingInputError(input_ + ": cannot read the folder: " + error.message());
     std::sort(paths.begin(), paths.end());
     for (const auto& path : paths) add(path, input_);
   } else {
@@ -261,9 +350,13 @@ std::vector<ObjectSchema> FileConnector::describe() {
   for (const auto& [object, files] : files_) {
     ObjectSchema schema{object, {}};
     const auto& first = files.front();
-    if (first.format == SourceFile::Format::kCsv) {
-      std::ifstream in(first.path, std::ios::binary);
-      CsvReader reader(in, latin1_);
+    std::string why;
+    const int fd =
+        first.format == SourceFile::Format::kCsv ? open_regular_file(first.path, why) : -1;
+    if (fd >= 0) {  // else scan() reports why
+      DescriptorBuffer buffer(fd);
+      std::istream in(&buffer);
+      CsvReader reader(in, latin1_, limits_);
       std::vector<std::string> header;
       if (reader.next(header)) {
         for (auto& name : header) schema.fields.push_back({std::string(trim(name)), {}});
@@ -293,16 +386,72 @@ void FileConnector::scan(const std::string& object, const RecordSink& on_record,
   }
 }
 
+int FileConnector::open(const std::string& object, const SourceFile& file,
+                        const ProblemSink& on_problem) const {
+  std::string why;
+  const int fd = open_regular_file(file.path, why);
+  if (fd < 0) on_problem(object, file.relative + " " + why + "; it was not read");
+  return fd;
+}
+
+namespace {
+
+// The rows of one file that could not be read: the first ones named one by one, the rest counted,
+// so that a file of a million bad rows gives a report of a hundred errors and a count, not a
+// million errors (each compared with the others before it).
+class RowProblems {
+ public:
+  static constexpr std::size_t kNamed = 100;
+  RowProblems(const std::string& object, const std::string& file, const ProblemSink& on_problem)
+      : object_(object), file_(file), on_problem_(on_problem) {}
+  ~RowProblems() {
+    if (more_ != 0) {
+      on_problem_(object_, file_ + ": " + std::to_string(more_) +
+                               " more rows or lines were not read, malformed as those before");
+    }
+  }
+  void operator()(const std::string& message) {
+    if (named_ < kNamed) {
+      ++named_;
+      on_problem_(object_, message);
+    } else {
+      ++more_;
+    }
+  }
+
+ private:
+  const std::string& object_;
+  const std::string& file_;
+  const ProblemSink& on_problem_;
+  std::size_t named_ = 0;
+  std::size_t more_ = 0;
+};
+
+// A read error is not the end of a file: what follows it was not read.
+void check_read(std::istream& in, const DescriptorBuffer& buffer, const std::string& where,
+                const std::string& object, const ProblemSink& on_problem) {
+  if (in.bad()) {
+    on_problem(object, where + ": read error (" +
+                           std::string(std::strerror(buffer.error() ? buffer.error() : EIO)) +
+                           "); the rest of the file was not read");
+  }
+}
+
+}  // namespace
+
 void FileConnector::scan_csv(const std::string& object, const SourceFile& file,
                              const RecordSink& on_record, const ProblemSink& on_problem) const {
-  std::ifstream in(file.path, std::ios::binary);
-  if (!in) {
-    on_problem(object, file.relative + ": cannot be opened");
+  const int fd = open(object, file, on_problem);
+  if (fd < 0) return;
+  DescriptorBuffer buffer(fd);
+  std::istream in(&buffer);
+  CsvReader reader(in, latin1_, limits_);
+  std::vector<std::string> row;
+  if (!reader.next(row)) {
+    check_read(in, buffer, file.relative, object, on_problem);
     return;
   }
-  CsvReader reader(in, latin1_);
-  std::vector<std::string> row;
-  if (!reader.next(row)) return;
+  RowProblems row_problem(object, file.relative, on_problem);
   if (reader.error()) {
     on_problem(object, file.relative + ":" + std::to_string(reader.row_line()) +
                            ": header: " + *reader.error());
@@ -319,14 +468,13 @@ void FileConnector::scan_csv(const std::string& object, const SourceFile& file,
   while (reader.next(row)) {
     const auto where = file.relative + ":" + std::to_string(reader.row_line());
     if (reader.error()) {
-      on_problem(object, where + ": " + *reader.error() + "; the row was not read");
+      row_problem(where + ": " + *reader.error() + "; the row was not read");
       continue;
     }
     if (row.size() != schema->fields.size()) {
       if (row.size() == 1 && row[0].empty()) continue;  // a blank line
-      on_problem(object, where + ": " + std::to_string(row.size()) +
-                             " values where the header has " +
-                             std::to_string(schema->fields.size()) + "; the row was not read");
+      row_problem(where + ": " + std::to_string(row.size()) + " values where the header has " +
+                  std::to_string(schema->fields.size()) + "; the row was not read");
       continue;
     }
     for (std::size_t i = 0; i < row.size(); ++i)
@@ -335,19 +483,23 @@ void FileConnector::scan_csv(const std::string& object, const SourceFile& file,
     record.line = reader.row_line();
     on_record(record);
   }
+  check_read(in, buffer, file.relative + ":" + std::to_string(reader.row_line()), object,
+             on_problem);
 }
 
 void FileConnector::scan_json(const std::string& object, const SourceFile& file,
                               const RecordSink& on_record, const ProblemSink& on_problem) const {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> handle(std::fopen(file.path.c_str(), "rb"),
-                                                         &std::fclose);
+  const int fd = open(object, file, on_problem);
+  if (fd < 0) return;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> handle(::fdopen(fd, "rb"), &std::fclose);
   if (!handle) {
-    on_problem(object, file.relative + ": cannot be opened");
+    ::close(fd);
+    on_problem(object, file.relative + " cannot be opened; it was not read");
     return;
   }
   char buffer[1 << 16];
   rapidjson::FileReadStream file_stream(handle.get(), buffer, sizeof buffer);
-  PositionStream stream(file_stream);
+  PositionStream<rapidjson::FileReadStream> stream(file_stream, limits_.max_row_bytes);
   JsonRecordBuilder builder(object);
   std::size_t count = 0;
   const std::function<void()> emit = [&] {
@@ -358,15 +510,23 @@ void FileConnector::scan_json(const std::string& object, const SourceFile& file,
     record.id = id_index ? value_text(record.values[*id_index]) : std::string();
     on_record(record);
   };
-  JsonRecordHandler handler(builder, emit);
+  JsonRecordHandler handler(builder, emit, stream);
   rapidjson::Reader reader;
   const auto result = reader.Parse<kJsonParseFlags>(stream, handler);
-  if (result.IsError()) {
-    const std::string why = handler.stopped_too_deep()
-                                ? "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"
-                                : rapidjson::GetParseError_En(result.Code());
+  if (std::ferror(handle.get()) != 0) {
+    on_problem(object, file.relative + ":" + stream.where() +
+                           ": read error; the rest of the file was not read");
+  } else if (result.IsError()) {
+    const std::string why =
+        handler.stopped_too_deep()
+            ? "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"
+        : stream.stopped()
+            ? "a record longer than " + std::to_string(limits_.max_row_bytes) + " bytes"
+            : rapidjson::GetParseError_En(result.Code());
     on_problem(object, file.relative + ":" + stream.where() + ": " + why +
                            "; records after it were not read");
+  } else if (const auto problem = handler.shape_problem(); !problem.empty()) {
+    on_problem(object, file.relative + ": " + problem);
   }
 }
 
@@ -395,16 +555,22 @@ int depth_of(const rapidjson::Value& root) {
 
 void FileConnector::scan_ndjson(const std::string& object, const SourceFile& file,
                                 const RecordSink& on_record, const ProblemSink& on_problem) const {
-  std::ifstream in(file.path, std::ios::binary);
-  if (!in) {
-    on_problem(object, file.relative + ": cannot be opened");
-    return;
-  }
+  const int fd = open(object, file, on_problem);
+  if (fd < 0) return;
+  DescriptorBuffer buffer(fd);
+  std::istream in(&buffer);
   JsonRecordBuilder builder(object);
+  RowProblems row_problem(object, file.relative, on_problem);
   std::string line;
   std::size_t line_number = 0;
-  while (std::getline(in, line)) {
+  bool too_long = false;
+  while (read_bounded_line(in, line, limits_.max_row_bytes, too_long)) {
     ++line_number;
+    if (too_long) {
+      row_problem(file.relative + ":" + std::to_string(line_number) + ": a line longer than " +
+                  std::to_string(limits_.max_row_bytes) + " bytes; the line was not read");
+      continue;
+    }
     if (trim(line).empty()) continue;
     rapidjson::Document document;
     document.Parse<kJsonParseFlags>(line.c_str(), line.size());
@@ -418,8 +584,8 @@ void FileConnector::scan_ndjson(const std::string& object, const SourceFile& fil
       problem = "1: nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
     }
     if (!problem.empty()) {
-      on_problem(object, file.relative + ":" + std::to_string(line_number) + ":" + problem +
-                             "; the line was not read");
+      row_problem(file.relative + ":" + std::to_string(line_number) + ":" + problem +
+                  "; the line was not read");
       continue;
     }
     builder.begin();
@@ -455,6 +621,7 @@ void FileConnector::scan_ndjson(const std::string& object, const SourceFile& fil
     record.id = id_index ? value_text(record.values[*id_index]) : std::string();
     on_record(record);
   }
+  check_read(in, buffer, file.relative + ":" + std::to_string(line_number + 1), object, on_problem);
 }
 
 ConnectorEntry crmscan_connector_file() {

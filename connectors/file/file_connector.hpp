@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "crmscan/connector.hpp"
+#include "crmscan/csv_reader.hpp"
 
 namespace crmscan {
 
@@ -12,10 +13,13 @@ namespace crmscan {
 /// named after it), JSON files (an array of records, or an object whose `records`, `results`
 /// or `value` member is one) and NDJSON files (one record per line). The object is the file
 /// name without its extension; a folder is read recursively, so several files may hold one
-/// object. Files are streamed, never held whole.
+/// object. Files are streamed, never held whole. Every file it cannot read whole is an error of
+/// the scan naming it: a file that is not a regular file (a FIFO, a device, a file of /proc), a
+/// read error, a CSV row, NDJSON line or JSON record longer than `limits.max_row_bytes`, text
+/// that is not in the declared encoding, JSON that is not records.
 class FileConnector : public Connector {
  public:
-  explicit FileConnector(const ConnectorConfig& config);
+  explicit FileConnector(const ConnectorConfig& config, CsvLimits limits = {});
 
   static ConnectorDescriptor describe_connector();
   const ConnectorDescriptor& descriptor() const override;
@@ -31,6 +35,8 @@ class FileConnector : public Connector {
     std::string relative;  // as reported: relative to the input folder
     enum class Format { kCsv, kJson, kNdjson } format;
   };
+  /// The file opened for reading, or -1 after reporting why it cannot be.
+  int open(const std::string& object, const SourceFile& file, const ProblemSink& on_problem) const;
   void scan_csv(const std::string& object, const SourceFile& file, const RecordSink& on_record,
                 const ProblemSink& on_problem) const;
   void scan_json(const std::string& object, const SourceFile& file, const RecordSink& on_record,
@@ -41,6 +47,7 @@ class FileConnector : public Connector {
   std::string input_;
   std::string crm_;
   bool latin1_ = false;
+  CsvLimits limits_;
   std::map<std::string, std::vector<SourceFile>> files_;  // by object
 };
 

@@ -12,6 +12,7 @@
 
 #include "crmscan/error.hpp"
 #include "crmscan/normalize.hpp"
+#include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
 
 namespace crmscan::hubspot {
@@ -117,8 +118,8 @@ std::string api_error_text(const HttpResponse& response) {
     }
   }
   if (document.HasMember("message") && document["message"].IsString())
-    text += ": " + utf8_prefix(document["message"].GetString(), 300);
-  return text;
+    text += ": " + std::string(document["message"].GetString());
+  return scrub(text, 300);
 }
 
 void write_groups(JsonWriter& writer, const std::vector<FilterGroup>& groups) {
@@ -454,6 +455,7 @@ void HubSpotConnector::run_search(const std::string& object, const std::vector<F
     std::size_t read = 0;
     std::string last_id;
     bool narrow = false;
+    PageGuard pages;
     for (;;) {
       rapidjson::StringBuffer buffer;
       JsonWriter writer(buffer);
@@ -490,6 +492,8 @@ void HubSpotConnector::run_search(const std::string& object, const std::vector<F
       }
       after = next_after(document);
       if (after.empty()) return;
+      if (const auto stop = pages.next(after, document["results"].Size()); !stop.empty())
+        throw ApiError("POST " + path + ": " + stop);
       if (read + page_size_ > kSearchCap) {
         narrow = true;
         break;
@@ -653,6 +657,7 @@ void HubSpotConnector::read_associated(const std::string& object,
   std::vector<std::string> children;
   for (const auto& parent : parent_ids) {
     std::string after;
+    PageGuard pages;
     do {
       auto path = "/crm/v4/objects/" + info->associated + "/" + HttpClient::escape(parent) +
                   "/associations/" + object + "?limit=" + std::to_string(kAssociationPage);
@@ -669,6 +674,8 @@ void HubSpotConnector::read_associated(const std::string& object,
         add_unique(parents, parent);
       }
       after = next_after(document);
+      if (const auto stop = pages.next(after, document["results"].Size()); !stop.empty())
+        throw ApiError("GET " + path.substr(0, path.find('?')) + ": " + stop);
     } while (!after.empty());
   }
   read_by_id(object, children, false, [&](const Record& record) {
@@ -727,6 +734,7 @@ void HubSpotConnector::scan(const std::string& object, const RecordSink& on_reco
     // Archived records (deleted, restorable for 90 days) are listed apart from the others.
     for (const bool archived : {false, true}) {
       std::string after;
+      PageGuard pages;
       do {
         auto path = "/crm/v3/objects/" + object + "?limit=" + std::to_string(kMaxListPage) +
                     "&archived=" + (archived ? "true" : "false");
@@ -765,6 +773,8 @@ void HubSpotConnector::scan(const std::string& object, const RecordSink& on_reco
           });
         }
         after = next_after(document);
+        if (const auto stop = pages.next(after, document["results"].Size()); !stop.empty())
+          throw ApiError("GET /crm/v3/objects/" + object + ": " + stop);
       } while (!after.empty());
     }
   } catch (const ApiError& e) {

@@ -8,22 +8,29 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "crmscan/error.hpp"
+#include "crmscan/input.hpp"
+#include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
 
 namespace crmscan::salesforce {
 namespace {
 
 std::string read_file(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(what + ": cannot read " + path);
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
+  std::string why;
+  auto content = read_regular_file(path, kMaxCredentialFileBytes, why);
+  if (!content) throw ConfigError(what + ": " + path + " " + why);
+  return std::move(*content);
+}
+
+// A session's token is a secret wherever it came from: whole, and its part after the org id.
+Session remember(Session session) {
+  register_secret(session.access_token);
+  if (const auto bang = session.access_token.find('!'); bang != std::string::npos)
+    register_secret(session.access_token.substr(bang + 1));
+  return session;
 }
 
 std::string base64url(std::string_view bytes) {
@@ -126,7 +133,7 @@ Session Authenticator::sign_in() {
     auto instance = environment_secret("SF_INSTANCE_URL");
     if (instance.empty())
       throw ConfigError("connector salesforce: SF_ACCESS_TOKEN needs SF_INSTANCE_URL too");
-    return {need("SF_ACCESS_TOKEN"), instance};
+    return remember({need("SF_ACCESS_TOKEN"), instance});
   }
   if (flow_ == "sf-cli") {
     const char* path = std::getenv("SF_AUTH_FILE");
@@ -146,7 +153,7 @@ Session Authenticator::sign_in() {
       throw ConfigError(
           "connector salesforce: SF_AUTH_FILE has no result.accessToken and result.instanceUrl");
     }
-    return session;
+    return remember(session);
   }
   const auto client_id = need("SF_CLIENT_ID");
   if (!refresh_token_.empty() || flow_ == "refresh-token") {
@@ -193,16 +200,18 @@ Session Authenticator::token_request(const std::string& form) {
           ": " + json_string(document, "error") + " " + json_string(document, "error_description");
     }
     throw Error(ExitCode::kIncomplete, "Salesforce refused to sign in (" + flow_ + " flow at " +
-                                           login_url_ + "): " + reason);
+                                           login_url_ + "): " + scrub(reason, 300));
   }
   Session session{json_string(document, "access_token"), json_string(document, "instance_url")};
   if (session.access_token.empty() || session.instance_url.empty()) {
     throw Error(ExitCode::kIncomplete,
                 "Salesforce's token response has no access_token or instance_url");
   }
-  if (auto refresh = json_string(document, "refresh_token"); !refresh.empty())
+  if (auto refresh = json_string(document, "refresh_token"); !refresh.empty()) {
+    register_secret(refresh);
     refresh_token_ = std::move(refresh);
-  return session;
+  }
+  return remember(session);
 }
 
 std::string Authenticator::jwt_assertion() const {

@@ -13,6 +13,7 @@
 #include "crmscan/csv_reader.hpp"
 #include "crmscan/error.hpp"
 #include "crmscan/normalize.hpp"
+#include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
 
 namespace crmscan::salesforce {
@@ -110,10 +111,10 @@ std::string api_error_text(const HttpResponse& response) {
     if (error.HasMember("errorCode") && error["errorCode"].IsString())
       text += " " + std::string(error["errorCode"].GetString());
     if (error.HasMember("message") && error["message"].IsString()) {
-      text += ": " + utf8_prefix(error["message"].GetString(), 300);
+      text += ": " + std::string(error["message"].GetString());
     }
   }
-  return text;
+  return scrub(text, 300);
 }
 
 Value json_value(const rapidjson::Value& value) {
@@ -364,6 +365,7 @@ bool SalesforceConnector::query(const std::string& soql, const ObjectSchema& sch
   record.schema = owned;
   record.source = "Salesforce " + schema.object;
   std::string next = api_path("queryAll?q=" + HttpClient::escape(soql));
+  PageGuard pages;
   while (!next.empty()) {
     const auto document = call_json("GET", next);
     next.clear();
@@ -394,6 +396,8 @@ bool SalesforceConnector::query(const std::string& soql, const ObjectSchema& sch
       }
       next = document["nextRecordsUrl"].GetString();
     }
+    if (const auto stop = pages.next(next, document["records"].Size()); !stop.empty())
+      throw ApiError("query on " + schema.object + ": " + stop);
   }
   return true;
 }
@@ -849,6 +853,7 @@ void SalesforceConnector::bulk_query(const std::string& soql, const ObjectSchema
   }
   auto owned = std::make_shared<const ObjectSchema>(schema);
   std::string locator;
+  PageGuard pages;
   for (;;) {
     auto path = api_path("jobs/query/" + id + "/results?maxRecords=50000");
     if (!locator.empty()) path += "&locator=" + HttpClient::escape(locator);
@@ -880,6 +885,8 @@ void SalesforceConnector::bulk_query(const std::string& soql, const ObjectSchema
     // The last page says so with the literal string "null".
     locator = response.header("sforce-locator");
     if (locator.empty() || locator == "null") break;
+    if (const auto stop = pages.next(locator, 1); !stop.empty())
+      throw ApiError("Bulk API results of job " + id + ": " + stop);
   }
 }
 

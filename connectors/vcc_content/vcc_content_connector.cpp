@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
 
 namespace crmscan::vcc {
@@ -53,7 +54,7 @@ std::string error_text(const HttpResponse& response) {
     if (member != document.MemberEnd() && member->value.IsString())
       text += std::string(" ") + utf8_prefix(member->value.GetString(), 200);
   }
-  return text;
+  return scrub(text, 600);
 }
 
 rapidjson::Document parse_json(const HttpResponse& response, const std::string& what) {
@@ -216,6 +217,7 @@ void VccContentConnector::sign_in() {
     throw ContentApiStopped("the token endpoint's response has no access_token");
   }
   access_token_ = document["access_token"].GetString();
+  register_secret(access_token_);
   std::int64_t lifetime = 3600;
   if (const auto expires = document.FindMember("expires_in");
       expires != document.MemberEnd() && expires->value.IsInt64()) {
@@ -277,6 +279,7 @@ void VccContentConnector::search(const std::string& parameter, const std::string
                                  const std::function<void(Interaction&&)>& on_interaction) {
   for (const auto& window : windows(range)) {
     std::string continuation;
+    PageGuard pages;
     do {
       std::string query = "/interactions?start=" + HttpClient::escape(format_utc(window.start)) +
                           "&end=" + HttpClient::escape(format_utc(window.end)) +
@@ -296,6 +299,8 @@ void VccContentConnector::search(const std::string& parameter, const std::string
       const auto next = next_token(document);
       if (!next.empty() && next == continuation)
         throw ContentApiError(what + ": the continuation token does not advance");
+      if (const auto stop = pages.next(next, items->Size()); !stop.empty())
+        throw ContentApiError(what + ": " + stop);
       continuation = next;
     } while (!continuation.empty());
   }

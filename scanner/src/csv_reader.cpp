@@ -47,8 +47,11 @@ void CsvReader::take(std::string& value, std::size_t length) {
   row_bytes_ += length;
   if (!over_limit_ && row_bytes_ > limits_.max_row_bytes) {
     over_limit_ = true;
-    error_ = "a row longer than " + std::to_string(limits_.max_row_bytes >> 20) +
-             " MiB; the row was skipped to its end";
+    const auto bound = limits_.max_row_bytes;
+    error_ = "a row longer than " +
+             (bound % (1 << 20) == 0 ? std::to_string(bound >> 20) + " MiB"
+                                     : std::to_string(bound) + " bytes") +
+             "; the row was skipped to its end";
   }
   if (!over_limit_) value.append(buffer_.data() + position_, length);
   position_ += length;
@@ -59,7 +62,13 @@ bool CsvReader::next(std::vector<std::string>& fields) {
   error_.reset();
   if (!started_) {
     started_ = true;
-    // In ISO-8859-1, 0xEF is 'ï': there is no byte-order mark to look for.
+    // In ISO-8859-1, 0xEF is 'ï': there is no byte-order mark to look for, and UTF-8's says the
+    // file is not ISO-8859-1.
+    if (latin1_ && peek() == 0xEF && position_ + 2 < end_ &&
+        static_cast<unsigned char>(buffer_[position_ + 1]) == 0xBB &&
+        static_cast<unsigned char>(buffer_[position_ + 2]) == 0xBF) {
+      error_ = "UTF-8's byte-order mark in a file read as ISO-8859-1 (--encoding latin1)";
+    }
     if (!latin1_ && peek() == 0xEF) {
       // A UTF-8 byte-order mark is three bytes; anything else starting with 0xEF is data.
       std::string mark;
@@ -157,17 +166,42 @@ bool CsvReader::next(std::vector<std::string>& fields) {
     }
   }
   fields.resize(over_limit_ ? 0 : count);
-  if (latin1_) {
-    for (auto& value : fields) {
-      for (const char byte : value) {
-        if (static_cast<unsigned char>(byte) >= 0x80) {
-          value = latin1_to_utf8(value);
-          break;
-        }
+  check_encoding(fields);
+  return true;
+}
+
+// Text that is not in the encoding the file is read in is an error of its row, never read as
+// something else: UTF-8 must be valid, and ISO-8859-1 must not hold what only UTF-8 or
+// Windows-1252 write (bytes 0x80 to 0x9F, UTF-8's two-byte sequences of Latin letters).
+void CsvReader::check_encoding(std::vector<std::string>& fields) {
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    auto& value = fields[i];
+    if (!latin1_) {
+      if (!error_ && !is_valid_utf8(value)) {
+        error_ = "value " + std::to_string(i + 1) +
+                 " is not valid UTF-8 (an ISO-8859-1 export? read it with --encoding latin1)";
+      }
+      continue;
+    }
+    bool high = false, c1 = false, utf8_pair = false;
+    for (std::size_t k = 0; k < value.size(); ++k) {
+      const auto byte = static_cast<unsigned char>(value[k]);
+      if (byte < 0x80) continue;
+      high = true;
+      c1 = c1 || byte <= 0x9F;
+      if ((byte == 0xC2 || byte == 0xC3) && k + 1 < value.size() &&
+          (static_cast<unsigned char>(value[k + 1]) & 0xC0) == 0x80) {
+        utf8_pair = true;
       }
     }
+    if (!high) continue;
+    if (!error_ && (c1 || (utf8_pair && is_valid_utf8(value)))) {
+      error_ = "value " + std::to_string(i + 1) +
+               " holds bytes that ISO-8859-1 text does not (UTF-8 or Windows-1252 read with "
+               "--encoding latin1?)";
+    }
+    value = latin1_to_utf8(value);
   }
-  return true;
 }
 
 }  // namespace crmscan

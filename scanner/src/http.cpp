@@ -2,12 +2,14 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <optional>
 #include <random>
 #include <thread>
 
+#include "crmscan/input.hpp"
 #include "crmscan/text.hpp"
 
 namespace crmscan {
@@ -102,6 +104,13 @@ std::string HttpResponse::header(std::string_view name) const {
 }
 
 HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {
+  // curl would block reading a FIFO, and a file of /proc is not a CA bundle.
+  if (!options_.ca_file.empty()) {
+    std::string why;
+    const int fd = open_regular_file(options_.ca_file, why);
+    if (fd < 0) throw ConfigError("ca_file " + options_.ca_file + " " + why);
+    ::close(fd);
+  }
   static const bool initialised = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
   if (!initialised) throw HttpError("libcurl could not be initialised");
   if (!options_.sleep)
@@ -197,6 +206,7 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
 HttpResponse HttpClient::send(const HttpRequest& request) {
   check_url(request.url);
   std::mt19937 jitter(std::random_device{}());
+  const auto first_sent = std::chrono::steady_clock::now();
   for (int attempt = 0;; ++attempt) {
     std::optional<std::chrono::milliseconds> wait;
     try {
@@ -204,7 +214,10 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
       if (!retryable_status(response.status) || attempt == options_.max_retries) return response;
       wait = retry_after(response);
     } catch (const CurlError& e) {
-      if (!retryable_transport(e.code()) || attempt == options_.max_retries) throw;
+      if (!retryable_transport(e.code()) || attempt == options_.max_retries ||
+          std::chrono::steady_clock::now() - first_sent >= options_.retry_window) {
+        throw;
+      }
     }
     if (!wait) {
       // Exponential backoff with full jitter.
@@ -216,6 +229,21 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     }
     options_.sleep(std::min(*wait, options_.backoff_max));
   }
+}
+
+std::string PageGuard::next(const std::string& cursor, std::size_t records) {
+  ++pages_;
+  empty_in_a_row_ = records == 0 ? empty_in_a_row_ + 1 : 0;
+  if (cursor.empty()) return {};
+  if (!seen_.insert(std::hash<std::string>{}(cursor)).second)
+    return "the server gave a next-page cursor it had given before (paging that never ends)";
+  if (pages_ >= max_pages_)
+    return "more than " + std::to_string(max_pages_) + " pages (paging that never ends?)";
+  if (empty_in_a_row_ >= max_empty_pages_) {
+    return std::to_string(empty_in_a_row_) +
+           " empty pages in a row, each with a next page (paging that never ends?)";
+  }
+  return {};
 }
 
 }  // namespace crmscan

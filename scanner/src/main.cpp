@@ -15,6 +15,7 @@
 #include "crmscan/error.hpp"
 #include "crmscan/pack_tests.hpp"
 #include "crmscan/reporter.hpp"
+#include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
 #include "crmscan/version.hpp"
 
@@ -95,6 +96,40 @@ void add_key_values(ConnectorConfig& config, const std::vector<std::string>& arg
   }
 }
 
+std::vector<std::string_view> split_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  for (std::size_t start = 0; start <= text.size();) {
+    const auto end = std::min(text.find('\n', start), text.size());
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+// The requests' values, in every form a connector may send them, for scrub() to redact in any
+// error text (a server echoing a query, a file's line quoted back).
+void register_request_values(const std::vector<SubjectRequest>& requests) {
+  for (const auto& request : requests) {
+    for (const auto* values : {&request.emails, &request.phones, &request.names, &request.ids}) {
+      for (const auto& value : *values) register_request_value(value);
+    }
+  }
+}
+
+void register_subject_values(const SubjectSet& subjects) {
+  for (const auto& subject : subjects.subjects()) {
+    for (const auto* values : {&subject.emails, &subject.names, &subject.given_ids}) {
+      for (const auto& value : *values) register_request_value(value);
+    }
+    for (const auto& id : subject.given_ids) register_request_value(id.substr(0, 15));
+    for (const auto& phone : subject.phones) {
+      register_request_value(phone);
+      register_request_value(phone.substr(1));  // its digits
+      register_request_value(PhoneNormalizer::national_number(phone));
+    }
+  }
+}
+
 int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   po::options_description subject(
       "subjects (one request on the command line, or many from a file)");
@@ -159,6 +194,7 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
     return 0;
   }
 
+  set_request_values_shown(vm.count("show-values") != 0);
   std::vector<SubjectRequest> requests;
   const bool inline_subject =
       vm.count("email") + vm.count("phone") + vm.count("name") + vm.count("id") != 0;
@@ -176,6 +212,7 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   } else {
     throw UsageError("nothing to look for: give --email, --phone, --name, --id or --subjects");
   }
+  register_request_values(requests);
 
   std::vector<std::string> formats = split_list(vm["format"].as<std::string>(), ',');
   for (const auto& format : formats) make_reporter(format);
@@ -241,22 +278,22 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
     }
   }();
   const SubjectSet subjects = subjects_read.get();
+  register_subject_values(subjects);
   // The requests as written are not needed once normalised: with many, they are megabytes.
   std::vector<SubjectRequest>().swap(requests);
   ScanOptions options;
+  // The output folder is made, checked and locked, and the files it will hold are checked, before
+  // the scan: a folder others can write, or a report that cannot be replaced, is refused at once.
+  // A scan with many findings keeps what does not fit in memory there.
+  std::unique_ptr<OutputFolder> out_folder;
   if (to_folder) {
-    // Made before the scan: a scan with many findings keeps what does not fit in memory there.
-    const auto folder = vm["out"].as<std::string>();
-    std::error_code error;
-    if (!fs::exists(folder, error)) {
-      // Findings are personal data: a folder crmscan creates is its owner's alone.
-      fs::create_directories(folder, error);
-      if (!error) fs::permissions(folder, fs::perms::owner_all, fs::perm_options::replace, error);
-    }
-    if (error)
-      throw Error(ExitCode::kBadConfig,
-                  folder + ": cannot create the output folder: " + error.message());
-    options.spill_folder = folder;
+    out_folder = std::make_unique<OutputFolder>(vm["out"].as<std::string>());
+    for (const auto& format : formats) out_folder->check_target("findings." + format);
+    options.spill_folder = out_folder->path();
+  }
+  if (vm.count("plan") != 0) {
+    const auto plan = fs::path(vm["plan"].as<std::string>());
+    check_private_folder(plan.has_parent_path() ? plan.parent_path().string() : ".");
   }
   options.show_values = vm.count("show-values") != 0;
   options.full_read = vm.count("full-read") != 0;
@@ -275,16 +312,18 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   }
 
   if (to_folder) {
-    const auto folder = vm["out"].as<std::string>();
+    // Every format is written whole before any replaces the previous report.
     for (const auto& format : formats) {
-      const auto path = (fs::path(folder) / ("findings." + format)).string();
       const auto reporter = make_reporter(format);
-      write_private_file(path, [&](std::ostream& out) { reporter->write(report, out); });
+      out_folder->stage("findings." + format,
+                        [&](std::ostream& out) { reporter->write(report, out); });
     }
+    out_folder->commit();
     write_summary(report, std::cout);
     std::cout << "written: ";
     for (std::size_t i = 0; i < formats.size(); ++i) {
-      std::cout << (i ? ", " : "") << (fs::path(folder) / ("findings." + formats[i])).string();
+      std::cout << (i ? ", " : "")
+                << printable((fs::path(out_folder->path()) / ("findings." + formats[i])).string());
     }
     std::cout << "\n";
   } else {
@@ -294,7 +333,8 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   if (vm.count("plan") != 0) {
     const auto path = vm["plan"].as<std::string>();
     write_private_file(path, vcc::content_erasure_plan(report, content_connector->source()));
-    (to_folder ? std::cout : std::cerr) << "content erasure plan (not executed): " << path << "\n";
+    (to_folder ? std::cout : std::cerr)
+        << "content erasure plan (not executed): " << printable(path) << "\n";
   }
   if (!report.complete()) return static_cast<int>(ExitCode::kIncomplete);
   if (vm.count("fail-on-findings") != 0 && !report.findings.empty())
@@ -382,6 +422,13 @@ int run_connectors_command() {
   return 0;
 }
 
+// An error may quote a file or a server: printed through the same scrubber as the reports, line by
+// line (a usage error ends with the usage).
+void print_error(const std::string& prefix, std::string_view message) {
+  std::cerr << "crmscan: " << prefix;
+  for (const auto& line : split_lines(message)) std::cerr << scrub(line) << "\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -407,10 +454,10 @@ int main(int argc, char** argv) {
     }
     throw UsageError("unknown command '" + args[0] + "'\n\n" + kUsage);
   } catch (const Error& e) {
-    std::cerr << "crmscan: " << e.what() << "\n";
+    print_error("", e.what());
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
-    std::cerr << "crmscan: internal error: " << e.what() << "\n";
+    print_error("internal error: ", e.what());
     return static_cast<int>(ExitCode::kIncomplete);
   }
 }

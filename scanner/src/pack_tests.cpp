@@ -8,6 +8,7 @@
 
 #include "crmscan/engine.hpp"
 #include "crmscan/error.hpp"
+#include "crmscan/input.hpp"
 #include "crmscan/text.hpp"
 
 namespace crmscan {
@@ -144,7 +145,7 @@ std::vector<PackTestResult> run_test_file(const std::string& test_path,
   TestFileReader reader(test_path);
   YAML::Node document;
   try {
-    document = YAML::LoadFile(test_path);
+    document = load_yaml_file(test_path);
   } catch (const YAML::Exception& e) {
     throw ConfigError(test_path + ":" + std::to_string(e.mark.line + 1) + ":" +
                       std::to_string(e.mark.column + 1) + ": not valid YAML: " + e.msg);

@@ -1,28 +1,48 @@
-#include <fcntl.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
 #include <iomanip>
 #include <map>
-#include <streambuf>
 
 #include "crmscan/error.hpp"
 #include "crmscan/reporter.hpp"
+#include "crmscan/scrub.hpp"
+#include "crmscan/text.hpp"
 
 namespace crmscan {
 namespace {
+
+// JSON is written with encoding validation: every string goes through put_string, which replaces
+// the bytes of one that is not UTF-8 (a file name, a value of an export read without checks), and
+// the NDJSON writer validates again (RapidJSON's PrettyWriter does not take the flag); a string a
+// writer still refuses stops the report rather than write a broken file.
+template <typename Stream>
+using JsonWriter =
+    rapidjson::Writer<Stream, rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::CrtAllocator,
+                      rapidjson::kWriteValidateEncodingFlag>;
+template <typename Stream>
+using PrettyJsonWriter = rapidjson::PrettyWriter<Stream>;
+
+template <typename Writer>
+void put_string(Writer& w, std::string_view value) {
+  bool written = false;
+  if (is_valid_utf8(value)) {
+    written = w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  } else {
+    const auto fixed = valid_utf8(value);
+    written = w.String(fixed.data(), static_cast<rapidjson::SizeType>(fixed.size()));
+  }
+  if (!written) throw Error(ExitCode::kIncomplete, "a report string could not be written as JSON");
+}
 
 template <typename Writer>
 void write_finding(Writer& w, const Finding& f) {
   w.StartObject();
   const auto field = [&w](const char* key, const std::string& value) {
     w.Key(key);
-    w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+    put_string(w, value);
   };
   field("fingerprint", f.fingerprint);
   field("request_id", f.request_id);
@@ -51,17 +71,19 @@ void write_finding(Writer& w, const Finding& f) {
 template <typename Writer>
 void write_string(Writer& w, const char* key, const std::string& value) {
   w.Key(key);
-  w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+  put_string(w, value);
 }
 
+// Errors carry text from outside (a server's answer, a file's content): every report shows them
+// through scrub().
 template <typename Writer>
 void write_errors(Writer& w, const Report& report) {
   w.Key("errors");
   w.StartArray();
   for (const auto& error : report.errors) {
     w.StartObject();
-    write_string(w, "object", error.object);
-    write_string(w, "message", error.message);
+    write_string(w, "object", scrub(error.object));
+    write_string(w, "message", scrub(error.message));
     w.EndObject();
   }
   w.EndArray();
@@ -93,7 +115,7 @@ class JsonReporter : public Reporter {
   std::string format() const override { return "json"; }
   void write(const Report& report, std::ostream& out) const override {
     BlockStream buffer(out);
-    rapidjson::PrettyWriter<BlockStream> w(buffer);
+    PrettyJsonWriter<BlockStream> w(buffer);
     w.SetIndent(' ', 2);
     w.StartObject();
     w.Key("metadata");
@@ -117,8 +139,7 @@ class JsonReporter : public Reporter {
     w.EndArray();
     w.Key("requests");
     w.StartArray();
-    for (const auto& id : report.request_ids)
-      w.String(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
+    for (const auto& id : report.request_ids) put_string(w, id);
     w.EndArray();
     w.Key("values_shown");
     w.Bool(report.show_values);
@@ -149,8 +170,7 @@ class JsonReporter : public Reporter {
     w.EndArray();
     w.Key("notes");
     w.StartArray();
-    for (const auto& note : report.notes)
-      w.String(note.c_str(), static_cast<rapidjson::SizeType>(note.size()));
+    for (const auto& note : report.notes) put_string(w, scrub(note));
     w.EndArray();
     w.EndObject();
     write_errors(w, report);
@@ -173,12 +193,12 @@ class NdjsonReporter : public Reporter {
   void write(const Report& report, std::ostream& out) const override {
     for (const auto& finding : report.findings) {
       rapidjson::StringBuffer buffer;
-      rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+      JsonWriter<rapidjson::StringBuffer> w(buffer);
       write_finding(w, finding);
       out << buffer.GetString() << '\n';
     }
     rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+    JsonWriter<rapidjson::StringBuffer> w(buffer);
     w.StartObject();
     write_string(w, "type", "summary");
     write_string(w, "version", report.tool_version);
@@ -201,7 +221,7 @@ class NdjsonReporter : public Reporter {
 
 // A cell that a spreadsheet would run as a formula is prefixed with a quote (OWASP's advice).
 std::string csv_cell(const std::string& value) {
-  std::string cell = value;
+  std::string cell = is_valid_utf8(value) ? value : valid_utf8(value);
   if (!cell.empty() && std::strchr("=+-@\t\r", cell.front()) != nullptr) cell.insert(0, "'");
   if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
   std::string quoted = "\"";
@@ -212,6 +232,9 @@ std::string csv_cell(const std::string& value) {
   return quoted + '"';
 }
 
+// A scan that is not complete ends its CSV with one row per error, action `incomplete`: a reader
+// of the CSV alone sees that the list may be partial, and a tool that acts on the actions listed
+// acts on none of these rows.
 class CsvReporter : public Reporter {
  public:
   std::string format() const override { return "csv"; }
@@ -219,6 +242,11 @@ class CsvReporter : public Reporter {
     const auto& columns = csv_columns();
     for (std::size_t i = 0; i < columns.size(); ++i) out << (i ? "," : "") << columns[i];
     out << "\r\n";
+    const auto row = [&out](const auto& cells) {
+      for (std::size_t i = 0; i < std::size(cells); ++i)
+        out << (i ? "," : "") << csv_cell(cells[i]);
+      out << "\r\n";
+    };
     for (const auto& f : report.findings) {
       const std::string cells[] = {f.fingerprint,
                                    f.request_id,
@@ -236,9 +264,26 @@ class CsvReporter : public Reporter {
                                    f.location,
                                    f.preview,
                                    f.detail};
-      for (std::size_t i = 0; i < std::size(cells); ++i)
-        out << (i ? "," : "") << csv_cell(cells[i]);
-      out << "\r\n";
+      row(cells);
+    }
+    for (const auto& error : report.errors) {
+      const std::string cells[] = {"",
+                                   "",
+                                   report.connector,
+                                   scrub(error.object),
+                                   "",
+                                   "",
+                                   "scan.error",
+                                   "incomplete",
+                                   "error",
+                                   "",
+                                   "",
+                                   "",
+                                   "",
+                                   "",
+                                   "",
+                                   "scan INCOMPLETE: " + scrub(error.message)};
+      row(cells);
     }
   }
 };
@@ -274,6 +319,8 @@ void write_summary(const Report& report, std::ostream& out) {
     ++by_category[f.category][action];
     ++by_action[action];
   }
+  // Names come from outside (file names, a server's object names): printed without control
+  // characters, so that a name cannot move the cursor, clear the screen or forge a line.
   out << "crmscan " << report.tool_version << ": " << report.request_ids.size() << " request(s), "
       << report.coverage.size() << " object(s), " << report.records_read << " records read, "
       << report.api_calls << " API calls\n";
@@ -291,99 +338,22 @@ void write_summary(const Report& report, std::ostream& out) {
         total += count;
         detail += (detail.empty() ? "" : ", ") + action + " " + std::to_string(count);
       }
-      out << "  " << std::left << std::setw(44) << name << std::right << std::setw(5) << total
-          << "  " << detail << "\n";
+      out << "  " << std::left << std::setw(44) << printable(name) << std::right << std::setw(5)
+          << total << "  " << detail << "\n";
     }
   };
   table("by object:", by_object);
   table("by category:", by_category);
-  for (const auto& note : report.notes) out << "note: " << note << "\n";
+  for (const auto& note : report.notes) out << "note: " << scrub(note) << "\n";
   if (report.complete()) {
     out << "\nscan COMPLETE\n";
   } else {
     out << "\nscan INCOMPLETE: " << report.errors.size() << " error(s); findings may be missing\n";
     for (const auto& error : report.errors) {
-      out << "  " << (error.object.empty() ? "" : error.object + ": ") << error.message << "\n";
+      out << "  " << (error.object.empty() ? "" : scrub(error.object) + ": ")
+          << scrub(error.message) << "\n";
     }
   }
-}
-
-namespace {
-
-// A stream buffer that writes to a file descriptor, remembering the first error.
-class FileBuffer : public std::streambuf {
- public:
-  explicit FileBuffer(int fd) : fd_(fd), buffer_(kSize) {
-    setp(buffer_.data(), buffer_.data() + buffer_.size());
-  }
-  /// The errno of the first write that failed, or 0.
-  int error() const { return error_; }
-
- protected:
-  int_type overflow(int_type c) override {
-    if (!drain()) return traits_type::eof();
-    if (!traits_type::eq_int_type(c, traits_type::eof())) {
-      *pptr() = traits_type::to_char_type(c);
-      pbump(1);
-    }
-    return traits_type::not_eof(c);
-  }
-  int sync() override { return drain() ? 0 : -1; }
-
- private:
-  static constexpr std::size_t kSize = 64 * 1024;
-  bool drain() {
-    const char* at = pbase();
-    while (error_ == 0 && at < pptr()) {
-      const auto n = ::write(fd_, at, static_cast<std::size_t>(pptr() - at));
-      if (n < 0) {
-        if (errno != EINTR) error_ = errno;
-        continue;
-      }
-      at += n;
-    }
-    setp(buffer_.data(), buffer_.data() + buffer_.size());
-    return error_ == 0;
-  }
-  int fd_;
-  int error_ = 0;
-  std::vector<char> buffer_;
-};
-
-}  // namespace
-
-void write_private_file(const std::string& path, const std::function<void(std::ostream&)>& write) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    throw Error(ExitCode::kBadConfig, path + ": cannot write: " + std::strerror(errno));
-  }
-  // An existing file keeps its mode through O_TRUNC: make it private too.
-  ::fchmod(fd, 0600);
-  FileBuffer buffer(fd);
-  std::ostream out(&buffer);
-  try {
-    write(out);
-  } catch (...) {
-    // Half a report must not pass for a whole one.
-    ::close(fd);
-    ::unlink(path.c_str());
-    throw;
-  }
-  out.flush();
-  if (buffer.error() != 0) {
-    const std::string reason = std::strerror(buffer.error());
-    ::close(fd);
-    ::unlink(path.c_str());
-    throw Error(ExitCode::kBadConfig, path + ": cannot write: " + reason);
-  }
-  if (::close(fd) != 0)
-    throw Error(ExitCode::kBadConfig, path + ": cannot write: " + std::strerror(errno));
-}
-
-void write_private_file(const std::string& path, const std::string& content) {
-  write_private_file(path, [&content](std::ostream& out) {
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-  });
 }
 
 }  // namespace crmscan

@@ -4,14 +4,13 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 
 #include "crmscan/error.hpp"
+#include "crmscan/input.hpp"
 #include "crmscan/text.hpp"
 
 namespace crmscan {
@@ -87,11 +86,13 @@ class PackReader {
   explicit PackReader(std::string path) : path_(std::move(path)) {}
 
   RulePack read() {
+    // Read once, as a regular file of bounded size: the bytes hashed are the bytes parsed.
+    std::string why;
+    const auto text = read_regular_file(path_, YamlLimits{}.max_bytes, why);
+    if (!text) throw MissingInputError(path_ + ": cannot read the rule pack: " + why);
     YAML::Node document;
     try {
-      document = YAML::LoadFile(path_);
-    } catch (const YAML::BadFile&) {
-      throw MissingInputError(path_ + ": cannot open the rule pack");
+      document = load_yaml(*text, YamlLimits{}.max_alias_nodes);
     } catch (const YAML::Exception& e) {
       throw ConfigError(path_ + ":" + std::to_string(e.mark.line + 1) + ":" +
                         std::to_string(e.mark.column + 1) + ": not valid YAML: " + e.msg);
@@ -99,7 +100,9 @@ class PackReader {
     // yaml-cpp's own exceptions (a conversion it refuses, an alias it cannot follow) become the
     // same one error as every other problem of the pack.
     try {
-      return read(document);
+      auto pack = read(document);
+      pack.sha256 = sha256_hex(*text);
+      return pack;
     } catch (const YAML::Exception& e) {
       throw ConfigError(path_ + ":" + std::to_string(e.mark.line + 1) + ":" +
                         std::to_string(e.mark.column + 1) + ": " + rule_ + ": " + e.msg);
@@ -115,10 +118,6 @@ class PackReader {
   RulePack read(const YAML::Node& document) {
     RulePack pack;
     pack.path = path_;
-    std::ifstream in(path_, std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    pack.sha256 = sha256_hex(bytes.str());
     rule_ = "pack";
     if (!document.IsMap()) fail(document, "a rule pack is a map with 'pack' and 'objects'");
     check_keys(document, {"pack", "crm", "product", "version", "description", "references",
@@ -473,7 +472,9 @@ std::vector<std::string> find_pack_files(const std::vector<std::string>& paths) 
     if (fs::is_directory(path)) {
       std::vector<std::string> found;
       for (const auto& entry : fs::recursive_directory_iterator(path)) {
-        if (entry.is_regular_file() && is_pack_file(entry.path()))
+        // A pack's name on something that is not a regular file is read, and refused, not passed
+        // over.
+        if (!entry.is_directory() && is_pack_file(entry.path()))
           found.push_back(entry.path().string());
       }
       std::sort(found.begin(), found.end());
@@ -489,7 +490,13 @@ RuleSet RuleSet::load(const std::vector<std::string>& paths) {
   namespace fs = std::filesystem;
   std::vector<RulePack> packs;
   std::set<std::string> loaded_paths;
-  for (const auto& file : find_pack_files(paths)) {
+  const auto files = find_pack_files(paths);
+  if (files.empty()) {
+    std::string list;
+    for (const auto& path : paths) list += (list.empty() ? "" : ", ") + path;
+    throw ConfigError(list + ": no rule pack (*.yaml, *.yml other than *.test.yaml) to load");
+  }
+  for (const auto& file : files) {
     if (loaded_paths.insert(fs::weakly_canonical(file).string()).second) {
       packs.push_back(load_rule_pack(file));
     }

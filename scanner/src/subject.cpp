@@ -5,27 +5,41 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <fstream>
+#include <istream>
 #include <map>
+#include <unordered_set>
 
 #include "crmscan/csv_reader.hpp"
 #include "crmscan/error.hpp"
+#include "crmscan/input.hpp"
 #include "crmscan/report.hpp"
 #include "crmscan/text.hpp"
 
 namespace crmscan {
 namespace {
 
-template <typename T>
-void add_unique(std::vector<T>& values, T value) {
-  if (std::find(values.begin(), values.end(), value) == values.end()) {
-    values.push_back(std::move(value));
-  }
+// Adds values not seen before, in order, in time linear in their number: a cell of a hundred
+// thousand values, or a hundred thousand rows of one request, must not cost their square.
+void add_unique(std::vector<std::string>& values, std::unordered_set<std::string>& seen,
+                std::string value) {
+  if (seen.insert(value).second) values.push_back(std::move(value));
 }
 
+// Subjects are indexed in order, so a subject already listed under a key is the last one.
 template <typename Index>
 void add_to_index(Index& index, const std::string& key, SubjectIndex subject) {
-  add_unique(index[key], subject);
+  auto& subjects = index[key];
+  if (subjects.empty() || subjects.back() != subject) subjects.push_back(subject);
+}
+
+// A column or key name as an error may show it: a header name as written, anything else (a first
+// row of data taken for a header) redacted.
+std::string column_name(const std::string& text) {
+  const bool name_like =
+      !text.empty() && text.size() <= 40 && std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' || c == ' ';
+      });
+  return name_like ? "'" + text + "'" : "'" + redact(text) + "' (is the first row a header?)";
 }
 
 }  // namespace
@@ -38,6 +52,7 @@ SubjectSet::SubjectSet(const std::vector<SubjectRequest>& requests,
   if (default_region_ == "ZZ") default_region_.clear();
   for (const auto& request : requests) {
     Subject subject;
+    std::unordered_set<std::string> seen[5];
     subject.request_id = request.request_id;
     const auto fail = [&](const std::string& what) {
       throw DataError(request.source + ": request " + request.request_id + ": " + what);
@@ -49,7 +64,7 @@ SubjectSet::SubjectSet(const std::vector<SubjectRequest>& requests,
     for (const auto& email : request.emails) {
       auto normalised = normalize_email(email);
       if (!normalised) fail("'" + redact(email) + "' is not an email address");
-      add_unique(subject.emails, *normalised);
+      add_unique(subject.emails, seen[0], std::move(*normalised));
     }
     for (const auto& phone : request.phones) {
       const auto region = default_region.empty() ? std::string("ZZ") : default_region;
@@ -58,17 +73,17 @@ SubjectSet::SubjectSet(const std::vector<SubjectRequest>& requests,
         fail("'" + redact(phone) + "' is not a phone number" +
              (default_region.empty() ? " (a national number needs --default-region)" : ""));
       }
-      add_unique(subject.phones, *e164);
+      add_unique(subject.phones, seen[1], std::move(*e164));
     }
     for (const auto& name : request.names) {
       auto folded = fold_name(name);
-      if (folded.empty()) fail("the name '" + name + "' has no letters");
-      add_unique(subject.names, std::move(folded));
+      if (folded.empty()) fail("the name '" + redact(name) + "' has no letters");
+      add_unique(subject.names, seen[2], std::move(folded));
     }
     for (const auto& id : request.ids) {
       if (trim(id).empty()) fail("an empty id");
-      add_unique(subject.ids, record_id_key(id));
-      add_unique(subject.given_ids, std::string(trim(id)));
+      add_unique(subject.ids, seen[3], record_id_key(id));
+      add_unique(subject.given_ids, seen[4], std::string(trim(id)));
     }
     subjects_.push_back(std::move(subject));
   }
@@ -83,7 +98,9 @@ SubjectSet::SubjectSet(const std::vector<SubjectRequest>& requests,
     for (const auto& name : subject.names) {
       add_to_index(names_, name, i);
       const auto words = static_cast<std::size_t>(std::count(name.begin(), name.end(), ' ') + 1);
-      add_unique(name_lengths_, std::min<std::size_t>(words, 6));
+      const auto length = std::min<std::size_t>(words, 6);
+      if (std::find(name_lengths_.begin(), name_lengths_.end(), length) == name_lengths_.end())
+        name_lengths_.push_back(length);
       const auto first_word = std::string_view(name).substr(0, name.find(' '));
       first_words_.set(word_hash(first_word).value % first_words_.size());
       const auto bit = word_hash(name).value % (whole_names_.size() * 64);
@@ -113,31 +130,50 @@ const std::vector<SubjectIndex>* SubjectSet::by_id(std::string_view id_key) cons
 
 namespace {
 
+constexpr std::size_t kMaxYamlSubjectsBytes = std::size_t{64} << 20;
 constexpr const char* kSubjectKeys[] = {"request_id", "email", "phone", "name", "id"};
 
-void add_values(SubjectRequest& request, const std::string& key, std::vector<std::string> values) {
-  auto& target = key == "email"   ? request.emails
-                 : key == "phone" ? request.phones
-                 : key == "name"  ? request.names
-                                  : request.ids;
-  for (auto& value : values) add_unique(target, std::move(value));
+// A request being read, with the values it already has of each kind.
+struct RequestBuilder {
+  SubjectRequest request;
+  std::unordered_set<std::string> seen[4];
+
+  void add(const std::string& key, std::vector<std::string> values) {
+    const int kind = key == "email" ? 0 : key == "phone" ? 1 : key == "name" ? 2 : 3;
+    auto& target = kind == 0   ? request.emails
+                   : kind == 1 ? request.phones
+                   : kind == 2 ? request.names
+                               : request.ids;
+    for (auto& value : values) add_unique(target, seen[kind], std::move(value));
+  }
+};
+
+std::vector<SubjectRequest> take_requests(std::vector<RequestBuilder>& builders) {
+  std::vector<SubjectRequest> requests;
+  requests.reserve(builders.size());
+  for (auto& builder : builders) requests.push_back(std::move(builder.request));
+  return requests;
 }
 
 std::vector<SubjectRequest> load_csv(const std::string& path, std::istream& in) {
   CsvReader reader(in);
   std::vector<std::string> row;
-  if (!reader.next(row)) throw DataError(path + ": empty subjects file");
+  if (!reader.next(row)) {
+    if (in.bad()) throw DataError(path + ": read error");
+    throw DataError(path + ": empty subjects file");
+  }
+  if (reader.error()) throw DataError(path + ":1: " + *reader.error());
   std::vector<std::string> header;
-  for (const auto& cell : row) {
-    auto key = ascii_lower(trim(cell));
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    auto key = ascii_lower(trim(row[i]));
     if (std::find(std::begin(kSubjectKeys), std::end(kSubjectKeys), key) ==
         std::end(kSubjectKeys)) {
-      throw DataError(path + ":1: unknown column '" + cell +
-                      "' (expected request_id, email, phone, name, id)");
+      throw DataError(path + ":1: unknown column " + std::to_string(i + 1) + " " +
+                      column_name(row[i]) + " (expected request_id, email, phone, name, id)");
     }
     header.push_back(std::move(key));
   }
-  std::vector<SubjectRequest> requests;
+  std::vector<RequestBuilder> requests;
   std::map<std::string, std::size_t> by_request;
   while (reader.next(row)) {
     const auto where = path + ":" + std::to_string(reader.row_line());
@@ -150,29 +186,25 @@ std::vector<SubjectRequest> load_csv(const std::string& path, std::istream& in) 
       throw DataError(where + ": " + std::to_string(row.size()) + " values, the header has " +
                       std::to_string(header.size()));
     }
-    SubjectRequest request;
-    request.source = where;
+    std::string request_id;
     for (std::size_t i = 0; i < row.size(); ++i) {
-      if (header[i] == "request_id") {
-        request.request_id = std::string(trim(row[i]));
-      } else {
-        add_values(request, header[i], split_list(row[i], ';'));
-      }
+      if (header[i] == "request_id") request_id = std::string(trim(row[i]));
     }
-    if (request.request_id.empty())
-      request.request_id = "line-" + std::to_string(reader.row_line());
-    const auto [slot, inserted] = by_request.emplace(request.request_id, requests.size());
+    if (request_id.empty()) request_id = "line-" + std::to_string(reader.row_line());
+    // Rows of one request merge into the first.
+    const auto [slot, inserted] = by_request.emplace(request_id, requests.size());
     if (inserted) {
-      requests.push_back(std::move(request));
-    } else {
-      auto& merged = requests[slot->second];
-      add_values(merged, "email", request.emails);
-      add_values(merged, "phone", request.phones);
-      add_values(merged, "name", request.names);
-      add_values(merged, "id", request.ids);
+      requests.emplace_back();
+      requests.back().request.request_id = request_id;
+      requests.back().request.source = where;
+    }
+    auto& request = requests[slot->second];
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (header[i] != "request_id") request.add(header[i], split_list(row[i], ';'));
     }
   }
-  return requests;
+  if (in.bad()) throw DataError(path + ":" + std::to_string(reader.row_line()) + ": read error");
+  return take_requests(requests);
 }
 
 std::vector<SubjectRequest> read_yaml_subjects(const std::string& path, YAML::Node document);
@@ -180,7 +212,7 @@ std::vector<SubjectRequest> read_yaml_subjects(const std::string& path, YAML::No
 std::vector<SubjectRequest> load_yaml(const std::string& path) {
   // yaml-cpp's own errors (a syntax error, a conversion it refuses) name line and column too.
   try {
-    return read_yaml_subjects(path, YAML::LoadFile(path));
+    return read_yaml_subjects(path, load_yaml_file(path, {kMaxYamlSubjectsBytes}));
   } catch (const YAML::Exception& e) {
     throw DataError(path + ":" + std::to_string(e.mark.line + 1) + ":" +
                     std::to_string(e.mark.column + 1) + ": " + e.msg);
@@ -194,17 +226,18 @@ std::vector<SubjectRequest> read_yaml_subjects(const std::string& path, YAML::No
            std::to_string(node.Mark().column + 1);
   };
   if (!document.IsSequence()) throw DataError(where(document) + ": expected a list of subjects");
-  std::vector<SubjectRequest> requests;
+  std::vector<RequestBuilder> requests;
   for (const auto& entry : document) {
     if (!entry.IsMap()) throw DataError(where(entry) + ": expected a map of identifiers");
-    SubjectRequest request;
+    RequestBuilder builder;
+    auto& request = builder.request;
     request.source = where(entry);
     for (const auto& item : entry) {
       const auto key = item.first.as<std::string>();
       if (std::find(std::begin(kSubjectKeys), std::end(kSubjectKeys), key) ==
           std::end(kSubjectKeys)) {
-        throw DataError(where(item.first) + ": unknown key '" + key +
-                        "' (expected request_id, email, phone, name, id)");
+        throw DataError(where(item.first) + ": unknown key " + column_name(key) +
+                        " (expected request_id, email, phone, name, id)");
       }
       if (key == "request_id") {
         request.request_id = item.second.as<std::string>();
@@ -216,9 +249,9 @@ std::vector<SubjectRequest> read_yaml_subjects(const std::string& path, YAML::No
             throw DataError(where(value) + ": '" + key + "' must be a string or a list of strings");
           values.push_back(value.as<std::string>());
         }
-        add_values(request, key, std::move(values));
+        builder.add(key, std::move(values));
       } else if (item.second.IsScalar()) {
-        add_values(request, key, {item.second.as<std::string>()});
+        builder.add(key, {item.second.as<std::string>()});
       } else {
         throw DataError(where(item.second) + ": '" + key + "' must be a string or a list");
       }
@@ -226,18 +259,19 @@ std::vector<SubjectRequest> read_yaml_subjects(const std::string& path, YAML::No
     if (request.request_id.empty()) {
       request.request_id = "line-" + std::to_string(entry.Mark().line + 1);
     }
-    requests.push_back(std::move(request));
+    requests.push_back(std::move(builder));
   }
-  return requests;
+  return take_requests(requests);
 }
 
 }  // namespace
 
 std::vector<SubjectRequest> load_subjects_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in || std::filesystem::is_directory(path)) {
-    throw MissingInputError(path + ": cannot open the subjects file");
-  }
+  std::string why;
+  const int fd = open_regular_file(path, why);
+  if (fd < 0) throw MissingInputError(path + ": cannot read the subjects file: " + why);
+  DescriptorBuffer buffer(fd);
+  std::istream in(&buffer);
   const auto extension = ascii_lower(std::filesystem::path(path).extension().string());
   if (extension == ".yaml" || extension == ".yml") return load_yaml(path);
   if (extension == ".csv") return load_csv(path, in);

@@ -1,14 +1,16 @@
 #include "crmscan/text.hpp"
 
 #include "crmscan/error.hpp"
+#include "crmscan/input.hpp"
+#include "crmscan/scrub.hpp"
 
 #include <openssl/evp.h>
 
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
+#include <cstring>
 
 namespace crmscan {
 
@@ -85,16 +87,61 @@ std::string sha256_hex(std::string_view bytes) {
   return hex;
 }
 
+bool is_valid_utf8(std::string_view text) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t size = text.size();
+  std::size_t i = 0;
+  while (i < size) {
+    // Eight ASCII bytes at a time: most text is ASCII.
+    while (i + 8 <= size) {
+      std::uint64_t word;
+      std::memcpy(&word, bytes + i, 8);
+      if ((word & 0x8080808080808080ULL) != 0) break;
+      i += 8;
+    }
+    if (i == size) break;
+    const unsigned lead = bytes[i];
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length = 0;
+    unsigned low = 0x80, high = 0xBF;  // the range of the second byte
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      if (lead == 0xE0) low = 0xA0;   // overlong
+      if (lead == 0xED) high = 0x9F;  // surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      if (lead == 0xF0) low = 0x90;   // overlong
+      if (lead == 0xF4) high = 0x8F;  // past U+10FFFF
+    } else {
+      return false;
+    }
+    if (i + length > size || bytes[i + 1] < low || bytes[i + 1] > high) return false;
+    for (std::size_t k = 2; k < length; ++k) {
+      if ((bytes[i + k] & 0xC0) != 0x80) return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
 std::string environment_secret(const std::string& name) {
-  if (const char* value = std::getenv(name.c_str()); value != nullptr && *value != '\0')
+  if (const char* value = std::getenv(name.c_str()); value != nullptr && *value != '\0') {
+    register_secret(value);
     return value;
+  }
   const char* path = std::getenv((name + "_FILE").c_str());
   if (path == nullptr || *path == '\0') return {};
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(name + "_FILE: cannot read " + path);
-  std::stringstream content;
-  content << in.rdbuf();
-  return std::string(trim(content.str()));
+  std::string why;
+  const auto content = read_regular_file(path, kMaxCredentialFileBytes, why);
+  if (!content) throw ConfigError(name + "_FILE: " + path + " " + why);
+  std::string value(trim(*content));
+  register_secret(value);
+  return value;
 }
 
 }  // namespace crmscan

@@ -16,7 +16,9 @@ struct CsvLimits {
 
 /// Streams RFC 4180 rows from a stream: quoted values with commas, quotes and line breaks,
 /// a leading UTF-8 byte-order mark, CRLF or LF line ends. Holds one row at a time; a row over
-/// the limits is skipped to its end and returned empty, with error() saying so.
+/// the limits is skipped to its end and returned empty, with error() saying so. A value that is
+/// not valid UTF-8 (or, read as ISO-8859-1, holds what that encoding does not write) makes its
+/// row malformed. A stream that goes bad (a read error) ends the rows: check the stream's bad().
 class CsvReader {
  public:
   /// `latin1` converts ISO-8859-1 bytes to UTF-8 as values are read.
@@ -38,6 +40,8 @@ class CsvReader {
   bool fill();
   /// Consumes `length` buffered bytes into the current value, unless the row is over its limits.
   void take(std::string& value, std::size_t length);
+  /// Reports a value that is not text of the file's encoding; converts ISO-8859-1 to UTF-8.
+  void check_encoding(std::vector<std::string>& fields);
 
   std::istream& in_;
   bool latin1_;

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,10 @@ struct HttpOptions {
   std::chrono::seconds low_speed_time{60};
   /// Retries after the first attempt, for 429, 5xx, timeouts and broken transfers.
   int max_retries = 4;
+  /// A transfer that failed (a timeout, a reset) is retried only while less than this has passed
+  /// since the request was first sent: a server that never answers costs about a minute
+  /// (low_speed_time, then no retry), not the retries times the timeout.
+  std::chrono::milliseconds retry_window{60'000};
   std::chrono::milliseconds backoff_base{500};
   std::chrono::milliseconds backoff_max{30'000};
   /// A response body larger than this (after decompression) is refused.
@@ -46,6 +51,26 @@ struct HttpOptions {
   std::string ca_file;
   /// Waits between retries; tests replace it to run without sleeping.
   std::function<void(std::chrono::milliseconds)> sleep;
+};
+
+/// Guards a paging loop against a server that never lets it end: a cursor (a next-page URL, an
+/// `after`, a locator) seen before, more than `max_pages` pages, or `max_empty_pages` empty pages
+/// in a row. Each connector's loop calls next() with each page's cursor and stops with its own
+/// error when given a reason.
+class PageGuard {
+ public:
+  explicit PageGuard(std::size_t max_pages = 1'000'000, std::size_t max_empty_pages = 100)
+      : max_pages_(max_pages), max_empty_pages_(max_empty_pages) {}
+  /// Records a page of `records` records whose next cursor is `cursor` (empty: the last page).
+  /// Returns why the paging must stop, or an empty string.
+  std::string next(const std::string& cursor, std::size_t records);
+
+ private:
+  std::size_t max_pages_;
+  std::size_t max_empty_pages_;
+  std::size_t pages_ = 0;
+  std::size_t empty_in_a_row_ = 0;
+  std::unordered_set<std::size_t> seen_;  // hashes of the cursors given so far
 };
 
 /// A transfer that failed for good: the retries were spent or the failure cannot be retried.

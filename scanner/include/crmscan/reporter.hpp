@@ -31,7 +31,44 @@ const std::vector<std::string>& csv_columns();
 /// The terminal summary: counts by object, category and action, and whether the scan is complete.
 void write_summary(const Report& report, std::ostream& out);
 
-/// Writes a file readable by its owner only (mode 0600), refusing to follow a symbolic link.
+/// Refuses (ConfigError, exit 78) a folder to write reports into that is not a folder, that
+/// another user owns, or that its group or others can write: anyone who can write into it could
+/// replace a report, or put a link where a report goes.
+void check_private_folder(const std::string& path);
+
+/// The folder a scan writes its reports into (`--out`). Made 0700 when it does not exist, checked
+/// with check_private_folder(), and locked (an flock on `.crmscan.lock` in it) for as long as this
+/// object lives: a second scan into the same folder is refused. Files are staged as private
+/// temporary files in the folder (O_EXCL, 0600, fsync'd) and renamed into place together by
+/// commit(): a reader sees the previous report or the whole new one, never a part. A staged file
+/// that is not committed (an error, SIGINT, SIGTERM, SIGHUP) is removed.
+class OutputFolder {
+ public:
+  explicit OutputFolder(const std::string& path);
+  ~OutputFolder();
+  OutputFolder(const OutputFolder&) = delete;
+  OutputFolder& operator=(const OutputFolder&) = delete;
+
+  const std::string& path() const { return path_; }
+  /// Refuses (ConfigError) a name whose existing file is not a regular file of the current user:
+  /// checked before a scan, and again before the rename.
+  void check_target(const std::string& name) const;
+  /// Writes the file's content to a new temporary file; nothing visible changes yet.
+  void stage(const std::string& name, const std::function<void(std::ostream&)>& write);
+  /// Renames every staged file into place.
+  void commit();
+
+ private:
+  class Files;
+  std::string path_;
+  int folder_fd_ = -1;
+  int lock_fd_ = -1;
+  std::unique_ptr<Files> files_;  // staged in the folder, through its descriptor
+};
+
+/// Writes one file the same way, beside it: a private temporary file (mode 0600) renamed over the
+/// target when whole. Refuses (ConfigError) a target that is a symbolic link, not a regular file,
+/// or a file of another user.
 void write_private_file(const std::string& path, const std::string& content);
 /// The same, for content that `write` streams into the file: a large report is never held whole.
 void write_private_file(const std::string& path, const std::function<void(std::ostream&)>& write);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,10 +28,19 @@ std::string latin1_to_utf8(std::string_view bytes);
 /// Lower-case hexadecimal SHA-256 of the bytes.
 std::string sha256_hex(std::string_view bytes);
 
+/// The largest credential file environment_secret() reads (a PEM key is a few kilobytes).
+constexpr std::size_t kMaxCredentialFileBytes = 64 * 1024;
+
 /// A credential from the environment: the variable NAME as it is (a password may end in a space),
 /// else the contents of the file that NAME_FILE names without its surrounding white space (the
 /// final newline), else empty. Throws ConfigError naming NAME_FILE when that file cannot be
-/// read. Credentials never come from arguments, where other users of the machine can see them.
+/// read, is not a regular file or is larger than kMaxCredentialFileBytes. Credentials never come
+/// from arguments, where other users of the machine can see them. Every value read is registered
+/// with register_secret(), so that scrub() removes it from any text.
 std::string environment_secret(const std::string& name);
+
+/// True when the bytes are well-formed UTF-8 (no overlong forms, surrogates or values past
+/// U+10FFFF).
+bool is_valid_utf8(std::string_view text);
 
 }  // namespace crmscan

@@ -1,0 +1,227 @@
+#include "crmscan/scrub.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "crmscan/report.hpp"
+#include "crmscan/text.hpp"
+
+namespace crmscan {
+namespace {
+
+constexpr std::size_t kMinBytes = 4;   // shorter values are not looked for
+constexpr std::size_t kKeyBytes = 64;  // values are found by their first bytes, up to this many
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+constexpr std::string_view kEllipsis = "\xE2\x80\xA6";
+
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// FNV-1a, one folded byte at a time: the keys of all prefix lengths of a text position come out
+// of one pass.
+constexpr std::uint64_t kHashStart = 14695981039346656037ULL;
+std::uint64_t hash_step(std::uint64_t hash, char c) {
+  return (hash ^ static_cast<unsigned char>(lower(c))) * 1099511628211ULL;
+}
+
+// The form a value takes in a URL query or a form body (RFC 3986 unreserved kept), with spaces as
+// %20 or '+'.
+std::string percent_encoded(std::string_view value, bool plus_for_space) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string encoded;
+  for (const char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
+      encoded.push_back(c);
+    } else if (c == ' ' && plus_for_space) {
+      encoded.push_back('+');
+    } else {
+      encoded += {'%', kHex[byte >> 4], kHex[byte & 0xF]};
+    }
+  }
+  return encoded;
+}
+
+// Every value to look for, bucketed by its length and a hash of its bytes (lower-cased; the first
+// 64 of a longer one): at each position of a text, one lookup per length present, however many
+// values there are, and few candidates in a bucket even when thousands of values share their
+// beginning (the record ids of one org).
+class Registry {
+ public:
+  static Registry& instance() {
+    static Registry registry;
+    return registry;
+  }
+
+  void add(std::string_view value, bool secret) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const std::string original(trim(value));
+    const std::string replacement = secret ? "[secret]" : redact(original);
+    for (const auto& form :
+         {original, percent_encoded(original, false), percent_encoded(original, true)}) {
+      if (form.size() < kMinBytes) continue;
+      std::string folded(form.size(), '\0');
+      std::transform(form.begin(), form.end(), folded.begin(), lower);
+      const auto key_bytes = std::min(folded.size(), kKeyBytes);
+      std::uint64_t key = kHashStart;
+      for (std::size_t i = 0; i < key_bytes; ++i) key = hash_step(key, folded[i]);
+      auto& bucket = buckets_[key_bytes][key];
+      longest_key_ = std::max(longest_key_, key_bytes);
+      const auto same = std::find_if(bucket.begin(), bucket.end(),
+                                     [&](std::size_t i) { return entries_[i].folded == folded; });
+      if (same != bucket.end()) {
+        // A value both secret and requested is treated as a secret.
+        entries_[*same].secret = entries_[*same].secret || secret;
+        if (secret) entries_[*same].replacement = replacement;
+        continue;
+      }
+      bucket.push_back(entries_.size());
+      entries_.push_back({std::move(folded), replacement, secret});
+    }
+  }
+
+  void show_requests(bool shown) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    requests_shown_ = shown;
+  }
+
+  std::string replace(std::string_view text) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (entries_.empty() || text.size() < kMinBytes) return std::string(text);
+    std::string result;
+    result.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+      const Entry* best = nullptr;
+      std::uint64_t key = kHashStart;
+      for (std::size_t length = 1; length <= longest_key_ && i + length <= text.size(); ++length) {
+        key = hash_step(key, text[i + length - 1]);
+        if (length < kMinBytes || buckets_[length].empty()) continue;
+        const auto found = buckets_[length].find(key);
+        if (found == buckets_[length].end()) continue;
+        for (const auto index : found->second) {
+          const auto& entry = entries_[index];
+          if (!entry.secret && requests_shown_) continue;
+          if (best != nullptr && best->folded.size() >= entry.folded.size()) continue;
+          if (entry.folded.size() > text.size() - i) continue;
+          bool equal = true;
+          for (std::size_t k = 0; k < entry.folded.size() && equal; ++k)
+            equal = lower(text[i + k]) == entry.folded[k];
+          if (equal) best = &entry;
+        }
+      }
+      if (best != nullptr) {
+        result += best->replacement;
+        i += best->folded.size();
+      } else {
+        result.push_back(text[i++]);
+      }
+    }
+    return result;
+  }
+
+ private:
+  struct Entry {
+    std::string folded;  // ASCII lower case
+    std::string replacement;
+    bool secret = false;
+  };
+  std::mutex mutex_;
+  std::vector<Entry> entries_;
+  // By the number of bytes keyed (kMinBytes to kKeyBytes), then by their hash.
+  std::unordered_map<std::uint64_t, std::vector<std::size_t>> buckets_[kKeyBytes + 1];
+  std::size_t longest_key_ = 0;
+  bool requests_shown_ = false;
+};
+
+// The code point of the UTF-8 sequence at `at` and its length, or length 0 when the bytes there
+// are not valid UTF-8 (overlong forms and surrogates included).
+std::pair<std::uint32_t, std::size_t> decode(std::string_view text, std::size_t at) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[at + i]); };
+  const auto lead = byte(0);
+  if (lead < 0x80) return {lead, 1};
+  std::size_t length = 0;
+  std::uint32_t code = 0, minimum = 0;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2, code = lead & 0x1F, minimum = 0x80;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3, code = lead & 0x0F, minimum = 0x800;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4, code = lead & 0x07, minimum = 0x10000;
+  } else {
+    return {0, 0};
+  }
+  if (at + length > text.size()) return {0, 0};
+  for (std::size_t i = 1; i < length; ++i) {
+    if ((byte(i) & 0xC0) != 0x80) return {0, 0};
+    code = code << 6 | (byte(i) & 0x3F);
+  }
+  if (code < minimum || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return {0, 0};
+  return {code, length};
+}
+
+bool is_control(std::uint32_t code) {
+  return code < 0x20 || (code >= 0x7F && code <= 0x9F) || code == 0x061C ||
+         (code >= 0x200E && code <= 0x200F) || (code >= 0x202A && code <= 0x202E) ||
+         (code >= 0x2066 && code <= 0x2069);
+}
+
+std::string clean(std::string_view text, bool controls_too) {
+  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7F;
+  });
+  if (plain) return std::string(text);
+  std::string result;
+  result.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto [code, length] = decode(text, i);
+    if (length == 0) {
+      result += kReplacement;
+      ++i;
+      continue;
+    }
+    if (controls_too && is_control(code)) {
+      result.push_back(code == '\t' || code == '\n' || code == '\r' ? ' ' : '?');
+    } else {
+      result.append(text.substr(i, length));
+    }
+    i += length;
+  }
+  return result;
+}
+
+}  // namespace
+
+void register_secret(std::string_view value) {
+  Registry::instance().add(value, true);
+}
+
+void register_request_value(std::string_view value) {
+  Registry::instance().add(value, false);
+}
+
+void set_request_values_shown(bool shown) {
+  Registry::instance().show_requests(shown);
+}
+
+std::string scrub(std::string_view text, std::size_t max_bytes) {
+  // Values are replaced before the text is cut: a secret across the cut would leave its start.
+  auto result = clean(Registry::instance().replace(text), true);
+  if (result.size() <= max_bytes) return result;
+  return utf8_prefix(result, max_bytes) + std::string(kEllipsis);
+}
+
+std::string printable(std::string_view text) {
+  return clean(text, true);
+}
+
+std::string valid_utf8(std::string_view text) {
+  return clean(text, false);
+}
+
+}  // namespace crmscan
