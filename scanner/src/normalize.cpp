@@ -10,7 +10,10 @@
 #include <cctype>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <set>
+#include <tuple>
+#include <utility>
 
 #include "crmscan/text.hpp"
 
@@ -192,24 +195,212 @@ void PhoneNormalizer::add_region(const std::string& region) {
 
 namespace {
 
-// A whole value read in one region: its E.164 form, and whether it was read as one of that
-// region's own numbers rather than dialled abroad from it.
-struct PhoneReading {
-  std::string e164;
-  bool domestic = false;
+// One region's reading of a written number, before the readings of all regions are weighed.
+struct RegionReading {
+  PhoneReading reading;
+  bool domestic = false;  // one of the region's own numbers, not a call abroad from it
 };
 
-std::optional<PhoneReading> read_phone(std::string_view value, const std::string& region) {
+std::optional<RegionReading> reading_of(const PhoneNumber& number, const std::string& region) {
   const auto& util = *PhoneNumberUtil::GetInstance();
+  if (!util.IsPossibleNumber(number)) return std::nullopt;
+  RegionReading region_reading;
+  auto& reading = region_reading.reading;
+  util.Format(number, PhoneNumberUtil::E164, &reading.e164);
+  reading.valid = util.IsValidNumber(number);
+  reading.international = number.country_code_source() == PhoneNumber::FROM_NUMBER_WITH_PLUS_SIGN ||
+                          number.country_code_source() == PhoneNumber::FROM_NUMBER_WITH_IDD;
+  region_reading.domestic = number.country_code() == util.GetCountryCodeForRegion(region);
+  return region_reading;
+}
+
+// A whole value (or a number found in text) read in one region, if it is a possible number.
+std::optional<RegionReading> read_phone(std::string_view value, const std::string& region) {
   PhoneNumber number;
-  if (util.Parse(std::string(trim(value)), region, &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
+  if (PhoneNumberUtil::GetInstance()->ParseAndKeepRawInput(
+          std::string(trim(value)), region, &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
     return std::nullopt;
   }
-  if (!util.IsPossibleNumber(number)) return std::nullopt;
-  PhoneReading reading;
-  util.Format(number, PhoneNumberUtil::E164, &reading.e164);
-  reading.domestic = number.country_code() == util.GetCountryCodeForRegion(region);
-  return reading;
+  return reading_of(number, region);
+}
+
+// Adds a reading to `out`, or what it adds to the reading of the same number already there.
+void add_reading(PhoneReading reading, std::vector<PhoneReading>& out) {
+  const auto same = std::find_if(out.begin(), out.end(),
+                                 [&](const PhoneReading& r) { return r.e164 == reading.e164; });
+  if (same == out.end()) {
+    out.push_back(std::move(reading));
+    return;
+  }
+  same->valid |= reading.valid;
+  same->international |= reading.international;
+  same->certain |= reading.certain;
+}
+
+// Weighs the readings of one written number in several regions and adds what stands to `out`.
+void settle(const std::vector<RegionReading>& readings, std::vector<PhoneReading>& out) {
+  // A valid reading outweighs merely possible ones ("06 22 12 34 56" is a French mobile, not
+  // +44 622123456); failing that, a region's own number outweighs a call abroad from another.
+  const bool any_valid = std::any_of(readings.begin(), readings.end(),
+                                     [](const RegionReading& r) { return r.reading.valid; });
+  const bool any_domestic = std::any_of(readings.begin(), readings.end(),
+                                        [](const RegionReading& r) { return r.domestic; });
+  std::vector<PhoneReading> kept;
+  for (const auto& region_reading : readings) {
+    if (any_valid ? !region_reading.reading.valid : any_domestic && !region_reading.domestic)
+      continue;
+    add_reading(region_reading.reading, kept);
+  }
+  // Two numbers standing (two valid ones: "06 2212 3456" is a Rome landline and a French
+  // mobile) leave the value's country uncertain.
+  for (auto& reading : kept) {
+    reading.international &= kept.size() == 1;
+    reading.certain = kept.size() == 1 && (reading.valid || reading.international);
+    add_reading(std::move(reading), out);
+  }
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// Whether a Latin letter starts at `at` (or ends just before it): ASCII letters, and the
+// letters that take two bytes in UTF-8 from U+00C0 to U+027F (Latin-1 Supplement, Latin
+// Extended-A and B, IPA) but for × and ÷.
+bool latin_letter_at(std::string_view text, std::size_t at) {
+  if (at >= text.size()) return false;
+  const auto c = static_cast<unsigned char>(text[at]);
+  if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) return true;
+  if (c < 0xC3 || c > 0xC9 || at + 1 >= text.size()) return false;
+  const auto next = static_cast<unsigned char>(text[at + 1]);
+  return c != 0xC3 || (next != 0x97 && next != 0xB7);
+}
+bool latin_letter_before(std::string_view text, std::size_t at) {
+  if (at == 0) return false;
+  if (static_cast<unsigned char>(text[at - 1]) < 0x80) return latin_letter_at(text, at - 1);
+  return at >= 2 && (static_cast<unsigned char>(text[at - 1]) & 0xC0) == 0x80 &&
+         latin_letter_at(text, at - 2);
+}
+
+// Whether the number written at [start, end) of a text is glued to letters: part of a code
+// ("1Z999AA10123456784", "INV4930…"), not a phone number. libphonenumber's POSSIBLE leniency
+// does not look at the characters around a candidate.
+bool glued_to_letters(std::string_view text, std::size_t start, std::size_t end) {
+  return latin_letter_before(text, start) || latin_letter_at(text, end);
+}
+
+// The span of a whole value from its first digit or '+' to its last digit.
+std::pair<std::size_t, std::size_t> number_span(std::string_view value) {
+  const auto first = value.find_first_of("+0123456789");
+  const auto last = value.find_last_of("0123456789");
+  if (first == std::string_view::npos || last == std::string_view::npos) return {0, 0};
+  return {first, last + 1};
+}
+
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+// The text with every run of white space that breaks a number — a line break, a tab or several
+// spaces between digits, as in "020 7946\n0018" or "(312) 555\n0175" — made one space; false when
+// there is none. libphonenumber takes neither for a separator inside a number.
+bool join_broken_numbers(std::string_view text, std::string& joined) {
+  bool changed = false;
+  joined.clear();
+  for (std::size_t i = 0; i < text.size();) {
+    if (!is_blank(text[i])) {
+      joined.push_back(text[i++]);
+      continue;
+    }
+    auto end = i;
+    while (end < text.size() && is_blank(text[end])) ++end;
+    const bool breaks = end - i > 1 || text[i] != ' ';
+    const bool inside = i > 0 && (is_digit(text[i - 1]) || text[i - 1] == ')') &&
+                        end < text.size() && (is_digit(text[end]) || text[end] == '(');
+    if (breaks && inside) {
+      joined.push_back(' ');
+      changed = true;
+    } else {
+      joined.append(text.substr(i, end - i));
+    }
+    i = end;
+  }
+  return changed;
+}
+
+// Whether "00" at `at` starts an international number: at the start of a run of digits, and
+// followed by a country calling code ("0049 30…", "00 353 87…"), not by a third 0.
+bool double_zero_at(std::string_view text, std::size_t at) {
+  if (text.compare(at, 2, "00") != 0) return false;
+  if (at > 0) {
+    const char before = text[at - 1];
+    if (!is_blank(before) && before != '(' && before != ':' && before != '"' && before != '\'' &&
+        before != '<' && before != '>' && before != ';')
+      return false;
+  }
+  auto next = at + 2;
+  if (next < text.size() && text[next] == ' ') ++next;
+  return next < text.size() && text[next] >= '1' && text[next] <= '9';
+}
+
+// The text with "+" for every "00" that starts an international number; false when there is
+// none. "00" is how most of the world dials abroad, and an international number is read as
+// written, also where the regions in play dial abroad otherwise (011 in North America).
+bool plus_for_double_zero(std::string_view text, std::string& rewritten) {
+  bool changed = false;
+  rewritten.clear();
+  for (std::size_t i = 0; i < text.size();) {
+    if (double_zero_at(text, i)) {
+      rewritten.push_back('+');
+      i += 2;
+      changed = true;
+    } else {
+      rewritten.push_back(text[i++]);
+    }
+  }
+  return changed;
+}
+
+// Reads the numbers of a text in each region, then weighs the readings of each written number.
+void read_text(const std::string& text, const std::vector<std::string>& regions,
+               std::vector<PhoneReading>& out) {
+  const auto& util = *PhoneNumberUtil::GetInstance();
+  struct Found {
+    std::size_t start, end;
+    RegionReading reading;
+  };
+  std::vector<Found> found;
+  for (const auto& region : regions) {
+    // Any region's reading finds the international numbers that "ZZ" would.
+    if (region == "ZZ" && regions.size() > 1) continue;
+    // POSSIBLE, not VALID: fictional and newly allocated ranges are still someone's number
+    // (their readings are not certain, see settle); VALID's other checks are done here.
+    PhoneNumberMatcher matcher(util, text, region, PhoneNumberMatcher::POSSIBLE, 1000);
+    while (matcher.HasNext()) {
+      PhoneNumberMatch match;
+      matcher.Next(&match);
+      const auto start = static_cast<std::size_t>(match.start());
+      const auto end = start + match.raw_string().size();
+      if (glued_to_letters(text, start, end)) continue;
+      // The match's number has lost how it was written: read again to know.
+      if (auto reading = read_phone(match.raw_string(), region))
+        found.push_back({start, end, std::move(*reading)});
+    }
+  }
+  std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
+    return std::tie(a.start, a.end) < std::tie(b.start, b.end);
+  });
+  std::vector<RegionReading> same_number;
+  for (std::size_t i = 0; i < found.size();) {
+    same_number.clear();
+    auto j = i;
+    for (; j < found.size() && found[j].start == found[i].start && found[j].end == found[i].end;
+         ++j) {
+      same_number.push_back(std::move(found[j].reading));
+    }
+    settle(same_number, out);
+    i = j;
+  }
 }
 
 // The country calling code that starts an E.164 number (calling codes are prefix-free), or 0.
@@ -235,7 +426,7 @@ std::optional<std::string> PhoneNormalizer::parse(std::string_view value,
                                                   const std::string& region) const {
   auto reading = read_phone(value, region);
   if (!reading) return std::nullopt;
-  return std::move(reading->e164);
+  return std::move(reading->reading.e164);
 }
 
 const std::vector<std::string>& PhoneNormalizer::reading_regions() const {
@@ -249,22 +440,27 @@ std::vector<std::string> PhoneNormalizer::parse_all(std::string_view value) cons
 
 std::vector<std::string> PhoneNormalizer::parse_all(std::string_view value,
                                                     const std::vector<std::string>& regions) const {
-  std::vector<PhoneReading> readings;
+  std::vector<std::string> forms;
+  for (auto& reading : read_all(value, regions)) forms.push_back(std::move(reading.e164));
+  return forms;
+}
+
+std::vector<PhoneReading> PhoneNormalizer::read_all(std::string_view value,
+                                                    const std::vector<std::string>& regions) const {
+  std::vector<PhoneReading> out;
+  const auto [start, end] = number_span(value);
+  if (start == end || glued_to_letters(value, start, end)) return out;
+  std::vector<RegionReading> readings;
   for (const auto& region : regions) {
     if (region == "ZZ" && regions.size() > 1) continue;
     if (auto reading = read_phone(value, region)) readings.push_back(std::move(*reading));
   }
-  // A value that one region reads as its own number is not also a call abroad from another
-  // region: "0114 496 0712" is a Sheffield number, not 011 (dialling out of the US) + 44 960712.
-  const bool any_domestic = std::any_of(readings.begin(), readings.end(),
-                                        [](const PhoneReading& r) { return r.domestic; });
-  std::vector<std::string> forms;
-  for (auto& reading : readings) {
-    if (any_domestic && !reading.domestic) continue;
-    if (std::find(forms.begin(), forms.end(), reading.e164) == forms.end())
-      forms.push_back(std::move(reading.e164));
+  if (double_zero_at(value, start)) {
+    if (auto reading = read_phone("+" + std::string(value.substr(start + 2)), "ZZ"))
+      readings.push_back(std::move(*reading));
   }
-  return forms;
+  settle(readings, out);
+  return out;
 }
 
 void PhoneNormalizer::find_in_text(std::string_view text, std::vector<std::string>& out) const {
@@ -273,22 +469,23 @@ void PhoneNormalizer::find_in_text(std::string_view text, std::vector<std::strin
 
 void PhoneNormalizer::find_in_text(std::string_view text, const std::vector<std::string>& regions,
                                    std::vector<std::string>& out) const {
-  const auto& util = *PhoneNumberUtil::GetInstance();
-  const std::string owned(text);
-  for (const auto& region : regions) {
-    // Any region's reading finds the international numbers that "ZZ" would.
-    if (region == "ZZ" && regions.size() > 1) continue;
-    // POSSIBLE, not VALID: fictional and newly allocated ranges are still someone's number;
-    // precision comes from comparing the result with the subjects' own numbers.
-    PhoneNumberMatcher matcher(util, owned, region, PhoneNumberMatcher::POSSIBLE, 1000);
-    while (matcher.HasNext()) {
-      PhoneNumberMatch match;
-      matcher.Next(&match);
-      std::string e164;
-      util.Format(match.number(), PhoneNumberUtil::E164, &e164);
-      if (std::find(out.begin(), out.end(), e164) == out.end()) out.push_back(std::move(e164));
-    }
+  std::vector<PhoneReading> readings;
+  read_in_text(text, regions, readings);
+  for (auto& reading : readings) {
+    if (std::find(out.begin(), out.end(), reading.e164) == out.end())
+      out.push_back(std::move(reading.e164));
   }
+}
+
+void PhoneNormalizer::read_in_text(std::string_view text, const std::vector<std::string>& regions,
+                                   std::vector<PhoneReading>& out) const {
+  read_text(std::string(text), regions, out);
+  // A number broken across lines is read again, joined; what the text gave as it is stands.
+  std::string joined, international;
+  const bool broken = join_broken_numbers(text, joined);
+  if (broken) read_text(joined, regions, out);
+  if (plus_for_double_zero(broken ? std::string_view(joined) : text, international))
+    read_text(international, {"ZZ"}, out);
 }
 
 std::string PhoneNormalizer::national_number(const std::string& e164) {
