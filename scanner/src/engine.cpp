@@ -456,7 +456,31 @@ struct Mention {
   std::size_t field;
   IdentifierKind kind;
   std::string matched;
+  std::string doubt;  // why it may not be the subject's identifier; empty when it is
 };
+
+// Why an email found is only possibly the subject's, or empty when it is theirs as given.
+constexpr const char* kSubAddress =
+    "the same mailbox with another +tag: most likely the subject's, but not the address given";
+
+// Why a phone number read from a value is only possibly the subject's, or empty when the value
+// can be no other number.
+std::string doubt_of(const PhoneReading& reading) {
+  if (reading.certain) return {};
+  if (reading.valid)
+    return "written without its country code, it is another country's number too: check it is "
+           "the subject's";
+  return "written without its country code, and in no range that its country's numbering plan "
+         "allocates (libphonenumber): check it is the subject's";
+}
+
+// An address without its sub-address ("amelie+crm@example.fr" → "amelie@example.fr").
+std::string email_base(const std::string& email) {
+  const auto at = email.rfind('@');
+  const auto plus = email.find('+');
+  if (at == std::string::npos || plus == std::string::npos || plus == 0 || plus > at) return email;
+  return email.substr(0, plus) + email.substr(at);
+}
 
 class Scan {
  public:
@@ -468,12 +492,12 @@ class Scan {
         options_(options),
         detector_(subjects),
         phone_filter_(subjects.default_region()) {
+    subject_regions_.resize(subjects.subjects().size());
     for (SubjectIndex i = 0; i < subjects.subjects().size(); ++i) {
-      for (const auto& email : subjects.subjects()[i].emails) emails_[email].push_back(i);
-      for (const auto& phone : subjects.subjects()[i].phones) {
-        phones_[phone].push_back(i);
-        phone_filter_.add(phone);
-      }
+      if (!subjects.default_region().empty())
+        subject_regions_[i].push_back(subjects.default_region());
+      for (const auto& email : subjects.subjects()[i].emails) add_email(email, i);
+      for (const auto& phone : subjects.subjects()[i].phones) add_phone(phone, i);
     }
   }
 
@@ -490,6 +514,7 @@ class Scan {
     }
     for (const auto& subject : subjects_.subjects())
       report_.request_ids.push_back(subject.request_id);
+    note_uncertain_request_numbers();
 
     std::vector<ObjectSchema> schemas;
     try {
@@ -648,6 +673,30 @@ class Scan {
     }
   }
 
+  // A number the request gives that libphonenumber finds in no allocated range (a fictional one:
+  // 07700 900xxx) is matched for deletion only where it is written with its country code.
+  void note_uncertain_request_numbers() {
+    std::vector<std::string> requests;
+    for (const auto& subject : subjects_.subjects()) {
+      for (const auto& phone : subject.phones) {
+        const auto readings = subjects_.phones().read_all(phone, {"ZZ"});
+        if (!readings.empty() && !readings.front().valid) {
+          requests.push_back(subject.request_id);
+          break;
+        }
+      }
+    }
+    if (requests.empty()) return;
+    std::string listed;
+    for (std::size_t i = 0; i < requests.size() && i < 5; ++i)
+      listed += (i == 0 ? "" : ", ") + requests[i];
+    if (requests.size() > 5) listed += ", …";
+    note(std::to_string(requests.size()) + " request(s) (" + listed +
+         ") give a phone number in no range that its country's numbering plan allocates "
+         "(libphonenumber): where it is written without its country code, it is only reported "
+         "for review");
+  }
+
   void note(const std::string& text) {
     if (std::find(report_.notes.begin(), report_.notes.end(), text) == report_.notes.end())
       report_.notes.push_back(text);
@@ -785,6 +834,56 @@ class Scan {
   const std::vector<SubjectIndex>* phones_for(const std::string& phone) const {
     return lookup(phones_, phone);
   }
+  // Why a number read is only possibly a subject's, or empty when it is theirs.
+  std::string phone_doubt(const PhoneReading& reading, SubjectIndex subject) const {
+    if (unverified_phones_.count({reading.e164, subject}) != 0)
+      return "a number learned from the subject's record in no range that its country's "
+             "numbering plan allocates (libphonenumber): check it is the subject's";
+    return doubt_of(reading);
+  }
+
+  // Calls `found` with each subject an email found belongs to, and why it is only possibly
+  // theirs (empty when it is theirs as given): a sub-address of a subject's address
+  // ("amelie+crm@example.fr" for "amelie@example.fr", or the other way round) is for review.
+  template <typename Found>
+  void match_email(const std::string& email, Found&& found) const {
+    const auto* exact = emails_for(email);
+    if (exact != nullptr)
+      for (const auto s : *exact) found(s, std::string());
+    const auto plus = email.find('+');
+    const auto* variants =
+        lookup(email_bases_, plus == std::string::npos ? email : email_base(email));
+    if (variants == nullptr) return;
+    for (const auto s : *variants) {
+      if (exact == nullptr || std::find(exact->begin(), exact->end(), s) == exact->end())
+        found(s, std::string(kSubAddress));
+    }
+  }
+
+  // A subject's email or number, given or learned; false when it was known already.
+  bool add_email(const std::string& email, SubjectIndex subject) {
+    auto& owners = emails_[email];
+    if (std::find(owners.begin(), owners.end(), subject) != owners.end()) return false;
+    owners.push_back(subject);
+    auto& by_base = email_bases_[email_base(email)];
+    if (std::find(by_base.begin(), by_base.end(), subject) == by_base.end())
+      by_base.push_back(subject);
+    return true;
+  }
+  bool add_phone(const std::string& e164, SubjectIndex subject, bool verified = true) {
+    auto& owners = phones_[e164];
+    if (std::find(owners.begin(), owners.end(), subject) != owners.end()) return false;
+    owners.push_back(subject);
+    if (!verified) unverified_phones_.emplace(e164, subject);
+    phone_filter_.add(e164);
+    // National numbers on the subject's records are most likely written as this one's country
+    // does.
+    const auto region = PhoneNormalizer::region_of(e164);
+    auto& regions = subject_regions_[subject];
+    if (region != "ZZ" && std::find(regions.begin(), regions.end(), region) == regions.end())
+      regions.push_back(region);
+    return true;
+  }
 
   // The emails and numbers on a person record of the subject's are the subject's too: look for
   // them everywhere, in objects already read as well.
@@ -803,20 +902,24 @@ class Scan {
       for (const auto index : identity.fields) {
         if (value_empty(record.values[index])) continue;
         const auto text = value_text(record.values[index]);
-        found.clear();
+        bool learned = false;
         if (kind == IdentifierKind::kEmail) {
+          found.clear();
           detector_.emails(text, found);
+          for (const auto& email : found) learned |= add_email(email, subject);
         } else {
-          found = subjects_.phones().parse_all(text);
+          // Read in the regions of the subject's own numbers, and learned only when the value
+          // can be no other number: "622 12 34 56" on a Spanish subject's record is not the
+          // British +44 622123456. One written with its country code in a range that no
+          // numbering plan allocates (a placeholder, or a range newer than libphonenumber's
+          // metadata) is looked for, but only ever gives a review.
+          const auto& regions = subject_regions_[subject];
+          for (const auto& reading : subjects_.phones().read_all(
+                   text, regions.empty() ? std::vector<std::string>{"ZZ"} : regions)) {
+            if (reading.certain) learned |= add_phone(reading.e164, subject, reading.valid);
+          }
         }
-        auto& index_of_kind = kind == IdentifierKind::kEmail ? emails_ : phones_;
-        for (const auto& identifier : found) {
-          auto& owners = index_of_kind[identifier];
-          if (std::find(owners.begin(), owners.end(), subject) != owners.end()) continue;
-          owners.push_back(subject);
-          if (kind == IdentifierKind::kPhone) phone_filter_.add(identifier);
-          events_.push_back({++clock_, "", "", nullptr, true});
-        }
+        if (learned) events_.push_back({++clock_, "", "", nullptr, true});
       }
     }
   }
@@ -866,11 +969,14 @@ class Scan {
     for (const auto& identity : plan.identity) {
       const auto& rule = *identity.rule;
       if (!all_hold(identity.when, record)) continue;
-      const auto claim = [&](SubjectIndex subject, bool strong, const std::string& field,
-                             const std::string& matched) {
-        claims.push_back({subject, strong, strong ? "identity" : "name", rule.id,
+      // A claim with a doubt is only possibly the subject's: for review.
+      const auto claim = [&](SubjectIndex subject, const std::string& field,
+                             const std::string& matched, const std::string& doubt) {
+        const bool strong = doubt.empty();
+        claims.push_back({subject, strong, rule.kind == IdentifierKind::kName ? "name" : "identity",
+                          rule.id,
                           field + " holds the request's " + std::string(kind_name(rule.kind)) +
-                              (strong ? "" : " (a name alone: check it is the same person)"),
+                              (strong ? "" : " (" + doubt + ")"),
                           rule.category.empty() ? plan.category : rule.category,
                           strong ? rule.action.value_or(plan.action) : RecordAction::kReview,
                           strong ? (rule.in_text ? "medium" : "high") : "low", matched});
@@ -883,7 +989,8 @@ class Scan {
         }
         const auto folded = fold_name(joined);
         if (const auto* found = subjects_.by_name(folded)) {
-          for (const auto subject : *found) claim(subject, false, fields, joined);
+          for (const auto subject : *found)
+            claim(subject, fields, joined, "a name alone: check it is the same person");
         }
         continue;
       }
@@ -898,26 +1005,28 @@ class Scan {
           case IdentifierKind::kEmail:
             detector_.emails(text, scratch);
             for (const auto& email : scratch) {
-              if ((found = emails_for(email)))
-                for (const auto s : *found) claim(s, true, field, email);
+              match_email(email, [&](SubjectIndex s, const std::string& doubt) {
+                claim(s, field, email, doubt);
+              });
             }
             break;
           case IdentifierKind::kPhone:
             if (!phone_filter_.may_hold(text, phone_regions_)) break;
+            readings_.clear();
             if (rule.in_text) {
-              detector_.phones(text, phone_regions_, scratch);
+              detector_.phones(text, phone_regions_, readings_);
             } else {
-              scratch = subjects_.phones().parse_all(text, phone_regions_);
+              readings_ = subjects_.phones().read_all(text, phone_regions_);
             }
-            for (const auto& phone : scratch) {
-              const auto& shown = rule.in_text ? phone : text;
-              if ((found = phones_for(phone)))
-                for (const auto s : *found) claim(s, true, field, shown);
+            for (const auto& reading : readings_) {
+              const auto& shown = rule.in_text ? reading.e164 : text;
+              if ((found = phones_for(reading.e164)))
+                for (const auto s : *found) claim(s, field, shown, phone_doubt(reading, s));
             }
             break;
           case IdentifierKind::kId:
             if ((found = subjects_.by_id(record_id_key(text))))
-              for (const auto s : *found) claim(s, true, field, text);
+              for (const auto s : *found) claim(s, field, text, {});
             break;
           case IdentifierKind::kName:
             break;
@@ -956,7 +1065,7 @@ class Scan {
         if (token == key) return;
         if (const auto* ids = subjects_.by_id(token)) {
           for (const auto s : *ids)
-            mentions.push_back({s, index, IdentifierKind::kId, std::string(token)});
+            mentions.push_back({s, index, IdentifierKind::kId, std::string(token), {}});
         }
         if (plan.fields[index].link) return;
         if (const auto targets = reached_.find(token); targets != reached_.end()) {
@@ -973,22 +1082,24 @@ class Scan {
       scratch.clear();
       detector_.emails(*text, scratch);
       for (const auto& email : scratch) {
-        if (const auto* found = emails_for(email)) {
-          for (const auto s : *found) mentions.push_back({s, index, IdentifierKind::kEmail, email});
-        }
+        match_email(email, [&](SubjectIndex s, const std::string& doubt) {
+          mentions.push_back({s, index, IdentifierKind::kEmail, email, doubt});
+        });
       }
-      scratch.clear();
+      readings_.clear();
       if (phone_filter_.may_hold(*text, phone_regions_))
-        detector_.phones(*text, phone_regions_, scratch);
-      for (const auto& phone : scratch) {
-        if (const auto* found = phones_for(phone)) {
-          for (const auto s : *found) mentions.push_back({s, index, IdentifierKind::kPhone, phone});
+        detector_.phones(*text, phone_regions_, readings_);
+      for (const auto& reading : readings_) {
+        if (const auto* found = phones_for(reading.e164)) {
+          for (const auto s : *found)
+            mentions.push_back(
+                {s, index, IdentifierKind::kPhone, reading.e164, phone_doubt(reading, s)});
         }
       }
       if (text->find(' ') != std::string::npos) {
         detector_.names(*text, [&](const std::string& name) {
           for (const auto s : *subjects_.by_name(name))
-            mentions.push_back({s, index, IdentifierKind::kName, name});
+            mentions.push_back({s, index, IdentifierKind::kName, name, "a name alone"});
         });
       }
     }
@@ -1046,23 +1157,28 @@ class Scan {
         if (info.text_rule != nullptr) return info.text_rule->category;
         return kind_category(m.kind);
       };
-      // Field by field: a strong identifier makes it an erasure, a name alone a review (unless
-      // the record is already up for review as a whole).
-      const auto mention_findings = [&](bool owned, bool names) {
+      // Field by field: an identifier that is the subject's makes it an erasure; a name alone,
+      // a sub-addressed email or a number whose country is uncertain a review (unless the
+      // record is the subject's, its fields listed for erasure, or already up for review as a
+      // whole: `doubtful` false).
+      const auto mention_findings = [&](bool owned, bool doubtful) {
+        const auto rank = [](const Mention& m) {
+          return m.kind == IdentifierKind::kName ? 0 : m.doubt.empty() ? 2 : 1;
+        };
         std::map<std::size_t, const Mention*> by_field;
         for (const auto& m : mentions) {
-          if (m.subject != subject || (!names && m.kind == IdentifierKind::kName)) continue;
+          if (m.subject != subject || (!doubtful && !m.doubt.empty())) continue;
           auto& slot = by_field[m.field];
-          if (slot == nullptr ||
-              (slot->kind == IdentifierKind::kName && m.kind != IdentifierKind::kName))
-            slot = &m;
+          if (slot == nullptr || rank(m) > rank(*slot)) slot = &m;
         }
         for (const auto& [index, m] : by_field) {
-          const bool weak = m->kind == IdentifierKind::kName && !owned;
+          const bool name = m->kind == IdentifierKind::kName;
+          const bool weak = !m->doubt.empty() && !owned;
           finding(field_name(index), weak ? Action::kReview : Action::kEraseField,
-                  mention_category(*m), weak ? "name" : "text",
-                  m->kind == IdentifierKind::kName ? "name-in-text" : "identifier-in-text",
-                  field_name(index) + " mentions the request's " + std::string(kind_name(m->kind)),
+                  mention_category(*m), weak && name ? "name" : "text",
+                  name ? "name-in-text" : "identifier-in-text",
+                  field_name(index) + " mentions the request's " + std::string(kind_name(m->kind)) +
+                      (weak && !name ? " (" + m->doubt + ")" : ""),
                   weak ? "low" : "medium", m->matched);
         }
       };
@@ -1347,12 +1463,18 @@ class Scan {
   // Reached records, and records pointed to, whose neighbours lookups have not asked for yet.
   std::vector<std::pair<std::string, std::string>> frontier_;
   std::vector<std::pair<std::string, std::string>> pointer_frontier_;
-  bool lookups_ = false;    // whether the frontier is kept
-  IdentifierIndex emails_;  // the subjects' own, then those learned from their person records
+  bool lookups_ = false;         // whether the frontier is kept
+  IdentifierIndex emails_;       // the subjects' own, then those learned from their person records
+  IdentifierIndex email_bases_;  // the same without their sub-address (email_base)
   IdentifierIndex phones_;
+  // Numbers learned from the subjects' records that no numbering plan allocates: review only.
+  std::set<std::pair<std::string, SubjectIndex>> unverified_phones_;
+  // Where each subject's national numbers are read: the default region and their numbers'.
+  std::vector<std::vector<std::string>> subject_regions_;
   std::set<std::string> person_ids_;  // ids of the subjects' person records
   PhoneDigitsFilter phone_filter_;
   std::vector<std::string> phone_regions_;  // the regions to read one text's numbers in
+  std::vector<PhoneReading> readings_;      // the numbers read in one value
   std::uint64_t clock_ = 0;
   // Ordered by request, object, record and field, so that reports come out the same every run;
   // past options_.findings_memory they are written out as a run, and finish() merges the runs.
