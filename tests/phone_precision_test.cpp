@@ -77,6 +77,8 @@ const PrecisionCase kCases[] = {
     {"+44 7400 123 456", "+44 7400 123456", "GB", kField, kMatch, "mobile, international"},
     {"mob. 07400123456", "+44 7400 123456", "GB", kText, kMatch, "mobile without spaces"},
     {"07400 123457", "+44 7400 123456", "GB", kField, kSpare, "mobile one digit off"},
+    {"7400 123456", "+44 7400 123456", "GB", kField, kMatch,
+     "mobile without its 0, and no other region's number"},
     {"07700 900123", "+44 7700 900123", "GB", kField, kReview,
      "drama mobile range, unallocated to libphonenumber: national form is for review"},
     {"+44 7700 900123", "+44 7700 900123", "GB", kField, kMatch,
@@ -254,6 +256,12 @@ const PrecisionCase kCases[] = {
     {"+44 312 555 0175", "+1 312 555 0175", "US", kField, kSpare, "the same digits under +44"},
     {"1-800-234-5678", "+1 800 234 5678", "US", kField, kMatch, "toll-free"},
     {"(202) 555-0143", "+1 202 555 0143", "US", kField, kMatch, "Washington"},
+    {"715-555-0128", "+1 715 555 0128", "GB", kField, kMatch,
+     "British default: a UK mobile would be written 07155 550128; as written it is American"},
+    {"Inbound call from 715-555-0128", "+1 715 555 0128", "GB", kText, kMatch,
+     "the same in a note"},
+    {"2079460404", "+44 20 7946 0404", "US", kField, kReview,
+     "American default: a Maine number as written, a London one only without its 0"},
     {"(415) 555-0132", "+1 415 555 0132", "US", kField, kMatch, "San Francisco"},
 
     // ---- Canada (NANPA, +1 shared with the US).

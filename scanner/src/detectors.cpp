@@ -91,6 +91,10 @@ void for_each_address(std::string_view text, Found&& found) {
 }  // namespace
 
 void IdentifierDetector::emails(std::string_view text, std::vector<std::string>& out) const {
+  // Most texts have neither an '@' nor anything that may stand for one: one pass rules them out.
+  if (text.find('@') == std::string_view::npos && text.find('&') == std::string_view::npos &&
+      text.find('%') == std::string_view::npos)
+    return;
   std::string_view source = text;
   if (decode_address_escapes(text, decoded_)) source = decoded_;
   if (source.find('@') == std::string_view::npos) return;
@@ -126,8 +130,9 @@ void IdentifierDetector::phones(std::string_view text, std::vector<std::string>&
 }
 
 void IdentifierDetector::phones(std::string_view text, const std::vector<std::string>& regions,
-                                std::vector<PhoneReading>& out) const {
-  if (may_hold_phone(text)) subjects_.phones().read_in_text(text, regions, out);
+                                std::vector<PhoneReading>& out,
+                                const PhoneNormalizer::Wanted& wanted) const {
+  if (may_hold_phone(text)) subjects_.phones().read_in_text(text, regions, out, wanted);
 }
 
 void IdentifierDetector::id_tokens(std::string_view text, std::vector<std::string>& out) {

@@ -514,7 +514,6 @@ class Scan {
     }
     for (const auto& subject : subjects_.subjects())
       report_.request_ids.push_back(subject.request_id);
-    note_uncertain_request_numbers();
 
     std::vector<ObjectSchema> schemas;
     try {
@@ -537,6 +536,7 @@ class Scan {
     } else {
       read_everything(schemas);
     }
+    note_unallocated_request_numbers();
     finish();
     return std::move(report_);
   }
@@ -673,28 +673,21 @@ class Scan {
     }
   }
 
-  // A number the request gives that libphonenumber finds in no allocated range (a fictional one:
-  // 07700 900xxx) is matched for deletion only where it is written with its country code.
-  void note_uncertain_request_numbers() {
-    std::vector<std::string> requests;
-    for (const auto& subject : subjects_.subjects()) {
-      for (const auto& phone : subject.phones) {
-        const auto readings = subjects_.phones().read_all(phone, {"ZZ"});
-        if (!readings.empty() && !readings.front().valid) {
-          requests.push_back(subject.request_id);
-          break;
-        }
-      }
-    }
-    if (requests.empty()) return;
+  // A number the request gives in a range that libphonenumber finds unallocated (a fictional
+  // one: 07700 900xxx) matched for deletion only where it is written with its country code.
+  void note_unallocated_request_numbers() {
+    if (unallocated_requests_.empty()) return;
     std::string listed;
-    for (std::size_t i = 0; i < requests.size() && i < 5; ++i)
-      listed += (i == 0 ? "" : ", ") + requests[i];
-    if (requests.size() > 5) listed += ", …";
-    note(std::to_string(requests.size()) + " request(s) (" + listed +
+    std::size_t count = 0;
+    for (const auto subject : unallocated_requests_) {
+      if (++count <= 5)
+        listed += (count == 1 ? "" : ", ") + subjects_.subjects()[subject].request_id;
+    }
+    if (count > 5) listed += ", …";
+    note(std::to_string(count) + " request(s) (" + listed +
          ") give a phone number in no range that its country's numbering plan allocates "
-         "(libphonenumber): where it is written without its country code, it is only reported "
-         "for review");
+         "(libphonenumber): records holding it written without its country code are only "
+         "reported for review");
   }
 
   void note(const std::string& text) {
@@ -835,10 +828,11 @@ class Scan {
     return lookup(phones_, phone);
   }
   // Why a number read is only possibly a subject's, or empty when it is theirs.
-  std::string phone_doubt(const PhoneReading& reading, SubjectIndex subject) const {
+  std::string phone_doubt(const PhoneReading& reading, SubjectIndex subject) {
     if (unverified_phones_.count({reading.e164, subject}) != 0)
       return "a number learned from the subject's record in no range that its country's "
              "numbering plan allocates (libphonenumber): check it is the subject's";
+    if (!reading.certain && !reading.valid) unallocated_requests_.insert(subject);
     return doubt_of(reading);
   }
 
@@ -1014,9 +1008,9 @@ class Scan {
             if (!phone_filter_.may_hold(text, phone_regions_)) break;
             readings_.clear();
             if (rule.in_text) {
-              detector_.phones(text, phone_regions_, readings_);
+              detector_.phones(text, phone_regions_, readings_, subject_number_);
             } else {
-              readings_ = subjects_.phones().read_all(text, phone_regions_);
+              readings_ = subjects_.phones().read_all(text, phone_regions_, subject_number_);
             }
             for (const auto& reading : readings_) {
               const auto& shown = rule.in_text ? reading.e164 : text;
@@ -1088,7 +1082,7 @@ class Scan {
       }
       readings_.clear();
       if (phone_filter_.may_hold(*text, phone_regions_))
-        detector_.phones(*text, phone_regions_, readings_);
+        detector_.phones(*text, phone_regions_, readings_, subject_number_);
       for (const auto& reading : readings_) {
         if (const auto* found = phones_for(reading.e164)) {
           for (const auto s : *found)
@@ -1469,12 +1463,18 @@ class Scan {
   IdentifierIndex phones_;
   // Numbers learned from the subjects' records that no numbering plan allocates: review only.
   std::set<std::pair<std::string, SubjectIndex>> unverified_phones_;
+  // Requests whose own number, unallocated, was found written without its country code.
+  std::set<SubjectIndex> unallocated_requests_;
   // Where each subject's national numbers are read: the default region and their numbers'.
   std::vector<std::vector<std::string>> subject_regions_;
   std::set<std::string> person_ids_;  // ids of the subjects' person records
   PhoneDigitsFilter phone_filter_;
   std::vector<std::string> phone_regions_;  // the regions to read one text's numbers in
   std::vector<PhoneReading> readings_;      // the numbers read in one value
+  // Only the subjects' numbers are worth weighing.
+  const PhoneNormalizer::Wanted subject_number_ = [this](const std::string& e164) {
+    return phones_.count(e164) != 0;
+  };
   std::uint64_t clock_ = 0;
   // Ordered by request, object, record and field, so that reports come out the same every run;
   // past options_.findings_memory they are written out as a run, and finish() merges the runs.

@@ -21,9 +21,9 @@ class IdentifierDetector {
   /// E.164 phone numbers in the text, national ones read in every region of the subject set.
   void phones(std::string_view text, std::vector<std::string>& out) const;
   /// The readings of the phone numbers in the text (PhoneNormalizer::read_in_text), national
-  /// ones read in the given regions only.
+  /// ones read in the given regions only, of the numbers `wanted` wants.
   void phones(std::string_view text, const std::vector<std::string>& regions,
-              std::vector<PhoneReading>& out) const;
+              std::vector<PhoneReading>& out, const PhoneNormalizer::Wanted& wanted = {}) const;
   /// Id keys (salesforce_id_key) of the 15- and 18-character id tokens in the text.
   static void id_tokens(std::string_view text, std::vector<std::string>& out);
   /// The same keys, each passed to `found` as a view of a buffer (no allocation per token).
