@@ -91,7 +91,7 @@ void for_each_address(std::string_view text, Found&& found) {
 }  // namespace
 
 void IdentifierDetector::emails(std::string_view text, std::vector<std::string>& out) const {
-  // Most texts have neither an '@' nor anything that may stand for one: one pass rules them out.
+  // Most texts have neither an '@' nor anything that may stand for one.
   if (text.find('@') == std::string_view::npos && text.find('&') == std::string_view::npos &&
       text.find('%') == std::string_view::npos)
     return;
