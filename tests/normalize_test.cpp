@@ -155,3 +155,106 @@ TEST_CASE("National numbers and regions come from the calling code of an E.164 n
   CHECK(PhoneNormalizer::region_of("+12125550123") == "US");
   CHECK(PhoneNormalizer::region_of("+999") == "ZZ");
 }
+
+namespace {
+
+// The readings of a text, by E.164 form.
+std::vector<crmscan::PhoneReading> readings_in(const std::vector<std::string>& regions,
+                                               const std::string& text) {
+  std::vector<crmscan::PhoneReading> found;
+  PhoneNormalizer(regions).read_in_text(text, regions, found);
+  return found;
+}
+
+const crmscan::PhoneReading* reading_of(const std::vector<crmscan::PhoneReading>& readings,
+                                        const std::string& e164) {
+  for (const auto& reading : readings) {
+    if (reading.e164 == e164) return &reading;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("A reading says whether the value can be no other number", "[normalize][phone]") {
+  const PhoneNormalizer phones({"GB"});
+  const auto london = phones.read_all("020 7946 0958", {"GB"});
+  REQUIRE(london.size() == 1);
+  CHECK(london[0].e164 == "+442079460958");
+  CHECK(london[0].valid);
+  CHECK_FALSE(london[0].international);
+  CHECK(london[0].certain);
+  // Ofcom's drama mobiles are in no range libphonenumber knows as allocated: written nationally
+  // the value is not certain, written with its country code it is.
+  const auto national = phones.read_all("07700 900123", {"GB"});
+  REQUIRE(national.size() == 1);
+  CHECK_FALSE(national[0].valid);
+  CHECK_FALSE(national[0].certain);
+  const auto international = phones.read_all("+44 7700 900123", {"GB"});
+  REQUIRE(international.size() == 1);
+  CHECK(international[0].international);
+  CHECK(international[0].certain);
+}
+
+TEST_CASE("A valid reading outweighs readings that are merely possible", "[normalize][phone]") {
+  const PhoneNormalizer phones;
+  // Read in Britain, "622 12 34 56" is only a possible number; in Spain a valid mobile.
+  const auto spanish = phones.read_all("622 12 34 56", {"GB", "ES"});
+  REQUIRE(spanish.size() == 1);
+  CHECK(spanish[0].e164 == "+34622123456");
+  CHECK(spanish[0].certain);
+  // In France "06 22 12 34 56" is a valid mobile; Spain has no number written so.
+  const auto french = phones.read_all("06 22 12 34 56", {"FR", "ES"});
+  REQUIRE(french.size() == 1);
+  CHECK(french[0].e164 == "+33622123456");
+  CHECK(french[0].certain);
+  // Read in Britain and Spain only, it is no one's number for sure.
+  const auto unsure = phones.read_all("06 22 12 34 56", {"GB", "ES"});
+  REQUIRE(unsure.size() == 1);
+  CHECK(unsure[0].e164 == "+44622123456");
+  CHECK_FALSE(unsure[0].certain);
+  // A French mobile and a Rome landline: two valid numbers, so neither is certain.
+  const auto both = phones.read_all("06 22 12 34 56", {"FR", "IT"});
+  CHECK(both.size() == 2);
+  for (const auto& reading : both) CHECK_FALSE(reading.certain);
+}
+
+TEST_CASE("A value starting with 00 is read as an international number in any region",
+          "[normalize][phone]") {
+  const PhoneNormalizer phones;
+  // North America dials abroad with 011, yet 00 is how most of the world writes it.
+  const auto berlin = phones.read_all("0049 (0)30 12345678", {"US"});
+  REQUIRE(berlin.size() == 1);
+  CHECK(berlin[0].e164 == "+493012345678");
+  CHECK(berlin[0].certain);
+  CHECK(reading_of(readings_in({"US"}, "Call 0049 30 12345678 after 6"), "+493012345678") !=
+        nullptr);
+}
+
+TEST_CASE("Digits glued to letters are not a phone number", "[normalize][phone]") {
+  const PhoneNormalizer phones({"GB"});
+  CHECK(readings_in({"GB"}, "Invoice INV442079460958 paid").empty());
+  CHECK(readings_in({"US"}, "Parcel 1Z999AA10123456784 delivered").empty());
+  CHECK(phones.read_all("INV442079460958", {"GB"}).empty());
+  // A letter with an accent glues as well; a space or punctuation does not.
+  CHECK(readings_in({"GB"},
+                    "R\xC3\xA9"
+                    "f\xC3\xA9"
+                    "02079460958")
+            .empty());
+  CHECK(reading_of(readings_in({"GB"}, "T\xC3\xA9l. 020 7946 0958"), "+442079460958") != nullptr);
+  CHECK(reading_of(readings_in({"GB"}, "Tel:02079460958"), "+442079460958") != nullptr);
+}
+
+TEST_CASE("A number broken across lines or by a run of spaces is read whole",
+          "[normalize][phone]") {
+  CHECK(reading_of(readings_in({"GB"}, "Call back on 020 7946\n0018 please"), "+442079460018") !=
+        nullptr);
+  CHECK(reading_of(readings_in({"GB"}, "Call back on 020 7946\r\n  0018"), "+442079460018") !=
+        nullptr);
+  CHECK(reading_of(readings_in({"GB"}, "Number: 020 7946     0018"), "+442079460018") != nullptr);
+  CHECK(reading_of(readings_in({"US"}, "Reach her at (312) 555\n0175."), "+13125550175") !=
+        nullptr);
+  // A number on a line of its own is still read when the line before ends with digits.
+  CHECK(reading_of(readings_in({"GB"}, "Ticket 12\n020 7946 0958"), "+442079460958") != nullptr);
+}

@@ -67,7 +67,7 @@ void add_household(MemoryConnector& connector) {
                             {"LastName", "Dubois"},
                             {"Email", "amelie.dubois@example.fr"},
                             {"Phone", "020 7946 0958"},
-                            {"MobilePhone", "07700 900123"}});
+                            {"MobilePhone", "07400 123456"}});
   connector.add("Task", {{"Id", "00T5g00000JEAN2"},
                          {"WhoId", "0035g00000JEAN1"},
                          {"Subject", "Call about his order"}});
@@ -75,7 +75,7 @@ void add_household(MemoryConnector& connector) {
                          {"WhoId", "0035g00000AMEL1"},
                          {"Subject", "Call about her order"}});
   connector.add("Task", {{"Id", "00T5g00000HOME3"}, {"Subject", "Inbound call 020 7946 0958"}});
-  connector.add("Task", {{"Id", "00T5g00000MOBI4"}, {"Subject", "Outbound call +447700900123"}});
+  connector.add("Task", {{"Id", "00T5g00000MOBI4"}, {"Subject", "Outbound call +447400123456"}});
 }
 
 }  // namespace
@@ -90,7 +90,8 @@ TEST_CASE("A number that another person's record holds too gives only reviews, w
   // Her own Contact is hers by her email: deleted, and what hangs off it with it.
   CHECK(action_on(report, "Contact", "0035g00000AMEL1") == "delete_record");
   CHECK(action_on(report, "Task", "00T5g00000AMEL2") == "delete_record");
-  // Her mobile, learned from her Contact, is hers alone: its call is hers.
+  // Her mobile (in an allocated range: a number that can be no other), learned from her
+  // Contact, is hers alone: its call is hers.
   CHECK(action_on(report, "Task", "00T5g00000MOBI4") == "delete_record");
   // The landline is the household's: her husband's Contact is only to review, and says why.
   const auto* husband = finding_on(report, "Contact", "0035g00000JEAN1");
@@ -265,9 +266,9 @@ TEST_CASE("A kept Case says what to do with it: erase, and clear its link before
                             {"FirstName", "Am\xC3\xA9lie"},
                             {"LastName", "Dubois"},
                             {"Email", "amelie.dubois@example.fr"}});
-  connector.add("Case", {{"Id", "5005g00000CASE1"},
-                         {"ContactId", "0035g00000AMEL1"},
-                         {"Subject", "Damaged parcel"}});
+  connector.add(
+      "Case",
+      {{"Id", "5005g00000CASE1"}, {"ContactId", "0035g00000AMEL1"}, {"Subject", "Damaged parcel"}});
   const auto report = scan(connector, salesforce, {amelie()}, false);
   CHECK(action_on(report, "Contact", "0035g00000AMEL1") == "delete_record");
   const auto* kept = finding_on(report, "Case", "5005g00000CASE1");

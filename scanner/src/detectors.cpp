@@ -11,14 +11,98 @@ namespace crmscan {
 
 IdentifierDetector::IdentifierDetector(const SubjectSet& subjects) : subjects_(subjects) {}
 
-void IdentifierDetector::emails(std::string_view text, std::vector<std::string>& out) const {
-  if (text.find('@') == std::string_view::npos) return;
+namespace {
+
+const RE2& email_pattern() {
   static const RE2 kEmail(R"(([\w.%+'\-]+@[\w\-]+(?:\.[\w\-]+)+))");
-  re2::StringPiece input(text.data(), text.size());
-  std::string email;
-  while (RE2::FindAndConsume(&input, kEmail, &email)) {
-    if (auto normalised = normalize_email(email)) out.push_back(std::move(*normalised));
+  return kEmail;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// HTML and links write the characters of an address in other ways: character references
+// ("&#64;", "&#x40;", "&commat;", "&period;") and, in `mailto:` links, percent-escapes
+// ("%40", "%2B"). Decodes those of printable ASCII characters into `decoded`; false when the text
+// has none of them (the common case, found without a copy).
+bool decode_address_escapes(std::string_view text, std::string& decoded) {
+  const bool references = text.find("&#") != std::string_view::npos ||
+                          text.find("&commat;") != std::string_view::npos ||
+                          text.find("&period;") != std::string_view::npos;
+  const bool escapes =
+      text.find('%') != std::string_view::npos && (text.find("mailto:") != std::string_view::npos ||
+                                                   text.find("MAILTO:") != std::string_view::npos ||
+                                                   text.find("%40") != std::string_view::npos);
+  if (!references && !escapes) return false;
+  decoded.clear();
+  for (std::size_t i = 0; i < text.size();) {
+    int code = -1;
+    std::size_t length = 0;
+    if (escapes && text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+        hex_value(text[i + 2]) >= 0) {
+      code = hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]);
+      length = 3;
+    } else if (references && text.compare(i, 8, "&commat;") == 0) {
+      code = '@';
+      length = 8;
+    } else if (references && text.compare(i, 8, "&period;") == 0) {
+      code = '.';
+      length = 8;
+    } else if (references && text.compare(i, 2, "&#") == 0) {
+      const bool hex = i + 2 < text.size() && (text[i + 2] == 'x' || text[i + 2] == 'X');
+      auto at = i + (hex ? 3 : 2);
+      int value = 0;
+      const auto digits_start = at;
+      while (at < text.size() && at - digits_start < 4 &&
+             (hex ? hex_value(text[at]) >= 0 : text[at] >= '0' && text[at] <= '9')) {
+        value = value * (hex ? 16 : 10) + hex_value(text[at]);
+        ++at;
+      }
+      if (at > digits_start && at < text.size() && text[at] == ';') {
+        code = value;
+        length = at + 1 - i;
+      }
+    }
+    if (code > 0x20 && code < 0x7F) {
+      decoded.push_back(static_cast<char>(code));
+      i += length;
+    } else {
+      decoded.push_back(text[i++]);
+    }
   }
+  return true;
+}
+
+// Calls `found` with each address written in the text as (offset, length) and the address.
+template <typename Found>
+void for_each_address(std::string_view text, Found&& found) {
+  re2::StringPiece input(text.data(), text.size());
+  re2::StringPiece address;
+  while (RE2::FindAndConsume(&input, email_pattern(), &address)) {
+    // Quotes around an address are not part of it: 'amelie.dubois@example.fr'.
+    while (!address.empty() && (address[0] == '\'' || address[0] == '.')) address.remove_prefix(1);
+    found(static_cast<std::size_t>(address.data() - text.data()), address.size(),
+          std::string_view(address.data(), address.size()));
+  }
+}
+
+}  // namespace
+
+void IdentifierDetector::emails(std::string_view text, std::vector<std::string>& out) const {
+  // Most texts have neither an '@' nor anything that may stand for one.
+  if (text.find('@') == std::string_view::npos && text.find('&') == std::string_view::npos &&
+      text.find('%') == std::string_view::npos)
+    return;
+  std::string_view source = text;
+  if (decode_address_escapes(text, decoded_)) source = decoded_;
+  if (source.find('@') == std::string_view::npos) return;
+  for_each_address(source, [&](std::size_t, std::size_t, std::string_view email) {
+    if (auto normalised = normalize_email(email)) out.push_back(std::move(*normalised));
+  });
 }
 
 namespace {
@@ -48,8 +132,9 @@ void IdentifierDetector::phones(std::string_view text, std::vector<std::string>&
 }
 
 void IdentifierDetector::phones(std::string_view text, const std::vector<std::string>& regions,
-                                std::vector<std::string>& out) const {
-  if (may_hold_phone(text)) subjects_.phones().find_in_text(text, regions, out);
+                                std::vector<PhoneReading>& out,
+                                const PhoneNormalizer::Wanted& wanted) const {
+  if (may_hold_phone(text)) subjects_.phones().read_in_text(text, regions, out, wanted);
 }
 
 void IdentifierDetector::id_tokens(std::string_view text, std::vector<std::string>& out) {
@@ -121,6 +206,15 @@ bool IdentifierDetector::may_hold_name(std::string_view text) const {
 void IdentifierDetector::names(std::string_view text,
                                const std::function<void(const std::string&)>& found) const {
   if (!subjects_.has_names() || !may_hold_name(text)) return;
+  if (text.find('@') != std::string_view::npos) {
+    // A name inside an address is no finding: an address of the subject's is found as such,
+    // and one of someone else's (amelie.dubois@othercorp.example) is not the subject.
+    decoded_.assign(text);
+    for_each_address(text, [&](std::size_t offset, std::size_t length, std::string_view) {
+      decoded_.replace(offset, length, length, ' ');
+    });
+    text = decoded_;
+  }
   fold_words_into(text, folded_, words_);
   const std::string_view folded(folded_);
   for (std::size_t start = 0; start < words_.size(); ++start) {

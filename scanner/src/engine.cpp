@@ -489,8 +489,9 @@ struct Mention {
   SubjectIndex subject;
   std::size_t field;
   IdentifierKind kind;
-  std::string matched;  // for an email or a number, the identifier itself
-  bool shared = false;  // the identifier is not the subject's alone
+  std::string matched;
+  std::string doubt;    // why it may not be the subject's identifier; empty when it is
+  bool shared = false;  // the identifier is not the subject's alone (doubt says why)
 };
 
 // Whether two folded names can be one person's: first and last words alike, where a word is
@@ -526,6 +527,29 @@ struct Holders {
   }
 };
 
+// Why an email found is only possibly the subject's, or empty when it is theirs as given.
+constexpr const char* kSubAddress =
+    "the same mailbox with another +tag: most likely the subject's, but not the address given";
+
+// Why a phone number read from a value is only possibly the subject's, or empty when the value
+// can be no other number.
+std::string doubt_of(const PhoneReading& reading) {
+  if (reading.certain) return {};
+  if (reading.valid)
+    return "written without its country code, it is another country's number too: check it is "
+           "the subject's";
+  return "written without its country code, and in no range that its country's numbering plan "
+         "allocates (libphonenumber): check it is the subject's";
+}
+
+// An address without its sub-address ("amelie+crm@example.fr" → "amelie@example.fr").
+std::string email_base(const std::string& email) {
+  const auto at = email.rfind('@');
+  const auto plus = email.find('+');
+  if (at == std::string::npos || plus == std::string::npos || plus == 0 || plus > at) return email;
+  return email.substr(0, plus) + email.substr(at);
+}
+
 class Scan {
  public:
   Scan(Connector& connector, const RuleSet& rules, const SubjectSet& subjects,
@@ -537,12 +561,12 @@ class Scan {
         detector_(subjects),
         id_shape_(rules.id_shape()),
         phone_filter_(subjects.default_region()) {
+    subject_regions_.resize(subjects.subjects().size());
     for (SubjectIndex i = 0; i < subjects.subjects().size(); ++i) {
-      for (const auto& email : subjects.subjects()[i].emails) emails_[email].push_back(i);
-      for (const auto& phone : subjects.subjects()[i].phones) {
-        phones_[phone].push_back(i);
-        phone_filter_.add(phone);
-      }
+      if (!subjects.default_region().empty())
+        subject_regions_[i].push_back(subjects.default_region());
+      for (const auto& email : subjects.subjects()[i].emails) add_email(email, i);
+      for (const auto& phone : subjects.subjects()[i].phones) add_phone(phone, i);
     }
   }
 
@@ -587,6 +611,7 @@ class Scan {
       read_everything(schemas);
     }
     for (const auto& text : connector_.notes()) note(text);
+    note_unallocated_request_numbers();
     finish();
     return std::move(report_);
   }
@@ -770,6 +795,23 @@ class Scan {
     }
   }
 
+  // A number the request gives in a range that libphonenumber finds unallocated (a fictional
+  // one: 07700 900xxx) matched for deletion only where it is written with its country code.
+  void note_unallocated_request_numbers() {
+    if (unallocated_requests_.empty()) return;
+    std::string listed;
+    std::size_t count = 0;
+    for (const auto subject : unallocated_requests_) {
+      if (++count <= 5)
+        listed += (count == 1 ? "" : ", ") + subjects_.subjects()[subject].request_id;
+    }
+    if (count > 5) listed += ", …";
+    note(std::to_string(count) + " request(s) (" + listed +
+         ") give a phone number in no range that its country's numbering plan allocates "
+         "(libphonenumber): records holding it written without its country code are only "
+         "reported for review");
+  }
+
   void note(const std::string& text) {
     if (std::find(report_.notes.begin(), report_.notes.end(), text) == report_.notes.end())
       report_.notes.push_back(text);
@@ -918,6 +960,63 @@ class Scan {
   const std::vector<SubjectIndex>* phones_for(const std::string& phone) const {
     return lookup(phones_, phone);
   }
+  // Why a number read is only possibly a subject's, or empty when it is theirs.
+  std::string phone_doubt(const PhoneReading& reading, SubjectIndex subject) {
+    if (unverified_phones_.count({reading.e164, subject}) != 0)
+      return "a number learned from the subject's record in no range that its country's "
+             "numbering plan allocates (libphonenumber): check it is the subject's";
+    if (!reading.certain && !reading.valid) unallocated_requests_.insert(subject);
+    return doubt_of(reading);
+  }
+
+  // Calls `found` with each subject an email found belongs to, and why it is only possibly
+  // theirs (empty when it is theirs as given): a sub-address of a subject's address
+  // ("amelie+crm@example.fr" for "amelie@example.fr", or the other way round) is for review.
+  template <typename Found>
+  void match_email(const std::string& email, Found&& found) const {
+    const auto* exact = emails_for(email);
+    if (exact != nullptr)
+      for (const auto s : *exact) found(s, std::string());
+    const auto plus = email.find('+');
+    const auto* variants =
+        lookup(email_bases_, plus == std::string::npos ? email : email_base(email));
+    if (variants == nullptr) return;
+    for (const auto s : *variants) {
+      if (exact == nullptr || std::find(exact->begin(), exact->end(), s) == exact->end())
+        found(s, std::string(kSubAddress));
+    }
+  }
+
+  // A subject's email or number, given or learned; false when it was known already.
+  bool add_email(const std::string& email, SubjectIndex subject) {
+    auto& owners = emails_[email];
+    if (std::find(owners.begin(), owners.end(), subject) != owners.end()) return false;
+    owners.push_back(subject);
+    auto& by_base = email_bases_[email_base(email)];
+    if (std::find(by_base.begin(), by_base.end(), subject) == by_base.end())
+      by_base.push_back(subject);
+    return true;
+  }
+  bool add_phone(const std::string& e164, SubjectIndex subject, bool verified = true) {
+    auto& owners = phones_[e164];
+    if (std::find(owners.begin(), owners.end(), subject) != owners.end()) return false;
+    owners.push_back(subject);
+    if (!verified) unverified_phones_.emplace(e164, subject);
+    phone_filter_.add(e164);
+    // National numbers on the subject's records are most likely written as this one's country
+    // does.
+    const auto region = PhoneNormalizer::region_of(e164);
+    auto& regions = subject_regions_[subject];
+    if (region != "ZZ" && std::find(regions.begin(), regions.end(), region) == regions.end())
+      regions.push_back(region);
+    return true;
+  }
+
+  // When an identifier just learned was no subject's before: who holds it is known only once the
+  // objects that hold people have been read after that (holders_known).
+  void note_learned(const std::string& identifier, const IdentifierIndex& index) {
+    if (index.at(identifier).size() == 1) known_at_.emplace(identifier, clock_ + 1);
+  }
 
   // The emails and numbers on a person record of the subject's are the subject's too: look for
   // them everywhere, in objects already read as well.
@@ -936,21 +1035,30 @@ class Scan {
       for (const auto index : identity.fields) {
         if (value_empty(record.values[index])) continue;
         const auto text = value_text(record.values[index]);
-        found.clear();
+        bool learned = false;
         if (kind == IdentifierKind::kEmail) {
+          found.clear();
           detector_.emails(text, found);
+          for (const auto& email : found) {
+            if (!add_email(email, subject)) continue;
+            note_learned(email, emails_);
+            learned = true;
+          }
         } else {
-          found = subjects_.phones().parse_all(text);
+          // Read in the regions of the subject's own numbers, and learned only when the value
+          // can be no other number: "622 12 34 56" on a Spanish subject's record is not the
+          // British +44 622123456. One written with its country code in a range that no
+          // numbering plan allocates (a placeholder, or a range newer than libphonenumber's
+          // metadata) is looked for, but only ever gives a review.
+          const auto& regions = subject_regions_[subject];
+          for (const auto& reading : subjects_.phones().read_all(
+                   text, regions.empty() ? std::vector<std::string>{"ZZ"} : regions)) {
+            if (!reading.certain || !add_phone(reading.e164, subject, reading.valid)) continue;
+            note_learned(reading.e164, phones_);
+            learned = true;
+          }
         }
-        auto& index_of_kind = kind == IdentifierKind::kEmail ? emails_ : phones_;
-        for (const auto& identifier : found) {
-          auto& owners = index_of_kind[identifier];
-          if (std::find(owners.begin(), owners.end(), subject) != owners.end()) continue;
-          owners.push_back(subject);
-          if (owners.size() == 1) known_at_.emplace(identifier, clock_ + 1);
-          if (kind == IdentifierKind::kPhone) phone_filter_.add(identifier);
-          events_.push_back({++clock_, "", "", nullptr, true});
-        }
+        if (learned) events_.push_back({++clock_, "", "", nullptr, true});
       }
     }
   }
@@ -1000,15 +1108,18 @@ class Scan {
     for (const auto& identity : plan.identity) {
       const auto& rule = *identity.rule;
       if (!all_hold(identity.when, record)) continue;
-      const auto claim = [&](SubjectIndex subject, bool strong, const std::string& field,
-                             const std::string& matched, const std::string& identifier = {}) {
-        claims.push_back({subject, strong, strong ? "identity" : "name", rule.id,
-                          field + " holds the request's " + std::string(kind_name(rule.kind)) +
-                              (strong ? "" : " (a name alone: check it is the same person)"),
-                          rule.category.empty() ? plan.category : rule.category,
-                          strong ? rule.action.value_or(plan.action) : RecordAction::kReview,
-                          strong ? (rule.in_text ? "medium" : "high") : "low", matched,
-                          identifier});
+      // A claim with a doubt is only possibly the subject's: for review.
+      const auto claim = [&](SubjectIndex subject, const std::string& field,
+                             const std::string& matched, const std::string& doubt,
+                             const std::string& identifier = {}) {
+        const bool strong = doubt.empty();
+        claims.push_back(
+            {subject, strong, rule.kind == IdentifierKind::kName ? "name" : "identity", rule.id,
+             field + " holds the request's " + std::string(kind_name(rule.kind)) +
+                 (strong ? "" : " (" + doubt + ")"),
+             rule.category.empty() ? plan.category : rule.category,
+             strong ? rule.action.value_or(plan.action) : RecordAction::kReview,
+             strong ? (rule.in_text ? "medium" : "high") : "low", matched, identifier});
       };
       if (rule.kind == IdentifierKind::kName) {
         std::string joined, fields;
@@ -1018,7 +1129,8 @@ class Scan {
         }
         const auto folded = fold_name(joined);
         if (const auto* found = subjects_.by_name(folded)) {
-          for (const auto subject : *found) claim(subject, false, fields, joined);
+          for (const auto subject : *found)
+            claim(subject, fields, joined, "a name alone: check it is the same person");
         }
         continue;
       }
@@ -1027,22 +1139,41 @@ class Scan {
         if (value_empty(value)) continue;
         const auto text = value_text(value);
         const auto& field = plan.schema->fields[index].name;
-        if (rule.kind == IdentifierKind::kId) {
-          if (const auto* found = subjects_.by_id(record_id_key(text)))
-            for (const auto s : *found) claim(s, true, field, text);
-          continue;
-        }
-        subject_identifiers(rule.kind, rule.in_text, text, scratch);
-        for (const auto& identifier : scratch) {
-          // The people who hold the subjects' identifiers, to tell one person's from a shared one.
-          if (plan.person && !rule.in_text) {
-            if (auto name = person_name(record, plan); !name.empty())
-              holders_[identifier].people.insert(std::move(name));
-          }
-          const auto& shown =
-              rule.kind == IdentifierKind::kPhone && !rule.in_text ? text : identifier;
-          for (const auto s : *owners_of(rule.kind, identifier))
-            claim(s, true, field, shown, identifier);
+        scratch.clear();
+        const std::vector<SubjectIndex>* found = nullptr;
+        switch (rule.kind) {
+          case IdentifierKind::kEmail:
+            detector_.emails(text, scratch);
+            for (const auto& email : scratch) {
+              if (plan.person && !rule.in_text && emails_for(email) != nullptr)
+                note_holder(email, record, plan);
+              match_email(email, [&](SubjectIndex s, const std::string& doubt) {
+                claim(s, field, email, doubt, email);
+              });
+            }
+            break;
+          case IdentifierKind::kPhone:
+            if (!phone_filter_.may_hold(text, phone_regions_)) break;
+            readings_.clear();
+            if (rule.in_text) {
+              detector_.phones(text, phone_regions_, readings_, subject_number_);
+            } else {
+              readings_ = subjects_.phones().read_all(text, phone_regions_, subject_number_);
+            }
+            for (const auto& reading : readings_) {
+              const auto& shown = rule.in_text ? reading.e164 : text;
+              if ((found = phones_for(reading.e164)) == nullptr) continue;
+              if (plan.person && !rule.in_text) note_holder(reading.e164, record, plan);
+              for (const auto s : *found)
+                claim(s, field, shown, phone_doubt(reading, s), reading.e164);
+            }
+            break;
+          case IdentifierKind::kId:
+            if ((found = subjects_.by_id(record_id_key(text))))
+              for (const auto s : *found) claim(s, field, text, {});
+            break;
+          case IdentifierKind::kName:
+            break;
         }
       }
     }
@@ -1055,7 +1186,7 @@ class Scan {
       for (const auto index : holder.fields) {
         if (value_empty(record.values[index])) continue;
         const auto text = value_text(record.values[index]);
-        subject_identifiers(rule.kind, false, text, scratch);
+        subject_identifiers(rule.kind, text, scratch);
         for (const auto& identifier : scratch) {
           holders_[identifier].business = true;
           for (const auto s : *owners_of(rule.kind, identifier)) {
@@ -1126,7 +1257,7 @@ class Scan {
         if (token == key) return;
         if (const auto* ids = subjects_.by_id(token)) {
           for (const auto s : *ids)
-            mentions.push_back({s, index, IdentifierKind::kId, std::string(token)});
+            mentions.push_back({s, index, IdentifierKind::kId, std::string(token), {}});
         }
         if (plan.fields[index].link) return;
         if (const auto targets = reached_.find(token); targets != reached_.end()) {
@@ -1143,22 +1274,24 @@ class Scan {
       scratch.clear();
       detector_.emails(*text, scratch);
       for (const auto& email : scratch) {
-        if (const auto* found = emails_for(email)) {
-          for (const auto s : *found) mentions.push_back({s, index, IdentifierKind::kEmail, email});
-        }
+        match_email(email, [&](SubjectIndex s, const std::string& doubt) {
+          mentions.push_back({s, index, IdentifierKind::kEmail, email, doubt});
+        });
       }
-      scratch.clear();
+      readings_.clear();
       if (phone_filter_.may_hold(*text, phone_regions_))
-        detector_.phones(*text, phone_regions_, scratch);
-      for (const auto& phone : scratch) {
-        if (const auto* found = phones_for(phone)) {
-          for (const auto s : *found) mentions.push_back({s, index, IdentifierKind::kPhone, phone});
+        detector_.phones(*text, phone_regions_, readings_, subject_number_);
+      for (const auto& reading : readings_) {
+        if (const auto* found = phones_for(reading.e164)) {
+          for (const auto s : *found)
+            mentions.push_back(
+                {s, index, IdentifierKind::kPhone, reading.e164, phone_doubt(reading, s)});
         }
       }
       if (text->find(' ') != std::string::npos) {
         detector_.names(*text, [&](const std::string& name) {
           for (const auto s : *subjects_.by_name(name))
-            mentions.push_back({s, index, IdentifierKind::kName, name});
+            mentions.push_back({s, index, IdentifierKind::kName, name, "a name alone"});
         });
       }
     }
@@ -1176,19 +1309,15 @@ class Scan {
     decide(record, plan, key, archived, deleted, claims, mentions);
   }
 
-  // The subjects' emails or numbers of one kind in a field's text: the whole value, or (in_text)
-  // every one written in it.
-  void subject_identifiers(IdentifierKind kind, bool in_text, const std::string& text,
+  // The subjects' emails or numbers of one kind that a whole field value holds.
+  void subject_identifiers(IdentifierKind kind, const std::string& text,
                            std::vector<std::string>& out) {
     out.clear();
     if (kind == IdentifierKind::kEmail) {
       detector_.emails(text, out);
     } else if (kind == IdentifierKind::kPhone && phone_filter_.may_hold(text, phone_regions_)) {
-      if (in_text) {
-        detector_.phones(text, phone_regions_, out);
-      } else {
-        out = subjects_.phones().parse_all(text, phone_regions_);
-      }
+      readings_ = subjects_.phones().read_all(text, phone_regions_, subject_number_);
+      for (const auto& reading : readings_) out.push_back(reading.e164);
     }
     const auto& index = kind == IdentifierKind::kEmail ? emails_ : phones_;
     out.erase(
@@ -1200,6 +1329,13 @@ class Scan {
   const std::vector<SubjectIndex>* owners_of(IdentifierKind kind,
                                              const std::string& identifier) const {
     return kind == IdentifierKind::kEmail ? emails_for(identifier) : phones_for(identifier);
+  }
+
+  // A person record that holds a subject's email or number: who it names, to tell one person's
+  // identifier from one that others hold too.
+  void note_holder(const std::string& identifier, const Record& record, const ObjectPlan& plan) {
+    if (auto name = person_name(record, plan); !name.empty())
+      holders_[identifier].people.insert(std::move(name));
   }
 
   // The folded name on a person record (by its name rule), or empty.
@@ -1255,8 +1391,12 @@ class Scan {
       claim.detail += ", which " + sharers(*shared) + " also hold: check it is the request's";
     }
     for (auto& mention : mentions) {
-      if (mention.kind == IdentifierKind::kEmail || mention.kind == IdentifierKind::kPhone)
-        mention.shared = holders(mention.matched) != nullptr;
+      if (mention.kind != IdentifierKind::kEmail && mention.kind != IdentifierKind::kPhone)
+        continue;
+      const auto* shared = mention.doubt.empty() ? holders(mention.matched) : nullptr;
+      if (shared == nullptr) continue;
+      mention.shared = true;
+      mention.doubt = "which " + sharers(*shared) + " also hold: check it is the request's";
     }
   }
 
@@ -1328,26 +1468,29 @@ class Scan {
         if (info.text_rule != nullptr) return info.text_rule->category;
         return kind_category(m.kind);
       };
-      // Field by field: a strong identifier makes it an erasure, a name alone a review (unless
-      // the record is already up for review as a whole).
-      const auto mention_findings = [&](bool owned, bool names) {
+      // Field by field: an identifier that is the subject's makes it an erasure; a name alone,
+      // a sub-addressed email or a number whose country is uncertain a review (unless the
+      // record is the subject's, its fields listed for erasure, or already up for review as a
+      // whole: `doubtful` false).
+      const auto mention_findings = [&](bool owned, bool doubtful) {
+        const auto rank = [](const Mention& m) {
+          return m.kind == IdentifierKind::kName ? 0 : m.doubt.empty() ? 2 : 1;
+        };
         std::map<std::size_t, const Mention*> by_field;
         for (const auto& m : mentions) {
-          if (m.subject != subject || (!names && m.kind == IdentifierKind::kName)) continue;
+          if (m.subject != subject || (!doubtful && !m.doubt.empty())) continue;
           auto& slot = by_field[m.field];
-          if (slot == nullptr ||
-              (slot->kind == IdentifierKind::kName && m.kind != IdentifierKind::kName))
-            slot = &m;
+          if (slot == nullptr || rank(m) > rank(*slot)) slot = &m;
         }
         for (const auto& [index, m] : by_field) {
-          const bool weak = (m->kind == IdentifierKind::kName && !owned) || m->shared;
+          const bool name = m->kind == IdentifierKind::kName;
+          const bool weak = !m->doubt.empty() && !owned;
           finding(field_name(index), weak ? Action::kReview : Action::kEraseField,
-                  mention_category(*m), m->shared ? "shared" : (weak ? "name" : "text"),
-                  m->kind == IdentifierKind::kName ? "name-in-text" : "identifier-in-text",
+                  mention_category(*m),
+                  weak && name ? "name" : (weak && m->shared ? "shared" : "text"),
+                  name ? "name-in-text" : "identifier-in-text",
                   field_name(index) + " mentions the request's " + std::string(kind_name(m->kind)) +
-                      (m->shared ? ", which other people's or a business's records also hold: "
-                                   "check it is the request's"
-                                 : ""),
+                      (weak && !name ? " (" + m->doubt + ")" : ""),
                   weak ? "low" : "medium", m->matched);
         }
       };
@@ -1676,9 +1819,16 @@ class Scan {
   // Reached records, and records pointed to, whose neighbours lookups have not asked for yet.
   std::vector<std::pair<std::string, std::string>> frontier_;
   std::vector<std::pair<std::string, std::string>> pointer_frontier_;
-  bool lookups_ = false;    // whether the frontier is kept
-  IdentifierIndex emails_;  // the subjects' own, then those learned from their person records
+  bool lookups_ = false;         // whether the frontier is kept
+  IdentifierIndex emails_;       // the subjects' own, then those learned from their person records
+  IdentifierIndex email_bases_;  // the same without their sub-address (email_base)
   IdentifierIndex phones_;
+  // Numbers learned from the subjects' records that no numbering plan allocates: review only.
+  std::set<std::pair<std::string, SubjectIndex>> unverified_phones_;
+  // Requests whose own number, unallocated, was found written without its country code.
+  std::set<SubjectIndex> unallocated_requests_;
+  // Where each subject's national numbers are read: the default region and their numbers'.
+  std::vector<std::vector<std::string>> subject_regions_;
   std::set<std::string> person_ids_;  // ids of the subjects' person records
   // Reached records by the keys they hold (key_id: a call's identifier), and those whose
   // holders lookups have not asked for yet (key name, value).
@@ -1701,6 +1851,11 @@ class Scan {
   std::map<std::string, Parked> pending_;
   PhoneDigitsFilter phone_filter_;
   std::vector<std::string> phone_regions_;  // the regions to read one text's numbers in
+  std::vector<PhoneReading> readings_;      // the numbers read in one value
+  // Only the subjects' numbers are worth weighing.
+  const PhoneNormalizer::Wanted subject_number_ = [this](const std::string& e164) {
+    return phones_.count(e164) != 0;
+  };
   std::uint64_t clock_ = 0;
   // Ordered by request, object, record and field, so that reports come out the same every run;
   // past options_.findings_memory they are written out as a run, and finish() merges the runs.

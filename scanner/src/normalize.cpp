@@ -10,7 +10,11 @@
 #include <cctype>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <set>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
 
 #include "crmscan/text.hpp"
 
@@ -213,24 +217,355 @@ void PhoneNormalizer::add_region(const std::string& region) {
 
 namespace {
 
-// A whole value read in one region: its E.164 form, and whether it was read as one of that
-// region's own numbers rather than dialled abroad from it.
-struct PhoneReading {
-  std::string e164;
-  bool domestic = false;
+// One region's reading of a written number, before the readings of all regions are weighed.
+struct RegionReading {
+  PhoneNumber number;
+  std::string raw;  // as written
+  const std::string* region = nullptr;
+  PhoneReading reading;
+  bool domestic = false;  // one of the region's own numbers, not a call abroad from it
+  // Whether `number` knows how it was written (its raw input, and whether its country code was
+  // written with + or an international prefix): a match in text does not, until read again.
+  bool source_known = false;
 };
 
-std::optional<PhoneReading> read_phone(std::string_view value, const std::string& region) {
-  const auto& util = *PhoneNumberUtil::GetInstance();
+// A number found in text read again on its own, to know how it was written.
+void learn_source(RegionReading& region_reading) {
+  if (region_reading.source_known) return;
+  region_reading.source_known = true;
   PhoneNumber number;
-  if (util.Parse(std::string(trim(value)), region, &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
+  if (PhoneNumberUtil::GetInstance()->ParseAndKeepRawInput(
+          region_reading.raw, *region_reading.region, &number) != PhoneNumberUtil::NO_PARSING_ERROR)
+    return;
+  region_reading.number = std::move(number);
+  region_reading.reading.international |=
+      region_reading.number.country_code_source() == PhoneNumber::FROM_NUMBER_WITH_IDD;
+}
+
+// Whether libphonenumber finds a number valid, remembered by E.164 form: the same few numbers
+// (the subjects') are asked about again and again, and a check costs tens of thousands of
+// instructions.
+bool is_valid(const RegionReading& region_reading) {
+  thread_local std::unordered_map<std::string, bool> known;
+  const auto& e164 = region_reading.reading.e164;
+  if (const auto found = known.find(e164); found != known.end()) return found->second;
+  if (known.size() >= 100000) known.clear();
+  const bool valid = PhoneNumberUtil::GetInstance()->IsValidNumber(region_reading.number);
+  known.emplace(e164, valid);
+  return valid;
+}
+
+// A whole value (or a number found in text) read in one region, if it is a possible number.
+// Its validity is left for settle, which needs it only for the numbers that are wanted.
+std::optional<RegionReading> read_phone(std::string_view value, const std::string& region) {
+  const auto& util = *PhoneNumberUtil::GetInstance();
+  RegionReading region_reading;
+  region_reading.region = &region;
+  region_reading.raw = std::string(trim(value));
+  region_reading.source_known = true;
+  auto& number = region_reading.number;
+  if (util.ParseAndKeepRawInput(region_reading.raw, region, &number) !=
+          PhoneNumberUtil::NO_PARSING_ERROR ||
+      !util.IsPossibleNumber(number)) {
     return std::nullopt;
   }
-  if (!util.IsPossibleNumber(number)) return std::nullopt;
-  PhoneReading reading;
+  auto& reading = region_reading.reading;
   util.Format(number, PhoneNumberUtil::E164, &reading.e164);
-  reading.domestic = number.country_code() == util.GetCountryCodeForRegion(region);
-  return reading;
+  reading.international = number.country_code_source() == PhoneNumber::FROM_NUMBER_WITH_PLUS_SIGN ||
+                          number.country_code_source() == PhoneNumber::FROM_NUMBER_WITH_IDD;
+  region_reading.domestic = number.country_code() == util.GetCountryCodeForRegion(region);
+  return region_reading;
+}
+
+std::string digits_of(std::string_view text) {
+  std::string digits;
+  for (const char c : text) {
+    if (c >= '0' && c <= '9') digits.push_back(c);
+  }
+  return digits;
+}
+
+// Whether a number read as national was written without the trunk prefix its region writes
+// before it ("715-555-0128" read in Britain is the mobile 07155 550128 written without its 0).
+bool trunk_prefix_omitted(RegionReading& region_reading) {
+  learn_source(region_reading);
+  const auto& number = region_reading.number;
+  if (number.country_code_source() != PhoneNumber::FROM_DEFAULT_COUNTRY) return false;
+  const auto& util = *PhoneNumberUtil::GetInstance();
+  std::string national, significant;
+  util.Format(number, PhoneNumberUtil::NATIONAL, &national);
+  util.GetNationalSignificantNumber(number, &significant);
+  national = digits_of(national);
+  if (national.size() <= significant.size() ||
+      national.compare(national.size() - significant.size(), significant.size(), significant) != 0)
+    return false;
+  const auto prefix = national.substr(0, national.size() - significant.size());
+  return digits_of(region_reading.raw).rfind(prefix, 0) != 0;
+}
+
+// Adds a reading to `out`, or what it adds to the reading of the same number already there.
+void add_reading(PhoneReading reading, std::vector<PhoneReading>& out) {
+  const auto same = std::find_if(out.begin(), out.end(),
+                                 [&](const PhoneReading& r) { return r.e164 == reading.e164; });
+  if (same == out.end()) {
+    out.push_back(std::move(reading));
+    return;
+  }
+  same->valid |= reading.valid;
+  same->international |= reading.international;
+  same->certain |= reading.certain;
+}
+
+// Weighs the readings of one written number in several regions and adds what stands to `out`;
+// nothing when `wanted` wants none of them.
+void settle(std::vector<RegionReading>& readings, const PhoneNormalizer::Wanted& wanted,
+            std::vector<PhoneReading>& out) {
+  if (wanted && std::none_of(readings.begin(), readings.end(),
+                             [&](const RegionReading& r) { return wanted(r.reading.e164); }))
+    return;
+  // A valid reading outweighs merely possible ones ("06 22 12 34 56" is a French mobile, not
+  // +44 622123456); failing one, a region's own number outweighs a call abroad from another.
+  std::vector<const std::string*> valid_forms;
+  for (auto& region_reading : readings) {
+    auto& reading = region_reading.reading;
+    reading.valid = is_valid(region_reading);
+    // Written with an international prefix, a number is certain even if it is not valid.
+    if (!reading.valid && !reading.international) learn_source(region_reading);
+    if (reading.valid &&
+        std::none_of(valid_forms.begin(), valid_forms.end(),
+                     [&](const std::string* e164) { return *e164 == reading.e164; }))
+      valid_forms.push_back(&reading.e164);
+  }
+  // 3: valid as written; 2: valid without its trunk prefix (told apart only when another
+  // region reads another valid number); 1: domestic; 0: possible.
+  const auto rank = [&](RegionReading& r) {
+    if (r.reading.valid) return valid_forms.size() > 1 && trunk_prefix_omitted(r) ? 2 : 3;
+    return r.domestic ? 1 : 0;
+  };
+  std::vector<int> ranks;
+  for (auto& region_reading : readings) ranks.push_back(rank(region_reading));
+  const int best = ranks.empty() ? 0 : *std::max_element(ranks.begin(), ranks.end());
+  std::vector<std::pair<PhoneReading, int>> kept;  // one per E.164 form, with its best rank
+  for (std::size_t i = 0; i < readings.size(); ++i) {
+    const auto r = ranks[i];
+    if (r < best && !(r == 2 && best == 3)) continue;
+    const auto& reading = readings[i].reading;
+    const auto same = std::find_if(kept.begin(), kept.end(),
+                                   [&](const auto& k) { return k.first.e164 == reading.e164; });
+    if (same == kept.end()) {
+      kept.emplace_back(reading, r);
+    } else {
+      same->first.international |= reading.international;
+      same->second = std::max(same->second, r);
+    }
+  }
+  // One number standing leaves no doubt. Of several valid ones, the one written as its region
+  // writes it is certain if the others omit their region's trunk prefix ("715-555-0128" is
+  // American; the British 07155 550128 written without its 0 is only possible), and none is
+  // otherwise (a French mobile and a Rome landline: "06 22 12 34 56").
+  const auto top =
+      std::count_if(kept.begin(), kept.end(), [&](const auto& k) { return k.second == best; });
+  for (auto& [reading, r] : kept) {
+    const bool alone = kept.size() == 1 || (best == 3 && r == 3 && top == 1);
+    reading.international &= alone;
+    reading.certain = alone && (reading.valid || reading.international);
+    add_reading(std::move(reading), out);
+  }
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// Whether a Latin letter starts at `at` (or ends just before it): ASCII letters, and the
+// letters that take two bytes in UTF-8 from U+00C0 to U+027F (Latin-1 Supplement, Latin
+// Extended-A and B, IPA) but for × and ÷.
+bool latin_letter_at(std::string_view text, std::size_t at) {
+  if (at >= text.size()) return false;
+  const auto c = static_cast<unsigned char>(text[at]);
+  if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) return true;
+  if (c < 0xC3 || c > 0xC9 || at + 1 >= text.size()) return false;
+  const auto next = static_cast<unsigned char>(text[at + 1]);
+  return c != 0xC3 || (next != 0x97 && next != 0xB7);
+}
+bool latin_letter_before(std::string_view text, std::size_t at) {
+  if (at == 0) return false;
+  if (static_cast<unsigned char>(text[at - 1]) < 0x80) return latin_letter_at(text, at - 1);
+  return at >= 2 && (static_cast<unsigned char>(text[at - 1]) & 0xC0) == 0x80 &&
+         latin_letter_at(text, at - 2);
+}
+
+// Whether the number written at [start, end) of a text is glued to letters: part of a code
+// ("1Z999AA10123456784", "INV4930…"), not a phone number. libphonenumber's POSSIBLE leniency
+// does not look at the characters around a candidate.
+bool glued_to_letters(std::string_view text, std::size_t start, std::size_t end) {
+  return latin_letter_before(text, start) || latin_letter_at(text, end);
+}
+
+// The span of a whole value from its first digit or '+' to its last digit.
+std::pair<std::size_t, std::size_t> number_span(std::string_view value) {
+  const auto first = value.find_first_of("+0123456789");
+  const auto last = value.find_last_of("0123456789");
+  if (first == std::string_view::npos || last == std::string_view::npos) return {0, 0};
+  return {first, last + 1};
+}
+
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+// Whether the run of white space at `at` (to `end`) breaks a number: a line break, a tab or
+// several spaces between digits, as in "020 7946\n0018" or "(312) 555\n0175". libphonenumber
+// takes neither for a separator inside a number.
+bool breaks_number(std::string_view text, std::size_t at, std::size_t end) {
+  return (end - at > 1 || text[at] != ' ') && at > 0 &&
+         (is_digit(text[at - 1]) || text[at - 1] == ')') && end < text.size() &&
+         (is_digit(text[end]) || text[end] == '(');
+}
+
+// Whether "00" at `at` starts an international number: at the start of a run of digits, and
+// followed by a country calling code ("0049 30…", "00 353 87…"), not by a third 0.
+bool double_zero_at(std::string_view text, std::size_t at) {
+  if (text.compare(at, 2, "00") != 0) return false;
+  if (at > 0) {
+    const char before = text[at - 1];
+    if (!is_blank(before) && before != '(' && before != ':' && before != '"' && before != '\'' &&
+        before != '<' && before != '>' && before != ';')
+      return false;
+  }
+  auto next = at + 2;
+  if (next < text.size() && text[next] == ' ') ++next;
+  return next < text.size() && text[next] >= '1' && text[next] <= '9';
+}
+
+bool in_number(char c) {
+  return is_digit(c) || is_blank(c) || c == '(' || c == ')' || c == '-' || c == '.' || c == '/' ||
+         c == '+';
+}
+
+// The pieces of a text that libphonenumber would not read as a number as they are written — a
+// number broken across lines or by a run of spaces, or one written with 00 where the regions in
+// play dial abroad otherwise (011 in North America) — rewritten so that it does: the white
+// space made one space, "00" made "+" (an international number is read as written, and 00 is
+// how most of the world dials abroad). Each piece is the run of digits, white space and the
+// punctuation of numbers around such a place, with the character on either side (so that a
+// number glued to letters is still seen as such).
+void rewritten_pieces(std::string_view text, std::vector<std::string>& pieces) {
+  constexpr std::size_t kLongest = 64;  // no one writes a number longer than that
+  std::size_t covered = 0;              // where the last piece ends
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto spot_end = i;
+    if (is_blank(text[i])) {
+      while (spot_end < text.size() && is_blank(text[spot_end])) ++spot_end;
+      if (!breaks_number(text, i, spot_end)) {
+        i = spot_end - 1;
+        continue;
+      }
+    } else if (double_zero_at(text, i)) {
+      spot_end = i + 2;
+    } else {
+      continue;
+    }
+    auto start = i, end = spot_end;
+    while (start > covered && in_number(text[start - 1]) && i - start < kLongest) --start;
+    while (end < text.size() && in_number(text[end]) && end - spot_end < kLongest) ++end;
+    i = std::max(i, end - 1);
+    if ((start > covered && in_number(text[start - 1])) ||
+        (end < text.size() && in_number(text[end])))
+      continue;  // too long to be a number
+    // The whole character on either side.
+    if (start > 0) {
+      --start;
+      while (start > 0 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) --start;
+    }
+    if (end < text.size()) {
+      ++end;
+      while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) ++end;
+    }
+    covered = end;
+    // Joined, and joined with 00 made "+" where there is one ("0018" on the line after
+    // "020 7946" is the end of a number, not +1 8…).
+    const auto piece = text.substr(start, end - start);
+    std::string joined, international;
+    bool double_zero = false;
+    for (std::size_t j = 0; j < piece.size();) {
+      if (is_blank(piece[j])) {
+        auto run_end = j;
+        while (run_end < piece.size() && is_blank(piece[run_end])) ++run_end;
+        const auto blank =
+            breaks_number(piece, j, run_end) ? std::string_view(" ") : piece.substr(j, run_end - j);
+        joined.append(blank);
+        international.append(blank);
+        j = run_end;
+      } else if (double_zero_at(piece, j)) {
+        joined.append("00");
+        international.push_back('+');
+        double_zero = true;
+        j += 2;
+      } else {
+        joined.push_back(piece[j]);
+        international.push_back(piece[j++]);
+      }
+    }
+    if (joined != piece) pieces.push_back(std::move(joined));
+    if (double_zero) pieces.push_back(std::move(international));
+  }
+}
+
+// Reads the numbers of a text in each region, then weighs the readings of each written number
+// that `wanted` wants.
+void read_text(const std::string& text, const std::vector<std::string>& regions,
+               const PhoneNormalizer::Wanted& wanted, std::vector<PhoneReading>& out) {
+  const auto& util = *PhoneNumberUtil::GetInstance();
+  struct Found {
+    std::size_t start, end;
+    RegionReading reading;
+  };
+  std::vector<Found> found;
+  for (const auto& region : regions) {
+    // Any region's reading finds the international numbers that "ZZ" would.
+    if (region == "ZZ" && regions.size() > 1) continue;
+    // POSSIBLE, not VALID: fictional and newly allocated ranges are still someone's number
+    // (their readings are not certain, see settle); VALID's other checks are done here.
+    PhoneNumberMatcher matcher(util, text, region, PhoneNumberMatcher::POSSIBLE, 1000);
+    while (matcher.HasNext()) {
+      PhoneNumberMatch match;
+      matcher.Next(&match);
+      const auto start = static_cast<std::size_t>(match.start());
+      const auto end = start + match.raw_string().size();
+      if (glued_to_letters(text, start, end)) continue;
+      Found one{start, end, {}};
+      auto& reading = one.reading;
+      reading.number = match.number();
+      reading.raw = match.raw_string();
+      reading.region = &region;
+      util.Format(reading.number, PhoneNumberUtil::E164, &reading.reading.e164);
+      // A number read in a region under another country's code was written with + or an
+      // international prefix; under its own, with + only where it says so.
+      const auto own_code = util.GetCountryCodeForRegion(region);
+      const auto raw = trim(match.raw_string());
+      reading.domestic = reading.number.country_code() == own_code;
+      reading.reading.international = !reading.domestic || raw.rfind('+', 0) == 0 ||
+                                      raw.rfind("\xEF\xBC\x8B", 0) == 0;  // or a fullwidth +
+      found.push_back(std::move(one));
+    }
+  }
+  std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
+    return std::tie(a.start, a.end) < std::tie(b.start, b.end);
+  });
+  std::vector<RegionReading> same_number;
+  for (std::size_t i = 0, j = 0; i < found.size(); i = j) {
+    bool any_wanted = false;
+    for (j = i;
+         j < found.size() && found[j].start == found[i].start && found[j].end == found[i].end;
+         ++j) {
+      any_wanted |= !wanted || wanted(found[j].reading.reading.e164);
+    }
+    if (!any_wanted) continue;
+    same_number.clear();
+    for (auto k = i; k < j; ++k) same_number.push_back(std::move(found[k].reading));
+    settle(same_number, wanted, out);
+  }
 }
 
 // The country calling code that starts an E.164 number (calling codes are prefix-free), or 0.
@@ -256,7 +591,7 @@ std::optional<std::string> PhoneNormalizer::parse(std::string_view value,
                                                   const std::string& region) const {
   auto reading = read_phone(value, region);
   if (!reading) return std::nullopt;
-  return std::move(reading->e164);
+  return std::move(reading->reading.e164);
 }
 
 const std::vector<std::string>& PhoneNormalizer::reading_regions() const {
@@ -270,22 +605,28 @@ std::vector<std::string> PhoneNormalizer::parse_all(std::string_view value) cons
 
 std::vector<std::string> PhoneNormalizer::parse_all(std::string_view value,
                                                     const std::vector<std::string>& regions) const {
-  std::vector<PhoneReading> readings;
+  std::vector<std::string> forms;
+  for (auto& reading : read_all(value, regions)) forms.push_back(std::move(reading.e164));
+  return forms;
+}
+
+std::vector<PhoneReading> PhoneNormalizer::read_all(std::string_view value,
+                                                    const std::vector<std::string>& regions,
+                                                    const Wanted& wanted) const {
+  std::vector<PhoneReading> out;
+  const auto [start, end] = number_span(value);
+  if (start == end || glued_to_letters(value, start, end)) return out;
+  std::vector<RegionReading> readings;
   for (const auto& region : regions) {
     if (region == "ZZ" && regions.size() > 1) continue;
     if (auto reading = read_phone(value, region)) readings.push_back(std::move(*reading));
   }
-  // A value that one region reads as its own number is not also a call abroad from another
-  // region: "0114 496 0712" is a Sheffield number, not 011 (dialling out of the US) + 44 960712.
-  const bool any_domestic = std::any_of(readings.begin(), readings.end(),
-                                        [](const PhoneReading& r) { return r.domestic; });
-  std::vector<std::string> forms;
-  for (auto& reading : readings) {
-    if (any_domestic && !reading.domestic) continue;
-    if (std::find(forms.begin(), forms.end(), reading.e164) == forms.end())
-      forms.push_back(std::move(reading.e164));
+  if (double_zero_at(value, start)) {
+    if (auto reading = read_phone("+" + std::string(value.substr(start + 2)), "ZZ"))
+      readings.push_back(std::move(*reading));
   }
-  return forms;
+  settle(readings, wanted, out);
+  return out;
 }
 
 void PhoneNormalizer::find_in_text(std::string_view text, std::vector<std::string>& out) const {
@@ -294,22 +635,22 @@ void PhoneNormalizer::find_in_text(std::string_view text, std::vector<std::strin
 
 void PhoneNormalizer::find_in_text(std::string_view text, const std::vector<std::string>& regions,
                                    std::vector<std::string>& out) const {
-  const auto& util = *PhoneNumberUtil::GetInstance();
-  const std::string owned(text);
-  for (const auto& region : regions) {
-    // Any region's reading finds the international numbers that "ZZ" would.
-    if (region == "ZZ" && regions.size() > 1) continue;
-    // POSSIBLE, not VALID: fictional and newly allocated ranges are still someone's number;
-    // precision comes from comparing the result with the subjects' own numbers.
-    PhoneNumberMatcher matcher(util, owned, region, PhoneNumberMatcher::POSSIBLE, 1000);
-    while (matcher.HasNext()) {
-      PhoneNumberMatch match;
-      matcher.Next(&match);
-      std::string e164;
-      util.Format(match.number(), PhoneNumberUtil::E164, &e164);
-      if (std::find(out.begin(), out.end(), e164) == out.end()) out.push_back(std::move(e164));
-    }
+  std::vector<PhoneReading> readings;
+  read_in_text(text, regions, readings);
+  for (auto& reading : readings) {
+    if (std::find(out.begin(), out.end(), reading.e164) == out.end())
+      out.push_back(std::move(reading.e164));
   }
+}
+
+void PhoneNormalizer::read_in_text(std::string_view text, const std::vector<std::string>& regions,
+                                   std::vector<PhoneReading>& out, const Wanted& wanted) const {
+  read_text(std::string(text), regions, wanted, out);
+  // What the text gave as it is stands; a number broken across lines, or written with 00, is
+  // read again from its piece of the text, rewritten.
+  std::vector<std::string> pieces;
+  rewritten_pieces(text, pieces);
+  for (const auto& piece : pieces) read_text(piece, regions, wanted, out);
 }
 
 std::string PhoneNormalizer::national_number(const std::string& e164) {

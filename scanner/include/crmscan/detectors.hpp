@@ -17,13 +17,14 @@ class IdentifierDetector {
  public:
   explicit IdentifierDetector(const SubjectSet& subjects);
 
-  /// Normalised emails in the text.
+  /// Normalised emails in the text, also where HTML writes them (`mailto:` links, `&#64;`).
   void emails(std::string_view text, std::vector<std::string>& out) const;
   /// E.164 phone numbers in the text, national ones read in every region of the subject set.
   void phones(std::string_view text, std::vector<std::string>& out) const;
-  /// The same, national numbers read in the given regions only.
+  /// The readings of the phone numbers in the text (PhoneNormalizer::read_in_text), national
+  /// ones read in the given regions only, of the numbers `wanted` wants.
   void phones(std::string_view text, const std::vector<std::string>& regions,
-              std::vector<std::string>& out) const;
+              std::vector<PhoneReading>& out, const PhoneNormalizer::Wanted& wanted = {}) const;
   /// Id keys (salesforce_id_key) of the 15- and 18-character id tokens in the text.
   static void id_tokens(std::string_view text, std::vector<std::string>& out);
   /// The same keys, each passed to `found` as a view of a buffer (no allocation per token).
@@ -66,7 +67,8 @@ class IdentifierDetector {
         return;
     }
   }
-  /// Calls `found` with each run of words in the text that is a subject's folded name.
+  /// Calls `found` with each run of words in the text that is a subject's folded name, except
+  /// inside an email address ("amelie.dubois@othercorp.example" names no one).
   void names(std::string_view text, const std::function<void(const std::string&)>& found) const;
 
  private:
@@ -96,6 +98,7 @@ class IdentifierDetector {
   mutable std::string folded_;
   mutable std::vector<std::pair<std::size_t, std::size_t>> words_;
   mutable std::string candidate_;
+  mutable std::string decoded_;  // the text with its email addresses, or entities, rewritten
   mutable std::vector<std::pair<std::size_t, std::size_t>> spans_;  // [start, end) of each word
 };
 
