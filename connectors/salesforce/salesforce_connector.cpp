@@ -56,17 +56,31 @@ std::string soql_literal(std::string_view value) {
 }
 
 // A LIKE literal matching text that contains `value`: `%` and `_` escaped to stand for themselves.
-std::string like_containing(std::string_view value) {
-  std::string quoted = "'%";
+// A value inside a LIKE pattern, its wildcards and quotes escaped (no quotes around it).
+std::string like_escaped(std::string_view value) {
+  std::string escaped;
   for (const char c : value) {
-    if (c == '\'' || c == '\\' || c == '%' || c == '_') quoted.push_back('\\');
+    if (c == '\'' || c == '\\' || c == '%' || c == '_') escaped.push_back('\\');
     if (c == '\n') {
-      quoted += "\\n";
+      escaped += "\\n";
       continue;
     }
-    quoted.push_back(c);
+    escaped.push_back(c);
   }
-  return quoted + "%'";
+  return escaped;
+}
+
+std::string like_containing(std::string_view value) {
+  return "'%" + like_escaped(value) + "%'";
+}
+
+// An email's mailbox without its sub-address, and its domain ("amelie+crm@example.fr" →
+// "amelie", "example.fr"); empty parts when it is no address.
+std::pair<std::string, std::string> mailbox_and_domain(std::string_view email) {
+  const auto at = email.rfind('@');
+  if (at == std::string_view::npos || at == 0) return {};
+  const auto local = email.substr(0, at);
+  return {std::string(local.substr(0, local.find('+'))), std::string(email.substr(at + 1))};
 }
 
 // The runs of digits in a text, in order ("(020) 7946 0958" → 020, 7946, 0958).
@@ -610,6 +624,11 @@ void SalesforceConnector::search(IdentifierKind kind, bool in_text,
       if (salesforce_id_key(term)) add(term.substr(0, 15) + "*");
     } else {
       add("\"" + sosl_term(term) + "\"");
+      // A sub-address of the same mailbox ("amelie+crm@example.fr", for review): its tag stands
+      // between the mailbox's tokens and the domain's.
+      if (const auto [mailbox, domain] = mailbox_and_domain(term);
+          kind == IdentifierKind::kEmail && !mailbox.empty())
+        add("(\"" + sosl_term(mailbox) + "\" AND \"" + sosl_term(domain) + "\")");
     }
     if (!forms.empty() &&
         std::find(alternatives.begin(), alternatives.end(), forms) == alternatives.end())
@@ -718,22 +737,26 @@ void SalesforceConnector::query_ruled_fields(IdentifierKind kind, bool in_text,
     fetched_.insert_or_assign(record_id_key(record.id), record);
     on_record(record);
   };
-  // What a field must hold: a number's national digits in order, whatever separates them (spaces,
-  // dots, dashes, brackets, a country code before them); an email as is, or within text.
+  // What a field must hold, as what follows its name in a condition: a number's national digits
+  // in order, whatever separates them (spaces, dots, dashes, brackets, a country code before
+  // them); an email as is or with a sub-address of its mailbox, or within text.
   std::vector<std::string> patterns;
   for (const auto& term : terms) {
     if (kind == IdentifierKind::kPhone) {
       const auto nsn = PhoneNormalizer::national_number(term);
       if (nsn.empty()) continue;
-      std::string pattern = "'%";
+      std::string pattern = " LIKE '%";
       for (const char digit : nsn) pattern += std::string(1, digit) + "%";
       patterns.push_back(pattern + "'");
+    } else if (in_text) {
+      patterns.push_back(" LIKE " + like_containing(term));
     } else {
-      patterns.push_back(in_text ? like_containing(term) : soql_literal(term));
+      patterns.push_back(" = " + soql_literal(term));
+      if (const auto [mailbox, domain] = mailbox_and_domain(term); !mailbox.empty())
+        patterns.push_back(" LIKE '" + like_escaped(mailbox) + "+%@" + like_escaped(domain) + "'");
     }
   }
   if (patterns.empty()) return;
-  const char* op = kind == IdentifierKind::kPhone || in_text ? " LIKE " : " = ";
   for (const auto& object : objects) {
     try {
       const auto* schema = schema_of(object);
@@ -768,7 +791,7 @@ void SalesforceConnector::query_ruled_fields(IdentifierKind kind, bool in_text,
       std::string where;
       for (const auto& pattern : patterns) {
         for (const auto& field : fields) {
-          const auto condition = field + op + pattern;
+          const auto condition = field + pattern;
           if (!where.empty() &&
               HttpClient::escape(where + " OR " + condition).size() > kMaxWhereBytes) {
             select_where(*schema, where, keep);

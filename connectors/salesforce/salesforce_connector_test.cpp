@@ -249,14 +249,14 @@ TEST_CASE("A caller known only by the number in call Tasks' Subjects is found li
     row[column("IsDeleted")] = "false";
     rows.push_back(std::move(row));
   };
-  add(crmscan::salesforce_id18("00T5g00009PHN01"), "Inbound call from +447700900987", false);
-  add(crmscan::salesforce_id18("00T5g00009PHN02"), "Outbound call to 07700 900987", false);
-  add(crmscan::salesforce_id18("00T5g00009PHN03"), "Missed call 07700 900987",
+  add(crmscan::salesforce_id18("00T5g00009PHN01"), "Inbound call from +447400123987", false);
+  add(crmscan::salesforce_id18("00T5g00009PHN02"), "Outbound call to 07400 123987", false);
+  add(crmscan::salesforce_id18("00T5g00009PHN03"), "Missed call 07400 123987",
       true);  // archived: not in search
-  add(crmscan::salesforce_id18("00T5g00009PHN04"), "Inbound call from +447700900988",
+  add(crmscan::salesforce_id18("00T5g00009PHN04"), "Inbound call from +447400123988",
       false);  // one digit off
   org.emulator.add_object("Task", header, rows);
-  const crmscan::SubjectSet caller({{"REQ-9", {}, {"+44 7700 900987"}, {}, {}, "test"}}, "GB");
+  const crmscan::SubjectSet caller({{"REQ-9", {}, {"+44 7400 123987"}, {}, {}, "test"}}, "GB");
   auto connector = connect(org);
   const auto report = crmscan::run_scan(*connector, salesforce_rules(), caller, {});
   INFO(errors_of(report));
