@@ -618,6 +618,7 @@ void SalesforceConnector::search(IdentifierKind kind, bool in_text,
       for (const auto& tokens : phone_token_forms(term)) {
         std::string phrase;
         for (const auto& token : tokens) phrase += (phrase.empty() ? "" : " ") + token;
+        register_request_value(phrase);  // a server may echo the query: redacted there too
         add(tokens.size() == 1 ? phrase : "\"" + phrase + "\"");
       }
     } else if (kind == IdentifierKind::kId) {
@@ -627,8 +628,10 @@ void SalesforceConnector::search(IdentifierKind kind, bool in_text,
       // A sub-address of the same mailbox ("amelie+crm@example.fr", for review): its tag stands
       // between the mailbox's tokens and the domain's.
       if (const auto [mailbox, domain] = mailbox_and_domain(term);
-          kind == IdentifierKind::kEmail && !mailbox.empty())
+          kind == IdentifierKind::kEmail && !mailbox.empty()) {
+        register_request_value(mailbox);
         add("(\"" + sosl_term(mailbox) + "\" AND \"" + sosl_term(domain) + "\")");
+      }
     }
     if (!forms.empty() &&
         std::find(alternatives.begin(), alternatives.end(), forms) == alternatives.end())
