@@ -9,6 +9,7 @@
 #include "crmscan/normalize.hpp"
 #include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
+#include "wait_budget.hpp"
 
 namespace crmscan::dynamics365 {
 namespace {
@@ -144,6 +145,7 @@ ConnectorDescriptor Dynamics365Connector::describe_connector() {
            false},
           {"ca_file", "path", "", "a CA bundle to trust (a private CA); TLS is always verified",
            false},
+          max_wait_option(),
       }};
 }
 
@@ -169,7 +171,8 @@ Dynamics365Connector::Dynamics365Connector(const ConnectorConfig& config, HttpOp
   HttpClient::check_url(url_);
   if (const auto found = config.find("ca_file"); found != config.end())
     http_options.ca_file = found->second;
-  http_ = std::make_unique<HttpClient>(std::move(http_options));
+  http_ = std::make_unique<HttpClient>(
+      with_wait_budget(std::move(http_options), max_wait_of(config, "dynamics365")));
   auth_ = std::make_unique<ClientCredentials>(config.at("authority"), url_, *http_);
 }
 

@@ -385,6 +385,32 @@ TEST_CASE("Credentials come from the environment and never show in errors",
   }
 }
 
+TEST_CASE("Retry-After is honoured in full within the scan's wait budget",
+          "[connector][dynamics365][faults]") {
+  const auto env = emulator_credentials();
+  Faults faults;
+  faults.throttled_at = 4;
+  faults.throttled_count = 1;
+  faults.retry_after_seconds = 120;
+  Dataverse dataverse;
+  dataverse.emulator.set_faults(faults);
+  Waits waits;
+  SECTION("two minutes asked for, two minutes waited: not cut to the backoff cap") {
+    auto connector = connect(dataverse, waits);
+    const auto report = scan(*connector);
+    INFO(errors_of(report));
+    CHECK(report.complete());
+    CHECK(std::count(waits.asked.begin(), waits.asked.end(), std::chrono::seconds(120)) == 1);
+  }
+  SECTION("past --option max_wait: stopped, incomplete, saying why") {
+    auto connector = connect(dataverse, waits, {{"max_wait", "60"}});
+    const auto report = scan(*connector);
+    CHECK_FALSE(report.complete());
+    CHECK_THAT(errors_of(report), Catch::Contains("wait budget of 60 s"));
+    CHECK(waits.asked.empty());
+  }
+}
+
 TEST_CASE("crmscan scan --connector dynamics365 exits 0 on a complete scan and 2 on a failure",
           "[connector][dynamics365][cli]") {
   Dataverse dataverse;

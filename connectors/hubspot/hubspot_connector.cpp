@@ -5,8 +5,10 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -14,6 +16,7 @@
 #include "crmscan/normalize.hpp"
 #include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
+#include "wait_budget.hpp"
 
 namespace crmscan::hubspot {
 namespace {
@@ -27,17 +30,21 @@ constexpr std::size_t kMaxFilters = 18;
 /// Results one search can page through; the next page past it is refused.
 constexpr std::size_t kSearchCap = 10'000;
 /// Values in one IN filter (HubSpot documents no limit; a modest one keeps requests small).
-constexpr std::size_t kMaxInValues = 100;
+constexpr std::size_t kMaxInValues = 50;
+/// Characters a search request body may have.
+constexpr std::size_t kMaxSearchBody = 3'000;
 constexpr std::size_t kMaxBatchRead = 100;
 constexpr std::size_t kMaxListPage = 100;
 /// Past this many bytes of property names, a full read asks for properties by batch read.
 constexpr std::size_t kMaxListPropertyBytes = 6'000;
 constexpr std::size_t kAssociationPage = 500;
+/// Records a batch read of associations asks for at once.
+constexpr std::size_t kMaxAssociationBatch = 100;
 /// HubSpot's rolling rate-limit window is ten seconds.
 constexpr std::chrono::milliseconds kLongestPause{10'000};
 
-/// The object types a subject scan reads, the properties searched for each kind of identifier,
-/// and the object an association field points to.
+/// The object types a subject scan reads, the properties searched for each kind of identifier
+/// when no rule names others, and the object types their association fields point to.
 struct ObjectSearch {
   const char* object;
   std::vector<const char*> email_properties;
@@ -45,7 +52,7 @@ struct ObjectSearch {
   std::vector<const char*> text_properties;
   const char* first_name = nullptr;
   const char* last_name = nullptr;
-  const char* associated = nullptr;
+  std::vector<const char*> associated;
 };
 
 const std::vector<ObjectSearch>& searched_objects() {
@@ -56,14 +63,23 @@ const std::vector<ObjectSearch>& searched_objects() {
        {"message"},
        "firstname",
        "lastname",
-       nullptr},
+       {}},
+      {"companies", {}, {"phone"}, {"description"}, nullptr, nullptr, {"contacts"}},
       {"calls",
        {},
        {"hs_call_to_number", "hs_call_from_number"},
        {"hs_call_body", "hs_call_title"},
        nullptr,
        nullptr,
-       "contacts"},
+       {"contacts"}},
+      {"notes", {}, {}, {"hs_note_body"}, nullptr, nullptr, {"contacts", "calls"}},
+      {"emails",
+       {"hs_email_from_email", "hs_email_to_email"},
+       {},
+       {"hs_email_subject", "hs_email_text", "hs_email_cc_email", "hs_email_bcc_email"},
+       nullptr,
+       nullptr,
+       {"contacts"}},
   };
   return kObjects;
 }
@@ -77,6 +93,15 @@ const ObjectSearch* search_of(const std::string& object) {
 
 /// A contact's further emails, all in one property ("a@example.com;b@example.org").
 constexpr const char* kAdditionalEmails = "hs_additional_emails";
+
+/// Properties HubSpot does not let a search filter on ("when filtering search results for
+/// calls, conversations, emails, meetings, notes, or tasks, the property hs_body_preview_html is
+/// not supported. For emails, the properties hs_email_html and hs_body_preview are also not
+/// supported").
+bool unfilterable(const std::string& object, const std::string& property) {
+  if (property == "hs_body_preview_html") return true;
+  return object == "emails" && (property == "hs_email_html" || property == "hs_body_preview");
+}
 
 /// The limits or the user's cap were reached: the scan stops, incomplete.
 class LimitReached : public Error {
@@ -159,15 +184,24 @@ void write_strings(JsonWriter& writer, const char* name, const std::vector<std::
   writer.EndArray();
 }
 
-// IN filters of up to kMaxInValues values each, one group per filter.
+void add_unique(std::vector<std::string>& list, std::string value) {
+  if (!value.empty() && std::find(list.begin(), list.end(), value) == list.end())
+    list.push_back(std::move(value));
+}
+
+// IN filters of up to kMaxInValues values each, one group per filter. IN compares lower-case
+// values only ("When searching a string property with this operator, values must be
+// lowercase"), so they are sent lower-cased.
 void add_in_groups(std::vector<FilterGroup>& groups, const std::string& property,
                    const std::vector<std::string>& values) {
-  for (std::size_t start = 0; start < values.size(); start += kMaxInValues) {
-    const auto end = std::min(values.size(), start + kMaxInValues);
+  std::vector<std::string> lower;
+  for (const auto& value : values) add_unique(lower, ascii_lower(value));
+  for (std::size_t start = 0; start < lower.size(); start += kMaxInValues) {
+    const auto end = std::min(lower.size(), start + kMaxInValues);
     groups.push_back(
         {{property,
           "IN",
-          {values.begin() + static_cast<long>(start), values.begin() + static_cast<long>(end)}}});
+          {lower.begin() + static_cast<long>(start), lower.begin() + static_cast<long>(end)}}});
   }
 }
 
@@ -181,11 +215,6 @@ std::string next_after(const rapidjson::Value& document) {
     return {};
   }
   return json_text(next->value["after"]);
-}
-
-void add_unique(std::vector<std::string>& list, std::string value) {
-  if (!value.empty() && std::find(list.begin(), list.end(), value) == list.end())
-    list.push_back(std::move(value));
 }
 
 }  // namespace
@@ -208,26 +237,118 @@ std::vector<std::vector<FilterGroup>> pack_filter_groups(const std::vector<Filte
   return searches;
 }
 
-std::vector<std::string> phone_variants(const std::string& e164) {
+namespace {
+
+struct NumberForms {
+  std::string e164;             // +442079460958
+  std::string country;          // 44
+  std::string national;         // 020 7946 0958 (libphonenumber's national format)
+  std::string international;    // +44 20 7946 0958
+  std::string national_digits;  // 02079460958
+  std::string significant;      // 2079460958
+  std::string grouped;          // 20 7946 0958: the international format after the country code
+  bool trunk = false;           // the national format starts with a trunk prefix the E.164 lacks
+};
+
+std::optional<NumberForms> number_forms(const std::string& e164) {
   using i18n::phonenumbers::PhoneNumber;
   using i18n::phonenumbers::PhoneNumberUtil;
   const auto& util = *PhoneNumberUtil::GetInstance();
+  PhoneNumber number;
+  if (util.Parse(e164, "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) return std::nullopt;
+  NumberForms forms;
+  forms.e164 = e164;
+  forms.country = std::to_string(number.country_code());
+  util.Format(number, PhoneNumberUtil::NATIONAL, &forms.national);
+  util.Format(number, PhoneNumberUtil::INTERNATIONAL, &forms.international);
+  util.GetNationalSignificantNumber(number, &forms.significant);
+  for (const char c : forms.national) {
+    if (c >= '0' && c <= '9') forms.national_digits.push_back(c);
+  }
+  const auto prefix = "+" + forms.country + " ";
+  if (forms.international.rfind(prefix, 0) == 0)
+    forms.grouped = forms.international.substr(prefix.size());
+  forms.trunk = forms.national_digits.size() > forms.significant.size() &&
+                forms.national_digits.ends_with(forms.significant);
+  return forms;
+}
+
+// "(415) 555-0187" → "415 555 0187": the digit groups of a format, joined by `separator`.
+std::string regroup(const std::string& text, const std::string& separator) {
+  std::string out, group;
+  const auto flush = [&] {
+    if (group.empty()) return;
+    if (!out.empty()) out += separator;
+    out += group;
+    group.clear();
+  };
+  for (const char c : text) {
+    if (c >= '0' && c <= '9')
+      group.push_back(c);
+    else
+      flush();
+  }
+  flush();
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> phone_variants(const std::string& e164) {
   std::vector<std::string> variants;
   add_unique(variants, e164);
-  PhoneNumber number;
-  if (util.Parse(e164, "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) return variants;
-  if (e164.size() > 1 && e164[0] == '+') add_unique(variants, e164.substr(1));
-  std::string formatted;
-  util.Format(number, PhoneNumberUtil::INTERNATIONAL, &formatted);
-  add_unique(variants, formatted);
-  util.Format(number, PhoneNumberUtil::NATIONAL, &formatted);
-  add_unique(variants, formatted);
-  std::string digits;
-  for (const char c : formatted) {
-    if (c >= '0' && c <= '9') digits.push_back(c);
+  const auto forms = number_forms(e164);
+  if (!forms) return variants;
+  const auto plain = e164.substr(1);
+  add_unique(variants, plain);
+  add_unique(variants, "00" + plain);
+  add_unique(variants, forms->international);
+  add_unique(variants, forms->national);
+  add_unique(variants, forms->national_digits);
+  add_unique(variants, forms->significant);
+  if (!forms->grouped.empty()) {
+    const auto spaced = regroup(forms->grouped, " ");
+    add_unique(variants, forms->country + " " + spaced);
+    add_unique(variants, "00" + forms->country + " " + spaced);
+    add_unique(variants, "+" + forms->country + "-" + regroup(forms->grouped, "-"));
+    add_unique(variants, "+" + forms->country + "." + regroup(forms->grouped, "."));
+    if (forms->trunk) {
+      // "+44 (0)20 7946 0958": the trunk prefix in brackets, as many Europeans write it.
+      const auto trunk = forms->national_digits.substr(
+          0, forms->national_digits.size() - forms->significant.size());
+      add_unique(variants, "+" + forms->country + " (" + trunk + ")" + spaced);
+      add_unique(variants, "+" + forms->country + " (" + trunk + ") " + spaced);
+    }
   }
-  add_unique(variants, digits);
+  const auto national = regroup(forms->national, " ");
+  add_unique(variants, national);
+  add_unique(variants, regroup(forms->national, "-"));
+  add_unique(variants, regroup(forms->national, "."));
   return variants;
+}
+
+std::vector<std::string> phone_text_values(const std::string& e164) {
+  std::vector<std::string> values;
+  const auto forms = number_forms(e164);
+  if (!forms) {
+    add_unique(values, e164);
+    return values;
+  }
+  // A number that ends in a group of four digits or more ends a token however it is written
+  // and whatever splits tokens: "020 7946 0958", "020-7946-0958", "+442079460958", "020 7946
+  // <line break>0958" all hold a token ending in 0958.
+  const auto national = regroup(forms->national, " ");
+  const auto space = national.rfind(' ');
+  const auto last = space == std::string::npos ? national : national.substr(space + 1);
+  if (last.size() >= 4) {
+    add_unique(values, "*" + last);
+    return values;
+  }
+  // One that ends in pairs ("06 22 12 34 56"): its digits after any prefix, and its groups.
+  add_unique(values, "*" + forms->significant);
+  add_unique(values, national);
+  add_unique(values, regroup(forms->grouped, " "));
+  return values;
 }
 
 ConnectorDescriptor HubSpotConnector::describe_connector() {
@@ -241,6 +362,9 @@ ConnectorDescriptor HubSpotConnector::describe_connector() {
               {"api_reserve", "int", "1000",
                "stop while the account still has this many daily API calls left", false},
               {"page_size", "int", "100", "records per search page (1 to 200)", false},
+              {"search_rate", "int", "5",
+               "searches a second (HubSpot allows five a second per account; 0: not paced)", false},
+              max_wait_option(),
               {"ca_file", "path", "", "a CA bundle to trust (a private CA); TLS is always verified",
                false},
           }};
@@ -265,6 +389,7 @@ HubSpotConnector::HubSpotConnector(const ConnectorConfig& config, HttpOptions ht
   max_api_calls_ = number("max_api_calls");
   api_reserve_ = number("api_reserve");
   page_size_ = std::clamp<std::size_t>(number("page_size"), 1, 200);
+  if (config.count("search_rate") != 0) search_rate_ = static_cast<double>(number("search_rate"));
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
   if (const auto found = config.find("ca_file"); found != config.end())
     http_options.ca_file = found->second;
@@ -277,7 +402,8 @@ HubSpotConnector::HubSpotConnector(const ConnectorConfig& config, HttpOptions ht
   pause_ = http_options.sleep ? http_options.sleep : [](std::chrono::milliseconds wait) {
     std::this_thread::sleep_for(wait);
   };
-  http_ = std::make_unique<HttpClient>(std::move(http_options));
+  http_ = std::make_unique<HttpClient>(
+      with_wait_budget(std::move(http_options), max_wait_of(config, "hubspot")));
 }
 
 HttpResponse HubSpotConnector::call(const std::string& method, const std::string& path,
@@ -390,10 +516,10 @@ const HubSpotConnector::ObjectInfo* HubSpotConnector::object_info(const std::str
   }
   for (const char* name : {"createdAt", "updatedAt"}) schema->fields.push_back({name, "datetime"});
   schema->fields.push_back({"archived", "bool"});
-  if (search->associated != nullptr) {
-    info.associated = search->associated;
-    schema->fields.push_back({association_field(info.associated), "reference"});
-    schema->fields.push_back({association_type_field(info.associated), "string"});
+  for (const char* to : search->associated) {
+    info.associations.emplace_back(to, schema->fields.size());
+    schema->fields.push_back({association_field(to), "reference"});
+    schema->fields.push_back({association_type_field(to), "string"});
   }
   info.schema = std::move(schema);
   return &(objects_[object] = std::move(info));
@@ -424,27 +550,116 @@ Record HubSpotConnector::to_record(const rapidjson::Value& item, const ObjectInf
 }
 
 void HubSpotConnector::emit_with_associations(const Record& record, const ObjectInfo& info,
-                                              const std::vector<std::string>& associated_ids,
+                                              const Links& links,
                                               const RecordSink& on_record) const {
-  if (info.associated.empty() || associated_ids.empty()) {
+  std::size_t count = 1;
+  for (const auto& [type, ids] : links) count = std::max(count, ids.size());
+  if (links.empty() || info.associations.empty()) {
     on_record(record);
     return;
   }
   // One field holds one associated id, as an export with one association per record does: a
   // record associated with several is delivered once for each.
-  const auto id_slot = info.schema->fields.size() - 2;
-  auto linked = record;
-  for (const auto& id : associated_ids) {
-    linked.values[id_slot] = id;
-    linked.values[id_slot + 1] = info.schema->object.substr(0, info.schema->object.size() - 1) +
-                                 "_to_" + info.associated.substr(0, info.associated.size() - 1);
+  const auto singular = [](const std::string& type) {
+    return type.ends_with("ies") ? type.substr(0, type.size() - 3) + "y"
+                                 : type.substr(0, type.size() - 1);
+  };
+  for (std::size_t i = 0; i < count; ++i) {
+    auto linked = record;
+    for (const auto& [type, slot] : info.associations) {
+      const auto found = links.find(type);
+      if (found == links.end() || found->second.empty()) continue;
+      linked.values[slot] = found->second[std::min(i, found->second.size() - 1)];
+      linked.values[slot + 1] = singular(info.schema->object) + "_to_" + singular(type);
+    }
     on_record(linked);
+  }
+}
+
+void HubSpotConnector::pace_search() {
+  if (search_rate_ <= 0) return;
+  // Counted from when the last search was answered, so that the searches reach HubSpot at least
+  // this far apart whatever the network does.
+  const auto gap = std::chrono::milliseconds(static_cast<long>(std::ceil(1000.0 / search_rate_)));
+  const auto now = std::chrono::steady_clock::now();
+  if (last_search_ && now < *last_search_ + gap) {
+    pause_(std::chrono::duration_cast<std::chrono::milliseconds>(*last_search_ + gap - now));
   }
 }
 
 void HubSpotConnector::run_search(const std::string& object, const std::vector<FilterGroup>& groups,
                                   const RecordSink& on_record) {
   const auto* info = object_info(object);
+  const auto body_of = [&](const std::vector<FilterGroup>& filters, bool properties,
+                           const std::string& after) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartObject();
+    write_groups(writer, filters);
+    // Sorted by id, so that a search at the cap can go on above the last id it returned.
+    writer.Key("sorts");
+    writer.StartArray();
+    writer.StartObject();
+    writer.Key("propertyName");
+    writer.String("hs_object_id");
+    writer.Key("direction");
+    writer.String("ASCENDING");
+    writer.EndObject();
+    writer.EndArray();
+    write_strings(writer, "properties",
+                  properties ? info->properties : std::vector<std::string>{"hs_object_id"});
+    writer.Key("limit");
+    writer.Uint64(page_size_);
+    if (!after.empty()) {
+      writer.Key("after");
+      writer.String(after.c_str());
+    }
+    writer.EndObject();
+    return std::string(buffer.GetString(), buffer.GetSize());
+  };
+  // HubSpot refuses a body of more than 3,000 characters: with many properties the search asks
+  // for ids and a batch read gives the records; filters that are too long are split.
+  const auto widest = [&](const std::vector<FilterGroup>& filters) {
+    auto narrowed = filters;
+    for (auto& group : narrowed) group.push_back({"hs_object_id", "GT", {"99999999999999"}});
+    return narrowed;
+  };
+  const bool properties = body_of(widest(groups), true, "99999").size() <= kMaxSearchBody;
+  if (!properties && body_of(widest(groups), false, "99999").size() > kMaxSearchBody) {
+    if (groups.size() > 1) {
+      const auto half = groups.begin() + static_cast<long>(groups.size() / 2);
+      run_search(object, {groups.begin(), half}, on_record);
+      run_search(object, {half, groups.end()}, on_record);
+      return;
+    }
+    const auto& group = groups.front();
+    const auto in = std::find_if(group.begin(), group.end(), [](const SearchFilter& f) {
+      return f.op == "IN" && f.values.size() > 1;
+    });
+    if (in == group.end())
+      throw ApiError("search of " + object + ": a filter longer than HubSpot accepts");
+    for (const auto part : {0, 1}) {
+      auto split = group;
+      auto& values = split[static_cast<std::size_t>(in - group.begin())].values;
+      const auto half = values.begin() + static_cast<long>(values.size() / 2);
+      values = part == 0 ? std::vector<std::string>(values.begin(), half)
+                         : std::vector<std::string>(half, values.end());
+      run_search(object, {split}, on_record);
+    }
+    return;
+  }
+  std::vector<std::string> ids;  // without properties: the ids found, read in batches
+  const auto deliver = [&](Record record) {
+    if (properties) {
+      on_record(record);
+    } else {
+      ids.push_back(record.id);
+      if (ids.size() == kMaxBatchRead) {
+        read_records(object, ids, on_record);
+        ids.clear();
+      }
+    }
+  };
   std::string above;  // after a narrowing: only ids above this one
   for (;;) {
     auto narrowed = groups;
@@ -457,30 +672,19 @@ void HubSpotConnector::run_search(const std::string& object, const std::vector<F
     bool narrow = false;
     PageGuard pages;
     for (;;) {
-      rapidjson::StringBuffer buffer;
-      JsonWriter writer(buffer);
-      writer.StartObject();
-      write_groups(writer, narrowed);
-      // Sorted by id, so that a search at the cap can go on above the last id it returned.
-      writer.Key("sorts");
-      writer.StartArray();
-      writer.StartObject();
-      writer.Key("propertyName");
-      writer.String("hs_object_id");
-      writer.Key("direction");
-      writer.String("ASCENDING");
-      writer.EndObject();
-      writer.EndArray();
-      write_strings(writer, "properties", info->properties);
-      writer.Key("limit");
-      writer.Uint64(page_size_);
-      if (!after.empty()) {
-        writer.Key("after");
-        writer.String(after.c_str());
-      }
-      writer.EndObject();
       const auto path = "/crm/v3/objects/" + object + "/search";
-      const auto document = call_json("POST", path, buffer.GetString());
+      pace_search();
+      const auto answer = [this] { last_search_ = std::chrono::steady_clock::now(); };
+      auto document = [&] {
+        try {
+          auto json = call_json("POST", path, body_of(narrowed, properties, after));
+          answer();
+          return json;
+        } catch (...) {
+          answer();
+          throw;
+        }
+      }();
       if (!document.HasMember("results") || !document["results"].IsArray())
         throw ApiError("POST " + path + ": no results in the response");
       for (const auto& item : document["results"].GetArray()) {
@@ -488,10 +692,10 @@ void HubSpotConnector::run_search(const std::string& object, const std::vector<F
         auto record = to_record(item, *info, object);
         last_id = record.id;
         ++read;
-        on_record(record);
+        deliver(std::move(record));
       }
       after = next_after(document);
-      if (after.empty()) return;
+      if (after.empty()) break;
       if (const auto stop = pages.next(after, document["results"].Size()); !stop.empty())
         throw ApiError("POST " + path + ": " + stop);
       if (read + page_size_ > kSearchCap) {
@@ -499,12 +703,14 @@ void HubSpotConnector::run_search(const std::string& object, const std::vector<F
         break;
       }
     }
-    if (!narrow || last_id.empty() || last_id == above) {
+    if (!narrow) break;
+    if (last_id.empty() || last_id == above) {
       throw ApiError("search of " + object + ": results past HubSpot's cap of " +
                      std::to_string(kSearchCap) + " could not be narrowed");
     }
     above = last_id;
   }
+  if (!ids.empty()) read_records(object, ids, on_record);
 }
 
 void HubSpotConnector::search_groups(const std::string& object,
@@ -545,59 +751,158 @@ void HubSpotConnector::search(IdentifierKind kind, bool in_text,
       if (!in_text && !ids.empty()) fetch(object, "id", ids, on_record, on_problem);
       continue;
     }
-    const auto has = [info](const char* property) { return info->slots.count(property) != 0; };
+    const auto& properties = searched(object, *info);
     std::vector<FilterGroup> groups;
-    const auto text_groups = [&](const std::vector<std::string>& phrases) {
-      for (const auto* property : search->text_properties) {
-        if (!has(property)) continue;
-        for (const auto& phrase : phrases)
-          groups.push_back({{property, "CONTAINS_TOKEN", {phrase}}});
+    const auto text_groups = [&](const std::vector<std::string>& values, bool addresses) {
+      for (const auto& property : properties.text) {
+        // A number is not looked for in an email's address fields.
+        if (!addresses && property.ends_with("_email")) continue;
+        for (const auto& value : values) groups.push_back({{property, "CONTAINS_TOKEN", {value}}});
       }
     };
     switch (kind) {
       case IdentifierKind::kEmail:
         if (in_text) {
-          text_groups(terms);
+          text_groups(terms, true);
           break;
         }
-        for (const auto* property : search->email_properties) {
-          if (has(property)) add_in_groups(groups, property, terms);
+        for (const auto& property : properties.email) {
+          add_in_groups(groups, property, terms);
+          // A sub-address of the customer's (jane.roe+shop@example.com) is theirs to review: the
+          // token with a wildcard after the plus finds it.
+          for (const auto& email : terms) {
+            const auto at = email.find('@');
+            if (at != std::string::npos && email.find('+') == std::string::npos)
+              groups.push_back({{property, "CONTAINS_TOKEN", {email.substr(0, at) + "+*"}}});
+          }
         }
-        if (object == "contacts" && has(kAdditionalEmails)) {
+        if (object == "contacts" && info->slots.count(kAdditionalEmails) != 0) {
           for (const auto& email : terms)
             groups.push_back({{kAdditionalEmails, "CONTAINS_TOKEN", {email}}});
         }
         break;
       case IdentifierKind::kPhone: {
+        if (in_text) {
+          std::vector<std::string> values;
+          for (const auto& term : terms) {
+            for (auto& value : phone_text_values(term)) add_unique(values, std::move(value));
+          }
+          text_groups(values, false);
+          break;
+        }
         std::vector<std::string> variants;
         for (const auto& term : terms) {
           for (auto& variant : phone_variants(term)) add_unique(variants, std::move(variant));
         }
-        if (in_text) {
-          text_groups(variants);
-          break;
-        }
-        for (const auto* property : search->phone_properties) {
-          if (has(property)) add_in_groups(groups, property, variants);
-        }
+        for (const auto& property : properties.phone) add_in_groups(groups, property, variants);
         break;
       }
       case IdentifierKind::kName:
         for (const auto& name : terms) {
           const auto words = folded_words(name);
-          if (words.size() >= 2 && search->first_name != nullptr && has(search->first_name) &&
-              has(search->last_name)) {
-            groups.push_back({{search->first_name, "CONTAINS_TOKEN", {words.front()}},
-                              {search->last_name, "CONTAINS_TOKEN", {words.back()}}});
+          if (words.size() >= 2 && !properties.first_name.empty() &&
+              !properties.last_name.empty()) {
+            groups.push_back({{properties.first_name, "CONTAINS_TOKEN", {words.front()}},
+                              {properties.last_name, "CONTAINS_TOKEN", {words.back()}}});
           }
         }
-        text_groups(terms);
+        text_groups(terms, false);
         break;
       case IdentifierKind::kId:
         break;
     }
     search_groups(object, groups, on_record, on_problem);
   }
+}
+
+const HubSpotConnector::Searched& HubSpotConnector::searched(const std::string& object,
+                                                             const ObjectInfo& info) {
+  if (const auto found = searched_.find(object); found != searched_.end()) return found->second;
+  Searched result;
+  const auto* search = search_of(object);
+  const auto ruled = ruled_.find(object);
+  const auto add = [&](std::vector<std::string>& into, const std::vector<const char*>& defaults,
+                       const char* kind) {
+    std::vector<std::string> names(defaults.begin(), defaults.end());
+    if (ruled != ruled_.end()) {
+      const auto more = ruled->second.find(kind);
+      if (more != ruled->second.end())
+        names.insert(names.end(), more->second.begin(), more->second.end());
+    }
+    for (auto& name : names) {
+      if (info.slots.count(name) == 0) continue;
+      if (unfilterable(object, name)) {
+        const auto text = object + "." + name +
+                          " is not searched: HubSpot's search cannot filter on it (a --full-read "
+                          "reads it)";
+        if (std::find(notes_.begin(), notes_.end(), text) == notes_.end()) notes_.push_back(text);
+        continue;
+      }
+      add_unique(into, name);
+    }
+  };
+  if (search != nullptr) {
+    add(result.email, search->email_properties, "email");
+    add(result.phone, search->phone_properties, "phone");
+    add(result.text, search->text_properties, "text");
+    if (search->first_name != nullptr && info.slots.count(search->first_name) != 0 &&
+        info.slots.count(search->last_name) != 0) {
+      result.first_name = search->first_name;
+      result.last_name = search->last_name;
+    }
+  }
+  return searched_.emplace(object, std::move(result)).first->second;
+}
+
+void HubSpotConnector::use_rules(const RuleSet& rules) {
+  // The properties the packs name for emails, numbers and free text are searched beside the
+  // standard ones (a custom property holding a second mobile, say).
+  const auto property_of = [](const NamePattern& field) -> std::string {
+    const std::string prefix = "properties.";
+    if (field.is_glob() || field.text().rfind(prefix, 0) != 0) return {};
+    return field.text().substr(prefix.size());
+  };
+  for (const auto& entry : searched_objects()) {
+    auto& kinds = ruled_[entry.object];
+    for (const auto* object_rules : rules.rules_for(entry.object)) {
+      const auto identity_like = [&](const std::vector<IdentityRule>& list) {
+        for (const auto& rule : list) {
+          const char* kind = rule.kind == IdentifierKind::kEmail   ? "email"
+                             : rule.kind == IdentifierKind::kPhone ? "phone"
+                                                                   : nullptr;
+          if (kind == nullptr) continue;
+          for (const auto& field : rule.fields) {
+            if (auto name = property_of(field); !name.empty())
+              add_unique(kinds[rule.in_text ? "text" : kind], std::move(name));
+          }
+        }
+      };
+      identity_like(object_rules->identity);
+      identity_like(object_rules->holders);
+      for (const auto& rule : object_rules->text) {
+        for (const auto& field : rule.fields) {
+          if (auto name = property_of(field); !name.empty())
+            add_unique(kinds["text"], std::move(name));
+        }
+      }
+    }
+  }
+  searched_.clear();
+}
+
+std::vector<std::string> HubSpotConnector::notes() const {
+  auto notes = notes_;
+  if (described_) {
+    notes.emplace_back(
+        "HubSpot's search never returns archived records (deleted in the last 90 days): records "
+        "associated with a reached record were read archived or not, but an archived record "
+        "reachable only by search was not seen (--full-read reads them)");
+    notes.emplace_back(
+        "HubSpot was searched in the properties the rules name and the standard ones; an "
+        "identifier written only in another property was not seen (--full-read reads every "
+        "property)");
+  }
+  return notes;
 }
 
 void HubSpotConnector::read_by_id(const std::string& object, const std::vector<std::string>& ids,
@@ -647,39 +952,85 @@ void HubSpotConnector::read_by_id(const std::string& object, const std::vector<s
   }
 }
 
-void HubSpotConnector::read_associated(const std::string& object,
+void HubSpotConnector::read_records(const std::string& object, const std::vector<std::string>& ids,
+                                    const RecordSink& on_record) {
+  std::set<std::string> seen;
+  read_by_id(object, ids, false, [&](const Record& record) {
+    seen.insert(record.id);
+    on_record(record);
+  });
+  // What the live read did not return is archived (deleted, restorable for 90 days) or gone.
+  std::vector<std::string> rest;
+  for (const auto& id : ids) {
+    if (seen.count(id) == 0) add_unique(rest, id);
+  }
+  if (!rest.empty()) read_by_id(object, rest, true, on_record);
+}
+
+void HubSpotConnector::read_associated(const std::string& object, const std::string& from,
                                        const std::vector<std::string>& parent_ids,
                                        const RecordSink& on_record) {
   const auto* info = object_info(object);
-  if (info == nullptr || info->associated.empty()) return;
-  // Associations v4, from each parent: the ids of its records of this type.
+  if (info == nullptr) return;
+  // Associations v4, read in batches from the parents: the ids of their records of this type.
   std::map<std::string, std::vector<std::string>> parents_of;  // child id → parent ids
   std::vector<std::string> children;
-  for (const auto& parent : parent_ids) {
-    std::string after;
-    PageGuard pages;
-    do {
-      auto path = "/crm/v4/objects/" + info->associated + "/" + HttpClient::escape(parent) +
-                  "/associations/" + object + "?limit=" + std::to_string(kAssociationPage);
-      if (!after.empty()) path += "&after=" + HttpClient::escape(after);
-      const auto document = call_json("GET", path);
-      if (!document.HasMember("results") || !document["results"].IsArray())
-        throw ApiError("GET " + path.substr(0, path.find('?')) + ": no results in the response");
-      for (const auto& link : document["results"].GetArray()) {
-        if (!link.IsObject() || !link.HasMember("toObjectId")) continue;
-        const auto child = json_text(link["toObjectId"]);
-        if (child.empty()) continue;
-        auto& parents = parents_of[child];
-        if (parents.empty()) children.push_back(child);
-        add_unique(parents, parent);
+  const auto link = [&](const rapidjson::Value& to, const std::string& parent) {
+    if (!to.IsObject() || !to.HasMember("toObjectId")) return;
+    const auto child = json_text(to["toObjectId"]);
+    if (child.empty()) return;
+    auto& parents = parents_of[child];
+    if (parents.empty()) children.push_back(child);
+    add_unique(parents, parent);
+  };
+  std::vector<std::string> unique;
+  for (const auto& id : parent_ids) add_unique(unique, id);
+  const auto path = "/crm/v4/associations/" + from + "/" + object + "/batch/read";
+  for (std::size_t start = 0; start < unique.size(); start += kMaxAssociationBatch) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartObject();
+    writer.Key("inputs");
+    writer.StartArray();
+    for (auto i = start; i < std::min(unique.size(), start + kMaxAssociationBatch); ++i) {
+      writer.StartObject();
+      writer.Key("id");
+      writer.String(unique[i].c_str());
+      writer.EndObject();
+    }
+    writer.EndArray();
+    writer.EndObject();
+    // 207: some parents have no records of this type, which is no error here.
+    const auto document = call_json("POST", path, buffer.GetString());
+    if (!document.HasMember("results") || !document["results"].IsArray())
+      throw ApiError("POST " + path + ": no results in the response");
+    for (const auto& result : document["results"].GetArray()) {
+      if (!result.IsObject() || !result.HasMember("from") || !result["from"].IsObject() ||
+          !result["from"].HasMember("id"))
+        continue;
+      const auto parent = json_text(result["from"]["id"]);
+      if (result.HasMember("to") && result["to"].IsArray()) {
+        for (const auto& to : result["to"].GetArray()) link(to, parent);
       }
-      after = next_after(document);
-      if (const auto stop = pages.next(after, document["results"].Size()); !stop.empty())
-        throw ApiError("GET " + path.substr(0, path.find('?')) + ": " + stop);
-    } while (!after.empty());
+      // A parent with more than a page of them: the rest from its own associations, page by page.
+      PageGuard pages;
+      for (auto after = next_after(result); !after.empty();) {
+        const auto one = "/crm/v4/objects/" + from + "/" + HttpClient::escape(parent) +
+                         "/associations/" + object + "?limit=" + std::to_string(kAssociationPage) +
+                         "&after=" + HttpClient::escape(after);
+        const auto page = call_json("GET", one);
+        if (!page.HasMember("results") || !page["results"].IsArray())
+          throw ApiError("GET " + one.substr(0, one.find('?')) + ": no results in the response");
+        for (const auto& to : page["results"].GetArray()) link(to, parent);
+        after = next_after(page);
+        if (const auto stop = pages.next(after, page["results"].Size()); !stop.empty())
+          throw ApiError("GET " + one.substr(0, one.find('?')) + ": " + stop);
+      }
+    }
   }
-  read_by_id(object, children, false, [&](const Record& record) {
-    emit_with_associations(record, *info, parents_of[record.id], on_record);
+  // Archived records keep their associations, and search never returns them: read them too.
+  read_records(object, children, [&](const Record& record) {
+    emit_with_associations(record, *info, {{from, parents_of[record.id]}}, on_record);
   });
 }
 
@@ -691,14 +1042,24 @@ void HubSpotConnector::fetch(const std::string& object, const std::string& field
     const auto* info = object_info(object);
     if (info == nullptr || ids.empty()) return;
     if (iequals(field, "id") || iequals(field, "properties.hs_object_id")) {
-      read_by_id(object, ids, false, on_record);
-    } else if (!info->associated.empty() && iequals(field, association_field(info->associated))) {
-      read_associated(object, ids, on_record);
-    } else if (field.rfind("properties.", 0) == 0 && info->slots.count(field.substr(11)) != 0) {
-      // A property that holds record ids (a custom lookup): searched like any value.
+      read_records(object, ids, on_record);
+      return;
+    }
+    for (const auto& [type, slot] : info->associations) {
+      if (iequals(field, association_field(type))) {
+        read_associated(object, type, ids, on_record);
+        return;
+      }
+    }
+    if (field.rfind("properties.", 0) == 0 && info->slots.count(field.substr(11)) != 0) {
+      // A property that holds record ids or a call's key: searched like any value (IN compares
+      // lower-cased values).
       std::vector<FilterGroup> groups;
       add_in_groups(groups, field.substr(11), ids);
       search_groups(object, groups, on_record, on_problem);
+      const auto text = "HubSpot records sharing a value of " + object + "." + field.substr(11) +
+                        " were found by search, which skips archived records";
+      if (std::find(notes_.begin(), notes_.end(), text) == notes_.end()) notes_.push_back(text);
     }
   } catch (const ApiError& e) {
     on_problem(object, e.what());
@@ -715,9 +1076,16 @@ bool HubSpotConnector::has_field(const std::string& object, const std::string& f
 }
 
 std::vector<std::pair<std::string, std::string>> HubSpotConnector::references_to(
-    const std::string&) {
-  // Records point to each other through associations, which the rule packs declare.
-  return {};
+    const std::string& object) {
+  // Every association to the object: the engine follows those the rules do not declare (a
+  // company associated with the customer's contact) and reports them for review.
+  std::vector<std::pair<std::string, std::string>> references;
+  for (const auto& entry : searched_objects()) {
+    for (const char* to : entry.associated) {
+      if (object == to) references.emplace_back(entry.object, association_field(to));
+    }
+  }
+  return references;
 }
 
 void HubSpotConnector::scan(const std::string& object, const RecordSink& on_record,
@@ -725,9 +1093,11 @@ void HubSpotConnector::scan(const std::string& object, const RecordSink& on_reco
   try {
     const auto* info = object_info(object);
     if (info == nullptr) return;
-    std::string properties;
+    std::string properties, associations;
     for (const auto& name : info->properties)
       properties += (properties.empty() ? "" : ",") + HttpClient::escape(name);
+    for (const auto& [type, slot] : info->associations)
+      associations += (associations.empty() ? "" : ",") + type;
     // An account with many properties would make the list URL too long: its pages then give
     // ids and associations, and a batch read per page gives the properties.
     const bool listed = properties.size() <= kMaxListPropertyBytes;
@@ -739,25 +1109,26 @@ void HubSpotConnector::scan(const std::string& object, const RecordSink& on_reco
         auto path = "/crm/v3/objects/" + object + "?limit=" + std::to_string(kMaxListPage) +
                     "&archived=" + (archived ? "true" : "false");
         if (listed) path += "&properties=" + properties;
-        if (!info->associated.empty()) path += "&associations=" + info->associated;
+        if (!associations.empty()) path += "&associations=" + associations;
         if (!after.empty()) path += "&after=" + HttpClient::escape(after);
         const auto document = call_json("GET", path);
         if (!document.HasMember("results") || !document["results"].IsArray())
           throw ApiError("GET /crm/v3/objects/" + object + ": no results in the response");
-        std::map<std::string, std::vector<std::string>> associated;  // id → associated ids
+        std::map<std::string, Links> associated;  // id → associated ids by type
         std::vector<std::string> ids;
         for (const auto& item : document["results"].GetArray()) {
           if (!item.IsObject()) continue;
           auto record = to_record(item, *info, object);
           auto& links = associated[record.id];
-          if (!info->associated.empty() && item.HasMember("associations") &&
-              item["associations"].IsObject() &&
-              item["associations"].HasMember(info->associated.c_str())) {
-            const auto& to = item["associations"][info->associated.c_str()];
-            if (to.IsObject() && to.HasMember("results") && to["results"].IsArray()) {
-              for (const auto& link : to["results"].GetArray()) {
+          if (item.HasMember("associations") && item["associations"].IsObject()) {
+            for (const auto& [type, slot] : info->associations) {
+              const auto found = item["associations"].FindMember(type.c_str());
+              if (found == item["associations"].MemberEnd() || !found->value.IsObject() ||
+                  !found->value.HasMember("results") || !found->value["results"].IsArray())
+                continue;
+              for (const auto& link : found->value["results"].GetArray()) {
                 if (link.IsObject() && link.HasMember("id"))
-                  add_unique(links, json_text(link["id"]));
+                  add_unique(links[type], json_text(link["id"]));
               }
             }
           }

@@ -15,6 +15,7 @@
 #include "crmscan/normalize.hpp"
 #include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
+#include "wait_budget.hpp"
 
 namespace crmscan::salesforce {
 namespace {
@@ -171,6 +172,7 @@ ConnectorDescriptor SalesforceConnector::describe_connector() {
                "seconds one request may take; a transfer silent for a fifth of it (at most 60) "
                "is abandoned and retried",
                false},
+              max_wait_option(),
           }};
 }
 
@@ -209,7 +211,8 @@ SalesforceConnector::SalesforceConnector(const ConnectorConfig& config, HttpOpti
         std::chrono::seconds(std::clamp<std::size_t>(seconds / 5, 1, 60));
   }
   HttpClient::check_url(login_url_);
-  http_ = std::make_unique<HttpClient>(http_options_);
+  http_ = std::make_unique<HttpClient>(
+      with_wait_budget(http_options_, max_wait_of(config, "salesforce")));
   const auto audience = config.find("jwt_audience");
   auth_ = std::make_unique<Authenticator>(config.at("auth"), login_url_, *http_,
                                           audience == config.end() ? "" : audience->second);

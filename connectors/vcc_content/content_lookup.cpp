@@ -170,18 +170,41 @@ void ContentLookup::run(Report& report) {
               return;
             }
             interactions_read.insert(interaction.guid);
+            // Only the remote party is the customer: connectTo is the company's own number on an
+            // inbound call, connectFrom on an outbound one. A match on the company's side (a
+            // customer whose number is a company line, or a call of unknown direction) is only
+            // for review.
+            const bool remote =
+                !interaction.direction.empty() && &interaction.remote_party() == &value;
             for (const auto subject : owners) {
-              add_findings(subject, interaction, Action::kDeleteContent, "identity",
-                           "vcc-content-number",
-                           "a call whose " + parameter +
-                               " is the request's phone number (found by number search)",
-                           findings);
+              if (remote) {
+                add_findings(subject, interaction, Action::kDeleteContent, "identity",
+                             "vcc-content-number",
+                             "a call whose " + parameter +
+                                 " (the remote party) is the request's phone number (found by "
+                                 "number search)",
+                             findings);
+              } else {
+                add_findings(
+                    subject, interaction, Action::kReview, "company-side", "vcc-content-number",
+                    "a call whose " + parameter +
+                        " is the request's phone number on "
+                        "the company's side of " +
+                        (interaction.direction.empty() ? std::string("a call of unknown direction")
+                                                       : "an " + interaction.direction + " call") +
+                        ": check it is the request's",
+                    findings);
+              }
             }
           };
-          try {
-            api_.search(parameter, number, *range, on_interaction);
-          } catch (const ContentApiError& e) {
-            fail(e);
+          // The platform stores numbers with and without the plus, and matches by prefix.
+          for (const auto& form : {number, number.substr(number.starts_with('+') ? 1 : 0)}) {
+            try {
+              api_.search(parameter, form, *range, on_interaction);
+            } catch (const ContentApiError& e) {
+              fail(e);
+            }
+            if (!number.starts_with('+')) break;
           }
         }
       }

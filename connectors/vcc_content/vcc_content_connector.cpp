@@ -10,6 +10,7 @@
 
 #include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
+#include "wait_budget.hpp"
 
 namespace crmscan::vcc {
 namespace {
@@ -116,6 +117,7 @@ ConnectorDescriptor VccContentConnector::describe_connector() {
            "CRM fields (globs, comma-separated) whose GUIDs are call GUIDs", false},
           {"ca_file", "path", "", "a CA bundle to trust (a private CA); TLS is always verified",
            false},
+          max_wait_option(),
       }};
 }
 
@@ -171,7 +173,8 @@ VccContentConnector::VccContentConnector(const ConnectorConfig& config, HttpOpti
   if (environment_secret("VCC_CLIENT_ID").empty() ||
       environment_secret("VCC_CLIENT_SECRET").empty())
     throw ConfigError(kNoCredentials);
-  http_ = std::make_unique<HttpClient>(std::move(http_options));
+  http_ = std::make_unique<HttpClient>(
+      with_wait_budget(std::move(http_options), max_wait_of(config, "vcc_content")));
 }
 
 std::vector<TimeRange> VccContentConnector::windows(const TimeRange& range) {

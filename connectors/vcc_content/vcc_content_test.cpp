@@ -270,7 +270,8 @@ TEST_CASE(
   CHECK(report.api_calls > 0);
 }
 
-TEST_CASE("A 40-day range gives exactly 6 window calls per number and direction", "[connector][vcc]") {
+TEST_CASE("A 40-day range gives exactly 6 window calls per number form and direction",
+          "[connector][vcc]") {
   Api api;
   auto connector =
       connect(*api.emulator, {{"since", "2024-01-01"}, {"until", "2024-02-09"}}, nullptr);
@@ -284,8 +285,9 @@ TEST_CASE("A 40-day range gives exactly 6 window calls per number and direction"
       if (found != request.params.end()) ++window_calls[parameter + ("=" + found->second)];
     }
   }
-  // The six requests of the sample with one number each, searched as caller and as called.
-  REQUIRE(window_calls.size() == 12);
+  // The six requests of the sample with one number each, searched as caller and as called, with
+  // and without its plus.
+  REQUIRE(window_calls.size() == 24);
   for (const auto& [search, calls] : window_calls) {
     INFO(search);
     CHECK(calls == 6);
@@ -454,4 +456,41 @@ TEST_CASE("crmscan scan --content vcc writes one report and a private plan, or e
   CHECK(run_cli(*api.emulator, out, "--ca-file '" + (scratch / "secret").string() + "'") == 0);
   CHECK(run_cli(*api.emulator, out, "--ca-file '" + (scratch / "none.pem").string() + "'") == 66);
   fs::remove_all(scratch);
+}
+
+TEST_CASE("A number is matched only against the remote party, stored with or without its plus",
+          "[connector][vcc]") {
+  Api api;
+  const auto call = [](const std::string& guid, const std::string& direction,
+                       const std::string& from, const std::string& to) {
+    crmscan::vcc::Interaction interaction;
+    interaction.guid = guid;
+    interaction.start = "2024-01-15T10:00:00Z";
+    interaction.direction = direction;
+    interaction.connect_from = from;
+    interaction.connect_to = to;
+    interaction.content.push_back(
+        {"rec-" + guid.substr(0, 8), "callRecording", "audio/wav", 1000, "2024-01-15T10:05:00Z"});
+    return interaction;
+  };
+  // REQ-1003's number, stored without its plus, calling in: the customer's call.
+  api.emulator->add_interaction(
+      call("aaaa0001-0000-4000-8000-000000000001", "Inbound", "14155550132", "+442079460000"));
+  // The same number as the line called on an inbound call: the company's side.
+  api.emulator->add_interaction(
+      call("aaaa0002-0000-4000-8000-000000000002", "Inbound", "+442079461111", "+14155550132"));
+  // Dialled out to it: the remote party again.
+  api.emulator->add_interaction(
+      call("aaaa0003-0000-4000-8000-000000000003", "Outbound", "+442079460000", "+14155550132"));
+  auto connector =
+      connect(*api.emulator, {{"since", "2024-01-01"}, {"until", "2024-02-09"}}, nullptr);
+  const auto report = scan_with_content(*connector);
+  INFO(errors_of(report));
+  REQUIRE(report.complete());
+  const auto deleted = guids_of(report, "REQ-1003", Action::kDeleteContent);
+  const auto reviewed = guids_of(report, "REQ-1003", Action::kReview);
+  CHECK(deleted.count("aaaa0001-0000-4000-8000-000000000001") == 1);
+  CHECK(deleted.count("aaaa0003-0000-4000-8000-000000000003") == 1);
+  CHECK(deleted.count("aaaa0002-0000-4000-8000-000000000002") == 0);
+  CHECK(reviewed.count("aaaa0002-0000-4000-8000-000000000002") == 1);
 }

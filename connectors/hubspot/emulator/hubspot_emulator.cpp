@@ -7,7 +7,9 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <deque>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -32,6 +34,7 @@ constexpr std::size_t kMaxSearchLimit = 200;
 constexpr std::size_t kMaxListLimit = 100;
 constexpr std::size_t kMaxBatchInputs = 100;
 constexpr std::size_t kMaxAssociationLimit = 500;
+constexpr std::size_t kMaxAssociationInputs = 1'000;
 constexpr std::string_view kMaintenancePage =
     "<!DOCTYPE html><html><head><title>Service unavailable</title></head>"
     "<body><h1>HubSpot is down for maintenance</h1></body></html>";
@@ -117,12 +120,62 @@ std::string json_text(const rapidjson::Value& value) {
   return {};
 }
 
-// CONTAINS_TOKEN: the value's words appear in the property's words, in a row, compared case-
-// and accent-insensitively (a multi-word value is taken as a phrase).
+// A word of a CONTAINS_TOKEN value against one token: `*` matches any run of characters (the
+// documented `*@hubspot.com`), anything else must be equal.
+bool word_matches(std::string_view pattern, std::string_view token) {
+  const auto star = pattern.find('*');
+  if (star == std::string_view::npos) return pattern == token;
+  const auto head = pattern.substr(0, star), rest = pattern.substr(star + 1);
+  if (!token.starts_with(head)) return false;
+  for (std::size_t at = head.size(); at <= token.size(); ++at) {
+    if (word_matches(rest, token.substr(at))) return true;
+  }
+  return false;
+}
+
+// The words of a value, lower-cased and split at spaces and punctuation as folded_words() does,
+// with a `*` kept in the word it touches (a `*` between separators matches any one token).
+std::vector<std::string> pattern_words(std::string_view value) {
+  const auto wordy = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80;
+  };
+  std::vector<std::string> words;
+  bool glue = false;  // the last word ends with a `*` that touches what follows
+  std::size_t start = 0;
+  for (;;) {
+    const auto star = value.find('*', start);
+    const auto piece =
+        value.substr(start, star == std::string_view::npos ? value.npos : star - start);
+    auto parts = folded_words(piece);
+    if (glue && !piece.empty() && wordy(piece.front()) && !parts.empty()) {
+      words.back() += parts.front();
+      parts.erase(parts.begin());
+    }
+    glue = false;
+    words.insert(words.end(), parts.begin(), parts.end());
+    if (star == std::string_view::npos) break;
+    if (star > start && wordy(value[star - 1]) && !words.empty())
+      words.back().push_back('*');
+    else
+      words.emplace_back("*");
+    glue = true;
+    start = star + 1;
+  }
+  return words;
+}
+
+// CONTAINS_TOKEN: the value's words are whole tokens of the property, in a row (a value of
+// several words is a phrase), compared case- and accent-insensitively; a `*` completes a token.
+// Never a substring of a token: `7946031` does not find `07946031`.
 bool contains_words(std::string_view text, std::string_view value) {
-  const auto words = folded_words(text), wanted = folded_words(value);
+  const auto words = folded_words(text), wanted = pattern_words(value);
   if (wanted.empty() || wanted.size() > words.size()) return false;
-  return std::search(words.begin(), words.end(), wanted.begin(), wanted.end()) != words.end();
+  for (std::size_t start = 0; start + wanted.size() <= words.size(); ++start) {
+    std::size_t i = 0;
+    while (i < wanted.size() && word_matches(wanted[i], words[start + i])) ++i;
+    if (i == wanted.size()) return true;
+  }
+  return false;
 }
 
 struct Filter {
@@ -189,11 +242,17 @@ std::vector<std::string> split_commas(const std::string& text) {
   return parts;
 }
 
-// HubSpot-defined association type ids between the object types ContactPad writes.
+// HubSpot-defined association type ids between the object types a softphone and its CRM write.
 int association_type_id(const std::string& from, const std::string& to) {
-  if (from == "calls" && to == "contacts") return 194;
-  if (from == "contacts" && to == "calls") return 193;
-  return 0;
+  static const std::map<std::pair<std::string, std::string>, int> kTypes{
+      {{"calls", "contacts"}, 194},     {{"contacts", "calls"}, 193},
+      {{"notes", "contacts"}, 202},     {{"contacts", "notes"}, 201},
+      {{"emails", "contacts"}, 198},    {{"contacts", "emails"}, 197},
+      {{"companies", "contacts"}, 280}, {{"contacts", "companies"}, 279},
+      {{"calls", "notes"}, 205},        {{"notes", "calls"}, 206},
+  };
+  const auto found = kTypes.find({from, to});
+  return found == kTypes.end() ? 0 : found->second;
 }
 
 }  // namespace
@@ -207,6 +266,10 @@ struct Emulator::Impl {
 
   explicit Impl(EmulatorOptions emulator_options)
       : options_(std::move(emulator_options)), faults_(options_.faults) {
+    // HubSpot's standard object types exist in every account, with or without records.
+    for (const char* type : {"contacts", "companies", "deals", "tickets", "calls", "emails",
+                             "meetings", "notes", "tasks"})
+      objects_[type];
     if (!options_.data_dir.empty()) load_folder(options_.data_dir);
   }
 
@@ -293,7 +356,8 @@ struct Emulator::Impl {
     if (std::find(ids.begin(), ids.end(), to_id) == ids.end()) ids.push_back(to_id);
   }
 
-  // Associated ids whose records exist and are not archived.
+  // Associated ids whose records exist, archived ones too: a record archived (deleted, restorable
+  // for 90 days) keeps its associations.
   std::vector<std::string> associated(const std::string& from, const std::string& id,
                                       const std::string& to) const {
     std::vector<std::string> ids;
@@ -302,8 +366,7 @@ struct Emulator::Impl {
     if (found == associations_.end() || store == objects_.end()) return ids;
     for (const auto& target : found->second) {
       const auto at = store->second.index.find(target);
-      if (at != store->second.index.end() && !store->second.records[at->second].archived)
-        ids.push_back(target);
+      if (at != store->second.index.end()) ids.push_back(target);
     }
     return ids;
   }
@@ -389,6 +452,16 @@ struct Emulator::Impl {
       return error_reply(429, "RATE_LIMIT", "You have reached your ten_secondly_rolling limit.",
                          "TEN_SECONDLY_ROLLING");
     }
+    if (options_.search_limit > 0 && request.method == "POST" &&
+        request.path.ends_with("/search")) {
+      while (!searches_.empty() && now - searches_.front() >= options_.search_window)
+        searches_.pop_front();
+      if (searches_.size() >= options_.search_limit) {
+        return error_reply(429, "RATE_LIMIT", "You have reached your secondly limit for search.",
+                           "SECONDLY");
+      }
+      searches_.push_back(now);
+    }
     ++window_used_;
     ++used_;
     const auto in_burst = [call](std::size_t first, std::size_t count) {
@@ -438,8 +511,17 @@ struct Emulator::Impl {
     };
     if (request.method == "GET" && parts.size() == 4 && is({"crm", "v3", "properties"}))
       return properties(parts[3]);
-    if (request.method == "POST" && parts.size() == 5 && is({"crm", "v3", "objects", "", "search"}))
+    if (request.method == "POST" && parts.size() == 5 &&
+        is({"crm", "v3", "objects", "", "search"})) {
+      if (request.body.size() > options_.max_search_body) {
+        invalid("The request body has " + std::to_string(request.body.size()) +
+                " characters; a search allows at most " + std::to_string(options_.max_search_body));
+      }
       return search(parts[3], body_of(request));
+    }
+    if (request.method == "POST" && parts.size() == 7 &&
+        is({"crm", "v4", "associations", "", "", "batch", "read"}))
+      return batch_associations(parts[3], parts[4], body_of(request));
     if (request.method == "POST" && parts.size() == 6 &&
         is({"crm", "v3", "objects", "", "batch", "read"}))
       return batch_read(parts[3], body_of(request), request.get_param_value("archived") == "true");
@@ -518,10 +600,14 @@ struct Emulator::Impl {
     if (filter.op == "NOT_HAS_PROPERTY") return !present;
     if (filter.op == "NEQ") return !present || !iequals(*value, filter.value);
     if (!present) return false;
+    // The whole value as stored, without regard to case: no normalising of numbers or spaces.
     if (filter.op == "EQ") return iequals(*value, filter.value);
     if (filter.op == "IN") {
+      // "When searching a string property with this operator, values must be lowercase": a
+      // value with capitals finds nothing.
+      const auto stored = ascii_lower(*value);
       return std::any_of(filter.values.begin(), filter.values.end(),
-                         [&](const std::string& v) { return iequals(*value, v); });
+                         [&](const std::string& v) { return ascii_lower(v) == v && stored == v; });
     }
     if (filter.op == "CONTAINS_TOKEN") return contains_words(*value, filter.value);
     if (filter.op == "GT") return compare_values(*value, filter.value) > 0;
@@ -797,6 +883,103 @@ struct Emulator::Impl {
     return json_reply(200, buffer);
   }
 
+  // POST /crm/v4/associations/{from}/{to}/batch/read: the associations of many records in one
+  // request; a record with more than a page of them says so with its own paging.
+  Reply batch_associations(const std::string& from, const std::string& to,
+                           const rapidjson::Document& body) const {
+    const auto& store = store_of(from);
+    store_of(to);
+    const auto inputs = body.FindMember("inputs");
+    if (inputs == body.MemberEnd() || !inputs->value.IsArray()) invalid("inputs must be an array");
+    if (inputs->value.Size() > kMaxAssociationInputs) {
+      invalid("Batch input is limited to " + std::to_string(kMaxAssociationInputs) +
+              " items, not " + std::to_string(inputs->value.Size()));
+    }
+    const int type_id = association_type_id(from, to);
+    std::vector<std::string> missing;
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartObject();
+    key(writer, "status");
+    put(writer, "COMPLETE");
+    key(writer, "results");
+    writer.StartArray();
+    for (const auto& input : inputs->value.GetArray()) {
+      const auto id = input.IsObject() && input.HasMember("id") ? json_text(input["id"]) : "";
+      const auto found = store.index.find(id);
+      const auto ids =
+          found == store.index.end() ? std::vector<std::string>{} : associated(from, id, to);
+      if (ids.empty()) {
+        missing.push_back(id);
+        continue;
+      }
+      writer.StartObject();
+      key(writer, "from");
+      writer.StartObject();
+      key(writer, "id");
+      put(writer, id);
+      writer.EndObject();
+      key(writer, "to");
+      writer.StartArray();
+      for (std::size_t i = 0; i < std::min(ids.size(), kMaxAssociationLimit); ++i) {
+        writer.StartObject();
+        key(writer, "toObjectId");
+        if (const auto number = parse_count(ids[i]))
+          writer.Uint64(*number);
+        else
+          put(writer, ids[i]);
+        key(writer, "associationTypes");
+        writer.StartArray();
+        if (type_id != 0) {
+          writer.StartObject();
+          key(writer, "category");
+          put(writer, "HUBSPOT_DEFINED");
+          key(writer, "typeId");
+          writer.Int(type_id);
+          key(writer, "label");
+          writer.Null();
+          writer.EndObject();
+        }
+        writer.EndArray();
+        writer.EndObject();
+      }
+      writer.EndArray();
+      if (ids.size() > kMaxAssociationLimit) write_paging(writer, kMaxAssociationLimit);
+      writer.EndObject();
+    }
+    writer.EndArray();
+    if (!missing.empty()) {
+      // Records with no associations of that type are errors of the batch, as in HubSpot.
+      key(writer, "numErrors");
+      writer.Uint64(missing.size());
+      key(writer, "errors");
+      writer.StartArray();
+      writer.StartObject();
+      key(writer, "status");
+      put(writer, "error");
+      key(writer, "category");
+      put(writer, "OBJECT_NOT_FOUND");
+      key(writer, "message");
+      put(writer, "No " + to + " is associated with " + std::to_string(missing.size()) + " " +
+                      from + " records.");
+      key(writer, "context");
+      writer.StartObject();
+      key(writer, "fromObjectId");
+      writer.StartArray();
+      for (const auto& id : missing) put(writer, id);
+      writer.EndArray();
+      writer.EndObject();
+      writer.EndObject();
+      writer.EndArray();
+    }
+    key(writer, "startedAt");
+    put(writer, "2025-01-01T00:00:00.000Z");
+    key(writer, "completedAt");
+    put(writer, "2025-01-01T00:00:00.001Z");
+    writer.EndObject();
+    return json_reply(missing.empty() ? 200 : 207, buffer);
+  }
+
   EmulatorOptions options_;
   Faults faults_;
   std::map<std::string, ObjectStore> objects_;
@@ -806,6 +989,7 @@ struct Emulator::Impl {
   std::size_t used_ = 0;
   std::chrono::steady_clock::time_point window_start_{};
   std::size_t window_used_ = 0;
+  std::deque<std::chrono::steady_clock::time_point> searches_;  // searches served lately
   std::vector<RequestRecord> requests_;
   mutable std::mutex mutex_;
   std::unique_ptr<httplib::Server> server_;

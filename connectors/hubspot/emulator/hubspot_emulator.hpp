@@ -57,6 +57,12 @@ struct EmulatorOptions {
   /// TEN_SECONDLY_ROLLING until the window ends.
   std::size_t window_limit = 190;
   std::chrono::milliseconds window{10'000};
+  /// Search requests allowed in each search window (HubSpot: five a second per account); past
+  /// it, 429 RATE_LIMIT. 0: no search limit.
+  std::size_t search_limit = 5;
+  std::chrono::milliseconds search_window{1'000};
+  /// A search request body longer than this many characters is a 400 (HubSpot: 3,000).
+  std::size_t max_search_body = 3'000;
   Faults faults;
 };
 
@@ -83,8 +89,10 @@ struct RequestRecord {
 };
 
 /// A HubSpot account served over the CRM v3 API on 127.0.0.1: properties, object search with
-/// filter groups (EQ, NEQ, IN, CONTAINS_TOKEN, GT/GTE/LT/LTE, HAS_PROPERTY) and the 10,000
-/// results cap, single, list and batch reads, associations v4, paging with `after`,
+/// filter groups (EQ, NEQ, IN, CONTAINS_TOKEN with wildcards, GT/GTE/LT/LTE, HAS_PROPERTY) as
+/// strict as HubSpot documents them (values compared as stored, archived records never found, a
+/// body of at most 3,000 characters, five searches a second, the 10,000 results cap), single,
+/// list and batch reads, associations v4 (one record's, and batch reads), paging with `after`,
 /// bearer-token checks, rate limits with their headers, and faults on demand. Thread-safe.
 class Emulator {
  public:

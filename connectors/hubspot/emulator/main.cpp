@@ -31,6 +31,14 @@ int main(int argc, char** argv) {
       "API calls allowed per rolling window");
   add("window-ms", po::value(&window_ms)->default_value(window_ms),
       "length of the rolling window in milliseconds");
+  std::size_t search_window_ms = static_cast<std::size_t>(options.search_window.count());
+  add("search-limit", po::value(&options.search_limit)->default_value(options.search_limit),
+      "searches allowed per search window (0: no limit)");
+  add("search-window-ms", po::value(&search_window_ms)->default_value(search_window_ms),
+      "length of the search window in milliseconds");
+  add("max-search-body",
+      po::value(&options.max_search_body)->default_value(options.max_search_body),
+      "characters a search request body may have");
   add("token-revoked-at", po::value(&faults.token_revoked_at),
       "first call whose token is refused with 401");
   add("rate-limited-at", po::value(&faults.rate_limited_at), "first call answered 429");
@@ -65,6 +73,7 @@ int main(int argc, char** argv) {
   }
   options.data_dir = data;
   options.window = std::chrono::milliseconds(window_ms);
+  options.search_window = std::chrono::milliseconds(search_window_ms);
 
   // Block the stop signals in every thread, then wait for one here.
   sigset_t stop_signals;
