@@ -385,7 +385,7 @@ TEST_CASE("Credentials come from the environment and never show in errors",
   }
 }
 
-TEST_CASE("Retry-After is honoured in full within the scan's wait budget",
+TEST_CASE("A service protection limit's Retry-After is waited in full within the wait budget",
           "[connector][dynamics365][faults]") {
   const auto env = emulator_credentials();
   Faults faults;

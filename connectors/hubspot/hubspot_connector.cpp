@@ -579,8 +579,8 @@ void HubSpotConnector::emit_with_associations(const Record& record, const Object
 void HubSpotConnector::pace_search() {
   if (search_rate_ <= 0) return;
   // Counted from when the last search was answered, so that the searches reach HubSpot at least
-  // this far apart whatever the network does.
-  const auto gap = std::chrono::milliseconds(static_cast<long>(std::ceil(1000.0 / search_rate_)));
+  // this far apart whatever the network does, with a tenth to spare for HubSpot's own clock.
+  const auto gap = std::chrono::milliseconds(static_cast<long>(std::ceil(1100.0 / search_rate_)));
   const auto now = std::chrono::steady_clock::now();
   if (last_search_ && now < *last_search_ + gap) {
     pause_(std::chrono::duration_cast<std::chrono::milliseconds>(*last_search_ + gap - now));

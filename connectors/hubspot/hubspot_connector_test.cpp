@@ -814,7 +814,7 @@ TEST_CASE("An account with many properties is searched for ids, its records read
 }
 
 TEST_CASE("Searches keep to HubSpot's search rate", "[connector][hubspot][faults]") {
-  // Five searches in each 100 ms here, and the connector paced to 50 a second: never refused.
+  // Five searches in each 100 ms here, and the connector paced to 40 a second: never refused.
   auto options = Account::sample_options();
   options.search_limit = 5;
   options.search_window = std::chrono::milliseconds(100);
@@ -826,7 +826,7 @@ TEST_CASE("Searches keep to HubSpot's search rate", "[connector][hubspot][faults
                                                 {"max_api_calls", "0"},
                                                 {"api_reserve", "0"},
                                                 {"page_size", "100"},
-                                                {"search_rate", "50"}},
+                                                {"search_rate", "40"}},
                                                http);
   const auto report = scan(connector);
   INFO(errors_of(report));
@@ -861,6 +861,8 @@ TEST_CASE("Retry-After is honoured in full within the scan's wait budget",
     const auto report = scan(*connector);
     CHECK_FALSE(report.complete());
     CHECK_THAT(errors_of(report), Catch::Contains("wait budget of 60 s"));
-    CHECK(waits.empty());
+    // Searches were paced, but the two minutes asked for were never waited.
+    CHECK(std::none_of(waits.begin(), waits.end(),
+                       [](auto wait) { return wait >= std::chrono::seconds(60); }));
   }
 }
