@@ -324,6 +324,8 @@ std::vector<std::string> phone_variants(const std::string& e164) {
   add_unique(variants, national);
   add_unique(variants, regroup(forms->national, "-"));
   add_unique(variants, regroup(forms->national, "."));
+  // A server may echo a search back in an error: each spelling sent is redacted there too.
+  for (const auto& variant : variants) register_request_value(variant);
   return variants;
 }
 

@@ -318,7 +318,7 @@ struct ReachEvent {
   std::string prefix;  // the first three characters of its id key
   const std::vector<std::string>* pointed_to = nullptr;
   bool learned = false;  // a new identifier: any object read before may hold it
-  std::string key;       // a key (`keys:`) of this name was reached: objects with such keys
+  std::string key = {};  // a key (`keys:`) of this name was reached: objects with such keys
 };
 
 /// Why a record belongs (or may belong) to a subject.
@@ -331,8 +331,8 @@ struct Claim {
   std::string category;
   RecordAction action;
   std::string confidence;
-  std::string matched;     // the value that matched, for the preview
-  std::string identifier;  // the email or number that made an identity claim, else empty
+  std::string matched;          // the value that matched, for the preview
+  std::string identifier = {};  // the email or number that made an identity claim, else empty
 };
 
 // Hashes std::string keys and looks them up by std::string_view alike.
