@@ -390,8 +390,16 @@ std::vector<std::string> Dynamics365Connector::search_clauses(IdentifierKind kin
   for (const auto& field : schema.fields) {
     const auto& name = field.name;
     if (!in_text) {
-      if (kind == IdentifierKind::kEmail && field.type == "email")
+      if (kind == IdentifierKind::kEmail && field.type == "email") {
         clauses.push_back(name + " eq " + literal);
+        // A sub-address of the same mailbox ("amelie+shop@example.fr"), reported for review.
+        const auto at = term.rfind('@');
+        if (at != std::string::npos && at > 0) {
+          const auto mailbox = term.substr(0, std::min(at, term.find('+')));
+          clauses.push_back("(startswith(" + name + "," + odata_literal(mailbox + "+") +
+                            ") and endswith(" + name + "," + odata_literal(term.substr(at)) + "))");
+        }
+      }
       if (kind == IdentifierKind::kPhone && field.type == "phone") {
         clauses.push_back("contains(" + name + "," + odata_literal(tail) + ")");
         for (const auto& format : formats) clauses.push_back(name + " eq " + odata_literal(format));
@@ -502,9 +510,10 @@ bool Dynamics365Connector::has_field(const std::string& object, const std::strin
 
 std::vector<std::pair<std::string, std::string>> Dynamics365Connector::references_to(
     const std::string&) {
-  // Lookups that no rule declares are not followed: the engine recognises an undeclared
-  // reference by Salesforce's id shape, never by a GUID, so the records read would cost calls
-  // and could not become findings.
+  // Lookups that no rule declares are not followed live: the metadata read does not say which
+  // entity a lookup targets, so following them all would cost a query per lookup column of every
+  // entity for each hop. The rule pack declares the standard ones (an account's primary contact);
+  // a file scan also finds GUIDs of reached records in columns no rule declares.
   return {};
 }
 

@@ -299,7 +299,8 @@ struct Reached {
   SubjectIndex subject;
   std::string object;
   bool strong;
-  std::string id;  // as the source writes it
+  std::string id;     // as the source writes it
+  bool kept = false;  // the record is kept, only its personal fields erased (a Case, a business)
 };
 
 /// A record that a reached record points to (Lead.ConvertedContactId), not read yet.
@@ -1262,7 +1263,8 @@ class Scan {
         if (plan.fields[index].link) return;
         if (const auto targets = reached_.find(token); targets != reached_.end()) {
           for (const auto& target : targets->second) {
-            if (!target.strong) continue;
+            // A kept record (a Case, a business) is not the subject's: what points to it is not.
+            if (!target.strong || target.kept) continue;
             claims.push_back({target.subject, false, "reference", "undeclared-reference",
                               plan.schema->fields[index].name + " holds the id of " +
                                   target.object + " " + target.id +
@@ -1505,7 +1507,7 @@ class Scan {
       // on: what hangs off it is its own, not the subject's.
       if (best->reason != "name" && best->reason != "shared" && best->reason != "reference") {
         const bool strong = best->strong && best->action != RecordAction::kReview;
-        mark_reached(key, record, subject, strong);
+        mark_reached(key, record, subject, strong, best->action == RecordAction::kEraseFields);
         share_keys(record, plan, key, subject, strong);
       }
       if (best->strong) follow_pointers(record, plan, key, subject);
@@ -1624,8 +1626,8 @@ class Scan {
     }
   }
 
-  void mark_reached(const std::string& key, const Record& record, SubjectIndex subject,
-                    bool strong) {
+  void mark_reached(const std::string& key, const Record& record, SubjectIndex subject, bool strong,
+                    bool kept) {
     if (key.empty()) return;
     const auto& object = record.object();
     auto& entries = reached_[key];
@@ -1633,12 +1635,13 @@ class Scan {
       if (entry.subject != subject || entry.object != object) continue;
       if (strong && !entry.strong) {
         entry.strong = true;
+        entry.kept = kept;
         events_.push_back({++clock_, object, key.substr(0, 3), nullptr});
         if (lookups_) frontier_.emplace_back(object, entry.id);
       }
       return;
     }
-    entries.push_back({subject, object, strong, record.id.empty() ? key : record.id});
+    entries.push_back({subject, object, strong, record.id.empty() ? key : record.id, kept});
     events_.push_back({++clock_, object, key.substr(0, 3), nullptr});
     if (lookups_) frontier_.emplace_back(object, entries.back().id);
   }
