@@ -89,7 +89,10 @@ if(static_phonenumber)
   target_link_libraries(crmscan_dep_phonenumber INTERFACE ${static_phonenumber} Threads::Threads
     ${CMAKE_DL_LIBS})
 else()
-  target_link_libraries(crmscan_dep_phonenumber INTERFACE ${PHONENUMBER_LIBRARY})
+  # crmscan's own code uses libphonenumber's protobuf messages (PhoneNumber), so it links the
+  # protobuf that libphonenumber was built against, not only through libphonenumber.so.
+  pkg_check_modules(PROTOBUF REQUIRED IMPORTED_TARGET protobuf)
+  target_link_libraries(crmscan_dep_phonenumber INTERFACE ${PHONENUMBER_LIBRARY} PkgConfig::PROTOBUF)
 endif()
 if(static_yaml_cpp)
   target_include_directories(crmscan_dep_yaml_cpp
