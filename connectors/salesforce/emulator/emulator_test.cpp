@@ -706,7 +706,8 @@ TEST_CASE("SOSL caps results: each object its LIMIT or an even share, the cap in
     REQUIRE(result);
     REQUIRE(result->status == 200);
     std::map<std::string, int> counts;
-    for (const auto& record : parse(result->body)["searchRecords"].GetArray())
+    auto document = parse(result->body);  // kept: a range over a temporary's member dangles
+    for (const auto& record : document["searchRecords"].GetArray())
       ++counts[text(record["attributes"], "type")];
     return counts;
   };
