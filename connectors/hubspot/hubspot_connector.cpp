@@ -177,6 +177,20 @@ void write_groups(JsonWriter& writer, const std::vector<FilterGroup>& groups) {
   writer.EndArray();
 }
 
+// The `inputs` of a batch request: `{"id": …}` for ids [first, last) of the list.
+void write_id_inputs(JsonWriter& writer, const std::vector<std::string>& ids, std::size_t first,
+                     std::size_t last) {
+  writer.Key("inputs");
+  writer.StartArray();
+  for (auto i = first; i < std::min(ids.size(), last); ++i) {
+    writer.StartObject();
+    writer.Key("id");
+    writer.String(ids[i].c_str());
+    writer.EndObject();
+  }
+  writer.EndArray();
+}
+
 void write_strings(JsonWriter& writer, const char* name, const std::vector<std::string>& values) {
   writer.Key(name);
   writer.StartArray();
@@ -928,15 +942,7 @@ void HubSpotConnector::read_by_id(const std::string& object, const std::vector<s
     JsonWriter writer(buffer);
     writer.StartObject();
     write_strings(writer, "properties", info->properties);
-    writer.Key("inputs");
-    writer.StartArray();
-    for (auto i = start; i < std::min(wanted.size(), start + kMaxBatchRead); ++i) {
-      writer.StartObject();
-      writer.Key("id");
-      writer.String(wanted[i].c_str());
-      writer.EndObject();
-    }
-    writer.EndArray();
+    write_id_inputs(writer, wanted, start, start + kMaxBatchRead);
     writer.EndObject();
     const auto document = call_json("POST", path, buffer.GetString());
     if (!document.HasMember("results") || !document["results"].IsArray())
@@ -992,15 +998,7 @@ void HubSpotConnector::read_associated(const std::string& object, const std::str
     rapidjson::StringBuffer buffer;
     JsonWriter writer(buffer);
     writer.StartObject();
-    writer.Key("inputs");
-    writer.StartArray();
-    for (auto i = start; i < std::min(unique.size(), start + kMaxAssociationBatch); ++i) {
-      writer.StartObject();
-      writer.Key("id");
-      writer.String(unique[i].c_str());
-      writer.EndObject();
-    }
-    writer.EndArray();
+    write_id_inputs(writer, unique, start, start + kMaxAssociationBatch);
     writer.EndObject();
     // 207: some parents have no records of this type, which is no error here.
     const auto document = call_json("POST", path, buffer.GetString());
