@@ -146,6 +146,35 @@ TEST_CASE("A subjects file with a YAML alias bomb or deep nesting is a clear Dat
   CHECK(Clock::now() - start < kQuick);
 }
 
+TEST_CASE("A YAML file of two documents, or a stray ',', is refused at once, never half read",
+          "[subjects][rules][hostile]") {
+  const TempDir dir;
+  const auto subjects = dir / "subjects.yaml";
+  std::string where;
+  SECTION("a second document would be dropped unread") {
+    write_file(subjects, "- request_id: R1\n  email: a@example.com\n---\n- request_id: R2\n");
+    where = ":3:1:";
+  }
+  SECTION("a stray ',' (yaml-cpp reads it as endless empty documents)") {
+    write_file(subjects, ",");
+    where = ":1:1:";
+  }
+  const auto start = Clock::now();
+  try {
+    crmscan::load_subjects_file(subjects);
+    FAIL("the file was read");
+  } catch (const crmscan::DataError& e) {
+    CHECK_THAT(std::string(e.what()),
+               Catch::Contains(subjects + where) && Catch::Contains("must hold one"));
+  }
+  CHECK(Clock::now() - start < kQuick);
+
+  const auto pack = dir / "two.yaml";
+  write_file(pack, kPackHead + "---\n" + kPackHead);
+  CHECK_THAT(pack_error(pack).first,
+             Catch::Contains("two.yaml:") && Catch::Contains("must hold one"));
+}
+
 TEST_CASE("A subjects file with invalid UTF-8 or a NUL byte is read or refused, never crashes",
           "[subjects][hostile]") {
   const TempDir dir;

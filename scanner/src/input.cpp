@@ -50,8 +50,9 @@ class AliasCounter : public YAML::EventHandler {
  public:
   explicit AliasCounter(std::size_t max_alias_nodes) : max_(max_alias_nodes) {}
 
-  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentStart(const YAML::Mark& mark) override { document_start_ = mark; }
   void OnDocumentEnd() override {}
+  const YAML::Mark& document_start() const { return document_start_; }
   void OnNull(const YAML::Mark&, YAML::anchor_t anchor) override { leaf(anchor); }
   void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
                 const std::string&) override {
@@ -106,6 +107,7 @@ class AliasCounter : public YAML::EventHandler {
   }
 
   std::size_t max_;
+  YAML::Mark document_start_;
   std::size_t added_ = 0;
   std::vector<std::size_t> sizes_;                            // by anchor
   std::vector<std::pair<YAML::anchor_t, std::size_t>> open_;  // collections being read
@@ -212,7 +214,13 @@ YAML::Node load_yaml(const std::string& text, std::size_t max_alias_nodes) {
     std::istringstream in(text);
     YAML::Parser parser(in);
     AliasCounter counter(max_alias_nodes);
-    while (parser.HandleNextDocument(counter)) {
+    parser.HandleNextDocument(counter);
+    // YAML::Load reads the first document alone, so a second one would be dropped unread. (A
+    // stray ',' at the top level is also read as endless empty documents: loop over them and
+    // yaml-cpp never returns.)
+    if (parser.HandleNextDocument(counter)) {
+      throw YAML::Exception(counter.document_start(),
+                            "a second YAML document (or a stray ','): the file must hold one");
     }
   }
   return YAML::Load(text);
