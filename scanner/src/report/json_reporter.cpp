@@ -1,0 +1,91 @@
+#include "report/json_support.hpp"
+#include "report/reporters.hpp"
+
+namespace crmscan {
+namespace {
+using namespace json_report;
+
+class JsonReporter : public Reporter {
+ public:
+  std::string format() const override { return "json"; }
+  std::string file_name() const override { return "findings.json"; }
+  void write(const Report& report, std::ostream& out) const override {
+    BlockStream buffer(out);
+    PrettyJsonWriter<BlockStream> w(buffer);
+    w.SetIndent(' ', 2);
+    w.StartObject();
+    w.Key("metadata");
+    w.StartObject();
+    write_string(w, "tool", "crmscan");
+    write_string(w, "version", report.tool_version);
+    write_string(w, "connector", report.connector);
+    write_string(w, "source", report.source);
+    write_string(w, "started", report.started);
+    write_string(w, "finished", report.finished);
+    w.Key("rule_packs");
+    w.StartArray();
+    for (const auto& pack : report.packs) {
+      w.StartObject();
+      write_string(w, "id", pack.id);
+      write_string(w, "version", pack.version);
+      write_string(w, "path", pack.path);
+      write_string(w, "sha256", pack.sha256);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("requests");
+    w.StartArray();
+    for (const auto& id : report.request_ids) put_string(w, id);
+    w.EndArray();
+    w.Key("values_shown");
+    w.Bool(report.show_values);
+    w.EndObject();
+    w.Key("coverage");
+    w.StartObject();
+    w.Key("records_read");
+    w.Uint64(report.records_read);
+    w.Key("api_calls");
+    w.Uint64(report.api_calls);
+    w.Key("objects");
+    w.StartArray();
+    for (const auto& object : report.coverage) {
+      w.StartObject();
+      write_string(w, "object", object.object);
+      w.Key("records");
+      w.Uint64(object.records);
+      w.Key("archived");
+      w.Uint64(object.archived);
+      w.Key("deleted");
+      w.Uint64(object.deleted);
+      w.Key("passes");
+      w.Uint64(object.passes);
+      w.Key("ruled");
+      w.Bool(object.ruled);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("notes");
+    w.StartArray();
+    for (const auto& note : report.notes) put_string(w, scrub(note));
+    w.EndArray();
+    w.EndObject();
+    write_errors(w, report);
+    w.Key("complete");
+    w.Bool(report.complete());
+    w.Key("findings");
+    w.StartArray();
+    for (const auto& finding : report.findings) write_finding(w, finding);
+    w.EndArray();
+    w.EndObject();
+    buffer.Flush();
+    out << '\n';
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Reporter> make_json_reporter() {
+  return std::make_unique<JsonReporter>();
+}
+
+}  // namespace crmscan
