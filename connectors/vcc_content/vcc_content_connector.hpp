@@ -53,6 +53,8 @@ class VccContentConnector : public Connector {
   void scan(const std::string& object, const RecordSink& on_record,
             const ProblemSink& on_problem) override;
   std::size_t api_calls() const override { return http_->attempts(); }
+  /// The lookup of the content of the calls a CRM's scan finds (ContentLookup).
+  std::unique_ptr<Stage> stage(const SubjectSet& subjects, bool show_values) override;
 
   /// `GET /interactions/{guid}`; nothing when the API has no such interaction (404).
   std::optional<Interaction> interaction(const std::string& guid);

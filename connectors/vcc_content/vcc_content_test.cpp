@@ -93,14 +93,10 @@ const crmscan::SubjectSet& sample_subjects() {
 /// The Salesforce sample scanned from its export, then its content looked up.
 Report scan_with_content(VccContentConnector& api) {
   auto crm = crmscan::create_connector("file", {{"input", kSource + "/samples/salesforce-export"}});
-  ContentLookup lookup(api, sample_subjects(), false);
+  const auto lookup = api.stage(sample_subjects(), false);
   crmscan::ScanOptions options;
-  options.on_record_found = [&lookup](const crmscan::Record& record, std::size_t subject) {
-    lookup.collect(record, subject);
-  };
-  auto report = crmscan::run_scan(*crm, salesforce_rules(), sample_subjects(), options);
-  lookup.run(report);
-  return report;
+  options.stages.push_back(lookup.get());
+  return crmscan::run_scan(*crm, salesforce_rules(), sample_subjects(), options);
 }
 
 std::vector<const crmscan::Finding*> content_findings(const Report& report) {

@@ -1462,7 +1462,7 @@ class Scan {
     for (const auto& claim : claims) touched.insert(claim.subject);
     for (const auto& mention : mentions) touched.insert(mention.subject);
     for (const auto subject : touched) {
-      if (options_.on_record_found) options_.on_record_found(record, subject);
+      for (auto* stage : options_.stages) stage->record_found(record, subject);
       // The strongest claim: strong before weak, then the stronger action, then the surer
       // reason, then rule order.
       const auto strength = [](const Claim& claim) {
@@ -1498,7 +1498,7 @@ class Scan {
         f.confidence = confidence;
         f.archived = archived;
         f.deleted = deleted;
-        f.preview = options_.show_values ? utf8_prefix(matched, 200) : redact(matched);
+        f.preview = preview_of(matched, options_.show_values);
         f.location = record.location();
         add_finding(subject, key, std::move(f));
       };
@@ -1605,10 +1605,7 @@ class Scan {
   }
 
   void add_finding(SubjectIndex subject, const std::string& key, Finding finding) {
-    finding.fingerprint = sha256_hex(finding.request_id + '\x1f' + finding.connector + '\x1f' +
-                                     finding.object + '\x1f' + key + '\x1f' + finding.field +
-                                     '\x1f' + std::string(to_string(finding.action)))
-                              .substr(0, 16);
+    finding.fingerprint = fingerprint_of(finding, key);
     const auto [slot, added] =
         findings_.try_emplace({subject, finding.object, key, finding.field}, Finding{});
     if (added) {
@@ -1915,7 +1912,10 @@ class Scan {
 
 Report run_scan(Connector& connector, const RuleSet& rules, const SubjectSet& subjects,
                 const ScanOptions& options) {
-  return Scan(connector, rules, subjects, options).run();
+  auto report = Scan(connector, rules, subjects, options).run();
+  for (auto* stage : options.stages) stage->run(report);
+  if (!options.stages.empty()) report.finished = utc_now();
+  return report;
 }
 
 }  // namespace crmscan

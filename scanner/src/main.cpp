@@ -301,19 +301,13 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   }
   options.show_values = vm.count("show-values") != 0;
   options.full_read = vm.count("full-read") != 0;
-  std::unique_ptr<vcc::ContentLookup> content_lookup;
+  std::unique_ptr<Stage> content_stage;
   if (content_connector) {
-    content_lookup = std::make_unique<vcc::ContentLookup>(
-        dynamic_cast<vcc::VccContentConnector&>(*content_connector), subjects, options.show_values);
-    options.on_record_found = [&content_lookup](const Record& record, std::size_t subject) {
-      content_lookup->collect(record, subject);
-    };
+    content_stage = content_connector->stage(subjects, options.show_values);
+    if (!content_stage) throw UsageError("--content: that connector does not look content up");
+    options.stages.push_back(content_stage.get());
   }
-  auto report = run_scan(*connector, rules, subjects, options);
-  if (content_lookup) {
-    content_lookup->run(report);
-    report.finished = utc_now();
-  }
+  const auto report = run_scan(*connector, rules, subjects, options);
 
   const auto summary = make_reporter("summary");
   if (to_folder) {

@@ -88,4 +88,15 @@ std::string redact(std::string_view value) {
   return mask_words(utf8_prefix(value, 80)) + (value.size() > 80 ? "…" : "");
 }
 
+std::string fingerprint_of(const Finding& finding, std::string_view record_key) {
+  return sha256_hex(finding.request_id + '\x1f' + finding.connector + '\x1f' + finding.object +
+                    '\x1f' + std::string(record_key) + '\x1f' + finding.field + '\x1f' +
+                    std::string(to_string(finding.action)))
+      .substr(0, 16);
+}
+
+std::string preview_of(std::string_view value, bool show_values) {
+  return show_values ? utf8_prefix(value, 200) : redact(value);
+}
+
 }  // namespace crmscan

@@ -151,6 +151,15 @@ struct Report {
   bool complete() const { return errors.empty(); }
 };
 
+/// A finding's fingerprint, the one recipe: the same request, source, object, record (by
+/// `record_key`, its id as record_id_key() gives it), field and action give the same fingerprint
+/// on every run.
+std::string fingerprint_of(const Finding& finding, std::string_view record_key);
+
+/// A finding's preview of a value: redacted, or the value itself (cut to 200 bytes at a character
+/// boundary) with --show-values.
+std::string preview_of(std::string_view value, bool show_values);
+
 /// The current time as ISO 8601 UTC ("2026-11-29T08:00:00Z").
 std::string utc_now();
 
