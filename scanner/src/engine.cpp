@@ -679,18 +679,37 @@ class Scan {
     return {};
   }
 
-  // ---- One record against every subject. ----
+  // ---- One record against every subject: the claims that it is a subject's, the mentions of a
+  // subject's identifiers in its fields, then the decision. ----
   void evaluate(const Record& record, const ObjectPlan& plan, ObjectState& state, bool archived,
                 bool deleted) {
     const auto key = record_key(record, plan);
-    const auto& object = record.object();
     std::vector<Claim> claims;
     std::vector<Mention> mentions;
-    std::vector<std::string> scratch;
-    IdKey id_buffer;
-    std::string spill;
+    id_claims(record, plan, key, claims);
+    identity_claims(record, plan, claims);
+    business_holder_claims(record, plan, claims);
+    key_claims(record, plan, key, claims);
+    related_claims(record, plan, claims);
+    if (!plan.staff) field_mentions(record, plan, state, key, claims, mentions);
 
-    // The record asked for by id.
+    if (claims.empty() && mentions.empty()) return;
+    // Whether an email or a number is the subject's alone is known only once every record that
+    // may hold it has been seen: until then the record waits.
+    const auto parked_at = record.object() + '\x1f' + (key.empty() ? record.location() : key);
+    if (!holders_known(claims, mentions)) {
+      pending_.insert_or_assign(parked_at, Parked{record, archived, deleted});
+      return;
+    }
+    if (!pending_.empty()) pending_.erase(parked_at);
+    mark_shared(claims, mentions);
+    decide(record, plan, key, archived, deleted, claims, mentions);
+  }
+
+  // The record asked for by id.
+  void id_claims(const Record& record, const ObjectPlan& plan, const std::string& key,
+                 std::vector<Claim>& claims) {
+    const auto& object = record.object();
     if (!key.empty()) {
       if (const auto* ids = subjects_.by_id(key)) {
         for (const auto subject : *ids) {
@@ -721,8 +740,10 @@ class Scan {
         }
       }
     }
+  }
 
-    // Identity rules.
+  // Identity rules.
+  void identity_claims(const Record& record, const ObjectPlan& plan, std::vector<Claim>& claims) {
     for (const auto& identity : plan.identity) {
       const auto& rule = *identity.rule;
       if (!all_hold(identity.when, record)) continue;
@@ -757,12 +778,12 @@ class Scan {
         if (value_empty(value)) continue;
         const auto text = value_text(value);
         const auto& field = plan.schema->fields[index].name;
-        scratch.clear();
+        scratch_.clear();
         const std::vector<SubjectIndex>* found = nullptr;
         switch (rule.kind) {
           case IdentifierKind::kEmail:
-            detector_.emails(text, scratch);
-            for (const auto& email : scratch) {
+            detector_.emails(text, scratch_);
+            for (const auto& email : scratch_) {
               if (plan.person && !rule.in_text && emails_for(email) != nullptr)
                 note_holder(email, record, plan);
               match_email(email, [&](SubjectIndex s, const std::string& doubt) {
@@ -795,17 +816,20 @@ class Scan {
         }
       }
     }
+  }
 
-    // Fields where a business holds an email or a number: such an identifier is not one person's,
-    // and the business's record is only to review (a sole trader's may be the person's own).
+  // Fields where a business holds an email or a number: such an identifier is not one person's,
+  // and the business's record is only to review (a sole trader's may be the person's own).
+  void business_holder_claims(const Record& record, const ObjectPlan& plan,
+                              std::vector<Claim>& claims) {
     for (const auto& holder : plan.holders) {
       if (!all_hold(holder.when, record)) continue;
       const auto& rule = *holder.rule;
       for (const auto index : holder.fields) {
         if (value_empty(record.values[index])) continue;
         const auto text = value_text(record.values[index]);
-        subject_identifiers(rule.kind, text, scratch);
-        for (const auto& identifier : scratch) {
+        subject_identifiers(rule.kind, text, scratch_);
+        for (const auto& identifier : scratch_) {
           holders_[identifier].business = true;
           for (const auto s : *owners_of(rule.kind, identifier)) {
             claims.push_back({s, false, "shared", rule.id,
@@ -818,8 +842,12 @@ class Scan {
         }
       }
     }
+  }
 
-    // Keys (a call's identifier) that a reached record holds too.
+  // Keys (a call's identifier) that a reached record holds too.
+  void key_claims(const Record& record, const ObjectPlan& plan, const std::string& key,
+                  std::vector<Claim>& claims) const {
+    const auto& object = record.object();
     for (const auto& plan_key : plan.keys) {
       if (keys_reached_.empty() || !all_hold(plan_key.when, record)) continue;
       const auto& rule = *plan_key.rule;
@@ -849,8 +877,13 @@ class Scan {
         }
       }
     }
+  }
 
-    // Declared relationships to reached parents.
+  // Declared relationships to reached parents.
+  void related_claims(const Record& record, const ObjectPlan& plan,
+                      std::vector<Claim>& claims) const {
+    IdKey id_buffer;
+    std::string spill;
     for (const auto& link : plan.related) {
       const auto& value = record.values[*link.via];
       if (value_empty(value)) continue;
@@ -874,10 +907,14 @@ class Scan {
                           parent.id});
       }
     }
+  }
 
-    // Every string field: identifiers written in it, and ids of reached records that no rule
-    // declares as a reference.
-    // The company's own people (agents' User records) are not searched.
+  // Every string field: identifiers written in it, and ids of reached records that no rule
+  // declares as a reference.
+  // The company's own people (agents' User records) are not searched.
+  void field_mentions(const Record& record, const ObjectPlan& plan, ObjectState& state,
+                      const std::string& key, std::vector<Claim>& claims,
+                      std::vector<Mention>& mentions) {
     for (std::size_t index = 0;
          !plan.staff && index < record.values.size() && index < plan.fields.size(); ++index) {
       const auto* text = std::get_if<std::string>(&record.values[index]);
@@ -913,9 +950,9 @@ class Scan {
           }
         }
       });
-      scratch.clear();
-      detector_.emails(*text, scratch);
-      for (const auto& email : scratch) {
+      scratch_.clear();
+      detector_.emails(*text, scratch_);
+      for (const auto& email : scratch_) {
         match_email(email, [&](SubjectIndex s, const std::string& doubt) {
           mentions.push_back({s, index, IdentifierKind::kEmail, email, doubt});
         });
@@ -937,18 +974,6 @@ class Scan {
         });
       }
     }
-
-    if (claims.empty() && mentions.empty()) return;
-    // Whether an email or a number is the subject's alone is known only once every record that
-    // may hold it has been seen: until then the record waits.
-    const auto parked_at = object + '\x1f' + (key.empty() ? record.location() : key);
-    if (!holders_known(claims, mentions)) {
-      pending_.insert_or_assign(parked_at, Parked{record, archived, deleted});
-      return;
-    }
-    if (!pending_.empty()) pending_.erase(parked_at);
-    mark_shared(claims, mentions);
-    decide(record, plan, key, archived, deleted, claims, mentions);
   }
 
   // The subjects' emails or numbers of one kind that a whole field value holds.
@@ -1496,6 +1521,7 @@ class Scan {
   PhoneDigitsFilter phone_filter_;
   std::vector<std::string> phone_regions_;  // the regions to read one text's numbers in
   std::vector<PhoneReading> readings_;      // the numbers read in one value
+  std::vector<std::string> scratch_;        // the emails found in one value
   // Only the subjects' numbers are worth weighing.
   const PhoneNormalizer::Wanted subject_number_ = [this](const std::string& e164) {
     return phones_.count(e164) != 0;
