@@ -574,6 +574,7 @@ class Scan {
   Report run() {
     report_.tool_version = kVersion;
     report_.connector = connector_.descriptor().name;
+    report_.crm = connector_.crm();
     report_.source = connector_.source();
     report_.started = utc_now();
     report_.show_values = options_.show_values;
@@ -1043,6 +1044,7 @@ class Scan {
           for (const auto& email : found) {
             if (!add_email(email, subject)) continue;
             note_learned(email, emails_);
+            report_.learned.push_back({subjects_.subjects()[subject].request_id, "email", email});
             learned = true;
           }
         } else {
@@ -1056,6 +1058,8 @@ class Scan {
                    text, regions.empty() ? std::vector<std::string>{"ZZ"} : regions)) {
             if (!reading.certain || !add_phone(reading.e164, subject, reading.valid)) continue;
             note_learned(reading.e164, phones_);
+            report_.learned.push_back(
+                {subjects_.subjects()[subject].request_id, "phone", reading.e164, !reading.valid});
             learned = true;
           }
         }
@@ -1566,10 +1570,8 @@ class Scan {
   }
 
   void add_finding(SubjectIndex subject, const std::string& key, Finding finding) {
-    finding.fingerprint = sha256_hex(finding.request_id + '\x1f' + finding.connector + '\x1f' +
-                                     finding.object + '\x1f' + key + '\x1f' + finding.field +
-                                     '\x1f' + std::string(to_string(finding.action)))
-                              .substr(0, 16);
+    finding.fingerprint =
+        finding_fingerprint(finding.request_id, report_.crm, finding.object, key, finding.field);
     const auto [slot, added] =
         findings_.try_emplace({subject, finding.object, key, finding.field}, Finding{});
     if (added) {
