@@ -11,10 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "crmscan/engine.hpp"
 #include "crmscan/normalize.hpp"
 #include "crmscan/plan.hpp"
 #include "crmscan/request_values.hpp"
 #include "crmscan/rules.hpp"
+#include "memory_connector.hpp"
 #include "support.hpp"
 
 using crmscan::test::read_csv_file;
@@ -301,4 +303,60 @@ TEST_CASE("Free text keeps everything but the request's identifiers", "[plan]") 
   // A number broken across a line is still the number; a longer run of digits is not.
   CHECK(crmscan::erase_identifiers("call 020 7946\n0958 or 4402079460958123", ids, phones,
                                    regions) == "call [erased] or 4402079460958123");
+}
+
+namespace {
+
+// The same records through a connector of another name (an export and a live read of one org).
+class OtherConnector : public crmscan::test::MemoryConnector {
+ public:
+  const crmscan::ConnectorDescriptor& descriptor() const override {
+    static const crmscan::ConnectorDescriptor kDescriptor{"other", "the same records, live", {}};
+    return kDescriptor;
+  }
+};
+
+template <typename Connector>
+std::vector<std::string> fingerprints_of(Connector& connector) {
+  connector.add("Contact", {{"Id", "0035g00000QxB7kAAF"},
+                            {"FirstName", "Amelie"},
+                            {"LastName", "Dubois"},
+                            {"Email", "amelie.dubois@example.fr"},
+                            {"Description", "Prefers calls on 020 7946 0958"}});
+  connector.add(
+      "Task", {{"Id", "00T5g00008ATVXcEAP"}, {"WhoId", "0035g00000QxB7kAAF"}, {"Subject", "Call"}});
+  const auto rules = crmscan::RuleSet::load({source_path("rules/salesforce")});
+  const crmscan::SubjectSet subjects({{"REQ-1", {"amelie.dubois@example.fr"}, {}, {}, {}, "test"}},
+                                     "GB");
+  const auto report = crmscan::run_scan(connector, rules, subjects, crmscan::ScanOptions{});
+  std::vector<std::string> fingerprints;
+  for (const auto& finding : report.findings) fingerprints.push_back(finding.fingerprint);
+  return fingerprints;
+}
+
+}  // namespace
+
+TEST_CASE("A finding's fingerprint does not depend on the connector that read the record",
+          "[plan][fingerprint]") {
+  crmscan::test::MemoryConnector memory;
+  OtherConnector other;
+  const auto first = fingerprints_of(memory);
+  REQUIRE(first.size() >= 2);
+  CHECK(fingerprints_of(other) == first);
+}
+
+TEST_CASE("An export without an object's id column is an error, never a finding without an id",
+          "[plan][cli]") {
+  TempDir dir;
+  copy_export(dir / "export");
+  auto contacts = read_csv_file(dir / "export/Contact.csv");
+  for (auto& row : contacts) row.erase(row.begin());  // the Id column
+  write_table(dir / "export/Contact.csv", contacts);
+  const auto result = run_crmscan(
+      {"scan", "--input", dir / "export", "--email", "amelie.dubois@example.fr", "--format", "csv"},
+      dir);
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.err, Catch::Contains("Contact.csv"));
+  CHECK_THAT(result.err, Catch::Contains("id column"));
+  CHECK_THAT(result.out, !Catch::Contains(",Contact,,"));
 }

@@ -1570,6 +1570,16 @@ class Scan {
   }
 
   void add_finding(SubjectIndex subject, const std::string& key, Finding finding) {
+    // A finding that cannot be acted on is no finding: the export lacks the object's id column.
+    if (key.empty()) {
+      if (objects_without_ids_.insert(finding.object).second) {
+        report_.errors.push_back(
+            {finding.object, finding.location + ": a record of " + finding.object +
+                                 " holds the request's data but has no id (the file lacks the "
+                                 "object's id column): nothing in it can be erased by id"});
+      }
+      return;
+    }
     finding.fingerprint =
         finding_fingerprint(finding.request_id, report_.crm, finding.object, key, finding.field);
     const auto [slot, added] =
@@ -1834,7 +1844,8 @@ class Scan {
   std::set<SubjectIndex> unallocated_requests_;
   // Where each subject's national numbers are read: the default region and their numbers'.
   std::vector<std::vector<std::string>> subject_regions_;
-  std::set<std::string> person_ids_;  // ids of the subjects' person records
+  std::set<std::string> person_ids_;           // ids of the subjects' person records
+  std::set<std::string> objects_without_ids_;  // objects whose records had findings but no id
   // Reached records by the keys they hold (key_id: a call's identifier), and those whose
   // holders lookups have not asked for yet (key name, value).
   std::unordered_map<std::string, std::vector<Reached>> keys_reached_;

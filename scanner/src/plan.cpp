@@ -508,8 +508,18 @@ PlanResult write_plan(const PlanOptions& options) {
   // review.csv: what a person decides, never in a step.
   std::string review_csv =
       "request_id,fingerprint,object,record_id,field,category,reason,rule,preview,detail,note\r\n";
-  for (const auto& row : review) {
+  for (auto& row : review) {
     const auto& f = *row.finding;
+    // What the plan does with the record anyway, for the reviewer.
+    if (const auto planned = records.find({f.object, record_id_key(f.record_id)});
+        row.note.empty() && planned != records.end()) {
+      if (planned->second.remove)
+        row.note = "the plan deletes the record (another finding of it)";
+      else if (!planned->second.updates.empty())
+        row.note =
+            "the plan erases its listed fields and clears its references to deleted "
+            "records in an update step; the record is kept";
+    }
     for (const auto* cell : {&f.request_id, &f.fingerprint, &f.object, &f.record_id, &f.field,
                              &f.category, &f.reason, &f.rule, &f.preview, &f.detail}) {
       review_csv += review_cell(*cell) + ",";
