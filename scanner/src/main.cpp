@@ -179,10 +179,13 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
       "plan", po::value<std::string>(),
       "write the content erasure plan (JSON, mode 0600) to this file; nothing is deleted");
   po::options_description output("output");
+  std::string format_help = "report formats, separated by commas:";
+  for (const auto& format : report_formats())
+    format_help += "\n  " + format.name + ": " + format.description;
   output.add_options()("format", po::value<std::string>()->default_value("json"),
-                       "json, ndjson, csv, or several separated by commas")(
+                       format_help.c_str())(
       "out", po::value<std::string>(),
-      "write findings.<format> files (mode 0600) to this folder and print a summary")(
+      "write the reports (findings.<format>, mode 0600) to this folder and print a summary")(
       "show-values", "show the values found instead of redacted previews")(
       "fail-on-findings", "exit 1 when the scan is complete and found something")("help,h",
                                                                                   "this help");
@@ -218,10 +221,11 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   }
   register_request_values(requests);
 
-  std::vector<std::string> formats = split_list(vm["format"].as<std::string>(), ',');
-  for (const auto& format : formats) make_reporter(format);
+  std::vector<std::unique_ptr<Reporter>> reporters;
+  for (const auto& format : split_list(vm["format"].as<std::string>(), ','))
+    reporters.push_back(make_reporter(format));
   const bool to_folder = vm.count("out") != 0;
-  if (!to_folder && formats.size() != 1) throw UsageError("several formats need --out DIR");
+  if (!to_folder && reporters.size() != 1) throw UsageError("several formats need --out DIR");
 
   const auto ca_file = vm.count("ca-file") != 0 ? vm["ca-file"].as<std::string>() : "";
   if (vm.count("ca-file") != 0 && !fs::is_regular_file(ca_file))
@@ -292,7 +296,7 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   std::unique_ptr<OutputFolder> out_folder;
   if (to_folder) {
     out_folder = std::make_unique<OutputFolder>(vm["out"].as<std::string>());
-    for (const auto& format : formats) out_folder->check_target("findings." + format);
+    for (const auto& reporter : reporters) out_folder->check_target(reporter->file_name());
     options.spill_folder = out_folder->path();
   }
   if (vm.count("plan") != 0) {
@@ -326,26 +330,26 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
       hashes.push_back(values.identifier_hash(kind, value));
   }
 
+  const auto summary = make_reporter("summary");
   if (to_folder) {
     out_folder->check_target("values.json");
     out_folder->stage("values.json", [&values](std::ostream& out) { out << values.to_json(); });
     // Every format is written whole before any replaces the previous report.
-    for (const auto& format : formats) {
-      const auto reporter = make_reporter(format);
-      out_folder->stage("findings." + format,
+    for (const auto& reporter : reporters) {
+      out_folder->stage(reporter->file_name(),
                         [&](std::ostream& out) { reporter->write(report, out); });
     }
     out_folder->commit();
-    write_summary(report, std::cout);
+    summary->write(report, std::cout);
     std::cout << "written: ";
-    for (std::size_t i = 0; i < formats.size(); ++i) {
+    for (std::size_t i = 0; i < reporters.size(); ++i) {
       std::cout << (i ? ", " : "")
-                << printable((fs::path(out_folder->path()) / ("findings." + formats[i])).string());
+                << printable((fs::path(out_folder->path()) / reporters[i]->file_name()).string());
     }
     std::cout << "\n";
   } else {
-    make_reporter(formats.front())->write(report, std::cout);
-    write_summary(report, std::cerr);
+    reporters.front()->write(report, std::cout);
+    summary->write(report, std::cerr);
   }
   if (vm.count("plan") != 0) {
     const auto path = vm["plan"].as<std::string>();
