@@ -203,8 +203,7 @@ SavedReport read_report(const std::string& path) {
   for (const auto& item : document["findings"].GetArray()) {
     const auto where = file.string() + ": finding " + std::to_string(++index);
     if (!item.IsObject()) throw DataError(where + " is not an object");
-    SavedFinding saved;
-    auto& f = saved.finding;
+    Finding f;
     f.fingerprint = get_string(item, "fingerprint");
     f.request_id = get_string(item, "request_id");
     f.connector = get_string(item, "connector");
@@ -219,8 +218,8 @@ SavedReport read_report(const std::string& path) {
       f.detail = get_string(why->value, "detail");
       if (const auto via = why->value.FindMember("via");
           via != why->value.MemberEnd() && via->value.IsObject()) {
-        saved.via_object = get_string(via->value, "object");
-        saved.via_record_id = get_string(via->value, "record_id");
+        f.via_object = get_string(via->value, "object");
+        f.via_record_id = get_string(via->value, "record_id");
       }
     }
     f.confidence = get_string(item, "confidence");
@@ -229,7 +228,7 @@ SavedReport read_report(const std::string& path) {
     f.location = get_string(item, "location");
     f.preview = get_string(item, "preview");
     if (f.object.empty()) throw DataError(where + " has no object");
-    report.findings.push_back(std::move(saved));
+    report.findings.push_back(std::move(f));
   }
   return report;
 }
@@ -307,9 +306,8 @@ PlanResult write_plan(const PlanOptions& options) {
   std::map<std::string, std::vector<const Finding*>> content;  // by interaction GUID
   std::size_t blanked_texts = 0;
   bool via_known = false;
-  for (const auto& saved : report.findings) {
-    const auto& f = saved.finding;
-    via_known = via_known || !saved.via_object.empty();
+  for (const auto& f : report.findings) {
+    via_known = via_known || !f.via_object.empty();
     switch (f.action) {
       case Action::kDeleteRecord: {
         auto& planned = record(f);
@@ -346,10 +344,9 @@ PlanResult write_plan(const PlanOptions& options) {
                            values_path);
 
   // Kept records that point to a record being deleted: the reference goes first, in an update.
-  for (const auto& saved : report.findings) {
-    const auto& f = saved.finding;
-    if (saved.via_object.empty()) continue;
-    const auto via = records.find({saved.via_object, record_id_key(saved.via_record_id)});
+  for (const auto& f : report.findings) {
+    if (f.via_object.empty()) continue;
+    const auto via = records.find({f.via_object, record_id_key(f.via_record_id)});
     if (via == records.end() || !via->second.remove) continue;
     const auto self = records.find({f.object, record_id_key(f.record_id)});
     if (self != records.end() && self->second.remove) continue;
@@ -362,7 +359,7 @@ PlanResult write_plan(const PlanOptions& options) {
       }
     }
     if (f.reason == "related" || f.reason == "reference") {
-      review.push_back({&f, "points to " + saved.via_object + " " + saved.via_record_id +
+      review.push_back({&f, "points to " + f.via_object + " " + f.via_record_id +
                                 ", which the plan deletes, through a field no rule declares: "
                                 "clear it before the deletes if the CRM refuses them"});
     }
@@ -383,9 +380,9 @@ PlanResult write_plan(const PlanOptions& options) {
       for (const auto& to : rule.to) order.add_strong(object_rules.object.text(), to);
     }
   }
-  for (const auto& saved : report.findings) {
-    if (saved.via_object.empty()) continue;
-    if (saved.finding.reason == "related") order.add_strong(saved.finding.object, saved.via_object);
+  for (const auto& f : report.findings) {
+    if (f.via_object.empty()) continue;
+    if (f.reason == "related") order.add_strong(f.object, f.via_object);
   }
   for (const auto& object_rules : rules.objects()) {
     if (object_rules.object.is_glob()) continue;
@@ -489,9 +486,10 @@ PlanResult write_plan(const PlanOptions& options) {
     add_step(crm, object, "update", "csv", csv, rows.size());
   }
 
-  // 3. Deletes, children first; 4. rows already in the Recycle Bin, in the same order.
-  for (const bool recycle_bin : {false, true}) {
-    for (const auto& object : objects) {
+  // 3. Deletes, children first, each object's rows already in the Recycle Bin right after its
+  // live ones: a deleted child still points to its parent until it is gone for good.
+  for (const auto& object : objects) {
+    for (const bool recycle_bin : {false, true}) {
       std::string csv = load_cell(id_field(object)) + "\r\n";
       std::size_t count = 0;
       for (const auto& [key, planned] : records) {

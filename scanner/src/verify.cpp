@@ -52,8 +52,7 @@ Verification compare_reports(const SavedReport& before, const Report& after) {
   std::set<std::string> now;
   for (const auto& finding : after.findings) now.insert(finding.fingerprint);
   std::set<std::string> then;
-  for (const auto& saved : before.findings) {
-    const auto& finding = saved.finding;
+  for (const auto& finding : before.findings) {
     then.insert(finding.fingerprint);
     if (!destructive(finding.action)) continue;
     auto& counts = requests[finding.request_id];

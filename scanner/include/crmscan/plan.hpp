@@ -9,13 +9,6 @@
 
 namespace crmscan {
 
-/// A finding as a saved report holds it, with the record the scan reached it through.
-struct SavedFinding {
-  Finding finding;
-  std::string via_object;     ///< why.via.object: the record it was reached from (or reaches)
-  std::string via_record_id;  ///< why.via.record_id
-};
-
 /// A findings.json read back.
 struct SavedReport {
   std::string path;
@@ -28,7 +21,7 @@ struct SavedReport {
   std::vector<std::string> request_ids;
   /// The keyed hashes of each request's identifiers (RequestValues::identifier_hash).
   std::map<std::string, std::vector<std::string>> identifier_hashes;
-  std::vector<SavedFinding> findings;
+  std::vector<Finding> findings;  ///< why.via included
 };
 
 /// Reads a findings.json, or the findings.json in a folder. Throws MissingInputError or
@@ -69,8 +62,8 @@ struct PlanResult {
 /// one file per step (mode 0600) and `review.csv`. Steps run in order: content deletions, then
 /// updates (erased fields, and references of kept records to deleted ones cleared), then deletes
 /// with every record that references another planned record before it (the order of the
-/// references the scan followed and of the rule packs), then Recycle Bin rows. Nothing is
-/// executed.
+/// references the scan followed and of the rule packs), each object's Recycle Bin rows hard
+/// deleted right after its live ones. Nothing is executed.
 PlanResult write_plan(const PlanOptions& options);
 
 }  // namespace crmscan
