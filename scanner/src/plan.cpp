@@ -359,9 +359,15 @@ PlanResult write_plan(const PlanOptions& options) {
       }
     }
     if (f.reason == "related" || f.reason == "reference") {
-      review.push_back({&f, "points to " + f.via_object + " " + f.via_record_id +
-                                ", which the plan deletes, through a field no rule declares: "
-                                "clear it before the deletes if the CRM refuses them"});
+      const auto note = "points to " + f.via_object + " " + f.via_record_id +
+                        ", which the plan deletes, through a field no rule declares: clear it "
+                        "before the deletes if the CRM refuses them";
+      const auto listed = std::find_if(review.begin(), review.end(),
+                                       [&f](const ReviewRow& row) { return row.finding == &f; });
+      if (listed != review.end())
+        listed->note = note;
+      else
+        review.push_back({&f, note});
     }
   }
   if (!via_known && !report.findings.empty())
