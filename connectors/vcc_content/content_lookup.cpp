@@ -241,7 +241,9 @@ void ContentLookup::run(Report& report) {
   report.coverage.push_back({kObject, interactions_read.size(), 0, 0, 1, true});
   report.records_read += interactions_read.size();
   for (auto& [key, finding] : findings) {
-    finding.fingerprint = fingerprint_of(finding, finding.record_id);
+    // The content API is its own system: its name stands where a CRM's would.
+    finding.fingerprint = finding_fingerprint(finding.request_id, kConnector, finding.object,
+                                              finding.record_id, finding.field);
     report.findings.push_back(std::move(finding));
   }
 }

@@ -182,6 +182,7 @@ class Scan {
   Report run() {
     report_.tool_version = kVersion;
     report_.connector = connector_.descriptor().name;
+    report_.crm = connector_.crm();
     report_.source = connector_.source();
     report_.started = utc_now();
     report_.show_values = options_.show_values;
@@ -651,6 +652,7 @@ class Scan {
           for (const auto& email : found) {
             if (!add_email(email, subject)) continue;
             note_learned(email, emails_);
+            report_.learned.push_back({subjects_.subjects()[subject].request_id, "email", email});
             learned = true;
           }
         } else {
@@ -664,6 +666,8 @@ class Scan {
                    text, regions.empty() ? std::vector<std::string>{"ZZ"} : regions)) {
             if (!reading.certain || !add_phone(reading.e164, subject, reading.valid)) continue;
             note_learned(reading.e164, phones_);
+            report_.learned.push_back(
+                {subjects_.subjects()[subject].request_id, "phone", reading.e164, !reading.valid});
             learned = true;
           }
         }
@@ -1235,7 +1239,18 @@ class Scan {
   }
 
   void add_finding(SubjectIndex subject, const std::string& key, Finding finding) {
-    finding.fingerprint = fingerprint_of(finding, key);
+    // A finding that cannot be acted on is no finding: the export lacks the object's id column.
+    if (key.empty()) {
+      if (objects_without_ids_.insert(finding.object).second) {
+        report_.errors.push_back(
+            {finding.object, finding.location + ": a record of " + finding.object +
+                                 " holds the request's data but has no id (the file lacks the "
+                                 "object's id column): nothing in it can be erased by id"});
+      }
+      return;
+    }
+    finding.fingerprint =
+        finding_fingerprint(finding.request_id, report_.crm, finding.object, key, finding.field);
     const auto [slot, added] =
         findings_.try_emplace({subject, finding.object, key, finding.field}, Finding{});
     if (added) {
@@ -1498,7 +1513,8 @@ class Scan {
   std::set<SubjectIndex> unallocated_requests_;
   // Where each subject's national numbers are read: the default region and their numbers'.
   std::vector<std::vector<std::string>> subject_regions_;
-  std::set<std::string> person_ids_;  // ids of the subjects' person records
+  std::set<std::string> person_ids_;           // ids of the subjects' person records
+  std::set<std::string> objects_without_ids_;  // objects whose records had findings but no id
   // Reached records by the keys they hold (key_id: a call's identifier), and those whose
   // holders lookups have not asked for yet (key name, value).
   std::unordered_map<std::string, std::vector<Reached>> keys_reached_;

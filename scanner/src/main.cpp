@@ -15,9 +15,11 @@
 #include "crmscan/error.hpp"
 #include "crmscan/pack_tests.hpp"
 #include "crmscan/reporter.hpp"
+#include "crmscan/request_values.hpp"
 #include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
 #include "crmscan/version.hpp"
+#include "plan_commands.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -32,6 +34,8 @@ usage: crmscan <command> [options]
 
 commands:
   scan                  scan a CRM for one or many requests and report what to erase
+  plan REPORT --out DIR an erasure plan the CRM's own tools load (nothing is executed)
+  verify REPORT         scan again and prove that what the report found is gone
   rules validate PATH…  check rule packs (file:line:column for every problem)
   rules test PATH…      run the tests that rule packs carry
   rules list [PATH…]    list rule packs
@@ -307,10 +311,16 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
     if (!content_stage) throw UsageError("--content: that connector does not look content up");
     options.stages.push_back(content_stage.get());
   }
+  // The values plan and verify need but the redacted report leaves out (values.json).
+  RequestValuesRecorder values_recorder(subjects);
+  options.stages.push_back(&values_recorder);
   const auto report = run_scan(*connector, rules, subjects, options);
+  const auto& values = values_recorder.values();
 
   const auto summary = make_reporter("summary");
   if (to_folder) {
+    out_folder->check_target("values.json");
+    out_folder->stage("values.json", [&values](std::ostream& out) { out << values.to_json(); });
     // Every format is written whole before any replaces the previous report.
     for (const auto& reporter : reporters) {
       out_folder->stage(reporter->file_name(),
@@ -443,6 +453,8 @@ int main(int argc, char** argv) {
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (args[0] == "scan") return run_scan_command(rest, argv[0]);
     if (args[0] == "rules") return run_rules_command(rest, argv[0]);
+    if (args[0] == "plan") return run_plan_command(rest);
+    if (args[0] == "verify") return run_verify_command(rest, default_rules_root(argv[0]));
     if (args[0] == "connectors") {
       if (!rest.empty() && (rest[0] == "--help" || rest[0] == "-h")) {
         std::cout << "usage: crmscan connectors\n\nLists each connector with its options.\n";

@@ -11,7 +11,7 @@ namespace crmscan {
 /// A step of the pipeline after the CRM's scan: it sees each record the scan found for a request
 /// (with its values, which the report redacts), then adds to the report what it finds elsewhere
 /// (the contact center's recordings and transcripts of those calls): findings, made with
-/// fingerprint_of() and preview_of() like the scan's, and its errors, notes, coverage and API
+/// finding_fingerprint() and preview_of() like the scan's, and its errors, notes, coverage and API
 /// calls. A connector that provides one returns it from Connector::stage().
 class Stage {
  public:

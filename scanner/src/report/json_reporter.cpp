@@ -5,6 +5,43 @@ namespace crmscan {
 namespace {
 using namespace json_report;
 
+// Every request, with its counts by action ("no data found" is an answer too) and the keyed
+// hashes of the identifiers it was scanned with (verify checks its values file against them).
+template <typename Writer>
+void write_requests(Writer& w, const Report& report) {
+  w.Key("requests");
+  w.StartArray();
+  for (const auto& counts : count_by_request(report)) {
+    w.StartObject();
+    write_string(w, "request_id", counts.request_id);
+    w.Key("found");
+    w.Bool(counts.total() != 0);
+    w.Key("counts");
+    w.StartObject();
+    for (const auto& [action, count] : {std::pair{"delete_record", counts.delete_record},
+                                        {"erase_field", counts.erase_field},
+                                        {"delete_content", counts.delete_content},
+                                        {"review", counts.review}}) {
+      w.Key(action);
+      w.Uint64(count);
+    }
+    w.EndObject();
+    w.Key("identifiers");
+    w.StartArray();
+    if (const auto hashes = report.identifier_hashes.find(counts.request_id);
+        hashes != report.identifier_hashes.end()) {
+      for (const auto& hash : hashes->second) {
+        w.StartObject();
+        write_string(w, "hash", hash);
+        w.EndObject();
+      }
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 class JsonReporter : public Reporter {
  public:
   std::string format() const override { return "json"; }
@@ -19,6 +56,7 @@ class JsonReporter : public Reporter {
     write_string(w, "tool", "crmscan");
     write_string(w, "version", report.tool_version);
     write_string(w, "connector", report.connector);
+    write_string(w, "crm", report.crm);
     write_string(w, "source", report.source);
     write_string(w, "started", report.started);
     write_string(w, "finished", report.finished);
@@ -69,6 +107,7 @@ class JsonReporter : public Reporter {
     for (const auto& note : report.notes) put_string(w, scrub(note));
     w.EndArray();
     w.EndObject();
+    write_requests(w, report);
     write_errors(w, report);
     w.Key("complete");
     w.Bool(report.complete());

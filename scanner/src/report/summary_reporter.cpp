@@ -50,6 +50,25 @@ void SummaryReporter::write(const Report& report, std::ostream& out) const {
   };
   table("by object:", by_object);
   table("by category:", by_category);
+  const auto requests = count_by_request(report);
+  if (!requests.empty()) out << "\nby request:\n";
+  for (const auto& counts : requests) {
+    out << "  " << std::left << std::setw(44) << printable(counts.request_id) << std::right
+        << std::setw(5) << counts.total() << "  ";
+    if (counts.total() == 0) {
+      out << "no data found\n";
+      continue;
+    }
+    std::string detail;
+    for (const auto& [action, count] : {std::pair{"delete_record", counts.delete_record},
+                                        {"erase_field", counts.erase_field},
+                                        {"delete_content", counts.delete_content},
+                                        {"review", counts.review}}) {
+      if (count != 0)
+        detail += (detail.empty() ? "" : ", ") + std::string(action) + " " + std::to_string(count);
+    }
+    out << detail << "\n";
+  }
   for (const auto& note : report.notes) out << "note: " << scrub(note) << "\n";
   if (report.complete()) {
     out << "\nscan COMPLETE\n";
