@@ -18,6 +18,7 @@
 #include "crmscan/error.hpp"
 #include "crmscan/http.hpp"
 #include "crmscan/record.hpp"
+#include "wait_budget.hpp"
 
 namespace crmscan {
 

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -81,16 +82,14 @@ inline const RuleSet& rules_of(const std::string& crm) {
   return loaded.emplace(crm, RuleSet::load({kSource + "/rules/" + crm})).first->second;
 }
 
-/// The requests of a sample (samples/SAMPLE-expected/subjects.csv, default region GB), loaded
-/// once.
+/// The requests of a sample (samples/SAMPLE-expected/subjects.csv or .yaml, default region GB),
+/// loaded once.
 inline const SubjectSet& sample_subjects(const std::string& sample) {
   static std::map<std::string, SubjectSet> loaded;
   if (const auto found = loaded.find(sample); found != loaded.end()) return found->second;
-  return loaded
-      .emplace(sample, SubjectSet(load_subjects_file(kSource + "/samples/" + sample +
-                                                     "-expected/subjects.csv"),
-                                  "GB"))
-      .first->second;
+  const auto csv = kSource + "/samples/" + sample + "-expected/subjects.csv";
+  const auto file = std::filesystem::exists(csv) ? csv : csv.substr(0, csv.size() - 3) + "yaml";
+  return loaded.emplace(sample, SubjectSet(load_subjects_file(file), "GB")).first->second;
 }
 
 /// A sample's export (samples/FOLDER) scanned by the file connector with the CRM's rules and
