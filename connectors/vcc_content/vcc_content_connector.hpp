@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "connector_kit.hpp"
 #include "crmscan/connector.hpp"
 #include "crmscan/error.hpp"
 #include "crmscan/http.hpp"
@@ -16,17 +17,10 @@
 namespace crmscan::vcc {
 
 /// The content API refused one request: that lookup is missing from the report, the rest go on.
-class ContentApiError : public Error {
- public:
-  explicit ContentApiError(const std::string& message) : Error(ExitCode::kIncomplete, message) {}
-};
-
+using ContentApiError = ApiError;
 /// The content API cannot be used any more (budget spent, unavailable, sign-in refused): the
 /// lookup stops.
-class ContentApiStopped : public Error {
- public:
-  explicit ContentApiStopped(const std::string& message) : Error(ExitCode::kIncomplete, message) {}
-};
+using ContentApiStopped = LimitReached;
 
 /// A time range, in seconds since 1970, start included and end excluded.
 struct TimeRange {
