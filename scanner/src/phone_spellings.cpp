@@ -72,6 +72,7 @@ std::vector<std::string> phone_variants(const std::string& e164) {
   add_unique(variants, forms->significant);
   if (!forms->grouped.empty()) {
     const auto spaced = regroup_digits(forms->grouped, " ");
+    add_unique(variants, "+" + forms->country + " " + spaced);
     add_unique(variants, forms->country + " " + spaced);
     add_unique(variants, "00" + forms->country + " " + spaced);
     add_unique(variants, "+" + forms->country + "-" + regroup_digits(forms->grouped, "-"));

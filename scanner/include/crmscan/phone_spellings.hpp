@@ -27,7 +27,8 @@ std::string regroup_digits(const std::string& text, const std::string& separator
 
 /// The spellings a number is typed and stored in, verbatim, for exact comparisons on identity
 /// fields (HubSpot EQ/IN, Dataverse eq): E.164 with and without its plus, with `00` instead of
-/// the plus, the international format with spaces, dashes, dots or a `(0)` trunk prefix, the
+/// the plus, the international format as libphonenumber writes it and with only spaces, dashes,
+/// dots or a `(0)` trunk prefix between its groups, the
 /// national format with spaces, dashes or dots, the national digits with and without the trunk
 /// prefix ("+442079460958", "0044 20 7946 0958", "+44 (0)20 7946 0958", "020.7946.0958",
 /// "2079460958", …). Each spelling is registered as a request value (redacted wherever a server
