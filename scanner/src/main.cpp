@@ -162,6 +162,9 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
       "any connector option as KEY=VALUE (repeatable)")(
       "max-api-calls", po::value<std::string>(),
       "API connectors: stop the scan after this many requests")(
+      "max-wait", po::value<std::string>(),
+      "API connectors: seconds the scan may spend in all waiting for throttled requests "
+      "(Retry-After) before it stops, incomplete (default 300)")(
       "full-read", "read every record even where the connector can look records up (an inventory)")(
       "rules", po::value<std::vector<std::string>>()->composing(),
       "rule packs or folders (default: the shipped packs for the connector's CRM)")(
@@ -238,6 +241,14 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
     config["max_api_calls"] = vm["max-api-calls"].as<std::string>();
   const auto connector_name = vm["connector"].as<std::string>();
   if (!ca_file.empty() && declares_option(connector_name, "ca_file")) config["ca_file"] = ca_file;
+  // A budget for waiting applies to every connector that waits (the content API's too).
+  const auto max_wait = vm.count("max-wait") != 0 ? vm["max-wait"].as<std::string>() : "";
+  if (!max_wait.empty()) {
+    if (!declares_option(connector_name, "max_wait"))
+      throw UsageError("--max-wait: the " + connector_name +
+                       " connector does not wait out throttled requests");
+    config["max_wait"] = max_wait;
+  }
   add_key_values(config, many<std::string>(vm, "option"), "--option");
 
   // The content connector is set up before the CRM scan: its configuration and credentials
@@ -255,6 +266,7 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
     if (vm.count("since") != 0) content_config["since"] = vm["since"].as<std::string>();
     if (vm.count("until") != 0) content_config["until"] = vm["until"].as<std::string>();
     if (!ca_file.empty()) content_config["ca_file"] = ca_file;
+    if (!max_wait.empty()) content_config["max_wait"] = max_wait;
     add_key_values(content_config, many<std::string>(vm, "content-option"), "--content-option");
     content_connector = create_connector("vcc_content", content_config);
   }
