@@ -28,19 +28,6 @@ inline ConnectorOption max_wait_option() {
           false};
 }
 
-/// The `max_wait` option's value; ConfigError naming the connector when it is not a number.
-inline std::chrono::seconds max_wait_of(const ConnectorConfig& config,
-                                        const std::string& connector) {
-  const auto found = config.find("max_wait");
-  const std::string text = found == config.end() ? "300" : found->second;
-  if (text.empty() || text.size() > 9 ||
-      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    throw ConfigError("connector " + connector + ": max_wait must be a whole number of seconds, " +
-                      "not '" + text + "'");
-  }
-  return std::chrono::seconds(std::stol(text));
-}
-
 /// HTTP options whose retries honour `Retry-After` in full — the shared client cuts every wait to
 /// `backoff_max`, so that is lifted to a day (the longest Retry-After it reads) and the budget
 /// takes its place — while all the waits of one connector together stay within `budget`: a wait

@@ -94,39 +94,27 @@ ConnectorDescriptor Dynamics365Connector::describe_connector() {
            "where Azure AD tokens are asked for (a national cloud's sign-in host)", false},
           {"api_version", "string", "9.2", "the Web API version", false},
           {"page_size", "int", "5000", "records per page (odata.maxpagesize, 1 to 5000)", false},
-          {"max_api_calls", "int", "0", "stop the scan after this many requests (0: no cap)",
-           false},
-          {"ca_file", "path", "", "a CA bundle to trust (a private CA); TLS is always verified",
-           false},
+          max_api_calls_option(),
+          ca_file_option(),
           max_wait_option(),
       }};
 }
 
 const ConnectorDescriptor& Dynamics365Connector::descriptor() const {
-  static const ConnectorDescriptor kDescriptor = describe_connector();
-  return kDescriptor;
+  return descriptor_of<Dynamics365Connector>();
 }
 
-Dynamics365Connector::Dynamics365Connector(const ConnectorConfig& config, HttpOptions http_options)
-    : url_(config.at("url")), api_version_(config.at("api_version")) {
-  const auto number = [&config](const char* key) -> std::size_t {
-    const auto& text = config.at(key);
-    if (text.empty() || text.size() > 9 ||
-        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      throw ConfigError(std::string("connector dynamics365: ") + key +
-                        " must be a whole number, not '" + text + "'");
-    }
-    return std::stoull(text);
-  };
-  max_api_calls_ = number("max_api_calls");
-  page_size_ = std::clamp<std::size_t>(number("page_size"), 1, 5000);
+Dynamics365Connector::Dynamics365Connector(const ConnectorConfig& config,
+                                           HttpOptions http_options) {
+  const ConnectorOptions options(descriptor(), config);
+  url_ = options.text("url");
+  api_version_ = options.text("api_version");
+  max_api_calls_ = options.number("max_api_calls");
+  page_size_ = options.number("page_size", 1, 5000);
   while (!url_.empty() && url_.back() == '/') url_.pop_back();
   HttpClient::check_url(url_);
-  if (const auto found = config.find("ca_file"); found != config.end())
-    http_options.ca_file = found->second;
-  http_ = std::make_unique<HttpClient>(
-      with_wait_budget(std::move(http_options), max_wait_of(config, "dynamics365")));
-  auth_ = std::make_unique<ClientCredentials>(config.at("authority"), url_, *http_);
+  http_ = std::make_unique<HttpClient>(options.http_with_wait_budget(std::move(http_options)));
+  auth_ = std::make_unique<ClientCredentials>(options.text("authority"), url_, *http_);
 }
 
 std::string Dynamics365Connector::api_url(const std::string& rest) const {
@@ -134,39 +122,32 @@ std::string Dynamics365Connector::api_url(const std::string& rest) const {
 }
 
 HttpResponse Dynamics365Connector::call(const std::string& url) {
-  bool renewed = false;
-  for (;;) {
-    if (max_api_calls_ != 0 && api_calls() >= max_api_calls_) {
-      throw LimitReached("stopped after " + std::to_string(api_calls()) +
-                         " API calls (--max-api-calls)");
-    }
-    if (!token_ || std::chrono::steady_clock::now() >= token_->expires) token_ = auth_->fetch();
-    auto response = http_->send({"GET",
-                                 url,
-                                 {{"Authorization", "Bearer " + token_->value},
-                                  {"Accept", "application/json"},
-                                  {"OData-MaxVersion", "4.0"},
-                                  {"OData-Version", "4.0"},
-                                  {"Prefer", "odata.maxpagesize=" + std::to_string(page_size_)}},
-                                 {},
-                                 // Whatever its status, a timeout forced by a leading wildcard is
-                                 // not retried: the same query would time out again.
-                                 [](const HttpResponse& r) {
-                                   return r.body.find(kLeadingWildcardTimeout) != std::string::npos;
-                                 }});
-    // An expired or revoked token: one new token, then the request again.
-    if (response.status == 401) {
-      if (renewed) {
+  // An expired or revoked token: one new token, then the request again.
+  return send_renewing_once(
+      [&] {
+        check_call_cap(api_calls(), max_api_calls_);
+        if (!token_ || std::chrono::steady_clock::now() >= token_->expires) token_ = auth_->fetch();
+        return http_->send({"GET",
+                            url,
+                            {{"Authorization", "Bearer " + token_->value},
+                             {"Accept", "application/json"},
+                             {"OData-MaxVersion", "4.0"},
+                             {"OData-Version", "4.0"},
+                             {"Prefer", "odata.maxpagesize=" + std::to_string(page_size_)}},
+                            {},
+                            // Whatever its status, a timeout forced by a leading wildcard is not
+                            // retried: the same query would time out again.
+                            [](const HttpResponse& r) {
+                              return r.body.find(kLeadingWildcardTimeout) != std::string::npos;
+                            }});
+      },
+      [](const HttpResponse& response) { return response.status == 401; },
+      [this] { token_.reset(); },
+      [](const HttpResponse& response) {
         throw Error(ExitCode::kIncomplete,
                     "Dataverse refused a new access token (" + api_error_text(response) +
                         "): is the app registration an application user of this environment?");
-      }
-      token_.reset();
-      renewed = true;
-      continue;
-    }
-    return response;
-  }
+      });
 }
 
 rapidjson::Document Dynamics365Connector::call_json(const std::string& url) {

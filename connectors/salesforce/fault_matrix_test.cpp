@@ -15,9 +15,8 @@
 #include <fstream>
 #include <functional>
 #include <optional>
-#include <set>
-#include <tuple>
 
+#include "connector_test_kit.hpp"
 #include "crmscan/csv_reader.hpp"
 #include "crmscan/engine.hpp"
 #include "crmscan/http.hpp"
@@ -32,20 +31,11 @@ using crmscan::sfemu::Faults;
 
 namespace {
 
-const std::string kSource = CRMSCAN_SOURCE_DIR;
+using crmscan::testkit::keys_of;
+using crmscan::testkit::kSource;
 constexpr std::size_t kExtraTasks = 1'000;  // five pages of 200 in a full read of Task
 
-using Key = std::tuple<std::string, std::string, std::string, std::string, std::string>;
-
-std::set<Key> keys_of(const Report& report) {
-  std::set<Key> keys;
-  for (const auto& f : report.findings) {
-    keys.insert(
-        {f.request_id, f.object, f.record_id, f.field, std::string(crmscan::to_string(f.action))});
-  }
-  return keys;
-}
-
+// The report's errors, a line each with its object.
 std::string errors_of(const Report& report) {
   std::string text;
   for (const auto& e : report.errors) text += e.object + ": " + e.message + "\n";
@@ -53,14 +43,18 @@ std::string errors_of(const Report& report) {
 }
 
 const crmscan::RuleSet& rules() {
-  static const auto kRules = crmscan::RuleSet::load({kSource + "/rules/salesforce"});
-  return kRules;
+  return crmscan::testkit::rules_of("salesforce");
 }
 
 const crmscan::SubjectSet& subjects() {
-  static const crmscan::SubjectSet kSubjects(
-      crmscan::load_subjects_file(kSource + "/samples/salesforce-expected/subjects.csv"), "GB");
-  return kSubjects;
+  return crmscan::testkit::sample_subjects("salesforce");
+}
+
+// The emulator's client credentials in the environment for one test.
+crmscan::testkit::Environment client_credentials() {
+  return {{"SF_CLIENT_ID", "SF_CLIENT_SECRET"},
+          {{"SF_CLIENT_ID", "crmscan-emulator-client"},
+           {"SF_CLIENT_SECRET", "crmscan-emulator-secret"}}};
 }
 
 // The sample org with unrelated call Tasks added, so that a full read of Task pages.
@@ -263,8 +257,7 @@ const std::vector<Row>& matrix() {
 
 TEST_CASE("The Salesforce fault matrix: complete and equal, or incomplete and said",
           "[connector][salesforce][faults]") {
-  setenv("SF_CLIENT_ID", "crmscan-emulator-client", 1);
-  setenv("SF_CLIENT_SECRET", "crmscan-emulator-secret", 1);
+  const auto environment = client_credentials();
   const auto& baseline = fault_free();
   REQUIRE(baseline.report.complete());
   REQUIRE_FALSE(baseline.report.findings.empty());
@@ -302,8 +295,7 @@ TEST_CASE("The Salesforce fault matrix: complete and equal, or incomplete and sa
 
 TEST_CASE("A 100 MB field value is read and searched in bounded memory",
           "[connector][salesforce][faults]") {
-  setenv("SF_CLIENT_ID", "crmscan-emulator-client", 1);
-  setenv("SF_CLIENT_SECRET", "crmscan-emulator-secret", 1);
+  const auto environment = client_credentials();
   crmscan::sfemu::EmulatorOptions options;
   options.data_dir = kSource + "/samples/salesforce-export";
   Emulator org(options);

@@ -122,8 +122,7 @@ ConnectorDescriptor SalesforceConnector::describe_connector() {
               {"auth", "enum(auto|token|sf-cli|client-credentials|refresh-token|jwt|password)",
                "auto", "the sign-in flow; auto picks it from the SF_* variables set", false},
               {"api_version", "string", "60.0", "the REST API version", false},
-              {"max_api_calls", "int", "0", "stop the scan after this many requests (0: no cap)",
-               false},
+              max_api_calls_option(),
               {"api_reserve", "int", "1000",
                "stop while the org still has this many daily API calls left", false},
               {"batch_size", "int", "2000", "records per query page (200 to 2000)", false},
@@ -137,8 +136,7 @@ ConnectorDescriptor SalesforceConnector::describe_connector() {
                "the JWT bearer assertion's aud; default https://login.salesforce.com, or "
                "https://test.salesforce.com for a sandbox login_url",
                false},
-              {"ca_file", "path", "", "a CA bundle to trust (a private CA); TLS is always verified",
-               false},
+              ca_file_option(),
               {"timeout", "int", "300",
                "seconds one request may take; a transfer silent for a fifth of it (at most 60) "
                "is abandoned and retried",
@@ -152,34 +150,24 @@ ConnectorDescriptor SalesforceConnector::describe_connector() {
 }
 
 const ConnectorDescriptor& SalesforceConnector::descriptor() const {
-  static const ConnectorDescriptor kDescriptor = describe_connector();
-  return kDescriptor;
+  return descriptor_of<SalesforceConnector>();
 }
 
-SalesforceConnector::SalesforceConnector(const ConnectorConfig& config, HttpOptions http_options)
-    : login_url_(config.at("login_url")),
-      api_version_(config.at("api_version")),
-      http_options_(std::move(http_options)) {
-  const auto number = [&config](const char* key) -> std::size_t {
-    const auto& text = config.at(key);
-    if (text.empty() ||
-        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      throw ConfigError(std::string("connector salesforce: ") + key +
-                        " must be a whole number, not '" + text + "'");
-    }
-    return std::stoull(text);
-  };
-  max_api_calls_ = number("max_api_calls");
-  api_reserve_ = number("api_reserve");
-  batch_size_ = std::clamp<std::size_t>(number("batch_size"), 200, 2000);
-  bulk_threshold_ = number("bulk_threshold");
-  if (config.count("max_children") != 0) max_children_ = number("max_children");
-  if (config.count("search_limit") != 0)
-    search_limit_ = std::max<std::size_t>(number("search_limit"), 1);
-  if (const auto found = config.find("ca_file"); found != config.end())
-    http_options_.ca_file = found->second;
-  if (config.count("timeout") != 0) {
-    const auto seconds = std::max<std::size_t>(number("timeout"), 1);
+SalesforceConnector::SalesforceConnector(const ConnectorConfig& config, HttpOptions http_options) {
+  const ConnectorOptions options(descriptor(), config);
+  login_url_ = options.text("login_url");
+  api_version_ = options.text("api_version");
+  http_options_ = options.http(std::move(http_options));
+  max_api_calls_ = options.number("max_api_calls");
+  api_reserve_ = options.number("api_reserve");
+  batch_size_ = options.number("batch_size", 200, 2000);
+  bulk_threshold_ = options.number("bulk_threshold");
+  // Options not given leave what the connector was made with (its tests' HTTP timeouts).
+  if (options.given("max_children")) max_children_ = options.number("max_children");
+  if (options.given("search_limit"))
+    search_limit_ = std::max<std::size_t>(options.number("search_limit"), 1);
+  if (options.given("timeout")) {
+    const auto seconds = std::max<std::size_t>(options.number("timeout"), 1);
     http_options_.total_timeout = std::chrono::seconds(seconds);
     http_options_.connect_timeout = std::min<std::chrono::milliseconds>(
         http_options_.connect_timeout, http_options_.total_timeout);
@@ -187,11 +175,9 @@ SalesforceConnector::SalesforceConnector(const ConnectorConfig& config, HttpOpti
         std::chrono::seconds(std::clamp<std::size_t>(seconds / 5, 1, 60));
   }
   HttpClient::check_url(login_url_);
-  http_ = std::make_unique<HttpClient>(
-      with_wait_budget(http_options_, max_wait_of(config, "salesforce")));
-  const auto audience = config.find("jwt_audience");
-  auth_ = std::make_unique<Authenticator>(config.at("auth"), login_url_, *http_,
-                                          audience == config.end() ? "" : audience->second);
+  http_ = std::make_unique<HttpClient>(with_wait_budget(http_options_, options.max_wait()));
+  auth_ = std::make_unique<Authenticator>(options.text("auth"), login_url_, *http_,
+                                          options.text("jwt_audience"));
 }
 
 std::string SalesforceConnector::source() const {
@@ -222,37 +208,36 @@ void SalesforceConnector::watch_limits(const HttpResponse& response) {
 HttpResponse SalesforceConnector::call(
     const std::string& method, const std::string& path_or_url, const std::string& body,
     const std::vector<std::pair<std::string, std::string>>& headers) {
-  bool renewed = false;
-  for (;;) {
-    if (max_api_calls_ != 0 && api_calls() >= max_api_calls_) {
-      throw LimitReached("stopped after " + std::to_string(api_calls()) +
-                         " API calls (--max-api-calls)");
-    }
-    if (!session_) session_ = auth_->sign_in();
-    HttpRequest request{
-        method,
-        path_or_url.rfind("http", 0) == 0 ? path_or_url : session_->instance_url + path_or_url,
-        {{"Authorization", "Bearer " + session_->access_token}, {"Accept", "application/json"}},
-        body};
-    request.headers.insert(request.headers.end(), headers.begin(), headers.end());
-    auto response = http_->send(request);
-    if (response.status == 401 && response.body.find("INVALID_SESSION_ID") != std::string::npos) {
-      if (renewed || !auth_->can_renew()) {
-        throw Error(ExitCode::kIncomplete,
-                    "the Salesforce session expired and cannot be renewed with the " +
-                        auth_->flow() + " flow");
-      }
-      session_ = auth_->sign_in();
-      renewed = true;
-      continue;
-    }
-    if (response.status == 403 &&
-        response.body.find("REQUEST_LIMIT_EXCEEDED") != std::string::npos) {
-      throw LimitReached("the org's daily API request limit is exceeded (REQUEST_LIMIT_EXCEEDED)");
-    }
-    watch_limits(response);
-    return response;
-  }
+  const auto cannot_renew = [this] {
+    return Error(
+        ExitCode::kIncomplete,
+        "the Salesforce session expired and cannot be renewed with the " + auth_->flow() + " flow");
+  };
+  auto response = send_renewing_once(
+      [&] {
+        check_call_cap(api_calls(), max_api_calls_);
+        if (!session_) session_ = auth_->sign_in();
+        HttpRequest request{
+            method,
+            path_or_url.rfind("http", 0) == 0 ? path_or_url : session_->instance_url + path_or_url,
+            {{"Authorization", "Bearer " + session_->access_token}, {"Accept", "application/json"}},
+            body};
+        request.headers.insert(request.headers.end(), headers.begin(), headers.end());
+        return http_->send(request);
+      },
+      [](const HttpResponse& answer) {
+        return answer.status == 401 && answer.body.find("INVALID_SESSION_ID") != std::string::npos;
+      },
+      // A new session at once, as the flow allows (a token given as is cannot be renewed).
+      [&] {
+        if (!auth_->can_renew()) throw cannot_renew();
+        session_ = auth_->sign_in();
+      },
+      [&](const HttpResponse&) { throw cannot_renew(); });
+  if (response.status == 403 && response.body.find("REQUEST_LIMIT_EXCEEDED") != std::string::npos)
+    throw LimitReached("the org's daily API request limit is exceeded (REQUEST_LIMIT_EXCEEDED)");
+  watch_limits(response);
+  return response;
 }
 
 rapidjson::Document SalesforceConnector::call_json(const std::string& method,

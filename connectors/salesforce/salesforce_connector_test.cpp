@@ -28,9 +28,9 @@ using crmscan::Report;
 
 namespace {
 
-using crmscan::testkit::FindingKey;
 using crmscan::testkit::difference;
 using crmscan::testkit::errors_of;
+using crmscan::testkit::FindingKey;
 using crmscan::testkit::keys_of;
 using crmscan::testkit::kSource;
 
@@ -46,27 +46,15 @@ const Report& file_report() {
   return crmscan::testkit::file_report("salesforce-export", "salesforce", "salesforce");
 }
 
-/// Sets environment variables for one test and takes them away after it.
-class Environment {
+/// Salesforce credentials in the environment for one test: every other SF_ variable taken away.
+class Environment : public crmscan::testkit::Environment {
  public:
-  Environment(std::initializer_list<std::pair<std::string, std::string>> values) {
-    for (const auto* name :
-         {"SF_ACCESS_TOKEN", "SF_INSTANCE_URL", "SF_AUTH_FILE", "SF_CLIENT_ID", "SF_CLIENT_SECRET",
-          "SF_REFRESH_TOKEN", "SF_USERNAME", "SF_PASSWORD", "SF_SECURITY_TOKEN", "SF_JWT_KEY"}) {
-      unsetenv(name);
-      unsetenv((std::string(name) + "_FILE").c_str());
-    }
-    for (const auto& [name, value] : values) {
-      setenv(name.c_str(), value.c_str(), 1);
-      names_.push_back(name);
-    }
-  }
-  ~Environment() {
-    for (const auto& name : names_) unsetenv(name.c_str());
-  }
-
- private:
-  std::vector<std::string> names_;
+  Environment(std::initializer_list<std::pair<std::string, std::string>> values)
+      : crmscan::testkit::Environment(
+            {"SF_ACCESS_TOKEN", "SF_INSTANCE_URL", "SF_AUTH_FILE", "SF_CLIENT_ID",
+             "SF_CLIENT_SECRET", "SF_REFRESH_TOKEN", "SF_USERNAME", "SF_PASSWORD",
+             "SF_SECURITY_TOKEN", "SF_JWT_KEY"},
+            values) {}
 };
 
 struct Org {
@@ -124,8 +112,7 @@ void grow(crmscan::sfemu::Emulator& emulator, const std::string& object, const s
 }
 
 crmscan::HttpOptions no_waiting() {
-  crmscan::HttpOptions options;
-  options.sleep = [](std::chrono::milliseconds) {};
+  auto options = crmscan::testkit::no_waiting();
   options.total_timeout = std::chrono::milliseconds(5000);
   return options;
 }
@@ -661,7 +648,8 @@ TEST_CASE("Children the describe lists, standard and custom, are followed live a
   }
   // Everything else is the same, but the sharing row, which live is named in the notes instead.
   auto without_shares = keys_of(expected);
-  std::erase_if(without_shares, [](const FindingKey& k) { return std::get<1>(k) == "ContactShare"; });
+  std::erase_if(without_shares,
+                [](const FindingKey& k) { return std::get<1>(k) == "ContactShare"; });
   CHECK(without_shares.size() < keys_of(expected).size());
   INFO(difference(report, expected));
   CHECK(live == without_shares);

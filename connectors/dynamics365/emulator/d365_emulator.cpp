@@ -13,25 +13,23 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 
 #include "crmscan/record.hpp"
 #include "crmscan/text.hpp"
+#include "emulator_kit.hpp"
 #include "odata_filter.hpp"
 
 namespace crmscan::d365emu {
 namespace {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+using emulator::Reply;
 
 constexpr std::string_view kJson = "application/json; odata.metadata=minimal";
 constexpr std::string_view kApiPrefix = "/api/data/v9.";
 constexpr std::string_view kStringMetadata = "/Microsoft.Dynamics.CRM.StringAttributeMetadata";
 constexpr std::size_t kMaxPageSize = 5000;
 constexpr std::string_view kManagedPrefixes[] = {"msdyn_", "mspp_", "adx_", "msfp_"};
-constexpr std::string_view kMaintenancePage =
-    "<!DOCTYPE html><html><head><title>Service Unavailable</title></head>"
-    "<body><h1>The service is temporarily unavailable</h1></body></html>";
 
 void put(JsonWriter& writer, std::string_view text) {
   writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
@@ -56,15 +54,8 @@ void put_value(JsonWriter& writer, const Value& value) {
   }
 }
 
-struct Reply {
-  int status = 200;
-  std::string body;
-  std::string content_type{kJson};
-  std::vector<std::pair<std::string, std::string>> headers;
-};
-
 Reply json_reply(const rapidjson::StringBuffer& buffer) {
-  return Reply{200, std::string(buffer.GetString(), buffer.GetSize()), std::string(kJson), {}};
+  return Reply{200, std::string(buffer.GetString(), buffer.GetSize()), {}, std::string(kJson)};
 }
 
 // Dataverse's error body: {"error":{"code":"0x…","message":…}}.
@@ -179,12 +170,6 @@ struct Entity {
   }
 };
 
-struct PendingFault {
-  bool truncate = false;
-  bool malformed = false;
-  bool wrong_type = false;
-};
-
 // Percent-encodes a query value (unreserved characters kept).
 std::string encode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -266,7 +251,7 @@ struct Emulator::Impl {
         !entity.has(name + "id") && entity.has("activityid") ? "activityid" : name + "id";
   }
 
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return server_.url(); }
 
   std::string new_token() {
     static constexpr std::string_view kChars =
@@ -279,7 +264,7 @@ struct Emulator::Impl {
   }
 
   void handle(const httplib::Request& request, httplib::Response& response) {
-    PendingFault fault;
+    emulator::BodyFault fault;
     Reply reply;
     {
       std::lock_guard lock(mutex_);
@@ -287,32 +272,15 @@ struct Emulator::Impl {
       if (request.has_param("$filter")) record.filter = request.get_param_value("$filter");
       reply = route(request, fault);
       record.status = reply.status;
-      requests_.push_back(std::move(record));
+      requests_.add(std::move(record));
     }
-    response.status = reply.status;
-    for (const auto& [name, value] : reply.headers) response.set_header(name, value);
-    if (fault.wrong_type) {
-      response.set_content(std::string(kMaintenancePage), "text/html; charset=utf-8");
-      return;
-    }
-    if (fault.malformed) reply.body.resize(reply.body.size() / 2);
-    if (fault.truncate) {
-      auto body = std::make_shared<std::string>(std::move(reply.body));
-      const auto sent = body->size() / 2;
-      response.set_content_provider(
-          body->size(), reply.content_type,
-          [body, sent](std::size_t offset, std::size_t, httplib::DataSink& sink) {
-            if (offset >= sent) return false;  // httplib then closes the connection
-            sink.write(body->data() + offset, sent - offset);
-            return true;
-          });
-      return;
-    }
-    if (!reply.body.empty()) response.set_content(reply.body, reply.content_type);
+    emulator::send_reply(std::move(reply), fault, response);
   }
 
-  Reply route(const httplib::Request& request, PendingFault& fault) {
+  Reply route(const httplib::Request& request, emulator::BodyFault& fault) {
     const std::string_view path = request.path;
+    // The Web API here is only read: other methods find nothing.
+    if (request.method != "GET" && request.method != "POST") return Reply{404, {}, {}, {}};
     if (path == "/" + options_.tenant + "/oauth2/v2.0/token" && request.method == "POST")
       return token(request);
     if (path.ends_with("/oauth2/v2.0/token")) {
@@ -359,14 +327,14 @@ struct Emulator::Impl {
     return reply;
   }
 
-  Reply api(const httplib::Request& request, std::string_view rest, PendingFault& fault) {
+  Reply api(const httplib::Request& request, std::string_view rest, emulator::BodyFault& fault) {
     const auto authorization = request.get_header_value("Authorization");
     const auto found = authorization.starts_with("Bearer ")
                            ? tokens_.find(std::string(trim(authorization.substr(7))))
                            : tokens_.end();
     if (found == tokens_.end() ||
         (faults_.token_expires_after > 0 && found->second >= faults_.token_expires_after)) {
-      Reply reply{401, {}, std::string(kJson), {}};
+      Reply reply{401, {}, {}, std::string(kJson)};
       reply.headers.emplace_back("WWW-Authenticate",
                                  "Bearer error=\"invalid_token\", error_description=\"The access "
                                  "token expired\", authorization_uri=\"" +
@@ -375,24 +343,19 @@ struct Emulator::Impl {
     }
     ++found->second;
     const auto call = ++calls_;
-    const auto in_burst = [call](std::size_t at, std::size_t count) {
-      return at > 0 && call >= at && call < at + count;
-    };
-    if (in_burst(faults_.throttled_at, faults_.throttled_count)) {
+    if (emulator::in_burst(call, faults_.throttled_at, faults_.throttled_count)) {
       auto reply = error_reply(429, "0x80072322",
                                "Number of requests exceeded the limit of 6000 over time window "
                                "of 300 seconds.");
       reply.headers.emplace_back("Retry-After", std::to_string(faults_.retry_after_seconds));
       return reply;
     }
-    if (in_burst(faults_.unavailable_at, faults_.unavailable_count)) {
+    if (emulator::in_burst(call, faults_.unavailable_at, faults_.unavailable_count)) {
       auto reply = error_reply(503, "0x80040216", "Service Unavailable");
       reply.headers.emplace_back("Retry-After", std::to_string(faults_.retry_after_seconds));
       return reply;
     }
-    fault.truncate = call == faults_.truncated_at;
-    fault.malformed = call == faults_.malformed_json_at;
-    fault.wrong_type = call == faults_.wrong_content_type_at;
+    fault = emulator::body_fault_of(faults_, call);
     Reply reply;
     if (rest == "EntityDefinitions") {
       reply = entity_definitions();
@@ -617,12 +580,10 @@ struct Emulator::Impl {
   mutable std::mutex mutex_;
   std::map<std::string, Entity> entities_;
   std::map<std::string, std::size_t> tokens_;  // token → calls made with it
-  std::vector<RequestRecord> requests_;
+  emulator::RequestLog<RequestRecord> requests_;
   std::size_t calls_ = 0;
-  std::uint16_t port_ = 0;
   std::mt19937_64 random_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  emulator::Server server_;
 };
 
 Emulator::Emulator(EmulatorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -645,44 +606,17 @@ std::vector<std::string> Emulator::entities() const {
 
 std::uint16_t Emulator::start() {
   auto& s = *impl_;
-  if (s.server_) return s.port_;
-  s.server_ = std::make_unique<httplib::Server>();
-  // Headers and body go out in separate writes: without this, delayed ACKs hold each reply.
-  s.server_->set_tcp_nodelay(true);
-  const auto handler = [&s](const httplib::Request& request, httplib::Response& response) {
-    s.handle(request, response);
-  };
-  s.server_->Get(".*", handler);
-  s.server_->Post(".*", handler);
-  const int port = s.options_.port == 0 ? s.server_->bind_to_any_port("127.0.0.1")
-                   : s.server_->bind_to_port("127.0.0.1", s.options_.port) ? s.options_.port
-                                                                           : -1;
-  if (port <= 0) {
-    s.server_.reset();
-    throw std::runtime_error("cannot listen on 127.0.0.1:" + std::to_string(s.options_.port));
-  }
-  {
-    std::lock_guard lock(s.mutex_);
-    s.port_ = static_cast<std::uint16_t>(port);
-  }
-  s.thread_ = std::thread([server = s.server_.get()] { server->listen_after_bind(); });
-  // A stop() before the accept loop runs would be lost.
-  while (!s.server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  return s.port_;
+  return s.server_.start(s.options_.port,
+                         [&s](const httplib::Request& request, httplib::Response& response) {
+                           s.handle(request, response);
+                         });
 }
 
 void Emulator::stop() {
-  auto& s = *impl_;
-  if (!s.server_) return;
-  s.server_->stop();
-  s.thread_.join();
-  s.server_.reset();
-  std::lock_guard lock(s.mutex_);
-  s.port_ = 0;
+  impl_->server_.stop();
 }
 
 std::string Emulator::url() const {
-  std::lock_guard lock(impl_->mutex_);
   return impl_->url();
 }
 
@@ -694,15 +628,11 @@ void Emulator::set_faults(const Faults& faults) {
 }
 
 std::size_t Emulator::request_count(std::string_view prefix) const {
-  std::lock_guard lock(impl_->mutex_);
-  return static_cast<std::size_t>(
-      std::count_if(impl_->requests_.begin(), impl_->requests_.end(),
-                    [&](const RequestRecord& record) { return record.path.starts_with(prefix); }));
+  return impl_->requests_.count(prefix);
 }
 
 std::vector<RequestRecord> Emulator::requests() const {
-  std::lock_guard lock(impl_->mutex_);
-  return impl_->requests_;
+  return impl_->requests_.all();
 }
 
 }  // namespace crmscan::d365emu

@@ -1,12 +1,9 @@
 // crmscan-sf-emulator: serves a Salesforce Data Export folder over the Salesforce REST API on
 // 127.0.0.1, so that the live connector can be tried without an org.
-#include <signal.h>
-
-#include <boost/program_options.hpp>
 #include <fstream>
-#include <iostream>
 #include <sstream>
 
+#include "emulator_main.hpp"
 #include "sf_emulator.hpp"
 
 namespace po = boost::program_options;
@@ -14,6 +11,7 @@ using crmscan::sfemu::Emulator;
 using crmscan::sfemu::EmulatorOptions;
 
 int main(int argc, char** argv) {
+  const std::string program = "crmscan-sf-emulator";
   EmulatorOptions options;
   auto& faults = options.faults;
   std::string data;
@@ -22,7 +20,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> text_id_fields;
   std::size_t slow_ms = 0;
   std::size_t stall_ms = static_cast<std::size_t>(faults.stall_time.count());
-  po::options_description described("crmscan-sf-emulator --data DIR [options]");
+  po::options_description described(program + " --data DIR [options]");
   auto add = described.add_options();
   add("help", "show this help");
   add("data", po::value(&data)->required(), "Data Export folder: one CSV per object");
@@ -61,24 +59,18 @@ int main(int argc, char** argv) {
       "longest request URI served; longer gets 414");
   add("session-expires-after", po::value(&faults.session_expires_after),
       "a token stops working after this many calls");
-  add("unavailable-at", po::value(&faults.unavailable_at), "first call answered 503");
-  add("unavailable-count",
-      po::value(&faults.unavailable_count)->default_value(faults.unavailable_count),
-      "how many calls get 503");
+  crmscan::emulator::add_burst_options(described, "unavailable", faults.unavailable_at,
+                                       faults.unavailable_count, "503");
   add("retry-after", po::value(&faults.retry_after_seconds), "Retry-After seconds on a 503");
   add("slow-at", po::value(&faults.slow_at), "call answered slowly");
   add("slow-ms", po::value(&slow_ms), "delay of the slow call in milliseconds");
-  add("truncate-at", po::value(&faults.truncated_at),
-      "call whose body is cut off under a full Content-Length");
-  add("malformed-json-at", po::value(&faults.malformed_json_at), "call whose JSON is cut short");
-  add("wrong-content-type-at", po::value(&faults.wrong_content_type_at),
-      "call answered with an HTML page");
+  crmscan::emulator::add_body_fault_options(described, faults.truncated_at,
+                                            faults.malformed_json_at, faults.wrong_content_type_at);
   add("unavailable-status",
       po::value(&faults.unavailable_status)->default_value(faults.unavailable_status),
       "status of the unavailable burst: 503 or 500");
-  add("throttled-at", po::value(&faults.throttled_at), "first call answered 429");
-  add("throttled-count", po::value(&faults.throttled_count)->default_value(faults.throttled_count),
-      "how many calls get 429");
+  crmscan::emulator::add_burst_options(described, "throttled", faults.throttled_at,
+                                       faults.throttled_count, "429");
   add("reset-at", po::value(&faults.reset_at), "call whose connection is reset");
   add("stalled-at", po::value(&faults.stalled_at),
       "first call whose body stops halfway and then stalls");
@@ -89,20 +81,11 @@ int main(int argc, char** argv) {
       "call answered with a gzip body that inflates to --bomb-bytes");
   add("bomb-bytes", po::value(&faults.bomb_bytes)->default_value(faults.bomb_bytes),
       "size of the inflated gzip bomb");
-  po::variables_map values;
-  try {
-    po::store(po::parse_command_line(argc, argv, described), values);
-    if (values.count("help")) {
-      std::cout << described
-                << "\nPrints instance_url=… and access_token=… and serves until "
-                   "interrupted. Call numbers count API calls from 1.\n";
-      return 0;
-    }
-    po::notify(values);
-  } catch (const po::error& error) {
-    std::cerr << "crmscan-sf-emulator: " << error.what() << "\n" << described;
-    return 2;
-  }
+  if (const auto code = crmscan::emulator::read_command_line(
+          program, argc, argv, described,
+          "Prints instance_url=… and access_token=… and serves until interrupted. Call numbers "
+          "count API calls from 1."))
+    return *code;
   options.data_dir = data;
   options.latin1 = encoding == "latin1" || encoding == "iso-8859-1";
   if (!options.latin1 && encoding != "utf-8" && encoding != "utf8") {
@@ -115,7 +98,7 @@ int main(int argc, char** argv) {
   if (!key_file.empty()) {
     std::ifstream in(key_file, std::ios::binary);
     if (!in) {
-      std::cerr << "crmscan-sf-emulator: " << key_file << ": cannot be read\n";
+      std::cerr << program << ": " << key_file << ": cannot be read\n";
       return 2;
     }
     std::ostringstream pem;
@@ -123,25 +106,11 @@ int main(int argc, char** argv) {
     options.jwt_public_key_pem = pem.str();
   }
 
-  // Block the stop signals in every thread, then wait for one here.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  try {
-    Emulator emulator(options);
-    emulator.start();
-    std::cerr << "crmscan-sf-emulator: " << emulator.objects().size() << " object(s) from " << data
-              << " at " << emulator.instance_url() << "; interrupt to stop\n";
-    std::cout << "instance_url=" << emulator.instance_url() << "\n"
-              << "access_token=" << emulator.issue_token() << std::endl;
-    int received = 0;
-    sigwait(&stop_signals, &received);
-    emulator.stop();
-  } catch (const std::exception& error) {
-    std::cerr << "crmscan-sf-emulator: " << error.what() << "\n";
-    return 1;
-  }
-  return 0;
+  return crmscan::emulator::serve_until_interrupted<Emulator>(
+      program, options, [&](Emulator& emulator) {
+        std::cerr << program << ": " << emulator.objects().size() << " object(s) from " << data
+                  << " at " << emulator.instance_url() << "; interrupt to stop\n";
+        std::cout << "instance_url=" << emulator.instance_url() << "\n"
+                  << "access_token=" << emulator.issue_token() << std::endl;
+      });
 }

@@ -20,11 +20,11 @@
 #include <random>
 #include <set>
 #include <stdexcept>
-#include <thread>
 #include <utility>
 
 #include "crmscan/normalize.hpp"
 #include "crmscan/text.hpp"
+#include "emulator_kit.hpp"
 #include "long_uri_server.hpp"
 #include "oauth.hpp"
 #include "org.hpp"
@@ -34,6 +34,7 @@ namespace crmscan::sfemu {
 namespace {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+using emulator::Reply;
 
 constexpr std::string_view kJson = "application/json;charset=UTF-8";
 constexpr std::string_view kCsv = "text/csv";
@@ -43,9 +44,6 @@ constexpr std::string_view kDataPath = "/services/data/v";
 constexpr std::string_view kOrgId15 = "00D5g000004EMUL";
 constexpr std::string_view kUserId15 = "0055g00000EMUL1";
 constexpr std::size_t kMaxBatchSize = 2000;
-constexpr std::string_view kMaintenancePage =
-    "<!DOCTYPE html><html><head><title>Down for maintenance</title></head>"
-    "<body><h1>This site is down for maintenance</h1></body></html>";
 
 void put(JsonWriter& writer, std::string_view text) {
   writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
@@ -62,15 +60,8 @@ void put_or_null(JsonWriter& writer, std::string_view text) {
     put(writer, text);
 }
 
-struct Reply {
-  int status = 200;
-  std::string body;
-  std::string content_type{kJson};
-  std::vector<std::pair<std::string, std::string>> headers;
-};
-
 Reply json_reply(int status, const rapidjson::StringBuffer& buffer) {
-  return Reply{status, std::string(buffer.GetString(), buffer.GetSize()), std::string(kJson), {}};
+  return Reply{status, std::string(buffer.GetString(), buffer.GetSize()), {}, std::string(kJson)};
 }
 
 // Salesforce's error body: [{"message":…,"errorCode":…}].
@@ -270,11 +261,10 @@ std::optional<char> delimiter_char(std::string_view name) {
   return std::nullopt;
 }
 
+// The kit's body faults, and the faults only this emulator serves.
 struct PendingFault {
+  emulator::BodyFault body;
   std::chrono::milliseconds delay{0};
-  bool truncate = false;
-  bool malformed = false;
-  bool wrong_type = false;
   bool reset = false;
   std::chrono::milliseconds stall{0};
   std::size_t bomb_bytes = 0;
@@ -329,7 +319,7 @@ struct Emulator::Impl {
       jwt_key_ = std::make_unique<PublicKey>(options_.jwt_public_key_pem);
   }
 
-  std::string instance_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string instance_url() const { return server_.url(); }
 
   std::string random_text(std::size_t length) {
     static constexpr std::string_view kChars =
@@ -362,7 +352,7 @@ struct Emulator::Impl {
       if (request.has_param("q")) record.query = request.get_param_value("q");
       reply = route(request, fault, record);
       record.status = reply.status;
-      requests_.push_back(std::move(record));
+      requests_.add(std::move(record));
     }
     if (fault.delay.count() > 0) {
       std::unique_lock lock(stop_mutex_);
@@ -401,26 +391,7 @@ struct Emulator::Impl {
                                     });
       return;
     }
-    response.status = reply.status;
-    for (const auto& [name, value] : reply.headers) response.set_header(name, value);
-    if (fault.wrong_type) {
-      response.set_content(std::string(kMaintenancePage), "text/html;charset=UTF-8");
-      return;
-    }
-    if (fault.malformed) reply.body.resize(reply.body.size() / 2);
-    if (fault.truncate) {
-      auto body = std::make_shared<std::string>(std::move(reply.body));
-      const auto sent = body->size() / 2;
-      response.set_content_provider(
-          body->size(), reply.content_type,
-          [body, sent](std::size_t offset, std::size_t, httplib::DataSink& sink) {
-            if (offset >= sent) return false;  // httplib then closes the connection
-            sink.write(body->data() + offset, sent - offset);
-            return true;
-          });
-      return;
-    }
-    if (reply.status != 204) response.set_content(reply.body, reply.content_type);
+    emulator::send_reply(std::move(reply), fault.body, response);
   }
 
   Reply route(const httplib::Request& request, PendingFault& fault, RequestRecord& record) {
@@ -467,15 +438,12 @@ struct Emulator::Impl {
     ++api_used_;
     ++found->second;
     const auto call = ++calls_;
-    const auto in_burst = [call](std::size_t first, std::size_t count) {
-      return first > 0 && call >= first && call < first + count;
-    };
     std::optional<Reply> refusal;
-    if (in_burst(faults_.unavailable_at, faults_.unavailable_count)) {
+    if (emulator::in_burst(call, faults_.unavailable_at, faults_.unavailable_count)) {
       refusal = faults_.unavailable_status == 500
                     ? error_reply(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred")
                     : error_reply(503, "SERVER_UNAVAILABLE", "Service Unavailable");
-    } else if (in_burst(faults_.throttled_at, faults_.throttled_count)) {
+    } else if (emulator::in_burst(call, faults_.throttled_at, faults_.throttled_count)) {
       refusal = error_reply(429, "REQUEST_LIMIT_EXCEEDED", "Too many concurrent requests");
     }
     if (refusal) {
@@ -484,12 +452,11 @@ struct Emulator::Impl {
       return *refusal;
     }
     fault.reset = call == faults_.reset_at;
-    if (in_burst(faults_.stalled_at, faults_.stalled_count)) fault.stall = faults_.stall_time;
+    if (emulator::in_burst(call, faults_.stalled_at, faults_.stalled_count))
+      fault.stall = faults_.stall_time;
     if (call == faults_.gzip_bomb_at) fault.bomb_bytes = faults_.bomb_bytes;
     if (call == faults_.slow_at) fault.delay = faults_.slow_delay;
-    fault.truncate = call == faults_.truncated_at;
-    fault.malformed = call == faults_.malformed_json_at;
-    fault.wrong_type = call == faults_.wrong_content_type_at;
+    fault.body = emulator::body_fault_of(faults_, call);
     try {
       return dispatch(request, version, rest, record);
     } catch (const ApiError& error) {
@@ -974,7 +941,7 @@ struct Emulator::Impl {
     }
     const char delimiter = *delimiter_char(job.column_delimiter);
     const std::string line_end = job.line_ending == "CRLF" ? "\r\n" : "\n";
-    Reply reply{200, {}, std::string(kCsv), {}};
+    Reply reply{200, {}, {}, std::string(kCsv)};
     for (std::size_t i = 0; i < set.fields.size(); ++i)
       reply.body += (i ? std::string(1, delimiter) : std::string()) + csv_quote(set.fields[i]);
     reply.body += line_end;
@@ -1005,13 +972,11 @@ struct Emulator::Impl {
   std::map<std::string, Cursor> cursors_;
   std::deque<std::string> cursor_order_;
   std::map<std::string, BulkJob> jobs_;
-  std::vector<RequestRecord> requests_;
+  emulator::RequestLog<RequestRecord> requests_;
   std::size_t next_serial_ = 1;
   std::mt19937_64 random_;
 
-  std::unique_ptr<LongUriServer> server_;
-  std::thread thread_;
-  std::uint16_t port_ = 0;
+  emulator::Server server_;
   // Wakes a slow response when the server stops.
   std::mutex stop_mutex_;
   std::condition_variable stop_signal_;
@@ -1039,63 +1004,36 @@ std::vector<std::string> Emulator::objects() const {
 
 std::uint16_t Emulator::start() {
   auto& s = *impl_;
-  if (s.server_) return s.port_;
-  s.server_ = std::make_unique<LongUriServer>(
-      s.options_.max_uri_length, [&s](const std::string& method, const std::string& target) {
-        std::lock_guard lock(s.mutex_);
-        s.requests_.push_back({method, target.substr(0, target.find('?')), {}, 414});
-      });
-  const auto handler = [&s](const httplib::Request& request, httplib::Response& response) {
-    s.handle(request, response);
-  };
-  s.server_->Get(".*", handler);
-  s.server_->Post(".*", handler);
-  s.server_->Put(".*", handler);
-  s.server_->Patch(".*", handler);
-  s.server_->Delete(".*", handler);
-  const int port = s.options_.port == 0 ? s.server_->bind_to_any_port("127.0.0.1")
-                   : s.server_->bind_to_port("127.0.0.1", s.options_.port) ? s.options_.port
-                                                                           : -1;
-  if (port <= 0) {
-    s.server_.reset();
-    throw std::runtime_error("cannot listen on 127.0.0.1:" + std::to_string(s.options_.port));
-  }
   {
     std::lock_guard lock(s.stop_mutex_);
     s.stopping_ = false;
   }
-  {
-    std::lock_guard lock(s.mutex_);
-    s.port_ = static_cast<std::uint16_t>(port);
-  }
-  s.thread_ = std::thread([server = s.server_.get()] { server->listen_after_bind(); });
-  // A stop() before the accept loop runs would be lost.
-  while (!s.server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  return s.port_;
+  return s.server_.start(
+      s.options_.port,
+      [&s](const httplib::Request& request, httplib::Response& response) {
+        s.handle(request, response);
+      },
+      std::make_unique<LongUriServer>(
+          s.options_.max_uri_length, [&s](const std::string& method, const std::string& target) {
+            s.requests_.add({method, target.substr(0, target.find('?')), {}, 414});
+          }));
 }
 
 void Emulator::stop() {
   auto& s = *impl_;
-  if (!s.server_) return;
   {
     std::lock_guard lock(s.stop_mutex_);
     s.stopping_ = true;
   }
   s.stop_signal_.notify_all();
-  s.server_->stop();
-  s.thread_.join();
-  s.server_.reset();
-  std::lock_guard lock(s.mutex_);
-  s.port_ = 0;
+  s.server_.stop();
 }
 
 std::uint16_t Emulator::port() const {
-  std::lock_guard lock(impl_->mutex_);
-  return impl_->port_;
+  return impl_->server_.port();
 }
 
 std::string Emulator::instance_url() const {
-  std::lock_guard lock(impl_->mutex_);
   return impl_->instance_url();
 }
 
@@ -1127,26 +1065,22 @@ void Emulator::set_api_usage(std::size_t used) {
 }
 
 std::size_t Emulator::request_count(std::string_view prefix) const {
-  std::lock_guard lock(impl_->mutex_);
   const bool full = prefix.starts_with("/services/");
-  return static_cast<std::size_t>(std::count_if(
-      impl_->requests_.begin(), impl_->requests_.end(), [&](const RequestRecord& record) {
-        std::string_view path = record.path;
-        if (full) return path.starts_with(prefix);
-        if (!path.starts_with(kDataPath)) return false;
-        path.remove_prefix(kDataPath.size());
-        const auto slash = path.find('/');
-        return slash != std::string_view::npos && path.substr(slash).starts_with(prefix);
-      }));
+  return impl_->requests_.count_if([&](const RequestRecord& record) {
+    std::string_view path = record.path;
+    if (full) return path.starts_with(prefix);
+    if (!path.starts_with(kDataPath)) return false;
+    path.remove_prefix(kDataPath.size());
+    const auto slash = path.find('/');
+    return slash != std::string_view::npos && path.substr(slash).starts_with(prefix);
+  });
 }
 
 std::vector<RequestRecord> Emulator::requests() const {
-  std::lock_guard lock(impl_->mutex_);
-  return impl_->requests_;
+  return impl_->requests_.all();
 }
 
 void Emulator::clear_requests() {
-  std::lock_guard lock(impl_->mutex_);
   impl_->requests_.clear();
 }
 
