@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "crmscan/engine.hpp"
-#include "memory_connector.hpp"
+#include "crmscan/memory_connector.hpp"
 #include "support.hpp"
 
 namespace {
@@ -16,7 +16,7 @@ const crmscan::RuleSet& rules() {
   return kRules;
 }
 
-crmscan::Report scan(crmscan::test::MemoryConnector& records, const std::string& email,
+crmscan::Report scan(crmscan::MemoryConnector& records, const std::string& email,
                      const std::string& name = "") {
   const crmscan::SubjectSet subjects(
       {{"R1",
@@ -49,7 +49,7 @@ const crmscan::Finding* finding_on(const crmscan::Report& report, const std::str
 }  // namespace
 
 TEST_CASE("An email in another case is the subject's", "[email]") {
-  crmscan::test::MemoryConnector records;
+  crmscan::MemoryConnector records;
   records.add("Person", {{"Id", "P-1"}, {"Email", " Amelie.Dubois@Example.FR "}});
   records.add("Call", {{"Id", "C-1"}, {"Notes", "Sent to AMELIE.DUBOIS@EXAMPLE.FR"}});
   const auto report = scan(records, "amelie.dubois@example.fr");
@@ -59,7 +59,7 @@ TEST_CASE("An email in another case is the subject's", "[email]") {
 
 TEST_CASE("A sub-addressed variant of the subject's email is for review, never deleted",
           "[email]") {
-  crmscan::test::MemoryConnector records;
+  crmscan::MemoryConnector records;
   records.add("Person", {{"Id", "P-1"}, {"Email", "amelie.dubois+crm@example.fr"}});
   records.add("Call",
               {{"Id", "C-1"}, {"Notes", "Confirmation sent to Amelie.Dubois+Orders@example.fr"}});
@@ -88,7 +88,7 @@ TEST_CASE("A sub-addressed variant of the subject's email is for review, never d
 
 TEST_CASE("Another mailbox that shares the local part or the domain is no one's finding",
           "[email]") {
-  crmscan::test::MemoryConnector records;
+  crmscan::MemoryConnector records;
   records.add("Person", {{"Id", "P-1"}, {"Email", "amelie.dubois@example.com"}});
   records.add("Person", {{"Id", "P-2"}, {"Email", "amelie.duboisx@example.fr"}});
   records.add("Person", {{"Id", "P-3"}, {"Email", "xamelie.dubois@example.fr"}});
@@ -97,7 +97,7 @@ TEST_CASE("Another mailbox that shares the local part or the domain is no one's 
 }
 
 TEST_CASE("An email written in HTML is found", "[email]") {
-  crmscan::test::MemoryConnector records;
+  crmscan::MemoryConnector records;
   const std::vector<std::string> notes = {
       "<p>Write to <a href=\"mailto:Amelie.Dubois@example.fr\">her</a></p>",
       "<a href='mailto:amelie.dubois%40example.fr?subject=Order'>mail</a>",
@@ -118,7 +118,7 @@ TEST_CASE("An email written in HTML is found", "[email]") {
 
 TEST_CASE("A name found only inside another person's email address is not a name finding",
           "[email]") {
-  crmscan::test::MemoryConnector records;
+  crmscan::MemoryConnector records;
   records.add("Call", {{"Id", "C-1"}, {"Notes", "Forwarded to amelie.dubois@othercorp.example"}});
   records.add("Call",
               {{"Id", "C-2"}, {"Notes", "From Am\xC3\xA9lie Dubois <ad@othercorp.example>"}});

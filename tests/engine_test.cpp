@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "crmscan/engine.hpp"
+#include "crmscan/memory_connector.hpp"
 #include "crmscan/normalize.hpp"
 #include "crmscan/text.hpp"
-#include "memory_connector.hpp"
 #include "support.hpp"
 
 using crmscan::Action;
@@ -25,7 +25,7 @@ using crmscan::SubjectSet;
 
 namespace {
 
-using MemoryConnector = crmscan::test::MemoryConnector;
+using MemoryConnector = crmscan::MemoryConnector;
 
 const crmscan::RuleSet& rules() {
   static const auto kRules =

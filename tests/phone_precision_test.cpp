@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "crmscan/engine.hpp"
+#include "crmscan/memory_connector.hpp"
 #include "crmscan/normalize.hpp"
-#include "memory_connector.hpp"
 #include "support.hpp"
 
 namespace {
@@ -358,7 +358,7 @@ const crmscan::RuleSet& rules() {
 
 // Scans one call holding the value against one request, and says what happened to it.
 std::string outcome(const PrecisionCase& c) {
-  crmscan::test::MemoryConnector records;
+  crmscan::MemoryConnector records;
   if (c.in == kField) {
     records.add("Call", {{"Id", "C-1"}, {"Number", c.value}, {"Notes", ""}});
   } else {
@@ -426,7 +426,7 @@ std::string action_on(const crmscan::Report& report, const std::string& id) {
 
 TEST_CASE("A number on the subject's record is learned only when it can be no other number",
           "[precision][learn]") {
-  crmscan::test::MemoryConnector records;
+  crmscan::MemoryConnector records;
   // The subject's own record, found by email, holds a Spanish mobile written nationally.
   records.add("Person", {{"Id", "P-1"}, {"Email", "lucia@example.es"}, {"Phone", "622 12 34 56"}});
   records.add("Call", {{"Id", "C-ES"}, {"Number", "+34 622 12 34 56"}});
@@ -450,7 +450,7 @@ TEST_CASE("A number on the subject's record is learned only when it can be no ot
 
 TEST_CASE("A number learned in a range no numbering plan allocates only ever gives a review",
           "[precision][learn]") {
-  crmscan::test::MemoryConnector records;
+  crmscan::MemoryConnector records;
   records.add("Person",
               {{"Id", "P-1"}, {"Email", "priya@example.com"}, {"Phone", "+44 7700 900313"}});
   records.add("Call", {{"Id", "C-1"}, {"Number", "+447700900313"}});
@@ -465,7 +465,7 @@ TEST_CASE("A number learned in a range no numbering plan allocates only ever giv
 }
 
 TEST_CASE("A request's number in a range no plan allocates is noted in the report", "[precision]") {
-  crmscan::test::MemoryConnector records;
+  crmscan::MemoryConnector records;
   records.add("Call", {{"Id", "C-1"}, {"Number", "07700 900456"}});
   const crmscan::SubjectSet subjects({{"REQ-9", {}, {"+44 7700 900456"}, {}, {}, "test"}}, "GB");
   const auto report = crmscan::run_scan(records, rules(), subjects, crmscan::ScanOptions{});

@@ -12,11 +12,11 @@
 #include <vector>
 
 #include "crmscan/engine.hpp"
+#include "crmscan/memory_connector.hpp"
 #include "crmscan/normalize.hpp"
 #include "crmscan/plan.hpp"
 #include "crmscan/request_values.hpp"
 #include "crmscan/rules.hpp"
-#include "memory_connector.hpp"
 #include "support.hpp"
 
 using crmscan::test::read_csv_file;
@@ -308,7 +308,7 @@ TEST_CASE("Free text keeps everything but the request's identifiers", "[plan]") 
 namespace {
 
 // The same records through a connector of another name (an export and a live read of one org).
-class OtherConnector : public crmscan::test::MemoryConnector {
+class OtherConnector : public crmscan::MemoryConnector {
  public:
   const crmscan::ConnectorDescriptor& descriptor() const override {
     static const crmscan::ConnectorDescriptor kDescriptor{"other", "the same records, live", {}};
@@ -338,7 +338,7 @@ std::vector<std::string> fingerprints_of(Connector& connector) {
 
 TEST_CASE("A finding's fingerprint does not depend on the connector that read the record",
           "[plan][fingerprint]") {
-  crmscan::test::MemoryConnector memory;
+  crmscan::MemoryConnector memory;
   OtherConnector other;
   const auto first = fingerprints_of(memory);
   REQUIRE(first.size() >= 2);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "crmscan/error.hpp"
+#include "crmscan/pack_tests.hpp"
 #include "crmscan/rules.hpp"
 #include "support.hpp"
 
@@ -300,4 +301,41 @@ TEST_CASE("Record ids, keys, holders and staff are read; a bad value names its p
   write_file(path, join(lines));
   CHECK_THAT(load_error(path), Catch::Contains("account-name") &&
                                    Catch::Contains("a holder rule's kind is email or phone"));
+}
+
+TEST_CASE("A pack's tests name text rules, run in both traversal modes and want every rule found",
+          "[rules]") {
+  const TempDir dir;
+  write_file(dir / "pack.yaml", join(base_pack()));
+  write_file(dir / "pack.test.yaml",
+             "tests:\n"
+             "  - name: the contact, a mention in an account and a memo\n"
+             "    subject: {email: jane.roe@example.com}\n"
+             "    records:\n"
+             "      Contact:\n"
+             "        - {Id: C1, Email: jane.roe@example.com}\n"
+             "      Account:\n"
+             "        - {Id: A1, Description: \"Invoices to jane.roe@example.com\"}\n"
+             "      Memo:\n"
+             "        - {Id: M1, Text: \"Call jane.roe@example.com\"}\n"
+             "    expect:\n"
+             "      - {object: Contact, id: C1, rule: contact-email}\n"
+             "      - {object: Account, id: A1, field: Description, rule: account-text}\n"
+             "      - {object: Memo, id: M1, field: Text, rule: identifier-in-text}\n"
+             "      - {object: Contact, id: C2}\n");
+  const auto results = crmscan::run_pack_tests({dir / "pack.yaml"});
+  REQUIRE(results.size() == 2);
+  // The account's mention carries its text rule; the memo's, in no ruled field, the generic one.
+  // Lookups search the ruled objects only, so the memo is found in a full read alone.
+  CHECK(
+      results[0].failures ==
+      std::vector<std::string>{
+          dir / "pack.test.yaml:15: expected Contact C2 (full read and lookups)",
+          dir /
+              "pack.test.yaml:14: expected Memo M1 field Text rule identifier-in-text (lookups)"});
+  // No case finds a record through contact-account.
+  CHECK(results[1].name == "every rule has a positive case");
+  CHECK(results[1].failures ==
+        std::vector<std::string>{dir / "pack.yaml:12:9: rule contact-account has no positive case "
+                                       "(no `expect` entry's finding carries it)"});
 }

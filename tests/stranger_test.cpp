@@ -7,14 +7,14 @@
 #include <vector>
 
 #include "crmscan/engine.hpp"
+#include "crmscan/memory_connector.hpp"
 #include "crmscan/normalize.hpp"
-#include "memory_connector.hpp"
 #include "support.hpp"
 
 using crmscan::Finding;
+using crmscan::MemoryConnector;
 using crmscan::Report;
 using crmscan::SubjectRequest;
-using crmscan::test::MemoryConnector;
 
 namespace {
 

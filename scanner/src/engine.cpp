@@ -1208,7 +1208,10 @@ class Scan {
       const bool weak = !m->doubt.empty() && !owned;
       out.add(out.field_name(index), weak ? Action::kReview : Action::kEraseField, category,
               weak && name ? "name" : (weak && m->shared ? "shared" : "text"),
-              name ? "name-in-text" : "identifier-in-text",
+              info.field_rule != nullptr  ? info.field_rule->id
+              : info.text_rule != nullptr ? info.text_rule->id
+              : name                      ? "name-in-text"
+                                          : "identifier-in-text",
               out.field_name(index) + " mentions the request's " + std::string(kind_name(m->kind)) +
                   (weak && !name ? " (" + m->doubt + ")" : ""),
               weak ? "low" : "medium", m->matched);

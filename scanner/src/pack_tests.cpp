@@ -5,64 +5,17 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "crmscan/engine.hpp"
 #include "crmscan/error.hpp"
 #include "crmscan/input.hpp"
+#include "crmscan/memory_connector.hpp"
 #include "crmscan/text.hpp"
 
 namespace crmscan {
 namespace {
 namespace fs = std::filesystem;
-
-// The records of a test case, served as a connector would.
-class MemoryConnector : public Connector {
- public:
-  const ConnectorDescriptor& descriptor() const override {
-    static const ConnectorDescriptor kDescriptor{"test", "records of a rule-pack test case", {}};
-    return kDescriptor;
-  }
-  std::string crm() const override { return {}; }
-  std::string source() const override { return "test case"; }
-  std::vector<ObjectSchema> describe() override {
-    std::vector<ObjectSchema> schemas;
-    for (const auto& [object, data] : objects_) schemas.push_back(*data.schema);
-    return schemas;
-  }
-  void scan(const std::string& object, const RecordSink& on_record, const ProblemSink&) override {
-    for (const auto& record : objects_[object].records) on_record(record);
-  }
-
-  void add(const std::string& object, const std::vector<std::pair<std::string, Value>>& fields,
-           std::size_t line) {
-    auto& data = objects_[object];
-    if (!data.schema) data.schema = std::make_shared<ObjectSchema>(ObjectSchema{object, {}});
-    for (const auto& [name, value] : fields) {
-      if (!data.schema->index_of(name)) data.schema->fields.push_back({name, {}});
-    }
-    Record record;
-    record.schema = data.schema;
-    record.source = "test record";
-    record.line = line;
-    record.values.assign(data.schema->fields.size(), Value{});
-    for (const auto& [name, value] : fields) record.values[*data.schema->index_of(name)] = value;
-    record.id = value_text(record.get("Id"));
-    data.records.push_back(std::move(record));
-  }
-  // Records added before a later record widened the schema get the new fields as null.
-  void finish() {
-    for (auto& [object, data] : objects_) {
-      for (auto& record : data.records) record.values.resize(data.schema->fields.size());
-    }
-  }
-
- private:
-  struct Data {
-    std::shared_ptr<ObjectSchema> schema;
-    std::vector<Record> records;
-  };
-  std::map<std::string, Data> objects_;
-};
 
 struct Expectation {
   std::string object, id, field, action, category, rule;
@@ -140,6 +93,91 @@ std::string describe_expectation(const Expectation& e) {
   return text;
 }
 
+// A test case's scan in one traversal mode, and what its expectations found there.
+struct ModeRun {
+  const char* mode;
+  std::vector<std::string> failures;
+};
+
+// Runs one case's expectations against one scan's findings; the rule ids of the findings that
+// satisfied an `expect` entry go to `covered`.
+std::vector<std::string> check_findings(const Report& report,
+                                        const std::vector<Expectation>& expect,
+                                        const std::vector<Expectation>& reject,
+                                        std::set<std::string>& covered) {
+  std::vector<std::string> failures;
+  for (const auto& error : report.errors) failures.push_back("scan error: " + error.message);
+  for (const auto& expected : expect) {
+    bool found = false;
+    for (const auto& f : report.findings) {
+      if (!matches(f, expected, true)) continue;
+      found = true;
+      covered.insert(f.rule);
+    }
+    if (found) continue;
+    // The same finding under another rule is the likeliest slip: name the rule it carries.
+    auto other = expected;
+    other.rule.clear();
+    const auto near = std::find_if(report.findings.begin(), report.findings.end(),
+                                   [&](const Finding& f) { return matches(f, other, true); });
+    failures.push_back(expected.where + ": expected " + describe_expectation(expected) +
+                       (expected.rule.empty() || near == report.findings.end()
+                            ? ""
+                            : " (found under rule " + near->rule + ")"));
+  }
+  for (const auto& rejected : reject) {
+    for (const auto& f : report.findings) {
+      if (matches(f, rejected, false)) {
+        failures.push_back(rejected.where + ": unexpected " + f.object + " " + f.record_id +
+                           (f.field.empty() ? "" : " field " + f.field) + " " +
+                           std::string(to_string(f.action)) + " (rule " + f.rule + ")");
+      }
+    }
+  }
+  return failures;
+}
+
+// A failure seen in one mode names it; one seen in both says so once.
+std::vector<std::string> by_mode(const ModeRun& full, const ModeRun& lookups) {
+  std::vector<std::string> failures;
+  const auto in = [](const ModeRun& run, const std::string& failure) {
+    return std::find(run.failures.begin(), run.failures.end(), failure) != run.failures.end();
+  };
+  for (const auto& failure : full.failures) {
+    failures.push_back(failure + (in(lookups, failure) ? " (full read and lookups)"
+                                                       : " (" + std::string(full.mode) + ")"));
+  }
+  for (const auto& failure : lookups.failures) {
+    if (!in(full, failure)) failures.push_back(failure + " (" + std::string(lookups.mode) + ")");
+  }
+  return failures;
+}
+
+// The rules of the pack file itself (not of the packs it extends) that no satisfied `expect`
+// entry's finding carries: a rule without a positive case is untested.
+std::vector<std::string> uncovered_rules(const std::string& pack_path,
+                                         const std::set<std::string>& covered) {
+  std::vector<std::string> failures;
+  const auto check = [&](const std::string& id, const SourceMark& mark) {
+    if (covered.count(id) == 0)
+      failures.push_back(mark.where() + ": rule " + id + " has no positive case (no `expect` " +
+                         "entry's finding carries it)");
+  };
+  const auto check_all = [&](const auto& rules) {
+    for (const auto& rule : rules) check(rule.id, rule.mark);
+  };
+  for (const auto& object : load_rule_pack(pack_path).objects) {
+    check_all(object.identity);
+    check_all(object.holders);
+    check_all(object.keys);
+    check_all(object.related);
+    check_all(object.reaches);
+    check_all(object.fields);
+    check_all(object.text);
+  }
+  return failures;
+}
+
 std::vector<PackTestResult> run_test_file(const std::string& test_path,
                                           const std::string& pack_path) {
   TestFileReader reader(test_path);
@@ -157,6 +195,7 @@ std::vector<PackTestResult> run_test_file(const std::string& test_path,
   const auto tests = document["tests"];
   if (!tests || !tests.IsSequence()) reader.fail(document, "'tests' is a list of test cases");
   std::vector<PackTestResult> results;
+  std::set<std::string> covered;
   for (const auto& test : tests) {
     reader.check_keys(test, {"name", "subject", "default_region", "records", "expect", "reject"},
                       "test case");
@@ -197,32 +236,26 @@ std::vector<PackTestResult> run_test_file(const std::string& test_path,
           if (!field.second.IsNull()) value = field.second.as<std::string>();
           fields.emplace_back(field.first.as<std::string>(), std::move(value));
         }
-        connector.add(object.first.as<std::string>(), fields,
-                      static_cast<std::size_t>(record.Mark().line + 1));
+        connector.add_values(object.first.as<std::string>(), fields,
+                             static_cast<std::size_t>(record.Mark().line + 1));
       }
     }
-    connector.finish();
-    const auto report = run_scan(connector, rules, subjects, ScanOptions{});
-    for (const auto& error : report.errors)
-      result.failures.push_back("scan error: " + error.message);
-    for (const auto& expected : reader.expectations(test["expect"], "expect")) {
-      const bool found = std::any_of(report.findings.begin(), report.findings.end(),
-                                     [&](const Finding& f) { return matches(f, expected, true); });
-      if (!found)
-        result.failures.push_back(expected.where + ": expected " + describe_expectation(expected));
-    }
-    for (const auto& rejected : reader.expectations(test["reject"], "reject")) {
-      for (const auto& f : report.findings) {
-        if (matches(f, rejected, false)) {
-          result.failures.push_back(rejected.where + ": unexpected " + f.object + " " +
-                                    f.record_id + (f.field.empty() ? "" : " field " + f.field) +
-                                    " " + std::string(to_string(f.action)) + " (rule " + f.rule +
-                                    ")");
-        }
-      }
-    }
+    const auto expect = reader.expectations(test["expect"], "expect");
+    const auto reject = reader.expectations(test["reject"], "reject");
+    // Every case runs both ways a scan can go: reading every record, and following lookups (the
+    // searches and fetches of an API connector) from the subject's identifiers.
+    connector.enable_lookups();
+    ScanOptions full_read;
+    full_read.full_read = true;
+    ModeRun full{"full read", check_findings(run_scan(connector, rules, subjects, full_read),
+                                             expect, reject, covered)};
+    ModeRun lookups{"lookups", check_findings(run_scan(connector, rules, subjects, ScanOptions{}),
+                                              expect, reject, covered)};
+    result.failures = by_mode(full, lookups);
     results.push_back(std::move(result));
   }
+  results.push_back(
+      {pack_path, "every rule has a positive case", uncovered_rules(pack_path, covered)});
   return results;
 }
 
