@@ -40,19 +40,6 @@ commands:
 crmscan <command> --help tells more. crmscan --version prints the version.
 )";
 
-// The rule packs shipped with crmscan: $CRMSCAN_RULES, installed beside the program, or the
-// source tree it was built from.
-std::string default_rules_root(const char* argv0) {
-  if (const char* env = std::getenv("CRMSCAN_RULES"); env != nullptr && *env != '\0') return env;
-  std::error_code error;
-  const auto exe = fs::canonical("/proc/self/exe", error);
-  const auto base = error ? fs::path(argv0).parent_path() : exe.parent_path();
-  for (const auto& candidate : {base / "../share/crmscan/rules", base / "rules"}) {
-    if (fs::is_directory(candidate)) return fs::weakly_canonical(candidate).string();
-  }
-  return CRMSCAN_SOURCE_RULES_DIR;
-}
-
 po::variables_map parse(const po::options_description& options,
                         const std::vector<std::string>& args,
                         const po::positional_options_description* positional = nullptr) {
@@ -130,7 +117,7 @@ void register_subject_values(const SubjectSet& subjects) {
   }
 }
 
-int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
+int run_scan_command(const std::vector<std::string>& args) {
   po::options_description subject(
       "subjects (one request on the command line, or many from a file)");
   subject.add_options()("email", po::value<std::vector<std::string>>()->composing(),
@@ -153,7 +140,8 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
       "input", po::value<std::string>(), "file connector: the export folder or file")(
       "encoding", po::value<std::string>(), "file connector: utf-8 (default) or latin1")(
       "crm", po::value<std::string>(),
-      "file connector: the CRM that wrote the export (default salesforce)")(
+      "file connector: the CRM that wrote the export: salesforce, dynamics365, hubspot, "
+      "crm-lite… (default: recognised from the files)")(
       "option", po::value<std::vector<std::string>>()->composing(),
       "any connector option as KEY=VALUE (repeatable)")(
       "max-api-calls", po::value<std::string>(),
@@ -176,10 +164,10 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
       "write the content erasure plan (JSON, mode 0600) to this file; nothing is deleted");
   po::options_description output("output");
   output.add_options()("format", po::value<std::string>()->default_value("json"),
-                       "json, ndjson, csv, or several separated by commas")(
+                       "json, ndjson, csv, html, or several separated by commas")(
       "out", po::value<std::string>(),
-      "write findings.<format> files (mode 0600) to this folder and print a summary")(
-      "show-values", "show the values found instead of redacted previews")(
+      "write findings.<format> files (report.html for html; mode 0600) to this folder and print a "
+      "summary")("show-values", "show the values found instead of redacted previews")(
       "fail-on-findings", "exit 1 when the scan is complete and found something")("help,h",
                                                                                   "this help");
   po::options_description all;
@@ -264,7 +252,7 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
       connector = create_connector(connector_name, config);
       auto rule_paths = many<std::string>(vm, "rules");
       if (rule_paths.empty()) {
-        const auto root = fs::path(default_rules_root(argv0)) / connector->crm();
+        const auto root = fs::path(shipped_rules_root()) / connector->crm();
         if (!fs::is_directory(root)) {
           throw ConfigError("no rule packs for CRM '" + connector->crm() + "' (looked in " +
                             root.string() + "); give --rules");
@@ -288,7 +276,7 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   std::unique_ptr<OutputFolder> out_folder;
   if (to_folder) {
     out_folder = std::make_unique<OutputFolder>(vm["out"].as<std::string>());
-    for (const auto& format : formats) out_folder->check_target("findings." + format);
+    for (const auto& format : formats) out_folder->check_target(make_reporter(format)->file_name());
     options.spill_folder = out_folder->path();
   }
   if (vm.count("plan") != 0) {
@@ -315,7 +303,7 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
     // Every format is written whole before any replaces the previous report.
     for (const auto& format : formats) {
       const auto reporter = make_reporter(format);
-      out_folder->stage("findings." + format,
+      out_folder->stage(reporter->file_name(),
                         [&](std::ostream& out) { reporter->write(report, out); });
     }
     out_folder->commit();
@@ -323,7 +311,8 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
     std::cout << "written: ";
     for (std::size_t i = 0; i < formats.size(); ++i) {
       std::cout << (i ? ", " : "")
-                << printable((fs::path(out_folder->path()) / ("findings." + formats[i])).string());
+                << printable((fs::path(out_folder->path()) / make_reporter(formats[i])->file_name())
+                                 .string());
     }
     std::cout << "\n";
   } else {
@@ -342,7 +331,7 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   return 0;
 }
 
-int run_rules_command(const std::vector<std::string>& args, const char* argv0) {
+int run_rules_command(const std::vector<std::string>& args) {
   po::options_description options("options");
   options.add_options()("help,h", "this help")("action", po::value<std::string>(),
                                                "validate, test or list")(
@@ -363,7 +352,7 @@ int run_rules_command(const std::vector<std::string>& args, const char* argv0) {
   auto paths = many<std::string>(vm, "paths");
   if (paths.empty()) {
     if (action != "list") throw UsageError("rules " + action + " needs at least one PATH");
-    paths.push_back(default_rules_root(argv0));
+    paths.push_back(shipped_rules_root());
   }
   if (action == "validate") {
     const auto rules = RuleSet::load(paths);
@@ -443,8 +432,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     const std::vector<std::string> rest(args.begin() + 1, args.end());
-    if (args[0] == "scan") return run_scan_command(rest, argv[0]);
-    if (args[0] == "rules") return run_rules_command(rest, argv[0]);
+    if (args[0] == "scan") return run_scan_command(rest);
+    if (args[0] == "rules") return run_rules_command(rest);
     if (args[0] == "connectors") {
       if (!rest.empty() && (rest[0] == "--help" || rest[0] == "-h")) {
         std::cout << "usage: crmscan connectors\n\nLists each connector with its options.\n";

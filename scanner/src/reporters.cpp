@@ -10,6 +10,7 @@
 #include "crmscan/reporter.hpp"
 #include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
+#include "html_reporter.hpp"
 
 namespace crmscan {
 namespace {
@@ -299,7 +300,7 @@ const std::vector<std::string>& csv_columns() {
 }
 
 const std::vector<std::string>& report_formats() {
-  static const std::vector<std::string> kFormats = {"json", "ndjson", "csv"};
+  static const std::vector<std::string> kFormats = {"json", "ndjson", "csv", "html"};
   return kFormats;
 }
 
@@ -307,7 +308,8 @@ std::unique_ptr<Reporter> make_reporter(const std::string& format) {
   if (format == "json") return std::make_unique<JsonReporter>();
   if (format == "ndjson") return std::make_unique<NdjsonReporter>();
   if (format == "csv") return std::make_unique<CsvReporter>();
-  throw UsageError("unknown format '" + format + "' (json, ndjson, csv)");
+  if (format == "html") return std::make_unique<HtmlReporter>();
+  throw UsageError("unknown format '" + format + "' (json, ndjson, csv, html)");
 }
 
 void write_summary(const Report& report, std::ostream& out) {

@@ -107,9 +107,9 @@ void Writer::string(std::string_view value) {
 }
 
 void Writer::finding(const Finding& f) {
-  for (const auto* text :
-       {&f.fingerprint, &f.request_id, &f.connector, &f.object, &f.record_id, &f.field, &f.category,
-        &f.reason, &f.rule, &f.detail, &f.confidence, &f.preview, &f.location}) {
+  for (const auto* text : {&f.fingerprint, &f.request_id, &f.connector, &f.object, &f.record_id,
+                           &f.field, &f.category, &f.reason, &f.rule, &f.detail, &f.confidence,
+                           &f.preview, &f.location, &f.via_object, &f.via_record_id}) {
     string(*text);
   }
   u32(static_cast<std::uint32_t>(f.action) | (f.archived ? 0x100U : 0U) |
@@ -157,9 +157,9 @@ void Reader::string(std::string& into) {
 }
 
 void Reader::finding(Finding& f) {
-  for (auto* text :
-       {&f.fingerprint, &f.request_id, &f.connector, &f.object, &f.record_id, &f.field, &f.category,
-        &f.reason, &f.rule, &f.detail, &f.confidence, &f.preview, &f.location}) {
+  for (auto* text : {&f.fingerprint, &f.request_id, &f.connector, &f.object, &f.record_id, &f.field,
+                     &f.category, &f.reason, &f.rule, &f.detail, &f.confidence, &f.preview,
+                     &f.location, &f.via_object, &f.via_record_id}) {
     string(*text);
   }
   const auto bits = u32();
@@ -170,9 +170,9 @@ void Reader::finding(Finding& f) {
 
 std::size_t memory_size(const Finding& f) {
   std::size_t size = sizeof(Finding);
-  for (const auto* text :
-       {&f.fingerprint, &f.request_id, &f.connector, &f.object, &f.record_id, &f.field, &f.category,
-        &f.reason, &f.rule, &f.detail, &f.confidence, &f.preview, &f.location}) {
+  for (const auto* text : {&f.fingerprint, &f.request_id, &f.connector, &f.object, &f.record_id,
+                           &f.field, &f.category, &f.reason, &f.rule, &f.detail, &f.confidence,
+                           &f.preview, &f.location, &f.via_object, &f.via_record_id}) {
     size += heap_size(*text);
   }
   return size;

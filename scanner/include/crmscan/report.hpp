@@ -31,6 +31,10 @@ struct Finding {
   bool deleted = false;
   std::string preview;   ///< redacted unless the scan ran with --show-values
   std::string location;  ///< where the record was read ("Task.csv:12")
+  /// The record that led the scan to this one (reasons related, reaches, key, reference): empty
+  /// otherwise.
+  std::string via_object;
+  std::string via_record_id;
 };
 
 /// The findings of a report, in order: in memory while they are few, in a private temporary file

@@ -16,6 +16,8 @@ class Reporter {
   virtual ~Reporter() = default;
   /// The format's name and file extension ("json", "ndjson", "csv").
   virtual std::string format() const = 0;
+  /// The file it writes in an `--out` folder.
+  virtual std::string file_name() const { return "findings." + format(); }
   virtual void write(const Report& report, std::ostream& out) const = 0;
 };
 
