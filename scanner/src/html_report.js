@@ -138,7 +138,7 @@
 
   function drawGraph(index, graph, onPick) {
     var columns = layout(graph);
-    var W = 200, H = 38, GAP_X = 90, GAP_Y = 12, PAD = 12;
+    var W = 236, H = 38, GAP_X = 90, GAP_Y = 12, PAD = 12;
     var tallest = columns.reduce(function (m, c) { return Math.max(m, c.length); }, 0);
     var width = PAD * 2 + columns.length * W + (columns.length - 1) * GAP_X;
     var height = PAD * 2 + tallest * H + (tallest - 1) * GAP_Y;
@@ -224,10 +224,11 @@
 
   var COLUMNS = [
     ['object', 'Object'], ['record_id', 'Record'], ['field', 'Field'], ['category', 'Category'],
-    ['action', 'Action'], ['reason', 'Reason'], ['rule', 'Rule'], ['confidence', 'Confidence'],
-    ['flags', 'Archived / deleted'], ['preview', 'Value'], ['detail', 'Why'],
-    ['location', 'Read from']
+    ['action', 'Action'], ['reason', 'Reason'], ['confidence', 'Confidence'],
+    ['flags', 'Archived / deleted'], ['preview', 'Value'], ['detail', 'Why (rule, read from)']
   ];
+  // Searched too, and shown under the reason why.
+  var SEARCHED = COLUMNS.map(function (c) { return c[0]; }).concat(['rule', 'location']);
   function cell(f, name) {
     if (name === 'flags') {
       return [f[C.archived] ? 'archived' : '', f[C.deleted] ? 'deleted' : '']
@@ -252,6 +253,33 @@
     }
     var state = { action: '', object: '', category: '', record: null, text: '', sort: null,
       descending: false, page: 0 };
+
+    // The record graph.
+    body.appendChild(el('h3', {}, ['Record graph']));
+    body.appendChild(el('p', { class: 'note' }, [
+      'How the scan reached each of the customer\u2019s records: from the request by an identity ' +
+      'match or a mention in text, from another record by a reference or a call identifier.']));
+    body.appendChild(legend());
+    var box = el('div', { class: 'graph-box' });
+    body.appendChild(box);
+    var graph = graphOf(findings);
+    function pick(object, id) {
+      state.record = [object, id];
+      state.page = 0;
+      update();
+      table.scrollIntoView({ block: 'nearest' });
+    }
+    function draw() { box.replaceChildren(drawGraph(index, graph, pick)); }
+    if (graph.nodes.length <= GRAPH_LIMIT) {
+      draw();
+    } else {
+      var button = el('button', { type: 'button' }, ['Draw the graph of ' +
+        (graph.nodes.length - 1) + ' records']);
+      button.addEventListener('click', draw);
+      box.appendChild(el('p', { class: 'note' }, [
+        'This request reached ' + (graph.nodes.length - 1) + ' records: the graph is drawn ' +
+        'on demand. ', button]));
+    }
 
     // The findings table.
     body.appendChild(el('h3', {}, ['Findings']));
@@ -298,7 +326,7 @@
     prev.addEventListener('click', function () { state.page -= 1; update(); });
     next.addEventListener('click', function () { state.page += 1; update(); });
     body.appendChild(el('div', { class: 'pager' }, [prev, next, status]));
-    body.appendChild(table);
+    body.appendChild(el('div', { class: 'table-box' }, [table]));
 
     function update() {
       var rows = findings.filter(function (f) {
@@ -308,8 +336,8 @@
         if (state.record && (f[C.object] !== state.record[0] ||
             f[C.record_id] !== state.record[1])) return false;
         if (state.text) {
-          return COLUMNS.some(function (c) {
-            return String(cell(f, c[0])).toLowerCase().indexOf(state.text) >= 0;
+          return SEARCHED.some(function (name) {
+            return String(cell(f, name)).toLowerCase().indexOf(state.text) >= 0;
           });
         }
         return true;
@@ -337,8 +365,11 @@
       tbody.replaceChildren.apply(tbody, shown.map(function (f) {
         var tr = el('tr', { 'data-action': f[C.action] });
         COLUMNS.forEach(function (c) {
-          var td = el('td', {}, [String(cell(f, c[0]))]);
-          if (c[0] === 'action') td.className = 'action action-' + f[C.action];
+          var td = el('td', { class: 'col-' + c[0] }, [String(cell(f, c[0]))]);
+          if (c[0] === 'action') td.className += ' action action-' + f[C.action];
+          if (c[0] === 'detail') {
+            td.appendChild(el('div', { class: 'meta' }, [f[C.rule] + ' \u00b7 ' + f[C.location]]));
+          }
           tr.appendChild(td);
         });
         return tr;
@@ -355,33 +386,6 @@
     }
     chip.addEventListener('click', function () { state.record = null; update(); });
     update();
-
-    // The record graph.
-    body.appendChild(el('h3', {}, ['Record graph']));
-    body.appendChild(el('p', { class: 'note' }, [
-      'How the scan reached each of the customer\u2019s records: from the request by an identity ' +
-      'match or a mention in text, from another record by a reference or a call identifier.']));
-    body.appendChild(legend());
-    var box = el('div', { class: 'graph-box' });
-    body.appendChild(box);
-    var graph = graphOf(findings);
-    function pick(object, id) {
-      state.record = [object, id];
-      state.page = 0;
-      update();
-      table.scrollIntoView({ block: 'nearest' });
-    }
-    function draw() { box.replaceChildren(drawGraph(index, graph, pick)); }
-    if (graph.nodes.length <= GRAPH_LIMIT) {
-      draw();
-    } else {
-      var button = el('button', { type: 'button' }, ['Draw the graph of ' +
-        (graph.nodes.length - 1) + ' records']);
-      button.addEventListener('click', draw);
-      box.appendChild(el('p', { class: 'note' }, [
-        'This request reached ' + (graph.nodes.length - 1) + ' records: the graph is drawn ' +
-        'on demand. ', button]));
-    }
   }
 
   function open(details) {

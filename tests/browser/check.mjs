@@ -24,8 +24,8 @@ function check(ok, what) {
   }
 }
 function equal(actual, expected, what) {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
+  const a = String(JSON.stringify(actual));
+  const e = String(JSON.stringify(expected));
   check(a === e, `${what}\n        got      ${a.slice(0, 600)}\n        expected ${e.slice(0, 600)}`);
 }
 

@@ -61,6 +61,12 @@ cat >"$work/hostile-export/CallLog.csv" <<'CSV'
 CallId,CustomerId,Direction,Number,StartedAt,Summary,InteractionId
 "L-1""><svg onload=window.pwned=4>","C-1<img src=x onerror=""window.pwned=1"">",Inbound,,2024-01-01,"from evil@example.com ]]></script>",
 CSV
+cat >"$work/hostile-export/Note.csv" <<'CSV'
+NoteId,CallId,Text,CustomerId
+"N-1</script><script>window.pwned=6</script>","L-1""><svg onload=window.pwned=4>",Called back,
+CSV
+printf 'Id,Holder\nX-1,"C-1<img src=x onerror=""window.pwned=1"">"\n' \
+  >"$work/hostile-export/Loyalty<svg onload=window.pwned=7>.csv"
 scan --input "$work/hostile-export" --rules "$source_dir/rules/crm-lite" \
   --request-id '<b>R1</b><script>window.pwned=5</script>' --email evil@example.com \
   --show-values --format json,html --out "$work/hostile"
