@@ -177,10 +177,15 @@ TEST_CASE("Records are followed over several hops, to a 15-character id in a tex
   CHECK(action_of(task) == "delete_record");
   CHECK(task->rule == "task-who");
   CHECK(task->reason == "related");
+  // Each record says which record of hers led to it: the path a reviewer can follow back.
+  CHECK(task->via_object == "Contact");
+  CHECK(crmscan::record_id_key(task->via_record_id) == crmscan::record_id_key(kContact15));
+  CHECK(record_finding(report, "REQ-1", "Contact", kContact15)->via_object.empty());
   const auto* summary = record_finding(report, "REQ-1", "Call_Summary__c", "a0C5g00008Iv1nz");
   REQUIRE(summary != nullptr);
   CHECK(action_of(summary) == "delete_record");
   CHECK(summary->rule == "call-summary-task");
+  CHECK(summary->via_object == "Task");
   // Nothing of the namesake's or the colleague's.
   CHECK(findings_for(report, "Task", kNamesakeTask15).empty());
   CHECK(findings_for(report, "Task", kColleagueTask15).empty());
@@ -274,6 +279,7 @@ TEST_CASE("An undeclared field holding the 15-character id of the subject's Cont
   CHECK(action_of(card) == "review");
   CHECK(card->reason == "reference");
   CHECK_THAT(card->detail, Catch::Contains("Customer_Ref__c"));
+  CHECK(card->via_object == "Contact");
   // The namesake's card holds an id equal to hers but for letter case: another record.
   CHECK(findings_for(report, "Loyalty_Card__c", "a0L5g00009A4YgM").empty());
 }
@@ -519,9 +525,9 @@ namespace {
 // Every member of a finding, to compare two reports finding by finding.
 std::string everything(const Finding& f) {
   std::string text;
-  for (const auto* value :
-       {&f.fingerprint, &f.request_id, &f.connector, &f.object, &f.record_id, &f.field, &f.category,
-        &f.reason, &f.rule, &f.detail, &f.confidence, &f.preview, &f.location}) {
+  for (const auto* value : {&f.fingerprint, &f.request_id, &f.connector, &f.object, &f.record_id,
+                            &f.field, &f.category, &f.reason, &f.rule, &f.detail, &f.confidence,
+                            &f.preview, &f.location, &f.via_object, &f.via_record_id}) {
     text += *value + '\x1f';
   }
   return text + std::string(crmscan::to_string(f.action)) + (f.archived ? " archived" : "") +

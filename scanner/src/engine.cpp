@@ -309,7 +309,8 @@ struct Pointer {
   const RuleBase* rule;  // owned by the rule set
   const std::vector<std::string>* to;
   std::string via;
-  std::string from;  // "Lead 00Q…"
+  std::string from_object;  // the record that points: "Lead"
+  std::string from_id;      // and its id
 };
 
 /// A change to what is reached, to decide which objects must be read again.
@@ -334,6 +335,8 @@ struct Claim {
   std::string confidence;
   std::string matched;          // the value that matched, for the preview
   std::string identifier = {};  // the email or number that made an identity claim, else empty
+  std::string via_object = {};  // the reached record that led here (related, reaches, key,
+  std::string via_id = {};      // reference), else empty
 };
 
 // Hashes std::string keys and looks them up by std::string_view alike.
@@ -1116,10 +1119,19 @@ class Scan {
           const auto& to = *pointer.to;
           if (std::find(to.begin(), to.end(), object) == to.end()) continue;
           const auto& rule = *pointer.rule;
-          claims.push_back({pointer.subject, true, "reaches", rule.id,
-                            pointer.from + " points to it through " + pointer.via,
-                            rule.category.empty() ? plan.category : rule.category,
-                            rule.action.value_or(plan.action), "high", key});
+          claims.push_back(
+              {pointer.subject,
+               true,
+               "reaches",
+               rule.id,
+               pointer.from_object + " " + pointer.from_id + " points to it through " + pointer.via,
+               rule.category.empty() ? plan.category : rule.category,
+               rule.action.value_or(plan.action),
+               "high",
+               key,
+               {},
+               pointer.from_object,
+               pointer.from_id});
         }
       }
     }
@@ -1234,13 +1246,20 @@ class Scan {
         for (const auto& source : sources->second) {
           if (source.object == object && record_id_key(source.id) == key) continue;
           claims.push_back(
-              {source.subject, source.strong, "key", rule.id,
+              {source.subject,
+               source.strong,
+               "key",
+               rule.id,
                plan.schema->fields[index].name + " holds the " + rule.key + " identifier of " +
                    source.object + " " + source.id +
                    (source.strong ? "" : " (itself only possibly the subject's)"),
                rule.category.empty() ? plan.category : rule.category,
                source.strong ? rule.action.value_or(plan.action) : RecordAction::kReview,
-               source.strong ? "high" : "low", std::string(value)});
+               source.strong ? "high" : "low",
+               std::string(value),
+               {},
+               source.object,
+               source.id});
         }
       }
     }
@@ -1254,12 +1273,19 @@ class Scan {
       const auto& rule = *link.rule;
       for (const auto& parent : parents->second) {
         if (std::find(link.to->begin(), link.to->end(), parent.object) == link.to->end()) continue;
-        claims.push_back({parent.subject, parent.strong, "related", rule.id,
+        claims.push_back({parent.subject,
+                          parent.strong,
+                          "related",
+                          rule.id,
                           link.via_name + " points to " + parent.object + " " + value_text(value) +
                               (parent.strong ? "" : " (itself only possibly the subject's)"),
                           rule.category.empty() ? plan.category : rule.category,
                           parent.strong ? rule.action.value_or(plan.action) : RecordAction::kReview,
-                          parent.strong ? "high" : "low", value_text(value)});
+                          parent.strong ? "high" : "low",
+                          value_text(value),
+                          {},
+                          parent.object,
+                          parent.id});
       }
     }
 
@@ -1284,11 +1310,20 @@ class Scan {
           for (const auto& target : targets->second) {
             // A kept record (a Case, a business) is not the subject's: what points to it is not.
             if (!target.strong || target.kept) continue;
-            claims.push_back({target.subject, false, "reference", "undeclared-reference",
+            claims.push_back({target.subject,
+                              false,
+                              "reference",
+                              "undeclared-reference",
                               plan.schema->fields[index].name + " holds the id of " +
                                   target.object + " " + target.id +
                                   ", which no rule declares as a reference",
-                              "record.reference", RecordAction::kReview, "low", *text});
+                              "record.reference",
+                              RecordAction::kReview,
+                              "low",
+                              *text,
+                              {},
+                              target.object,
+                              target.id});
           }
         }
       });
@@ -1463,8 +1498,12 @@ class Scan {
       const auto finding = [&](const std::string& field, Action action, const std::string& category,
                                const std::string& reason, const std::string& rule,
                                const std::string& detail, const std::string& confidence,
-                               const std::string& matched) {
+                               const std::string& matched, const Claim* via = nullptr) {
         Finding f;
+        if (via != nullptr) {
+          f.via_object = via->via_object;
+          f.via_record_id = via->via_id;
+        }
         f.request_id = subjects_.subjects()[subject].request_id;
         f.connector = report_.connector;
         f.object = record.object();
@@ -1540,7 +1579,7 @@ class Scan {
       };
       if (!best->strong || best->action == RecordAction::kReview) {
         finding("", Action::kReview, best->category, best->reason, best->rule, guided(best->detail),
-                best->confidence, best->matched);
+                best->confidence, best->matched, best);
         if (!best->strong) mention_findings(false, false);
         continue;
       }
@@ -1559,7 +1598,7 @@ class Scan {
       };
       if (best->action == RecordAction::kDeleteRecord) {
         finding("", Action::kDeleteRecord, best->category, best->reason, best->rule, best->detail,
-                best->confidence, best->matched);
+                best->confidence, best->matched, best);
         // Deleting the record leaves a recording it links to where it is stored.
         content_findings();
         continue;
@@ -1568,7 +1607,7 @@ class Scan {
       finding(
           "", Action::kReview, best->category, best->reason, best->rule,
           guided(best->detail + "; the record is kept, its personal fields are listed for erasure"),
-          best->confidence, best->matched);
+          best->confidence, best->matched, best);
       for (std::size_t index = 0; index < plan.fields.size() && index < record.values.size();
            ++index) {
         const auto* rule = plan.fields[index].field_rule;
@@ -1708,8 +1747,8 @@ class Scan {
         return p.subject == subject && p.rule == link.rule;
       });
       if (known) continue;
-      pointers.push_back({subject, link.rule, link.to, link.via_name,
-                          record.object() + " " + (record.id.empty() ? key : record.id)});
+      pointers.push_back({subject, link.rule, link.to, link.via_name, record.object(),
+                          record.id.empty() ? key : record.id});
       events_.push_back({++clock_, "", target.substr(0, 3), link.to});
       if (lookups_) {
         for (const auto& object : *link.to)

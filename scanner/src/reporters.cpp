@@ -58,6 +58,13 @@ void write_finding(Writer& w, const Finding& f) {
   field("reason", f.reason);
   field("rule", f.rule);
   field("detail", f.detail);
+  if (!f.via_object.empty()) {
+    w.Key("via");
+    w.StartObject();
+    field("object", f.via_object);
+    field("record_id", f.via_record_id);
+    w.EndObject();
+  }
   w.EndObject();
   field("confidence", f.confidence);
   w.Key("archived");
@@ -264,7 +271,9 @@ class CsvReporter : public Reporter {
                                    f.deleted ? "true" : "false",
                                    f.location,
                                    f.preview,
-                                   f.detail};
+                                   f.detail,
+                                   f.via_object,
+                                   f.via_record_id};
       row(cells);
     }
     for (const auto& error : report.errors) {
@@ -283,7 +292,9 @@ class CsvReporter : public Reporter {
                                    "",
                                    "",
                                    "",
-                                   "scan INCOMPLETE: " + scrub(error.message)};
+                                   "scan INCOMPLETE: " + scrub(error.message),
+                                   "",
+                                   ""};
       row(cells);
     }
   }
@@ -295,7 +306,7 @@ const std::vector<std::string>& csv_columns() {
   static const std::vector<std::string> kColumns = {
       "fingerprint", "request_id", "connector", "object", "record_id",  "field",
       "category",    "action",     "reason",    "rule",   "confidence", "archived",
-      "deleted",     "location",   "preview",   "detail"};
+      "deleted",     "location",   "preview",   "detail", "via_object", "via_record_id"};
   return kColumns;
 }
 

@@ -31,8 +31,8 @@ struct Finding {
   bool deleted = false;
   std::string preview;   ///< redacted unless the scan ran with --show-values
   std::string location;  ///< where the record was read ("Task.csv:12")
-  /// The record that led the scan to this one (reasons related, reaches, key, reference): empty
-  /// otherwise.
+  /// The record of the subject's that led the scan here (a reference, a call identifier, a
+  /// pointer), for reasons related, reaches, key and reference; empty otherwise.
   std::string via_object;
   std::string via_record_id;
 };
