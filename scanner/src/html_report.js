@@ -135,6 +135,7 @@
   }
 
   function shortId(id) { return id.length > 22 ? id.slice(0, 9) + '…' + id.slice(-9) : id; }
+  function shortName(name) { return name.length > 34 ? name.slice(0, 33) + '…' : name; }
 
   function drawGraph(index, graph, onPick) {
     var columns = layout(graph);
@@ -193,7 +194,7 @@
         line2.textContent = graph.nodes.length - 1 + ' record(s)';
         title.textContent = 'request ' + data.requests[index];
       } else {
-        line1.textContent = n.object;
+        line1.textContent = shortName(n.object);
         line2.textContent = shortId(n.id) + (n.type === 'via' ? '' : '  ' + n.action);
         title.textContent = n.object + ' ' + n.id + (n.type === 'via'
           ? ': led to records of the request, has no finding of its own'

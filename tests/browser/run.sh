@@ -47,9 +47,10 @@ scan() {
   fi
 }
 
-scan --input "$source_dir/samples/salesforce-export" \
-  --subjects "$source_dir/samples/salesforce-expected/subjects.csv" --default-region GB \
-  --format json,html --out "$work/sample"
+# From the source folder, so that the report names the sample as a user would type it.
+(cd "$source_dir" && scan --input samples/salesforce-export \
+  --subjects samples/salesforce-expected/subjects.csv --default-region GB \
+  --format json,html --out "$work/sample")
 
 # Every value a finding shows, written to close the data element, open a tag or run a handler.
 mkdir -p "$work/hostile-export"
