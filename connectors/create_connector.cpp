@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "connector_kit.hpp"
 #include "crmscan/error.hpp"
 
 namespace crmscan {
@@ -17,14 +18,7 @@ std::unique_ptr<Connector> create_connector(const std::string& name, ConnectorCo
     throw UsageError("unknown connector '" + name + "' (available: " + names + ")");
   }
   const auto descriptor = entry->descriptor();
-  for (const auto& [key, value] : config) {
-    const auto known = std::any_of(descriptor.options.begin(), descriptor.options.end(),
-                                   [&](const ConnectorOption& o) { return o.key == key; });
-    if (!known) {
-      throw ConfigError("connector " + name + ": unknown option '" + key +
-                        "' (see 'crmscan connectors')");
-    }
-  }
+  check_options(descriptor, config);
   for (const auto& option : descriptor.options) {
     if (config.count(option.key) != 0) continue;
     if (option.required) {

@@ -43,6 +43,8 @@ using crmscan::test::keep_output;
 using crmscan::test::keep_secret;
 using crmscan::test::read_file;
 using crmscan::test::run_crmscan;
+using crmscan::test::sample_scan_args;
+using Environment = crmscan::test::SalesforceEnvironment;
 using crmscan::test::source_path;
 using crmscan::test::TempDir;
 using crmscan::test::write_file;
@@ -57,26 +59,6 @@ constexpr const char* kClientSecret = "attack-client-secret-b71e";
 constexpr const char* kPassword = "attack-password-62fa";
 constexpr const char* kSecurityToken = "attack-security-token-0d4c";
 constexpr const char* kFileSecret = "attack-file-secret-5e2b";
-
-/// Sets the environment for one scan and clears every Salesforce variable after it.
-class Environment {
- public:
-  explicit Environment(std::vector<std::pair<std::string, std::string>> values) {
-    clear();
-    for (const auto& [name, value] : values) setenv(name.c_str(), value.c_str(), 1);
-  }
-  ~Environment() { clear(); }
-
- private:
-  static void clear() {
-    for (const auto* name :
-         {"SF_ACCESS_TOKEN", "SF_INSTANCE_URL", "SF_AUTH_FILE", "SF_CLIENT_ID", "SF_CLIENT_SECRET",
-          "SF_REFRESH_TOKEN", "SF_USERNAME", "SF_PASSWORD", "SF_SECURITY_TOKEN", "SF_JWT_KEY"}) {
-      unsetenv(name);
-      unsetenv((std::string(name) + "_FILE").c_str());
-    }
-  }
-};
 
 crmscan::sfemu::EmulatorOptions attacked_org() {
   crmscan::sfemu::EmulatorOptions options;
@@ -143,37 +125,13 @@ class Proxy {
 
 std::vector<std::string> sample_scan(const std::string& input, const std::string& out,
                                      std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"scan",
-                                "--input",
-                                input,
-                                "--subjects",
-                                source_path("samples/salesforce-expected/subjects.csv"),
-                                "--default-region",
-                                "GB",
-                                "--format",
-                                "json,ndjson,csv",
-                                "--out",
-                                out};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return args;
+  return sample_scan_args({"--input", input}, out, std::move(extra));
 }
 
 std::vector<std::string> live_scan(const std::string& login_url, const std::string& out) {
-  return {"scan",
-          "--connector",
-          "salesforce",
-          "--option",
-          "login_url=" + login_url,
-          "--option",
-          "api_reserve=0",
-          "--subjects",
-          source_path("samples/salesforce-expected/subjects.csv"),
-          "--default-region",
-          "GB",
-          "--format",
-          "json,ndjson,csv",
-          "--out",
-          out};
+  return sample_scan_args({"--connector", "salesforce", "--option", "login_url=" + login_url,
+                           "--option", "api_reserve=0"},
+                          out);
 }
 
 // Everything a run wrote: standard output and error, and every regular file under `out`.

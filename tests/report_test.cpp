@@ -122,7 +122,7 @@ std::string render(const std::string& format, const Report& report) {
 
 std::string summary(const Report& report) {
   std::ostringstream out;
-  crmscan::write_summary(report, out);
+  crmscan::make_reporter("summary")->write(report, out);
   return out.str();
 }
 
@@ -192,7 +192,7 @@ TEST_CASE("Every report says whether the scan is complete", "[report]") {
 TEST_CASE("An unknown report format is a usage error", "[report]") {
   CHECK_THROWS_AS(crmscan::make_reporter("xml"), crmscan::UsageError);
   for (const auto& format : crmscan::report_formats()) {
-    CHECK(crmscan::make_reporter(format)->format() == format);
+    CHECK(crmscan::make_reporter(format.name)->format() == format.name);
   }
 }
 
@@ -363,5 +363,5 @@ TEST_CASE("A finding list past its budget keeps its findings in a file, in order
     on_disk.findings.push_back(f);
   }
   for (const auto& format : crmscan::report_formats())
-    CHECK(render(format, in_memory) == render(format, on_disk));
+    CHECK(render(format.name, in_memory) == render(format.name, on_disk));
 }

@@ -23,6 +23,8 @@ namespace fs = std::filesystem;
 using crmscan::test::CommandResult;
 using crmscan::test::read_file;
 using crmscan::test::run_crmscan;
+using crmscan::test::sample_scan_args;
+using Environment = crmscan::test::SalesforceEnvironment;
 using crmscan::test::source_path;
 using crmscan::test::TempDir;
 using crmscan::test::write_file;
@@ -36,26 +38,6 @@ constexpr const char* kPassword = "leakcheck-password-5d8e";
 constexpr const char* kSecurityToken = "leakcheck-security-token-a4b6";
 constexpr const char* kRefreshToken = "leakcheck-refresh-token-e0f1";
 
-/// Sets the environment for one scan and clears every Salesforce variable after it.
-class Environment {
- public:
-  explicit Environment(std::vector<std::pair<std::string, std::string>> values) {
-    clear();
-    for (const auto& [name, value] : values) setenv(name.c_str(), value.c_str(), 1);
-  }
-  ~Environment() { clear(); }
-
- private:
-  static void clear() {
-    for (const auto* name :
-         {"SF_ACCESS_TOKEN", "SF_INSTANCE_URL", "SF_AUTH_FILE", "SF_CLIENT_ID", "SF_CLIENT_SECRET",
-          "SF_REFRESH_TOKEN", "SF_USERNAME", "SF_PASSWORD", "SF_SECURITY_TOKEN", "SF_JWT_KEY"}) {
-      unsetenv(name);
-      unsetenv((std::string(name) + "_FILE").c_str());
-    }
-  }
-};
-
 crmscan::sfemu::EmulatorOptions leakcheck_org() {
   crmscan::sfemu::EmulatorOptions options;
   options.data_dir = source_path("samples/salesforce-export");
@@ -68,23 +50,9 @@ crmscan::sfemu::EmulatorOptions leakcheck_org() {
 
 std::vector<std::string> scan_args(const std::string& login_url, const std::string& out,
                                    std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"scan",
-                                "--connector",
-                                "salesforce",
-                                "--option",
-                                "login_url=" + login_url,
-                                "--option",
-                                "api_reserve=0",
-                                "--subjects",
-                                source_path("samples/salesforce-expected/subjects.csv"),
-                                "--default-region",
-                                "GB",
-                                "--format",
-                                "json,ndjson,csv",
-                                "--out",
-                                out};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return args;
+  return sample_scan_args({"--connector", "salesforce", "--option", "login_url=" + login_url,
+                           "--option", "api_reserve=0"},
+                          out, std::move(extra));
 }
 
 // Everything a run wrote: standard output and error, and every file in the output folder.
@@ -256,19 +224,8 @@ TEST_CASE("Values are redacted in every format and in the summary unless --show-
   write_file(input + "/Lead.csv",
              "\"Id\",\"Email\",\"Phone\"\n\"00Q5g00000LEAK1\",\"amelie.dubois@example.fr\"\n");
   const auto run = [&](std::vector<std::string> extra) {
-    std::vector<std::string> args{"scan",
-                                  "--input",
-                                  input,
-                                  "--subjects",
-                                  source_path("samples/salesforce-expected/subjects.csv"),
-                                  "--default-region",
-                                  "GB",
-                                  "--format",
-                                  "json,ndjson,csv",
-                                  "--out",
-                                  out};
-    args.insert(args.end(), extra.begin(), extra.end());
-    const auto result = run_crmscan(args, scratch);
+    const auto result =
+        run_crmscan(sample_scan_args({"--input", input}, out, std::move(extra)), scratch);
     INFO("stderr:\n" << result.err);
     CHECK(result.exit_code == 2);  // the malformed row
     return everything_written(result, out);

@@ -175,4 +175,40 @@ CommandResult run_crmscan(const std::vector<std::string>& args, const TempDir& s
   return result;
 }
 
+std::vector<std::string> sample_scan_args(std::vector<std::string> source, const std::string& out,
+                                          std::vector<std::string> extra) {
+  std::vector<std::string> args{"scan"};
+  args.insert(args.end(), source.begin(), source.end());
+  for (const auto& arg :
+       {std::string("--subjects"), source_path("samples/salesforce-expected/subjects.csv"),
+        std::string("--default-region"), std::string("GB"), std::string("--format"),
+        std::string("json,ndjson,csv"), std::string("--out"), out})
+    args.push_back(arg);
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+namespace {
+
+void clear_salesforce_environment() {
+  for (const auto* name :
+       {"SF_ACCESS_TOKEN", "SF_INSTANCE_URL", "SF_AUTH_FILE", "SF_CLIENT_ID", "SF_CLIENT_SECRET",
+        "SF_REFRESH_TOKEN", "SF_USERNAME", "SF_PASSWORD", "SF_SECURITY_TOKEN", "SF_JWT_KEY"}) {
+    unsetenv(name);
+    unsetenv((std::string(name) + "_FILE").c_str());
+  }
+}
+
+}  // namespace
+
+SalesforceEnvironment::SalesforceEnvironment(
+    std::vector<std::pair<std::string, std::string>> values) {
+  clear_salesforce_environment();
+  for (const auto& [name, value] : values) setenv(name.c_str(), value.c_str(), 1);
+}
+
+SalesforceEnvironment::~SalesforceEnvironment() {
+  clear_salesforce_environment();
+}
+
 }  // namespace crmscan::test

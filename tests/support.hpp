@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace crmscan::test {
@@ -50,6 +51,22 @@ struct CommandResult {
 /// A run without --show-values is kept (keep_output) with every file it wrote under --out and
 /// --plan.
 CommandResult run_crmscan(const std::vector<std::string>& args, const TempDir& scratch);
+
+/// The arguments of `crmscan scan` of the Salesforce sample's requests (default region GB) read
+/// from `source` (`--input DIR`, or `--connector salesforce --option …`) into `out` in JSON,
+/// NDJSON and CSV, then `extra`.
+std::vector<std::string> sample_scan_args(std::vector<std::string> source, const std::string& out,
+                                          std::vector<std::string> extra = {});
+
+/// Sets the environment for one scan and clears every Salesforce variable (and its _FILE form)
+/// before and after it.
+class SalesforceEnvironment {
+ public:
+  explicit SalesforceEnvironment(std::vector<std::pair<std::string, std::string>> values);
+  ~SalesforceEnvironment();
+  SalesforceEnvironment(const SalesforceEnvironment&) = delete;
+  SalesforceEnvironment& operator=(const SalesforceEnvironment&) = delete;
+};
 
 /// When CRMSCAN_TEST_OUTPUTS names a folder, keeps a copy of text that crmscan wrote there, for
 /// the test that greps every output of the security tests for secrets and request values.

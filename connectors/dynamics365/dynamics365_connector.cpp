@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "connector_kit.hpp"
 #include "crmscan/error.hpp"
 #include "crmscan/normalize.hpp"
 #include "crmscan/scrub.hpp"
@@ -21,18 +22,6 @@ constexpr std::size_t kMaxUrlBytes = 7'500;
 /// ("020 7946 0958", "(415) 555-0132", "+49 30 12345678"); the engine then reads each candidate.
 constexpr std::size_t kPhoneTailDigits = 4;
 
-/// The scan stops: the user's cap on API calls was reached.
-class LimitReached : public Error {
- public:
-  explicit LimitReached(const std::string& message) : Error(ExitCode::kIncomplete, message) {}
-};
-
-/// Dataverse answered one request with an error: that object is incomplete, the scan goes on.
-class ApiError : public Error {
- public:
-  explicit ApiError(const std::string& message) : Error(ExitCode::kIncomplete, message) {}
-};
-
 /// An OData string literal: single quotes around, a quote inside doubled.
 std::string odata_literal(std::string_view value) {
   std::string quoted = "'";
@@ -41,17 +30,6 @@ std::string odata_literal(std::string_view value) {
     quoted.push_back(c);
   }
   return quoted + "'";
-}
-
-bool is_guid(std::string_view text) {
-  if (text.size() != 36) return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    if (dash ? c != '-' : !hex) return false;
-  }
-  return true;
 }
 
 bool is_text_type(std::string_view type) {
@@ -84,31 +62,9 @@ std::string field_type(std::string_view attribute_type, std::string_view format)
   return {};
 }
 
-std::string member_string(const rapidjson::Value& object, const char* key) {
-  const auto member = object.FindMember(key);
-  return member != object.MemberEnd() && member->value.IsString() ? member->value.GetString()
-                                                                  : std::string();
-}
-
+// "HTTP 404 0x80040217: message", from OData's {"error": {"code", "message"}}.
 std::string api_error_text(const HttpResponse& response) {
-  rapidjson::Document document;
-  document.Parse(response.body.c_str(), response.body.size());
-  std::string text = "HTTP " + std::to_string(response.status);
-  if (!document.HasParseError() && document.IsObject() && document.HasMember("error") &&
-      document["error"].IsObject()) {
-    const auto& error = document["error"];
-    if (const auto code = member_string(error, "code"); !code.empty()) text += " " + code;
-    if (const auto message = member_string(error, "message"); !message.empty())
-      text += ": " + message;
-  }
-  return scrub(text, 300);
-}
-
-Value json_value(const rapidjson::Value& value) {
-  if (value.IsString()) return std::string(value.GetString(), value.GetStringLength());
-  if (value.IsBool()) return value.GetBool();
-  if (value.IsNumber()) return value.GetDouble();
-  return Value{};
+  return crmscan::api_error_text(response, {false, "error", {"code"}});
 }
 
 // The ways libphonenumber writes a number (national, international) that split its last digits,
@@ -531,10 +487,7 @@ void Dynamics365Connector::scan(const std::string& object, const RecordSink& on_
 namespace crmscan {
 
 ConnectorEntry crmscan_connector_dynamics365() {
-  return {&dynamics365::Dynamics365Connector::describe_connector,
-          [](const ConnectorConfig& config) -> std::unique_ptr<Connector> {
-            return std::make_unique<dynamics365::Dynamics365Connector>(config);
-          }};
+  return connector_entry<dynamics365::Dynamics365Connector>();
 }
 
 }  // namespace crmscan

@@ -11,7 +11,7 @@
 #include <set>
 #include <tuple>
 
-#include "crmscan/csv_reader.hpp"
+#include "connector_test_kit.hpp"
 #include "crmscan/engine.hpp"
 #include "crmscan/error.hpp"
 #include "crmscan/http.hpp"
@@ -26,70 +26,32 @@ using crmscan::d365emu::Faults;
 
 namespace {
 
-const std::string kSource = CRMSCAN_SOURCE_DIR;
+using crmscan::testkit::difference;
+using crmscan::testkit::keys_of;
+using crmscan::testkit::kSource;
+using crmscan::testkit::read_csv;
+
 const std::string kSample = kSource + "/samples/dynamics365";
 const std::string kExpected = kSource + "/samples/dynamics365-expected";
 
-using Key = std::tuple<std::string, std::string, std::string, std::string, std::string>;
-
-std::set<Key> keys_of(const Report& report) {
-  std::set<Key> keys;
-  for (const auto& f : report.findings) {
-    keys.insert(
-        {f.request_id, f.object, f.record_id, f.field, std::string(crmscan::to_string(f.action))});
-  }
-  return keys;
-}
-
 const crmscan::RuleSet& rules() {
-  static const auto rules = crmscan::RuleSet::load({kSource + "/rules/dynamics365"});
-  return rules;
+  return crmscan::testkit::rules_of("dynamics365");
 }
 
 const crmscan::SubjectSet& sample_subjects() {
-  static const crmscan::SubjectSet subjects(
-      crmscan::load_subjects_file(kExpected + "/subjects.csv"), "GB");
-  return subjects;
+  return crmscan::testkit::sample_subjects("dynamics365");
 }
 
 const Report& file_report() {
-  static const Report report = [] {
-    auto connector =
-        crmscan::create_connector("file", {{"input", kSample}, {"crm", "dynamics365"}});
-    return crmscan::run_scan(*connector, rules(), sample_subjects(), {});
-  }();
-  return report;
-}
-
-std::vector<std::vector<std::string>> read_csv(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  crmscan::CsvReader reader(in);
-  std::vector<std::string> row;
-  std::vector<std::vector<std::string>> rows;
-  reader.next(row);  // the header
-  while (reader.next(row)) rows.push_back(row);
-  return rows;
+  return crmscan::testkit::file_report("dynamics365", "dynamics365", "dynamics365");
 }
 
 /// Sets the D365_* variables for one test and takes them away after it.
-class Environment {
+class Environment : public crmscan::testkit::Environment {
  public:
-  Environment(std::initializer_list<std::pair<std::string, std::string>> values) {
-    for (const auto* name : {"D365_TENANT_ID", "D365_CLIENT_ID", "D365_CLIENT_SECRET"}) {
-      unsetenv(name);
-      unsetenv((std::string(name) + "_FILE").c_str());
-    }
-    for (const auto& [name, value] : values) {
-      setenv(name.c_str(), value.c_str(), 1);
-      names_.push_back(name);
-    }
-  }
-  ~Environment() {
-    for (const auto& name : names_) unsetenv(name.c_str());
-  }
-
- private:
-  std::vector<std::string> names_;
+  Environment(std::initializer_list<std::pair<std::string, std::string>> values)
+      : crmscan::testkit::Environment({"D365_TENANT_ID", "D365_CLIENT_ID", "D365_CLIENT_SECRET"},
+                                      values) {}
 };
 
 Environment emulator_credentials() {
@@ -134,21 +96,6 @@ std::unique_ptr<crmscan::dynamics365::Dynamics365Connector> connect(const Datave
 
 Report scan(crmscan::Connector& connector) {
   return crmscan::run_scan(connector, rules(), sample_subjects(), {});
-}
-
-// What one report has and the other lacks, for a failure message.
-std::string difference(const Report& actual, const Report& expected) {
-  const auto a = keys_of(actual), e = keys_of(expected);
-  std::string text;
-  const auto show = [&text](const char* sign, const Key& k) {
-    text += std::string(sign) + " " + std::get<0>(k) + " " + std::get<1>(k) + " " + std::get<2>(k) +
-            " " + std::get<3>(k) + " " + std::get<4>(k) + "\n";
-  };
-  for (const auto& k : a)
-    if (e.count(k) == 0) show("+", k);
-  for (const auto& k : e)
-    if (a.count(k) == 0) show("-", k);
-  return text;
 }
 
 std::string errors_of(const Report& report) {

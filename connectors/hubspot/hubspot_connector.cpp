@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "connector_kit.hpp"
 #include "crmscan/error.hpp"
 #include "crmscan/normalize.hpp"
 #include "crmscan/scrub.hpp"
@@ -103,18 +104,6 @@ bool unfilterable(const std::string& object, const std::string& property) {
   return object == "emails" && (property == "hs_email_html" || property == "hs_body_preview");
 }
 
-/// The limits or the user's cap were reached: the scan stops, incomplete.
-class LimitReached : public Error {
- public:
-  explicit LimitReached(const std::string& message) : Error(ExitCode::kIncomplete, message) {}
-};
-
-/// One request failed: that object is incomplete, the scan goes on.
-class ApiError : public Error {
- public:
-  explicit ApiError(const std::string& message) : Error(ExitCode::kIncomplete, message) {}
-};
-
 std::string association_field(const std::string& to) {
   return "associations." + to + ".results.id";
 }
@@ -123,28 +112,9 @@ std::string association_type_field(const std::string& to) {
   return "associations." + to + ".results.type";
 }
 
-std::string json_text(const rapidjson::Value& value) {
-  if (value.IsString()) return {value.GetString(), value.GetStringLength()};
-  if (value.IsInt64()) return std::to_string(value.GetInt64());
-  if (value.IsUint64()) return std::to_string(value.GetUint64());
-  return {};
-}
-
 // "HTTP 400 VALIDATION_ERROR: message", from HubSpot's {"status":"error","message","category"}.
 std::string api_error_text(const HttpResponse& response) {
-  std::string text = "HTTP " + std::to_string(response.status);
-  rapidjson::Document document;
-  document.Parse(response.body.c_str(), response.body.size());
-  if (document.HasParseError() || !document.IsObject()) return text;
-  for (const char* name : {"category", "errorType"}) {
-    if (document.HasMember(name) && document[name].IsString()) {
-      text += std::string(" ") + document[name].GetString();
-      break;
-    }
-  }
-  if (document.HasMember("message") && document["message"].IsString())
-    text += ": " + std::string(document["message"].GetString());
-  return scrub(text, 300);
+  return crmscan::api_error_text(response, {false, nullptr, {"category", "errorType"}});
 }
 
 void write_groups(JsonWriter& writer, const std::vector<FilterGroup>& groups) {
@@ -373,42 +343,29 @@ ConnectorDescriptor HubSpotConnector::describe_connector() {
           "HUBSPOT_ACCESS_TOKEN or HUBSPOT_ACCESS_TOKEN_FILE)",
           {
               {"base_url", "url", "https://api.hubapi.com", "the API's address", false},
-              {"max_api_calls", "int", "0", "stop the scan after this many requests (0: no cap)",
-               false},
+              max_api_calls_option(),
               {"api_reserve", "int", "1000",
                "stop while the account still has this many daily API calls left", false},
               {"page_size", "int", "100", "records per search page (1 to 200)", false},
               {"search_rate", "int", "5",
                "searches a second (HubSpot allows five a second per account; 0: not paced)", false},
               max_wait_option(),
-              {"ca_file", "path", "", "a CA bundle to trust (a private CA); TLS is always verified",
-               false},
+              ca_file_option(),
           }};
 }
 
 const ConnectorDescriptor& HubSpotConnector::descriptor() const {
-  static const ConnectorDescriptor kDescriptor = describe_connector();
-  return kDescriptor;
+  return descriptor_of<HubSpotConnector>();
 }
 
-HubSpotConnector::HubSpotConnector(const ConnectorConfig& config, HttpOptions http_options)
-    : base_url_(config.at("base_url")) {
-  const auto number = [&config](const char* key) -> std::size_t {
-    const auto& text = config.at(key);
-    if (text.empty() || text.size() > 12 ||
-        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      throw ConfigError(std::string("connector hubspot: ") + key +
-                        " must be a whole number, not '" + text + "'");
-    }
-    return std::stoull(text);
-  };
-  max_api_calls_ = number("max_api_calls");
-  api_reserve_ = number("api_reserve");
-  page_size_ = std::clamp<std::size_t>(number("page_size"), 1, 200);
-  if (config.count("search_rate") != 0) search_rate_ = static_cast<double>(number("search_rate"));
+HubSpotConnector::HubSpotConnector(const ConnectorConfig& config, HttpOptions http_options) {
+  const ConnectorOptions options(descriptor(), config);
+  base_url_ = options.text("base_url");
+  max_api_calls_ = options.number("max_api_calls");
+  api_reserve_ = options.number("api_reserve");
+  page_size_ = options.number("page_size", 1, 200);
+  search_rate_ = static_cast<double>(options.number("search_rate"));
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
-  if (const auto found = config.find("ca_file"); found != config.end())
-    http_options.ca_file = found->second;
   HttpClient::check_url(base_url_);
   token_ = environment_secret(kTokenVariable);
   if (token_.empty()) {
@@ -418,16 +375,12 @@ HubSpotConnector::HubSpotConnector(const ConnectorConfig& config, HttpOptions ht
   pause_ = http_options.sleep ? http_options.sleep : [](std::chrono::milliseconds wait) {
     std::this_thread::sleep_for(wait);
   };
-  http_ = std::make_unique<HttpClient>(
-      with_wait_budget(std::move(http_options), max_wait_of(config, "hubspot")));
+  http_ = std::make_unique<HttpClient>(options.http_with_wait_budget(std::move(http_options)));
 }
 
 HttpResponse HubSpotConnector::call(const std::string& method, const std::string& path,
                                     const std::string& body) {
-  if (max_api_calls_ != 0 && api_calls() >= max_api_calls_) {
-    throw LimitReached("stopped after " + std::to_string(api_calls()) +
-                       " API calls (--max-api-calls)");
-  }
+  check_call_cap(api_calls(), max_api_calls_);
   HttpRequest request{method,
                       base_url_ + path,
                       {{"Authorization", "Bearer " + token_}, {"Accept", "application/json"}},
@@ -481,14 +434,7 @@ rapidjson::Document HubSpotConnector::call_json(const std::string& method, const
   // 207: a batch read in which some records were not found (archived or deleted meanwhile).
   if (response.status != 200 && response.status != 207)
     throw ApiError(what + ": " + api_error_text(response));
-  if (response.header("content-type").find("json") == std::string::npos) {
-    throw ApiError(what + ": the response is not JSON (" + response.header("content-type") + ")");
-  }
-  rapidjson::Document document;
-  document.Parse(response.body.c_str(), response.body.size());
-  if (document.HasParseError() || !document.IsObject())
-    throw ApiError(what + ": the response is not valid JSON (truncated?)");
-  return document;
+  return json_body(response, what);
 }
 
 std::vector<ObjectSchema> HubSpotConnector::describe() {
@@ -1158,10 +1104,7 @@ void HubSpotConnector::scan(const std::string& object, const RecordSink& on_reco
 namespace crmscan {
 
 ConnectorEntry crmscan_connector_hubspot() {
-  return {&hubspot::HubSpotConnector::describe_connector,
-          [](const ConnectorConfig& config) -> std::unique_ptr<Connector> {
-            return std::make_unique<hubspot::HubSpotConnector>(config);
-          }};
+  return connector_entry<hubspot::HubSpotConnector>();
 }
 
 }  // namespace crmscan

@@ -11,7 +11,7 @@
 #include <thread>
 #include <tuple>
 
-#include "crmscan/csv_reader.hpp"
+#include "connector_test_kit.hpp"
 #include "crmscan/engine.hpp"
 #include "crmscan/error.hpp"
 #include "crmscan/http.hpp"
@@ -25,58 +25,33 @@ using crmscan::hubspot::FilterGroup;
 
 namespace {
 
-const std::string kSource = CRMSCAN_SOURCE_DIR;
+using crmscan::testkit::difference;
+using crmscan::testkit::errors_of;
+using crmscan::testkit::found;
+using crmscan::testkit::keys_of;
+using crmscan::testkit::kSource;
+using crmscan::testkit::read_csv;
+
 const std::string kSamples = kSource + "/samples/hubspot";
 const std::string kExpected = kSource + "/samples/hubspot-expected";
 
-using Key = std::tuple<std::string, std::string, std::string, std::string, std::string>;
-
-std::set<Key> keys_of(const Report& report) {
-  std::set<Key> keys;
-  for (const auto& f : report.findings) {
-    keys.insert(
-        {f.request_id, f.object, f.record_id, f.field, std::string(crmscan::to_string(f.action))});
-  }
-  return keys;
-}
-
-bool found(const Report& report, const std::string& object, const std::string& id) {
-  return std::any_of(
-      report.findings.begin(), report.findings.end(),
-      [&](const crmscan::Finding& f) { return f.object == object && f.record_id == id; });
-}
-
 const crmscan::RuleSet& hubspot_rules() {
-  static const auto rules = crmscan::RuleSet::load({kSource + "/rules/hubspot"});
-  return rules;
+  return crmscan::testkit::rules_of("hubspot");
 }
 
 const crmscan::SubjectSet& sample_subjects() {
-  static const crmscan::SubjectSet subjects(
-      crmscan::load_subjects_file(kExpected + "/subjects.csv"), "GB");
-  return subjects;
+  return crmscan::testkit::sample_subjects("hubspot");
 }
 
 const Report& file_report() {
-  static const Report report = [] {
-    auto connector = crmscan::create_connector("file", {{"input", kSamples}, {"crm", "hubspot"}});
-    return crmscan::run_scan(*connector, hubspot_rules(), sample_subjects(), {});
-  }();
-  return report;
+  return crmscan::testkit::file_report("hubspot", "hubspot", "hubspot");
 }
 
 /// Sets the token variables for one test and takes them away after it.
-class Environment {
+class Environment : public crmscan::testkit::Environment {
  public:
-  Environment(std::initializer_list<std::pair<std::string, std::string>> values) {
-    unsetenv("HUBSPOT_ACCESS_TOKEN");
-    unsetenv("HUBSPOT_ACCESS_TOKEN_FILE");
-    for (const auto& [name, value] : values) setenv(name.c_str(), value.c_str(), 1);
-  }
-  ~Environment() {
-    unsetenv("HUBSPOT_ACCESS_TOKEN");
-    unsetenv("HUBSPOT_ACCESS_TOKEN_FILE");
-  }
+  Environment(std::initializer_list<std::pair<std::string, std::string>> values)
+      : crmscan::testkit::Environment({"HUBSPOT_ACCESS_TOKEN"}, values) {}
 };
 
 struct Account {
@@ -97,10 +72,7 @@ struct Account {
 };
 
 crmscan::HttpOptions no_waiting(std::vector<std::chrono::milliseconds>* waits = nullptr) {
-  crmscan::HttpOptions options;
-  options.sleep = [waits](std::chrono::milliseconds wait) {
-    if (waits != nullptr) waits->push_back(wait);
-  };
+  auto options = crmscan::testkit::no_waiting(waits);
   options.total_timeout = std::chrono::milliseconds(5000);
   return options;
 }
@@ -120,37 +92,6 @@ Report scan(crmscan::Connector& connector, bool full_read = false) {
   crmscan::ScanOptions options;
   options.full_read = full_read;
   return crmscan::run_scan(connector, hubspot_rules(), sample_subjects(), options);
-}
-
-// What one report has and the other lacks, for a failure message.
-std::string difference(const Report& actual, const Report& expected) {
-  const auto a = keys_of(actual), e = keys_of(expected);
-  std::string text;
-  const auto show = [&text](const char* sign, const Key& k) {
-    text += std::string(sign) + " " + std::get<0>(k) + " " + std::get<1>(k) + " " + std::get<2>(k) +
-            " " + std::get<3>(k) + " " + std::get<4>(k) + "\n";
-  };
-  for (const auto& k : a)
-    if (e.count(k) == 0) show("+", k);
-  for (const auto& k : e)
-    if (a.count(k) == 0) show("-", k);
-  return text;
-}
-
-std::string errors_of(const Report& report) {
-  std::string text;
-  for (const auto& e : report.errors) text += e.message + "\n";
-  return text;
-}
-
-std::vector<std::vector<std::string>> read_csv(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  crmscan::CsvReader reader(in);
-  std::vector<std::string> row;
-  std::vector<std::vector<std::string>> rows;
-  reader.next(row);  // the header
-  while (reader.next(row)) rows.push_back(row);
-  return rows;
 }
 
 // Calls of other customers, with other numbers, and their contacts.

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "connector_kit.hpp"
 #include "crmscan/csv_reader.hpp"
 #include "crmscan/error.hpp"
 #include "crmscan/normalize.hpp"
@@ -30,18 +31,6 @@ constexpr std::size_t kSearchTermBytes = 2'000;
 /// The fewest results an object is given in a search of several objects: more objects than the
 /// cap allows at this share are searched separately.
 constexpr std::size_t kMinShare = 50;
-
-/// The org's limits were reached, or the user's cap: the scan stops, incomplete.
-class LimitReached : public Error {
- public:
-  explicit LimitReached(const std::string& message) : Error(ExitCode::kIncomplete, message) {}
-};
-
-/// Salesforce answered one request with an error: that object is incomplete, the scan goes on.
-class ApiError : public Error {
- public:
-  explicit ApiError(const std::string& message) : Error(ExitCode::kIncomplete, message) {}
-};
 
 std::string soql_literal(std::string_view value) {
   std::string quoted = "'";
@@ -116,27 +105,9 @@ std::string digits_of(std::string_view text) {
   return digits;
 }
 
+// "HTTP 400 MALFORMED_QUERY: message", from Salesforce's [{"errorCode", "message"}].
 std::string api_error_text(const HttpResponse& response) {
-  rapidjson::Document document;
-  document.Parse(response.body.c_str(), response.body.size());
-  std::string text = "HTTP " + std::to_string(response.status);
-  if (!document.HasParseError() && document.IsArray() && !document.Empty() &&
-      document[0].IsObject()) {
-    const auto& error = document[0];
-    if (error.HasMember("errorCode") && error["errorCode"].IsString())
-      text += " " + std::string(error["errorCode"].GetString());
-    if (error.HasMember("message") && error["message"].IsString()) {
-      text += ": " + std::string(error["message"].GetString());
-    }
-  }
-  return scrub(text, 300);
-}
-
-Value json_value(const rapidjson::Value& value) {
-  if (value.IsString()) return std::string(value.GetString(), value.GetStringLength());
-  if (value.IsBool()) return value.GetBool();
-  if (value.IsNumber()) return value.GetDouble();
-  return Value{};
+  return crmscan::api_error_text(response, {true, nullptr, {"errorCode"}});
 }
 
 }  // namespace
@@ -924,10 +895,7 @@ void SalesforceConnector::bulk_query(const std::string& soql, const ObjectSchema
 namespace crmscan {
 
 ConnectorEntry crmscan_connector_salesforce() {
-  return {&salesforce::SalesforceConnector::describe_connector,
-          [](const ConnectorConfig& config) -> std::unique_ptr<Connector> {
-            return std::make_unique<salesforce::SalesforceConnector>(config);
-          }};
+  return connector_entry<salesforce::SalesforceConnector>();
 }
 
 }  // namespace crmscan

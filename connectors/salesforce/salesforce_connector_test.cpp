@@ -13,6 +13,7 @@
 #include <set>
 #include <tuple>
 
+#include "connector_test_kit.hpp"
 #include "crmscan/csv_reader.hpp"
 #include "crmscan/engine.hpp"
 #include "crmscan/error.hpp"
@@ -27,37 +28,21 @@ using crmscan::Report;
 
 namespace {
 
-const std::string kSource = CRMSCAN_SOURCE_DIR;
-
-using Key = std::tuple<std::string, std::string, std::string, std::string, std::string>;
-
-std::set<Key> keys_of(const Report& report) {
-  std::set<Key> keys;
-  for (const auto& f : report.findings) {
-    keys.insert(
-        {f.request_id, f.object, f.record_id, f.field, std::string(crmscan::to_string(f.action))});
-  }
-  return keys;
-}
+using crmscan::testkit::difference;
+using crmscan::testkit::errors_of;
+using crmscan::testkit::keys_of;
+using crmscan::testkit::kSource;
 
 const crmscan::RuleSet& salesforce_rules() {
-  static const auto rules = crmscan::RuleSet::load({kSource + "/rules/salesforce"});
-  return rules;
+  return crmscan::testkit::rules_of("salesforce");
 }
 
 const crmscan::SubjectSet& sample_subjects() {
-  static const crmscan::SubjectSet subjects(
-      crmscan::load_subjects_file(kSource + "/samples/salesforce-expected/subjects.csv"), "GB");
-  return subjects;
+  return crmscan::testkit::sample_subjects("salesforce");
 }
 
 const Report& file_report() {
-  static const Report report = [] {
-    auto connector =
-        crmscan::create_connector("file", {{"input", kSource + "/samples/salesforce-export"}});
-    return crmscan::run_scan(*connector, salesforce_rules(), sample_subjects(), {});
-  }();
-  return report;
+  return crmscan::testkit::file_report("salesforce-export", "salesforce", "salesforce");
 }
 
 /// Sets environment variables for one test and takes them away after it.
@@ -161,27 +146,6 @@ Report scan(crmscan::Connector& connector, bool full_read = false) {
   crmscan::ScanOptions options;
   options.full_read = full_read;
   return crmscan::run_scan(connector, salesforce_rules(), sample_subjects(), options);
-}
-
-// What one report has and the other lacks, for a failure message.
-std::string difference(const Report& actual, const Report& expected) {
-  const auto a = keys_of(actual), e = keys_of(expected);
-  std::string text;
-  const auto show = [&text](const char* sign, const Key& k) {
-    text += std::string(sign) + " " + std::get<0>(k) + " " + std::get<1>(k) + " " + std::get<2>(k) +
-            " " + std::get<3>(k) + " " + std::get<4>(k) + "\n";
-  };
-  for (const auto& k : a)
-    if (e.count(k) == 0) show("+", k);
-  for (const auto& k : e)
-    if (a.count(k) == 0) show("-", k);
-  return text;
-}
-
-std::string errors_of(const Report& report) {
-  std::string text;
-  for (const auto& e : report.errors) text += e.message + "\n";
-  return text;
 }
 
 const Environment client_credentials() {

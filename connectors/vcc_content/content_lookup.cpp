@@ -38,7 +38,11 @@ std::string calendar_day(std::int64_t seconds) {
 ContentLookup::ContentLookup(VccContentConnector& api, const SubjectSet& subjects, bool show_values)
     : api_(api), subjects_(subjects), show_values_(show_values) {}
 
-void ContentLookup::collect(const Record& record, std::size_t subject) {
+std::unique_ptr<Stage> VccContentConnector::stage(const SubjectSet& subjects, bool show_values) {
+  return std::make_unique<ContentLookup>(*this, subjects, show_values);
+}
+
+void ContentLookup::record_found(const Record& record, SubjectIndex subject) {
   const auto& fields = record.schema->fields;
   for (std::size_t i = 0; i < fields.size() && i < record.values.size(); ++i) {
     const auto& patterns = api_.guid_fields();
@@ -73,7 +77,7 @@ void ContentLookup::add_findings(std::size_t subject, const Interaction& interac
     finding.rule = rule;
     finding.detail = describe_item(item) + " of " + why;
     finding.confidence = action == Action::kDeleteContent ? "high" : "medium";
-    finding.preview = show_values_ ? party : redact(party);
+    finding.preview = preview_of(party, show_values_);
     finding.location = "interactions/" + interaction.guid;
     auto [slot, inserted] =
         findings.try_emplace({subject, interaction.guid, item.content_key}, finding);
@@ -237,11 +241,9 @@ void ContentLookup::run(Report& report) {
   report.coverage.push_back({kObject, interactions_read.size(), 0, 0, 1, true});
   report.records_read += interactions_read.size();
   for (auto& [key, finding] : findings) {
-    finding.fingerprint =
-        sha256_hex(finding.request_id + '\x1f' + finding.connector + '\x1f' + finding.object +
-                   '\x1f' + finding.record_id + '\x1f' + finding.field + '\x1f' +
-                   std::string(to_string(finding.action)))
-            .substr(0, 16);
+    // The content API is its own system: its name stands where a CRM's would.
+    finding.fingerprint = finding_fingerprint(finding.request_id, kConnector, finding.object,
+                                              finding.record_id, finding.field);
     report.findings.push_back(std::move(finding));
   }
 }

@@ -9,6 +9,7 @@
 
 #include "crmscan/record.hpp"
 #include "crmscan/report.hpp"
+#include "crmscan/stage.hpp"
 #include "crmscan/subject.hpp"
 #include "vcc_content_connector.hpp"
 
@@ -19,17 +20,16 @@ namespace crmscan::vcc {
 /// are looked up one by one, and each request's phone numbers are searched over the range of
 /// the connector, the API's prefix matches checked against the whole number. Each content item
 /// becomes a finding in the CRM scan's report.
-class ContentLookup {
+class ContentLookup : public Stage {
  public:
   ContentLookup(VccContentConnector& api, const SubjectSet& subjects, bool show_values);
 
-  /// Takes the call GUIDs of a record that holds something of a subject's request (for
-  /// ScanOptions::on_record_found).
-  void collect(const Record& record, std::size_t subject);
+  /// Takes the call GUIDs of a record that holds something of a subject's request.
+  void record_found(const Record& record, SubjectIndex subject) override;
   /// Looks the content up and adds its findings, errors, notes, coverage and API calls to the
   /// report of the CRM scan. A call whose CRM record is to be deleted gives delete_content; one
   /// whose record is only to be reviewed gives review, unless the number search confirms it.
-  void run(Report& report);
+  void run(Report& report) override;
 
  private:
   /// A call GUID held in a field of a CRM record of a request.

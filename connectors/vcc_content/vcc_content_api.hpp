@@ -53,7 +53,4 @@ std::optional<std::int64_t> parse_utc(std::string_view text);
 /// "2024-03-14T09:31:07Z".
 std::string format_utc(std::int64_t seconds);
 
-/// Whether the text is shaped like a GUID (8-4-4-4-12 hexadecimal digits).
-bool is_guid(std::string_view text);
-
 }  // namespace crmscan::vcc

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "crmscan/scrub.hpp"
@@ -21,22 +22,6 @@ constexpr const char* kNoCredentials =
     "VCC_CLIENT_SECRET_FILE) in the environment";
 // A token is renewed this long before it expires, so that it does not expire mid-request.
 constexpr std::int64_t kTokenMarginSeconds = 60;
-
-std::size_t whole_number(const ConnectorConfig& config, const char* key) {
-  const auto& text = config.at(key);
-  if (text.empty() ||
-      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-      text.size() > 9) {
-    throw ConfigError(std::string("connector vcc_content: ") + key +
-                      " must be a whole number, not '" + text + "'");
-  }
-  return std::stoull(text);
-}
-
-std::string option(const ConnectorConfig& config, const char* key) {
-  const auto found = config.find(key);
-  return found != config.end() ? found->second : std::string();
-}
 
 std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -111,30 +96,29 @@ ConnectorDescriptor VccContentConnector::describe_connector() {
            "date-time",
            false},
           {"page_size", "int", "1000", "interactions per page (1 to 1000)", false},
-          {"max_api_calls", "int", "5000", "stop after this many requests (0: no cap)", false},
+          max_api_calls_option("5000"),
           {"max_retries", "int", "4", "retries of a request that got 429, 5xx or a timeout", false},
           {"guid_fields", "string", "CallObject,*CallObjectIdentifier*,VendorCallKey",
            "CRM fields (globs, comma-separated) whose GUIDs are call GUIDs", false},
-          {"ca_file", "path", "", "a CA bundle to trust (a private CA); TLS is always verified",
-           false},
+          ca_file_option(),
           max_wait_option(),
       }};
 }
 
 const ConnectorDescriptor& VccContentConnector::descriptor() const {
-  static const ConnectorDescriptor kDescriptor = describe_connector();
-  return kDescriptor;
+  return descriptor_of<VccContentConnector>();
 }
 
-VccContentConnector::VccContentConnector(const ConnectorConfig& config, HttpOptions http_options)
-    : token_url_(option(config, "token_url")),
-      base_url_(option(config, "base_url")),
-      scope_(config.at("scope")) {
-  const auto& region = config.at("region");
+VccContentConnector::VccContentConnector(const ConnectorConfig& config, HttpOptions http_options) {
+  const ConnectorOptions options(descriptor(), config);
+  token_url_ = options.text("token_url");
+  base_url_ = options.text("base_url");
+  scope_ = options.text("scope");
+  const auto& region = options.text("region");
   if (region.empty() || !std::all_of(region.begin(), region.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
       })) {
-    throw ConfigError("connector vcc_content: region '" + region + "' is not a region name");
+    throw options.error("region '" + region + "' is not a region name");
   }
   if (token_url_.empty()) token_url_ = "https://" + region + ".cc.vonage.com/Auth/connect/token";
   if (base_url_.empty())
@@ -142,39 +126,34 @@ VccContentConnector::VccContentConnector(const ConnectorConfig& config, HttpOpti
   while (base_url_.ends_with('/')) base_url_.pop_back();
   HttpClient::check_url(token_url_);
   HttpClient::check_url(base_url_);
-  page_size_ = std::clamp<std::size_t>(whole_number(config, "page_size"), 1, kMaxPageSize);
-  max_api_calls_ = whole_number(config, "max_api_calls");
-  http_options.max_retries = static_cast<int>(whole_number(config, "max_retries"));
-  if (const auto ca_file = option(config, "ca_file"); !ca_file.empty())
-    http_options.ca_file = ca_file;
+  page_size_ = options.number("page_size", 1, kMaxPageSize);
+  max_api_calls_ = options.number("max_api_calls");
+  http_options.max_retries =
+      static_cast<int>(options.number("max_retries", 0, std::numeric_limits<int>::max()));
 
-  const auto since = option(config, "since"), until = option(config, "until");
-  if (since.empty() != until.empty())
-    throw ConfigError("connector vcc_content: give both since and until, or neither");
+  const auto &since = options.text("since"), &until = options.text("until");
+  if (since.empty() != until.empty()) throw options.error("give both since and until, or neither");
   if (!since.empty()) {
     const auto start = parse_utc(since), last = parse_utc(until);
-    if (!start) throw ConfigError("connector vcc_content: since '" + since + "' is not a UTC date");
-    if (!last) throw ConfigError("connector vcc_content: until '" + until + "' is not a UTC date");
+    if (!start) throw options.error("since '" + since + "' is not a UTC date");
+    if (!last) throw options.error("until '" + until + "' is not a UTC date");
     // A date alone means the whole of that day.
     const auto end = until.size() == 10 ? *last + 24 * 3600 : *last;
-    if (end <= *start)
-      throw ConfigError("connector vcc_content: until (" + until + ") is before since (" + since +
-                        ")");
+    if (end <= *start) throw options.error("until (" + until + ") is before since (" + since + ")");
     range_ = TimeRange{*start, end};
   }
-  for (const auto& glob : split_list(config.at("guid_fields"), ',')) {
+  for (const auto& glob : split_list(options.text("guid_fields"), ',')) {
     try {
       guid_fields_.emplace_back(glob);
     } catch (const std::invalid_argument&) {
-      throw ConfigError("connector vcc_content: guid_fields: '" + glob + "' is not a glob");
+      throw options.error("guid_fields: '" + glob + "' is not a glob");
     }
   }
   // Missing credentials are a configuration error before anything is scanned.
   if (environment_secret("VCC_CLIENT_ID").empty() ||
       environment_secret("VCC_CLIENT_SECRET").empty())
     throw ConfigError(kNoCredentials);
-  http_ = std::make_unique<HttpClient>(
-      with_wait_budget(std::move(http_options), max_wait_of(config, "vcc_content")));
+  http_ = std::make_unique<HttpClient>(options.http_with_wait_budget(std::move(http_options)));
 }
 
 std::vector<TimeRange> VccContentConnector::windows(const TimeRange& range) {
@@ -230,39 +209,36 @@ void VccContentConnector::sign_in() {
 }
 
 HttpResponse VccContentConnector::call(const std::string& path_and_query) {
-  bool renewed = false;
-  for (;;) {
-    if (access_token_.empty() || now_seconds() + kTokenMarginSeconds >= token_expires_) sign_in();
-    check_budget();
-    HttpRequest request{
-        "GET",
-        base_url_ + path_and_query,
-        {{"Authorization", "Bearer " + access_token_}, {"Accept", std::string(kAcceptV3)}},
-        {}};
-    HttpResponse response;
-    try {
-      response = http_->send(request);
-    } catch (const HttpError& e) {
-      throw ContentApiStopped(std::string("the content API cannot be reached: ") + e.what());
-    }
-    const auto what = "GET " + path_and_query.substr(0, path_and_query.find('?'));
-    if (response.status == 401) {
-      if (renewed)
-        throw ContentApiStopped(what + ": a new token was refused too: " + error_text(response));
-      access_token_.clear();
-      renewed = true;
-      continue;
-    }
-    if (response.status == 403) {
-      throw ContentApiStopped(what + ": forbidden (does the client have the " + scope_ +
-                              " scope?): " + error_text(response));
-    }
-    if (response.status == 429 || response.status >= 500) {
-      throw ContentApiStopped(what + ": still " + error_text(response) + " after " +
-                              std::to_string(http_->attempts()) + " API calls in all");
-    }
-    return response;
+  const auto what = "GET " + path_and_query.substr(0, path_and_query.find('?'));
+  const auto response = send_renewing_once(
+      [&] {
+        if (access_token_.empty() || now_seconds() + kTokenMarginSeconds >= token_expires_)
+          sign_in();
+        check_budget();
+        try {
+          return http_->send(
+              {"GET",
+               base_url_ + path_and_query,
+               {{"Authorization", "Bearer " + access_token_}, {"Accept", std::string(kAcceptV3)}},
+               {}});
+        } catch (const HttpError& e) {
+          throw ContentApiStopped(std::string("the content API cannot be reached: ") + e.what());
+        }
+      },
+      [](const HttpResponse& answer) { return answer.status == 401; },
+      [this] { access_token_.clear(); },
+      [&](const HttpResponse& answer) {
+        throw ContentApiStopped(what + ": a new token was refused too: " + error_text(answer));
+      });
+  if (response.status == 403) {
+    throw ContentApiStopped(what + ": forbidden (does the client have the " + scope_ +
+                            " scope?): " + error_text(response));
   }
+  if (response.status == 429 || response.status >= 500) {
+    throw ContentApiStopped(what + ": still " + error_text(response) + " after " +
+                            std::to_string(http_->attempts()) + " API calls in all");
+  }
+  return response;
 }
 
 std::optional<Interaction> VccContentConnector::interaction(const std::string& guid) {
@@ -388,10 +364,7 @@ void VccContentConnector::scan(const std::string& object, const RecordSink& on_r
 namespace crmscan {
 
 ConnectorEntry crmscan_connector_vcc_content() {
-  return {&vcc::VccContentConnector::describe_connector,
-          [](const ConnectorConfig& config) -> std::unique_ptr<Connector> {
-            return std::make_unique<vcc::VccContentConnector>(config);
-          }};
+  return connector_entry<vcc::VccContentConnector>();
 }
 
 }  // namespace crmscan

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "connector_kit.hpp"
 #include "crmscan/connector.hpp"
 #include "crmscan/error.hpp"
 #include "crmscan/http.hpp"
@@ -16,17 +17,10 @@
 namespace crmscan::vcc {
 
 /// The content API refused one request: that lookup is missing from the report, the rest go on.
-class ContentApiError : public Error {
- public:
-  explicit ContentApiError(const std::string& message) : Error(ExitCode::kIncomplete, message) {}
-};
-
+using ContentApiError = ApiError;
 /// The content API cannot be used any more (budget spent, unavailable, sign-in refused): the
 /// lookup stops.
-class ContentApiStopped : public Error {
- public:
-  explicit ContentApiStopped(const std::string& message) : Error(ExitCode::kIncomplete, message) {}
-};
+using ContentApiStopped = LimitReached;
 
 /// A time range, in seconds since 1970, start included and end excluded.
 struct TimeRange {
@@ -53,6 +47,8 @@ class VccContentConnector : public Connector {
   void scan(const std::string& object, const RecordSink& on_record,
             const ProblemSink& on_problem) override;
   std::size_t api_calls() const override { return http_->attempts(); }
+  /// The lookup of the content of the calls a CRM's scan finds (ContentLookup).
+  std::unique_ptr<Stage> stage(const SubjectSet& subjects, bool show_values) override;
 
   /// `GET /interactions/{guid}`; nothing when the API has no such interaction (404).
   std::optional<Interaction> interaction(const std::string& guid);

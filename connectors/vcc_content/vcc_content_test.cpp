@@ -18,6 +18,7 @@
 #include <set>
 #include <sstream>
 
+#include "connector_test_kit.hpp"
 #include "content_lookup.hpp"
 #include "crmscan/engine.hpp"
 #include "crmscan/http.hpp"
@@ -33,20 +34,15 @@ using crmscan::vccemu::Emulator;
 
 namespace {
 
-const std::string kSource = CRMSCAN_SOURCE_DIR;
+using crmscan::testkit::kSource;
 const std::string kSample = kSource + "/samples/vcc-content/interactions.json";
 
 /// The client credentials of the emulator, in the environment for one test.
-class Credentials {
+class Credentials : public crmscan::testkit::Environment {
  public:
-  Credentials() {
-    const crmscan::vccemu::EmulatorOptions defaults;
-    setenv("VCC_CLIENT_ID", defaults.client_id.c_str(), 1);
-    setenv("VCC_CLIENT_SECRET", defaults.client_secret.c_str(), 1);
-  }
-  ~Credentials() {
-    unsetenv("VCC_CLIENT_ID");
-    unsetenv("VCC_CLIENT_SECRET");
+  Credentials()
+      : Environment({}, {{"VCC_CLIENT_ID", crmscan::vccemu::EmulatorOptions{}.client_id},
+                         {"VCC_CLIENT_SECRET", crmscan::vccemu::EmulatorOptions{}.client_secret}}) {
   }
 };
 
@@ -66,41 +62,28 @@ struct Api {
 std::unique_ptr<VccContentConnector> connect(const Emulator& emulator,
                                              crmscan::ConnectorConfig overrides,
                                              std::vector<std::chrono::milliseconds>* waits) {
-  crmscan::ConnectorConfig config;
-  for (const auto& option : VccContentConnector::describe_connector().options)
-    config[option.key] = option.default_value;
-  config["token_url"] = emulator.token_url();
-  config["base_url"] = emulator.base_url();
+  auto config = crmscan::testkit::defaults_of(
+      VccContentConnector::describe_connector(),
+      {{"token_url", emulator.token_url()}, {"base_url", emulator.base_url()}});
   for (auto& [key, value] : overrides) config[key] = value;
-  crmscan::HttpOptions http;
-  http.sleep = [waits](std::chrono::milliseconds wait) {
-    if (waits != nullptr) waits->push_back(wait);
-  };
-  return std::make_unique<VccContentConnector>(config, http);
+  return std::make_unique<VccContentConnector>(config, crmscan::testkit::no_waiting(waits));
 }
 
 const crmscan::RuleSet& salesforce_rules() {
-  static const auto rules = crmscan::RuleSet::load({kSource + "/rules/salesforce"});
-  return rules;
+  return crmscan::testkit::rules_of("salesforce");
 }
 
 const crmscan::SubjectSet& sample_subjects() {
-  static const crmscan::SubjectSet subjects(
-      crmscan::load_subjects_file(kSource + "/samples/salesforce-expected/subjects.csv"), "GB");
-  return subjects;
+  return crmscan::testkit::sample_subjects("salesforce");
 }
 
 /// The Salesforce sample scanned from its export, then its content looked up.
 Report scan_with_content(VccContentConnector& api) {
   auto crm = crmscan::create_connector("file", {{"input", kSource + "/samples/salesforce-export"}});
-  ContentLookup lookup(api, sample_subjects(), false);
+  const auto lookup = api.stage(sample_subjects(), false);
   crmscan::ScanOptions options;
-  options.on_record_found = [&lookup](const crmscan::Record& record, std::size_t subject) {
-    lookup.collect(record, subject);
-  };
-  auto report = crmscan::run_scan(*crm, salesforce_rules(), sample_subjects(), options);
-  lookup.run(report);
-  return report;
+  options.stages.push_back(lookup.get());
+  return crmscan::run_scan(*crm, salesforce_rules(), sample_subjects(), options);
 }
 
 std::vector<const crmscan::Finding*> content_findings(const Report& report) {

@@ -15,16 +15,15 @@
 #include "crmscan/error.hpp"
 #include "crmscan/text.hpp"
 #include "crmscan/version.hpp"
+#include "scan/evidence.hpp"
+#include "scan/object_plan.hpp"
+#include "scan/phone_digits_filter.hpp"
 #include "spill_file.hpp"
 
 namespace crmscan {
 namespace {
 
-bool truthy(const Value& value) {
-  if (const auto* flag = std::get_if<bool>(&value)) return *flag;
-  const auto text = value_text(value);
-  return iequals(text, "true") || text == "1";
-}
+using namespace scanning;
 
 int action_rank(Action action) {
   switch (action) {
@@ -78,218 +77,6 @@ std::string_view kind_name(IdentifierKind kind) {
       return "record id";
   }
   return "identifier";
-}
-
-// ---- The plan: rules bound to one object schema's field positions, compiled once. ----
-
-struct PlanCondition {
-  Condition::Op op = Condition::Op::kPresent;
-  std::optional<std::size_t> field;
-  const Condition* source = nullptr;
-  std::vector<PlanCondition> any;
-};
-
-struct PlanIdentity {
-  const IdentityRule* rule = nullptr;
-  std::vector<std::size_t> fields;
-  std::vector<PlanCondition> when;
-};
-
-struct PlanLink {
-  const RuleBase* rule = nullptr;
-  std::string via_name;
-  std::optional<std::size_t> via;
-  const std::vector<std::string>* to = nullptr;
-  std::vector<PlanCondition> when;
-};
-
-struct PlanKey {
-  const KeyRule* rule = nullptr;
-  std::vector<std::size_t> fields;
-  std::vector<PlanCondition> when;
-};
-
-struct PlanField {
-  const FieldRule* field_rule = nullptr;
-  const TextRule* text_rule = nullptr;
-  bool link = false;  ///< a declared relation or reach field: its ids are not undeclared references
-};
-
-struct ObjectPlan {
-  std::shared_ptr<const ObjectSchema> schema;
-  bool ruled = false;
-  bool person = false;
-  bool staff = false;
-  std::string guidance;
-  std::string category = "record";
-  RecordAction action = RecordAction::kDeleteRecord;
-  std::optional<std::size_t> id, archived, deleted;
-  std::vector<PlanIdentity> identity;
-  std::vector<PlanIdentity> holders;
-  std::vector<PlanKey> keys;
-  std::vector<PlanLink> related;
-  std::vector<PlanLink> reaches;
-  std::vector<PlanField> fields;
-  std::set<std::string> parents;  ///< objects its relation rules point to
-};
-
-PlanCondition compile_condition(const Condition& condition, const ObjectSchema& schema) {
-  PlanCondition compiled;
-  compiled.op = condition.op;
-  compiled.source = &condition;
-  if (condition.op == Condition::Op::kAny) {
-    for (const auto& alternative : condition.any) {
-      compiled.any.push_back(compile_condition(alternative, schema));
-    }
-  } else {
-    compiled.field = schema.index_of(condition.field);
-  }
-  return compiled;
-}
-
-std::vector<PlanCondition> compile_conditions(const std::vector<Condition>& conditions,
-                                              const ObjectSchema& schema) {
-  std::vector<PlanCondition> compiled;
-  for (const auto& condition : conditions) compiled.push_back(compile_condition(condition, schema));
-  return compiled;
-}
-
-bool holds(const PlanCondition& condition, const Record& record) {
-  if (condition.op == Condition::Op::kAny) {
-    return std::any_of(condition.any.begin(), condition.any.end(),
-                       [&](const PlanCondition& c) { return holds(c, record); });
-  }
-  const Value* value = condition.field && *condition.field < record.values.size()
-                           ? &record.values[*condition.field]
-                           : nullptr;
-  const bool present = value != nullptr && !value_empty(*value);
-  const auto& source = *condition.source;
-  switch (condition.op) {
-    case Condition::Op::kPresent:
-      return present == source.present;
-    case Condition::Op::kEquals:
-    case Condition::Op::kIn: {
-      if (value == nullptr) return false;
-      const auto text = value_text(*value);
-      return std::any_of(source.values.begin(), source.values.end(),
-                         [&](const std::string& v) { return iequals(v, text); });
-    }
-    case Condition::Op::kPrefix: {
-      if (!present) return false;
-      const auto text = value_text(*value);
-      const auto& prefix = source.values.front();
-      return text.size() >= prefix.size() &&
-             iequals(std::string_view(text).substr(0, prefix.size()), prefix);
-    }
-    case Condition::Op::kRegex: {
-      if (!present) return false;
-      return RE2::PartialMatch(value_text(*value), *source.regex);
-    }
-    case Condition::Op::kAny:
-      break;
-  }
-  return false;
-}
-
-bool all_hold(const std::vector<PlanCondition>& conditions, const Record& record) {
-  return std::all_of(conditions.begin(), conditions.end(),
-                     [&](const PlanCondition& c) { return holds(c, record); });
-}
-
-// The positions of the schema's fields that the patterns name, each once, in schema order within
-// each pattern.
-std::vector<std::size_t> matching_fields(const std::vector<NamePattern>& patterns,
-                                         const ObjectSchema& schema) {
-  std::vector<std::size_t> fields;
-  for (const auto& pattern : patterns) {
-    for (std::size_t i = 0; i < schema.fields.size(); ++i) {
-      if (pattern.matches(schema.fields[i].name) &&
-          std::find(fields.begin(), fields.end(), i) == fields.end()) {
-        fields.push_back(i);
-      }
-    }
-  }
-  return fields;
-}
-
-ObjectPlan compile_plan(const std::shared_ptr<const ObjectSchema>& schema, const RuleSet& rules) {
-  ObjectPlan plan;
-  plan.schema = schema;
-  plan.fields.resize(schema->fields.size());
-  const auto object_rules = rules.rules_for(schema->object);
-  plan.ruled = !object_rules.empty();
-  std::string id_field = "Id", archived_field = "IsArchived", deleted_field = "IsDeleted";
-  bool category_set = false, action_set = false;
-  for (const auto* rules_of : object_rules) {
-    if (!rules_of->category.empty() && !category_set) {
-      plan.category = rules_of->category;
-      category_set = true;
-    }
-    if (rules_of->person) plan.person = *rules_of->person;
-    if (rules_of->staff) plan.staff = *rules_of->staff;
-    if (!rules_of->guidance.empty()) plan.guidance = rules_of->guidance;
-    if (rules_of->action && !action_set) {
-      plan.action = *rules_of->action;
-      action_set = true;
-    }
-    id_field = rules_of->id_field;
-    archived_field = rules_of->archived_field;
-    deleted_field = rules_of->deleted_field;
-    for (const auto& rule : rules_of->identity) {
-      PlanIdentity identity{&rule, matching_fields(rule.fields, *schema),
-                            compile_conditions(rule.when, *schema)};
-      // A name needs every part; a rule whose fields the object lacks has nothing to match.
-      const bool complete =
-          rule.kind != IdentifierKind::kName || identity.fields.size() == rule.fields.size();
-      if (!identity.fields.empty() && complete) plan.identity.push_back(std::move(identity));
-    }
-    for (const auto& rule : rules_of->holders) {
-      PlanIdentity holder{&rule, matching_fields(rule.fields, *schema),
-                          compile_conditions(rule.when, *schema)};
-      if (!holder.fields.empty()) plan.holders.push_back(std::move(holder));
-    }
-    for (const auto& rule : rules_of->keys) {
-      PlanKey key{&rule, matching_fields(rule.fields, *schema),
-                  compile_conditions(rule.when, *schema)};
-      if (key.fields.empty()) continue;
-      for (const auto index : key.fields) plan.fields[index].link = true;
-      plan.keys.push_back(std::move(key));
-    }
-    const auto add_links = [&](const auto& list, std::vector<PlanLink>& into, bool parents) {
-      for (const auto& rule : list) {
-        // Parents come from the rules, not the schema: a JSON source names its fields only as
-        // its records arrive.
-        if (parents) plan.parents.insert(rule.to.begin(), rule.to.end());
-        PlanLink link{&rule, rule.via, schema->index_of(rule.via), &rule.to,
-                      compile_conditions(rule.when, *schema)};
-        if (!link.via) continue;
-        plan.fields[*link.via].link = true;
-        into.push_back(std::move(link));
-      }
-    };
-    add_links(rules_of->related, plan.related, true);
-    add_links(rules_of->reaches, plan.reaches, false);
-    for (const auto& rule : rules_of->fields) {
-      for (std::size_t i = 0; i < schema->fields.size(); ++i) {
-        const bool by_name = !rule.name.text().empty() && rule.name.matches(schema->fields[i].name);
-        const bool by_type = !rule.type.empty() && iequals(rule.type, schema->fields[i].type);
-        if ((by_name || by_type) && plan.fields[i].field_rule == nullptr)
-          plan.fields[i].field_rule = &rule;
-      }
-    }
-    for (const auto& rule : rules_of->text) {
-      for (std::size_t i = 0; i < schema->fields.size(); ++i) {
-        const bool matches =
-            std::any_of(rule.fields.begin(), rule.fields.end(),
-                        [&](const NamePattern& p) { return p.matches(schema->fields[i].name); });
-        if (matches && plan.fields[i].text_rule == nullptr) plan.fields[i].text_rule = &rule;
-      }
-    }
-  }
-  plan.id = schema->index_of(id_field);
-  plan.archived = schema->index_of(archived_field);
-  plan.deleted = schema->index_of(deleted_field);
-  return plan;
 }
 
 // ---- The traversal state. ----
@@ -356,132 +143,6 @@ std::string_view id_key_view(const Value& value, IdKey& buffer, std::string& spi
   return spill;
 }
 
-// Whether a text can hold one of a set of phone numbers, so that libphonenumber only reads the
-// few texts that can match. The text's digits, separators dropped, must hold the last seven
-// digits of a number's national significant number in one run (one hash lookup per window), and
-// then the whole national significant number ending there — except in Argentina, whose national
-// forms insert digits into it ("011 15 2345-6789" for +54 9 11 2345-6789), where the last seven
-// must do. Many numbers share their last seven digits (0113 496 0232 and 0121 496 0232).
-class PhoneDigitsFilter {
- public:
-  explicit PhoneDigitsFilter(const std::string& home_region) : home_(home_region) {}
-
-  void add(const std::string& e164) {
-    const auto national = PhoneNormalizer::national_number(e164);
-    if (national.empty()) return;
-    const auto tail = std::min(national.size(), kTailDigits);
-    const auto value = std::stoull(national.substr(national.size() - tail));
-    auto& numbers = keys_[key(tail, value)];
-    const bool whole = e164.rfind("+54", 0) != 0;
-    const auto bit = region_bit(PhoneNormalizer::region_of(e164));
-    if (std::none_of(numbers.begin(), numbers.end(), [&](const Number& number) {
-          return number.national == national && number.region_bit == bit;
-        })) {
-      numbers.push_back({national, bit, whole});
-    }
-    seen_.set(slot(tail, value));
-    if (std::find(lengths_.begin(), lengths_.end(), tail) == lengths_.end()) {
-      lengths_.push_back(tail);
-    }
-  }
-
-  // Whether the text can hold one of the numbers. If it can, `regions` is set to the regions to
-  // read it in: the home region, and the regions of the numbers it can hold (a national number
-  // written in a text is written as its own country does; reading every text in every request's
-  // region cost a PhoneNumberMatcher pass per region).
-  bool may_hold(std::string_view text, std::vector<std::string>& regions) const {
-    if (keys_.empty()) return false;
-    std::uint64_t found = 0;
-    for (const auto length : lengths_) found |= regions_of_windows(text, length);
-    if (found == 0) return false;
-    regions.clear();
-    if (!home_.empty()) regions.push_back(home_);
-    for (std::size_t i = 0; i < regions_.size(); ++i) {
-      if ((found & (std::uint64_t{1} << std::min<std::size_t>(i, 63))) != 0 &&
-          std::find(regions.begin(), regions.end(), regions_[i]) == regions.end()) {
-        regions.push_back(regions_[i]);
-      }
-    }
-    return true;
-  }
-
- private:
-  static constexpr std::size_t kTailDigits = 7;
-
-  struct Number {
-    std::string national;  // its national significant number
-    std::uint64_t region_bit;
-    bool whole;  // written with its whole national significant number in one run of digits
-  };
-
-  // The region bits of the numbers whose last `length` digits end a window of the text's digits
-  // (and whose whole national significant number does, where it must). The modulus is a
-  // constant in each instance, so no division per digit.
-  template <std::uint64_t Modulus>
-  std::uint64_t regions_of_windows(std::string_view text, std::size_t length) const {
-    std::uint64_t value = 0;
-    std::uint64_t found = 0;
-    std::size_t count = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      const char c = text[i];
-      if (c < '0' || c > '9') continue;
-      value = (value * 10 + static_cast<std::uint64_t>(c - '0')) % Modulus;
-      if (++count < length || !seen_[slot(length, value)]) continue;
-      const auto hit = keys_.find(key(length, value));
-      if (hit == keys_.end()) continue;
-      for (const auto& number : hit->second) {
-        if (!number.whole || digits_end_with(text.substr(0, i + 1), number.national))
-          found |= number.region_bit;
-      }
-    }
-    return found;
-  }
-  // Whether the digits of a text, separators dropped, end with these digits.
-  static bool digits_end_with(std::string_view text, std::string_view digits) {
-    auto at = text.size();
-    for (auto wanted = digits.size(); wanted > 0; --wanted) {
-      while (at > 0 && (text[at - 1] < '0' || text[at - 1] > '9')) --at;
-      if (at == 0 || text[--at] != digits[wanted - 1]) return false;
-    }
-    return true;
-  }
-  std::uint64_t regions_of_windows(std::string_view text, std::size_t length) const {
-    switch (length) {
-      case 1:
-        return regions_of_windows<10>(text, length);
-      case 2:
-        return regions_of_windows<100>(text, length);
-      case 3:
-        return regions_of_windows<1000>(text, length);
-      case 4:
-        return regions_of_windows<10000>(text, length);
-      case 5:
-        return regions_of_windows<100000>(text, length);
-      case 6:
-        return regions_of_windows<1000000>(text, length);
-      default:
-        return regions_of_windows<10000000>(text, length);
-    }
-  }
-  // Regions past the 63rd share the last bit, which then stands for all of them.
-  std::uint64_t region_bit(const std::string& region) {
-    auto at = std::find(regions_.begin(), regions_.end(), region);
-    if (at == regions_.end()) at = regions_.insert(regions_.end(), region);
-    const auto index = static_cast<std::size_t>(at - regions_.begin());
-    return std::uint64_t{1} << std::min<std::size_t>(index, 63);
-  }
-  static std::uint64_t key(std::size_t length, std::uint64_t value) { return value * 32 + length; }
-  // A bit per hashed key in front of the map: most digit windows are ruled out by one load.
-  static std::size_t slot(std::size_t length, std::uint64_t value) {
-    return static_cast<std::size_t>((key(length, value) * 0x9E3779B97F4A7C15ULL) >> 44);
-  }
-  std::string home_;
-  std::vector<std::string> regions_;
-  std::unordered_map<std::uint64_t, std::vector<Number>> keys_;  // by their last digits
-  std::bitset<std::size_t{1} << 20> seen_;
-  std::vector<std::size_t> lengths_;
-};
-
 // The findings of a scan by request, object, record key and field.
 using FindingMap =
     std::map<std::tuple<SubjectIndex, std::string, std::string, std::string>, Finding>;
@@ -497,62 +158,6 @@ struct Mention {
   std::string doubt;    // why it may not be the subject's identifier; empty when it is
   bool shared = false;  // the identifier is not the subject's alone (doubt says why)
 };
-
-// Whether two folded names can be one person's: first and last words alike, where a word is
-// alike another that it equals, that is its initial, or (three letters or more) that it begins
-// ("j roe" and "jay roe", "tom garcia" and "tomas garcia"; not "jean dubois" and "amelie dubois").
-bool same_person(std::string_view a, std::string_view b) {
-  const auto alike = [](std::string_view x, std::string_view y) {
-    if (x.size() > y.size()) std::swap(x, y);
-    return x == y || (x.size() == 1 && y.front() == x.front()) ||
-           (x.size() >= 3 && y.substr(0, x.size()) == x);
-  };
-  const auto first = [](std::string_view name) { return name.substr(0, name.find(' ')); };
-  const auto last = [](std::string_view name) { return name.substr(name.rfind(' ') + 1); };
-  return alike(last(a), last(b)) &&
-         (a.find(' ') == std::string_view::npos || b.find(' ') == std::string_view::npos ||
-          alike(first(a), first(b)));
-}
-
-/// Who holds one of the subjects' emails or numbers: the names on the person records that hold
-/// it (a record without a name tells nothing) and whether a business does.
-struct Holders {
-  std::set<std::string> people;
-  bool business = false;
-  /// Held by a business, or by two records whose names cannot be one person's.
-  bool shared() const {
-    if (business) return true;
-    for (auto a = people.begin(); a != people.end(); ++a) {
-      for (auto b = std::next(a); b != people.end(); ++b) {
-        if (!same_person(*a, *b)) return true;
-      }
-    }
-    return false;
-  }
-};
-
-// Why an email found is only possibly the subject's, or empty when it is theirs as given.
-constexpr const char* kSubAddress =
-    "the same mailbox with another +tag: most likely the subject's, but not the address given";
-
-// Why a phone number read from a value is only possibly the subject's, or empty when the value
-// can be no other number.
-std::string doubt_of(const PhoneReading& reading) {
-  if (reading.certain) return {};
-  if (reading.valid)
-    return "written without its country code, it is another country's number too: check it is "
-           "the subject's";
-  return "written without its country code, and in no range that its country's numbering plan "
-         "allocates (libphonenumber): check it is the subject's";
-}
-
-// An address without its sub-address ("amelie+crm@example.fr" → "amelie@example.fr").
-std::string email_base(const std::string& email) {
-  const auto at = email.rfind('@');
-  const auto plus = email.find('+');
-  if (at == std::string::npos || plus == std::string::npos || plus == 0 || plus > at) return email;
-  return email.substr(0, plus) + email.substr(at);
-}
 
 class Scan {
  public:
@@ -577,6 +182,7 @@ class Scan {
   Report run() {
     report_.tool_version = kVersion;
     report_.connector = connector_.descriptor().name;
+    report_.crm = connector_.crm();
     report_.source = connector_.source();
     report_.started = utc_now();
     report_.show_values = options_.show_values;
@@ -1065,6 +671,7 @@ class Scan {
           for (const auto& email : found) {
             if (!add_email(email, subject)) continue;
             note_learned(email, emails_);
+            report_.learned.push_back({subjects_.subjects()[subject].request_id, "email", email});
             learned = true;
           }
         } else {
@@ -1078,6 +685,8 @@ class Scan {
                    text, regions.empty() ? std::vector<std::string>{"ZZ"} : regions)) {
             if (!reading.certain || !add_phone(reading.e164, subject, reading.valid)) continue;
             note_learned(reading.e164, phones_);
+            report_.learned.push_back(
+                {subjects_.subjects()[subject].request_id, "phone", reading.e164, !reading.valid});
             learned = true;
           }
         }
@@ -1093,18 +702,37 @@ class Scan {
     return {};
   }
 
-  // ---- One record against every subject. ----
+  // ---- One record against every subject: the claims that it is a subject's, the mentions of a
+  // subject's identifiers in its fields, then the decision. ----
   void evaluate(const Record& record, const ObjectPlan& plan, ObjectState& state, bool archived,
                 bool deleted) {
     const auto key = record_key(record, plan);
-    const auto& object = record.object();
     std::vector<Claim> claims;
     std::vector<Mention> mentions;
-    std::vector<std::string> scratch;
-    IdKey id_buffer;
-    std::string spill;
+    id_claims(record, plan, key, claims);
+    identity_claims(record, plan, claims);
+    business_holder_claims(record, plan, claims);
+    key_claims(record, plan, key, claims);
+    related_claims(record, plan, claims);
+    if (!plan.staff) field_mentions(record, plan, state, key, claims, mentions);
 
-    // The record asked for by id.
+    if (claims.empty() && mentions.empty()) return;
+    // Whether an email or a number is the subject's alone is known only once every record that
+    // may hold it has been seen: until then the record waits.
+    const auto parked_at = record.object() + '\x1f' + (key.empty() ? record.location() : key);
+    if (!holders_known(claims, mentions)) {
+      pending_.insert_or_assign(parked_at, Parked{record, archived, deleted});
+      return;
+    }
+    if (!pending_.empty()) pending_.erase(parked_at);
+    mark_shared(claims, mentions);
+    decide(record, plan, key, archived, deleted, claims, mentions);
+  }
+
+  // The record asked for by id.
+  void id_claims(const Record& record, const ObjectPlan& plan, const std::string& key,
+                 std::vector<Claim>& claims) {
+    const auto& object = record.object();
     if (!key.empty()) {
       if (const auto* ids = subjects_.by_id(key)) {
         for (const auto subject : *ids) {
@@ -1135,8 +763,10 @@ class Scan {
         }
       }
     }
+  }
 
-    // Identity rules.
+  // Identity rules.
+  void identity_claims(const Record& record, const ObjectPlan& plan, std::vector<Claim>& claims) {
     for (const auto& identity : plan.identity) {
       const auto& rule = *identity.rule;
       if (!all_hold(identity.when, record)) continue;
@@ -1171,12 +801,12 @@ class Scan {
         if (value_empty(value)) continue;
         const auto text = value_text(value);
         const auto& field = plan.schema->fields[index].name;
-        scratch.clear();
+        scratch_.clear();
         const std::vector<SubjectIndex>* found = nullptr;
         switch (rule.kind) {
           case IdentifierKind::kEmail:
-            detector_.emails(text, scratch);
-            for (const auto& email : scratch) {
+            detector_.emails(text, scratch_);
+            for (const auto& email : scratch_) {
               if (plan.person && !rule.in_text && emails_for(email) != nullptr)
                 note_holder(email, record, plan);
               match_email(email, [&](SubjectIndex s, const std::string& doubt) {
@@ -1209,17 +839,20 @@ class Scan {
         }
       }
     }
+  }
 
-    // Fields where a business holds an email or a number: such an identifier is not one person's,
-    // and the business's record is only to review (a sole trader's may be the person's own).
+  // Fields where a business holds an email or a number: such an identifier is not one person's,
+  // and the business's record is only to review (a sole trader's may be the person's own).
+  void business_holder_claims(const Record& record, const ObjectPlan& plan,
+                              std::vector<Claim>& claims) {
     for (const auto& holder : plan.holders) {
       if (!all_hold(holder.when, record)) continue;
       const auto& rule = *holder.rule;
       for (const auto index : holder.fields) {
         if (value_empty(record.values[index])) continue;
         const auto text = value_text(record.values[index]);
-        subject_identifiers(rule.kind, text, scratch);
-        for (const auto& identifier : scratch) {
+        subject_identifiers(rule.kind, text, scratch_);
+        for (const auto& identifier : scratch_) {
           holders_[identifier].business = true;
           for (const auto s : *owners_of(rule.kind, identifier)) {
             claims.push_back({s, false, "shared", rule.id,
@@ -1232,8 +865,12 @@ class Scan {
         }
       }
     }
+  }
 
-    // Keys (a call's identifier) that a reached record holds too.
+  // Keys (a call's identifier) that a reached record holds too.
+  void key_claims(const Record& record, const ObjectPlan& plan, const std::string& key,
+                  std::vector<Claim>& claims) const {
+    const auto& object = record.object();
     for (const auto& plan_key : plan.keys) {
       if (keys_reached_.empty() || !all_hold(plan_key.when, record)) continue;
       const auto& rule = *plan_key.rule;
@@ -1263,8 +900,13 @@ class Scan {
         }
       }
     }
+  }
 
-    // Declared relationships to reached parents.
+  // Declared relationships to reached parents.
+  void related_claims(const Record& record, const ObjectPlan& plan,
+                      std::vector<Claim>& claims) const {
+    IdKey id_buffer;
+    std::string spill;
     for (const auto& link : plan.related) {
       const auto& value = record.values[*link.via];
       if (value_empty(value)) continue;
@@ -1288,10 +930,14 @@ class Scan {
                           parent.id});
       }
     }
+  }
 
-    // Every string field: identifiers written in it, and ids of reached records that no rule
-    // declares as a reference.
-    // The company's own people (agents' User records) are not searched.
+  // Every string field: identifiers written in it, and ids of reached records that no rule
+  // declares as a reference.
+  // The company's own people (agents' User records) are not searched.
+  void field_mentions(const Record& record, const ObjectPlan& plan, ObjectState& state,
+                      const std::string& key, std::vector<Claim>& claims,
+                      std::vector<Mention>& mentions) {
     for (std::size_t index = 0;
          !plan.staff && index < record.values.size() && index < plan.fields.size(); ++index) {
       const auto* text = std::get_if<std::string>(&record.values[index]);
@@ -1327,9 +973,9 @@ class Scan {
           }
         }
       });
-      scratch.clear();
-      detector_.emails(*text, scratch);
-      for (const auto& email : scratch) {
+      scratch_.clear();
+      detector_.emails(*text, scratch_);
+      for (const auto& email : scratch_) {
         match_email(email, [&](SubjectIndex s, const std::string& doubt) {
           mentions.push_back({s, index, IdentifierKind::kEmail, email, doubt});
         });
@@ -1351,18 +997,6 @@ class Scan {
         });
       }
     }
-
-    if (claims.empty() && mentions.empty()) return;
-    // Whether an email or a number is the subject's alone is known only once every record that
-    // may hold it has been seen: until then the record waits.
-    const auto parked_at = object + '\x1f' + (key.empty() ? record.location() : key);
-    if (!holders_known(claims, mentions)) {
-      pending_.insert_or_assign(parked_at, Parked{record, archived, deleted});
-      return;
-    }
-    if (!pending_.empty()) pending_.erase(parked_at);
-    mark_shared(claims, mentions);
-    decide(record, plan, key, archived, deleted, claims, mentions);
   }
 
   // The subjects' emails or numbers of one kind that a whole field value holds.
@@ -1481,7 +1115,7 @@ class Scan {
     for (const auto& claim : claims) touched.insert(claim.subject);
     for (const auto& mention : mentions) touched.insert(mention.subject);
     for (const auto subject : touched) {
-      if (options_.on_record_found) options_.on_record_found(record, subject);
+      for (auto* stage : options_.stages) stage->record_found(record, subject);
       // The strongest claim: strong before weak, then the stronger action, then the surer
       // reason, then rule order.
       const auto strength = [](const Claim& claim) {
@@ -1517,7 +1151,7 @@ class Scan {
         f.confidence = confidence;
         f.archived = archived;
         f.deleted = deleted;
-        f.preview = options_.show_values ? utf8_prefix(matched, 200) : redact(matched);
+        f.preview = preview_of(matched, options_.show_values);
         f.location = record.location();
         add_finding(subject, key, std::move(f));
       };
@@ -1624,10 +1258,18 @@ class Scan {
   }
 
   void add_finding(SubjectIndex subject, const std::string& key, Finding finding) {
-    finding.fingerprint = sha256_hex(finding.request_id + '\x1f' + finding.connector + '\x1f' +
-                                     finding.object + '\x1f' + key + '\x1f' + finding.field +
-                                     '\x1f' + std::string(to_string(finding.action)))
-                              .substr(0, 16);
+    // A finding that cannot be acted on is no finding: the export lacks the object's id column.
+    if (key.empty()) {
+      if (objects_without_ids_.insert(finding.object).second) {
+        report_.errors.push_back(
+            {finding.object, finding.location + ": a record of " + finding.object +
+                                 " holds the request's data but has no id (the file lacks the "
+                                 "object's id column): nothing in it can be erased by id"});
+      }
+      return;
+    }
+    finding.fingerprint =
+        finding_fingerprint(finding.request_id, report_.crm, finding.object, key, finding.field);
     const auto [slot, added] =
         findings_.try_emplace({subject, finding.object, key, finding.field}, Finding{});
     if (added) {
@@ -1890,7 +1532,8 @@ class Scan {
   std::set<SubjectIndex> unallocated_requests_;
   // Where each subject's national numbers are read: the default region and their numbers'.
   std::vector<std::vector<std::string>> subject_regions_;
-  std::set<std::string> person_ids_;  // ids of the subjects' person records
+  std::set<std::string> person_ids_;           // ids of the subjects' person records
+  std::set<std::string> objects_without_ids_;  // objects whose records had findings but no id
   // Reached records by the keys they hold (key_id: a call's identifier), and those whose
   // holders lookups have not asked for yet (key name, value).
   std::unordered_map<std::string, std::vector<Reached>> keys_reached_;
@@ -1913,6 +1556,7 @@ class Scan {
   PhoneDigitsFilter phone_filter_;
   std::vector<std::string> phone_regions_;  // the regions to read one text's numbers in
   std::vector<PhoneReading> readings_;      // the numbers read in one value
+  std::vector<std::string> scratch_;        // the emails found in one value
   // Only the subjects' numbers are worth weighing.
   const PhoneNormalizer::Wanted subject_number_ = [this](const std::string& e164) {
     return phones_.count(e164) != 0;
@@ -1934,7 +1578,10 @@ class Scan {
 
 Report run_scan(Connector& connector, const RuleSet& rules, const SubjectSet& subjects,
                 const ScanOptions& options) {
-  return Scan(connector, rules, subjects, options).run();
+  auto report = Scan(connector, rules, subjects, options).run();
+  for (auto* stage : options.stages) stage->run(report);
+  if (!options.stages.empty()) report.finished = utc_now();
+  return report;
 }
 
 }  // namespace crmscan

@@ -15,9 +15,11 @@
 #include "crmscan/error.hpp"
 #include "crmscan/pack_tests.hpp"
 #include "crmscan/reporter.hpp"
+#include "crmscan/request_values.hpp"
 #include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
 #include "crmscan/version.hpp"
+#include "plan_commands.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -32,6 +34,8 @@ usage: crmscan <command> [options]
 
 commands:
   scan                  scan a CRM for one or many requests and report what to erase
+  plan REPORT --out DIR an erasure plan the CRM's own tools load (nothing is executed)
+  verify REPORT         scan again and prove that what the report found is gone
   rules validate PATH…  check rule packs (file:line:column for every problem)
   rules test PATH…      run the tests that rule packs carry
   rules list [PATH…]    list rule packs
@@ -163,10 +167,13 @@ int run_scan_command(const std::vector<std::string>& args) {
       "plan", po::value<std::string>(),
       "write the content erasure plan (JSON, mode 0600) to this file; nothing is deleted");
   po::options_description output("output");
+  std::string format_help = "report formats, separated by commas:";
+  for (const auto& format : report_formats())
+    format_help += "\n  " + format.name + ": " + format.description;
   output.add_options()("format", po::value<std::string>()->default_value("json"),
-                       "json, ndjson, csv, html, or several separated by commas")(
+                       format_help.c_str())(
       "out", po::value<std::string>(),
-      "write findings.<format> files (report.html for html; mode 0600) to this folder and print a "
+      "write the reports (findings.<format>, report.html; mode 0600) to this folder and print a "
       "summary")("show-values", "show the values found instead of redacted previews")(
       "fail-on-findings", "exit 1 when the scan is complete and found something")("help,h",
                                                                                   "this help");
@@ -202,10 +209,11 @@ int run_scan_command(const std::vector<std::string>& args) {
   }
   register_request_values(requests);
 
-  std::vector<std::string> formats = split_list(vm["format"].as<std::string>(), ',');
-  for (const auto& format : formats) make_reporter(format);
+  std::vector<std::unique_ptr<Reporter>> reporters;
+  for (const auto& format : split_list(vm["format"].as<std::string>(), ','))
+    reporters.push_back(make_reporter(format));
   const bool to_folder = vm.count("out") != 0;
-  if (!to_folder && formats.size() != 1) throw UsageError("several formats need --out DIR");
+  if (!to_folder && reporters.size() != 1) throw UsageError("several formats need --out DIR");
 
   const auto ca_file = vm.count("ca-file") != 0 ? vm["ca-file"].as<std::string>() : "";
   if (vm.count("ca-file") != 0 && !fs::is_regular_file(ca_file))
@@ -276,7 +284,7 @@ int run_scan_command(const std::vector<std::string>& args) {
   std::unique_ptr<OutputFolder> out_folder;
   if (to_folder) {
     out_folder = std::make_unique<OutputFolder>(vm["out"].as<std::string>());
-    for (const auto& format : formats) out_folder->check_target(make_reporter(format)->file_name());
+    for (const auto& reporter : reporters) out_folder->check_target(reporter->file_name());
     options.spill_folder = out_folder->path();
   }
   if (vm.count("plan") != 0) {
@@ -285,39 +293,38 @@ int run_scan_command(const std::vector<std::string>& args) {
   }
   options.show_values = vm.count("show-values") != 0;
   options.full_read = vm.count("full-read") != 0;
-  std::unique_ptr<vcc::ContentLookup> content_lookup;
+  std::unique_ptr<Stage> content_stage;
   if (content_connector) {
-    content_lookup = std::make_unique<vcc::ContentLookup>(
-        dynamic_cast<vcc::VccContentConnector&>(*content_connector), subjects, options.show_values);
-    options.on_record_found = [&content_lookup](const Record& record, std::size_t subject) {
-      content_lookup->collect(record, subject);
-    };
+    content_stage = content_connector->stage(subjects, options.show_values);
+    if (!content_stage) throw UsageError("--content: that connector does not look content up");
+    options.stages.push_back(content_stage.get());
   }
-  auto report = run_scan(*connector, rules, subjects, options);
-  if (content_lookup) {
-    content_lookup->run(report);
-    report.finished = utc_now();
-  }
+  // The values plan and verify need but the redacted report leaves out (values.json).
+  RequestValuesRecorder values_recorder(subjects);
+  options.stages.push_back(&values_recorder);
+  const auto report = run_scan(*connector, rules, subjects, options);
+  const auto& values = values_recorder.values();
 
+  const auto summary = make_reporter("summary");
   if (to_folder) {
+    out_folder->check_target("values.json");
+    out_folder->stage("values.json", [&values](std::ostream& out) { out << values.to_json(); });
     // Every format is written whole before any replaces the previous report.
-    for (const auto& format : formats) {
-      const auto reporter = make_reporter(format);
+    for (const auto& reporter : reporters) {
       out_folder->stage(reporter->file_name(),
                         [&](std::ostream& out) { reporter->write(report, out); });
     }
     out_folder->commit();
-    write_summary(report, std::cout);
+    summary->write(report, std::cout);
     std::cout << "written: ";
-    for (std::size_t i = 0; i < formats.size(); ++i) {
+    for (std::size_t i = 0; i < reporters.size(); ++i) {
       std::cout << (i ? ", " : "")
-                << printable((fs::path(out_folder->path()) / make_reporter(formats[i])->file_name())
-                                 .string());
+                << printable((fs::path(out_folder->path()) / reporters[i]->file_name()).string());
     }
     std::cout << "\n";
   } else {
-    make_reporter(formats.front())->write(report, std::cout);
-    write_summary(report, std::cerr);
+    reporters.front()->write(report, std::cout);
+    summary->write(report, std::cerr);
   }
   if (vm.count("plan") != 0) {
     const auto path = vm["plan"].as<std::string>();
@@ -434,6 +441,8 @@ int main(int argc, char** argv) {
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (args[0] == "scan") return run_scan_command(rest);
     if (args[0] == "rules") return run_rules_command(rest);
+    if (args[0] == "plan") return run_plan_command(rest);
+    if (args[0] == "verify") return run_verify_command(rest, shipped_rules_root());
     if (args[0] == "connectors") {
       if (!rest.empty() && (rest[0] == "--help" || rest[0] == "-h")) {
         std::cout << "usage: crmscan connectors\n\nLists each connector with its options.\n";

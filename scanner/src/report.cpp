@@ -8,6 +8,45 @@
 
 namespace crmscan {
 
+std::string finding_fingerprint(std::string_view request_id, std::string_view crm,
+                                std::string_view object, std::string_view record_key,
+                                std::string_view field) {
+  std::string joined;
+  for (const auto part : {request_id, crm, object, record_key, field}) {
+    joined += part;
+    joined += '\x1f';
+  }
+  return sha256_hex(joined).substr(0, 16);
+}
+
+std::vector<RequestCounts> count_by_request(const Report& report) {
+  std::vector<RequestCounts> counts;
+  std::map<std::string, std::size_t> index;
+  for (const auto& id : report.request_ids) {
+    if (index.emplace(id, counts.size()).second) counts.push_back({id});
+  }
+  for (const auto& finding : report.findings) {
+    const auto [slot, added] = index.emplace(finding.request_id, counts.size());
+    if (added) counts.push_back({finding.request_id});
+    auto& count = counts[slot->second];
+    switch (finding.action) {
+      case Action::kDeleteRecord:
+        ++count.delete_record;
+        break;
+      case Action::kEraseField:
+        ++count.erase_field;
+        break;
+      case Action::kDeleteContent:
+        ++count.delete_content;
+        break;
+      case Action::kReview:
+        ++count.review;
+        break;
+    }
+  }
+  return counts;
+}
+
 std::string utc_now() {
   const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm parts{};
@@ -86,6 +125,10 @@ std::string redact(std::string_view value) {
     return masked;
   }
   return mask_words(utf8_prefix(value, 80)) + (value.size() > 80 ? "…" : "");
+}
+
+std::string preview_of(std::string_view value, bool show_values) {
+  return show_values ? utf8_prefix(value, 200) : redact(value);
 }
 
 }  // namespace crmscan

@@ -20,6 +20,7 @@
 
 #include "crmscan/normalize.hpp"
 #include "crmscan/text.hpp"
+#include "emulator_kit.hpp"
 
 namespace crmscan::hsemu {
 namespace {
@@ -35,9 +36,6 @@ constexpr std::size_t kMaxListLimit = 100;
 constexpr std::size_t kMaxBatchInputs = 100;
 constexpr std::size_t kMaxAssociationLimit = 500;
 constexpr std::size_t kMaxAssociationInputs = 1'000;
-constexpr std::string_view kMaintenancePage =
-    "<!DOCTYPE html><html><head><title>Service unavailable</title></head>"
-    "<body><h1>HubSpot is down for maintenance</h1></body></html>";
 
 void put(JsonWriter& writer, std::string_view text) {
   writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
@@ -47,14 +45,10 @@ void key(JsonWriter& writer, std::string_view text) {
   writer.Key(text.data(), static_cast<rapidjson::SizeType>(text.size()));
 }
 
-struct Reply {
-  int status = 200;
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
-};
+using emulator::Reply;
 
 Reply json_reply(int status, const rapidjson::StringBuffer& buffer) {
-  return {status, std::string(buffer.GetString(), buffer.GetSize()), {}};
+  return {status, std::string(buffer.GetString(), buffer.GetSize()), {}, std::string(kJson)};
 }
 
 // HubSpot's error body: {"status":"error","message":…,"correlationId":…,"category":…}.
@@ -382,12 +376,12 @@ struct Emulator::Impl {
   // ---- Serving ----
 
   void handle(const httplib::Request& request, httplib::Response& response) {
-    bool truncate = false, malformed = false, wrong_type = false;
+    emulator::BodyFault fault;
     Reply reply;
     {
       std::lock_guard lock(mutex_);
       RequestRecord record{request.method, request.path, request.body, 0};
-      reply = authorised_call(request, truncate, malformed, wrong_type);
+      reply = authorised_call(request, fault);
       reply.headers.emplace_back("X-HubSpot-RateLimit-Max", std::to_string(options_.window_limit));
       reply.headers.emplace_back(
           "X-HubSpot-RateLimit-Remaining",
@@ -399,32 +393,12 @@ struct Emulator::Impl {
           "X-HubSpot-RateLimit-Daily-Remaining",
           std::to_string(options_.daily_limit - std::min(used_, options_.daily_limit)));
       record.status = reply.status;
-      requests_.push_back(std::move(record));
+      requests_.add(std::move(record));
     }
-    response.status = reply.status;
-    for (const auto& [name, value] : reply.headers) response.set_header(name, value);
-    if (wrong_type) {
-      response.set_content(std::string(kMaintenancePage), "text/html;charset=utf-8");
-      return;
-    }
-    if (malformed) reply.body.resize(reply.body.size() / 2);
-    if (truncate) {
-      auto body = std::make_shared<std::string>(std::move(reply.body));
-      const auto sent = body->size() / 2;
-      response.set_content_provider(
-          body->size(), std::string(kJson),
-          [body, sent](std::size_t offset, std::size_t, httplib::DataSink& sink) {
-            if (offset >= sent) return false;  // httplib then closes the connection
-            sink.write(body->data() + offset, sent - offset);
-            return true;
-          });
-      return;
-    }
-    response.set_content(reply.body, std::string(kJson));
+    emulator::send_reply(std::move(reply), fault, response);
   }
 
-  Reply authorised_call(const httplib::Request& request, bool& truncate, bool& malformed,
-                        bool& wrong_type) {
+  Reply authorised_call(const httplib::Request& request, emulator::BodyFault& fault) {
     const auto authorization = request.get_header_value("Authorization");
     const std::string_view scheme = "Bearer ";
     const bool bearer = authorization.size() > scheme.size() &&
@@ -465,7 +439,7 @@ struct Emulator::Impl {
     ++window_used_;
     ++used_;
     const auto in_burst = [call](std::size_t first, std::size_t count) {
-      return first > 0 && call >= first && call < first + count;
+      return emulator::in_burst(call, first, count);
     };
     const auto with_retry_after = [this](Reply reply) {
       if (faults_.retry_after_seconds > 0)
@@ -485,9 +459,7 @@ struct Emulator::Impl {
       return error_reply(403, "MISSING_SCOPES",
                          "This app hasn't been granted all required scopes to make this call.");
     }
-    truncate = call == faults_.truncated_at;
-    malformed = call == faults_.malformed_json_at;
-    wrong_type = call == faults_.wrong_content_type_at;
+    fault = emulator::body_fault_of(faults_, call);
     try {
       return route(request);
     } catch (const ApiError& error) {
@@ -990,11 +962,9 @@ struct Emulator::Impl {
   std::chrono::steady_clock::time_point window_start_{};
   std::size_t window_used_ = 0;
   std::deque<std::chrono::steady_clock::time_point> searches_;  // searches served lately
-  std::vector<RequestRecord> requests_;
+  emulator::RequestLog<RequestRecord> requests_;
   mutable std::mutex mutex_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  std::uint16_t port_ = 0;
+  emulator::Server server_;
 };
 
 Emulator::Emulator(EmulatorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -1016,46 +986,22 @@ std::size_t Emulator::record_count(const std::string& object) const {
 
 std::uint16_t Emulator::start() {
   auto& s = *impl_;
-  if (s.server_) return s.port_;
-  s.server_ = std::make_unique<httplib::Server>();
-  // Without it, kept-alive responses wait for the client's delayed ACK (40 ms each).
-  s.server_->set_tcp_nodelay(true);
-  s.server_->set_keep_alive_timeout(1);
-  const auto handler = [&s](const httplib::Request& request, httplib::Response& response) {
-    s.handle(request, response);
-  };
-  s.server_->Get(".*", handler);
-  s.server_->Post(".*", handler);
-  const int port = s.options_.port == 0 ? s.server_->bind_to_any_port("127.0.0.1")
-                   : s.server_->bind_to_port("127.0.0.1", s.options_.port) ? s.options_.port
-                                                                           : -1;
-  if (port <= 0) {
-    s.server_.reset();
-    throw std::runtime_error("cannot listen on 127.0.0.1:" + std::to_string(s.options_.port));
-  }
-  {
-    std::lock_guard lock(s.mutex_);
-    s.port_ = static_cast<std::uint16_t>(port);
-  }
-  s.thread_ = std::thread([server = s.server_.get()] { server->listen_after_bind(); });
-  // A stop() before the accept loop runs would be lost.
-  while (!s.server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  return s.port_;
+  auto server = std::make_unique<httplib::Server>();
+  server->set_keep_alive_timeout(1);
+  return s.server_.start(
+      s.options_.port,
+      [&s](const httplib::Request& request, httplib::Response& response) {
+        s.handle(request, response);
+      },
+      std::move(server));
 }
 
 void Emulator::stop() {
-  auto& s = *impl_;
-  if (!s.server_) return;
-  s.server_->stop();
-  s.thread_.join();
-  s.server_.reset();
-  std::lock_guard lock(s.mutex_);
-  s.port_ = 0;
+  impl_->server_.stop();
 }
 
 std::string Emulator::base_url() const {
-  std::lock_guard lock(impl_->mutex_);
-  return "http://127.0.0.1:" + std::to_string(impl_->port_);
+  return impl_->server_.url();
 }
 
 const std::string& Emulator::access_token() const {
@@ -1069,15 +1015,11 @@ void Emulator::set_faults(const Faults& faults) {
 }
 
 std::size_t Emulator::request_count(std::string_view prefix) const {
-  std::lock_guard lock(impl_->mutex_);
-  return static_cast<std::size_t>(
-      std::count_if(impl_->requests_.begin(), impl_->requests_.end(),
-                    [&](const RequestRecord& record) { return record.path.starts_with(prefix); }));
+  return impl_->requests_.count(prefix);
 }
 
 std::vector<RequestRecord> Emulator::requests() const {
-  std::lock_guard lock(impl_->mutex_);
-  return impl_->requests_;
+  return impl_->requests_.all();
 }
 
 }  // namespace crmscan::hsemu

@@ -1,10 +1,6 @@
 // crmscan-hubspot-emulator: serves a folder of HubSpot JSON exports (one file per object type)
 // over the CRM v3 API on 127.0.0.1, so that the hubspot connector can be tried without an account.
-#include <signal.h>
-
-#include <boost/program_options.hpp>
-#include <iostream>
-
+#include "emulator_main.hpp"
 #include "hubspot_emulator.hpp"
 
 namespace po = boost::program_options;
@@ -12,10 +8,11 @@ using crmscan::hsemu::Emulator;
 using crmscan::hsemu::EmulatorOptions;
 
 int main(int argc, char** argv) {
+  const std::string program = "crmscan-hubspot-emulator";
   EmulatorOptions options;
   auto& faults = options.faults;
   std::string data;
-  po::options_description described("crmscan-hubspot-emulator --data DIR [options]");
+  po::options_description described(program + " --data DIR [options]");
   auto add = described.add_options();
   add("help", "show this help");
   add("data", po::value(&data)->required(), "folder of JSON files, one per object type");
@@ -41,58 +38,28 @@ int main(int argc, char** argv) {
       "characters a search request body may have");
   add("token-revoked-at", po::value(&faults.token_revoked_at),
       "first call whose token is refused with 401");
-  add("rate-limited-at", po::value(&faults.rate_limited_at), "first call answered 429");
-  add("rate-limited-count",
-      po::value(&faults.rate_limited_count)->default_value(faults.rate_limited_count),
-      "how many calls get 429");
-  add("unavailable-at", po::value(&faults.unavailable_at), "first call answered 503");
-  add("unavailable-count",
-      po::value(&faults.unavailable_count)->default_value(faults.unavailable_count),
-      "how many calls get 503");
-  add("retry-after", po::value(&faults.retry_after_seconds), "Retry-After seconds on 429 and 503");
-  add("truncate-at", po::value(&faults.truncated_at),
-      "call whose body is cut off under a full Content-Length");
-  add("malformed-json-at", po::value(&faults.malformed_json_at), "call whose JSON is cut short");
-  add("wrong-content-type-at", po::value(&faults.wrong_content_type_at),
-      "call answered with an HTML page");
-  add("forbidden-object", po::value(&faults.forbidden_object),
-      "object type whose requests get 403 MISSING_SCOPES");
-  po::variables_map values;
-  try {
-    po::store(po::parse_command_line(argc, argv, described), values);
-    if (values.count("help")) {
-      std::cout << described
-                << "\nPrints base_url=… and serves until interrupted; the token to use is "
-                   "--token's. Call numbers count API calls from 1.\n";
-      return 0;
-    }
-    po::notify(values);
-  } catch (const po::error& error) {
-    std::cerr << "crmscan-hubspot-emulator: " << error.what() << "\n" << described;
-    return 2;
-  }
+  crmscan::emulator::add_burst_options(described, "rate-limited", faults.rate_limited_at,
+                                       faults.rate_limited_count, "429");
+  crmscan::emulator::add_burst_options(described, "unavailable", faults.unavailable_at,
+                                       faults.unavailable_count, "503");
+  described.add_options()("retry-after", po::value(&faults.retry_after_seconds),
+                          "Retry-After seconds on 429 and 503");
+  crmscan::emulator::add_body_fault_options(described, faults.truncated_at,
+                                            faults.malformed_json_at, faults.wrong_content_type_at);
+  described.add_options()("forbidden-object", po::value(&faults.forbidden_object),
+                          "object type whose requests get 403 MISSING_SCOPES");
+  if (const auto code = crmscan::emulator::read_command_line(
+          program, argc, argv, described,
+          "Prints base_url=… and serves until interrupted; the token to use is --token's. Call "
+          "numbers count API calls from 1."))
+    return *code;
   options.data_dir = data;
   options.window = std::chrono::milliseconds(window_ms);
   options.search_window = std::chrono::milliseconds(search_window_ms);
-
-  // Block the stop signals in every thread, then wait for one here.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  try {
-    Emulator emulator(options);
-    emulator.start();
-    std::cerr << "crmscan-hubspot-emulator: serving " << data << " at " << emulator.base_url()
-              << "; interrupt to stop\n";
-    std::cout << "base_url=" << emulator.base_url() << std::endl;
-    int received = 0;
-    sigwait(&stop_signals, &received);
-    emulator.stop();
-  } catch (const std::exception& error) {
-    std::cerr << "crmscan-hubspot-emulator: " << error.what() << "\n";
-    return 1;
-  }
-  return 0;
+  return crmscan::emulator::serve_until_interrupted<Emulator>(
+      program, options, [&](Emulator& emulator) {
+        std::cerr << program << ": serving " << data << " at " << emulator.base_url()
+                  << "; interrupt to stop\n";
+        std::cout << "base_url=" << emulator.base_url() << std::endl;
+      });
 }

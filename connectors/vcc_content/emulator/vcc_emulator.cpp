@@ -14,21 +14,19 @@
 #include <stdexcept>
 #include <thread>
 
+#include "connector_kit.hpp"
+#include "emulator_kit.hpp"
+
 namespace crmscan::vccemu {
 namespace {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 using vcc::Interaction;
 
-constexpr std::string_view kJson = "application/json; charset=utf-8";
 constexpr std::string_view kTokenPath = "/Auth/connect/token";
 constexpr std::string_view kApiPath = "/interaction-content/interactions";
 
-struct Reply {
-  int status = 200;
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
-};
+using emulator::Reply;
 
 void put(JsonWriter& w, std::string_view text) {
   w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
@@ -126,11 +124,9 @@ struct Emulator::Impl {
       }
       reply = route(request);
       record.status = reply.status;
-      requests_.push_back(std::move(record));
+      requests_.add(std::move(record));
     }
-    response.status = reply.status;
-    for (const auto& [name, value] : reply.headers) response.set_header(name, value);
-    response.set_content(reply.body, std::string(kJson));
+    emulator::send_reply(std::move(reply), {}, response);
   }
 
   Reply route(const httplib::Request& request) {
@@ -159,7 +155,7 @@ struct Emulator::Impl {
     ++found->second;
     const auto call = ++calls_;
     const auto in_burst = [call](std::size_t at, std::size_t count) {
-      return at > 0 && call >= at && call < at + count;
+      return emulator::in_burst(call, at, count);
     };
     if (in_burst(faults_.rate_limited_at, faults_.rate_limited_count))
       return with_retry_after(json_error(429, "too_many_requests", "rate limit exceeded"));
@@ -211,7 +207,7 @@ struct Emulator::Impl {
   }
 
   Reply get(const std::string& guid) const {
-    if (!vcc::is_guid(guid)) return json_error(400, "invalid_guid", "'" + guid + "' is not a GUID");
+    if (!is_guid(guid)) return json_error(400, "invalid_guid", "'" + guid + "' is not a GUID");
     const auto found = interactions_.find(guid);
     if (found == interactions_.end()) return json_error(404, "not_found", "no interaction " + guid);
     rapidjson::StringBuffer buffer;
@@ -295,11 +291,9 @@ struct Emulator::Impl {
   std::size_t calls_ = 0;
   std::map<std::string, Interaction> interactions_;
   std::map<std::string, std::size_t> tokens_;  // token → calls made with it
-  std::vector<RequestRecord> requests_;
+  emulator::RequestLog<RequestRecord> requests_;
   std::mt19937_64 random_{std::random_device{}()};
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  std::uint16_t port_ = 0;
+  emulator::Server server_;
 };
 
 Emulator::Emulator(EmulatorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -320,45 +314,18 @@ std::size_t Emulator::interaction_count() const {
 
 std::uint16_t Emulator::start() {
   auto& s = *impl_;
-  if (s.server_) return s.port_;
-  s.server_ = std::make_unique<httplib::Server>();
-  const auto handler = [&s](const httplib::Request& request, httplib::Response& response) {
-    s.handle(request, response);
-  };
-  s.server_->Get(".*", handler);
-  s.server_->Post(".*", handler);
-  s.server_->Put(".*", handler);
-  s.server_->Delete(".*", handler);
-  const int port = s.options_.port == 0 ? s.server_->bind_to_any_port("127.0.0.1")
-                   : s.server_->bind_to_port("127.0.0.1", s.options_.port) ? s.options_.port
-                                                                           : -1;
-  if (port <= 0) {
-    s.server_.reset();
-    throw std::runtime_error("cannot listen on 127.0.0.1:" + std::to_string(s.options_.port));
-  }
-  {
-    std::lock_guard lock(s.mutex_);
-    s.port_ = static_cast<std::uint16_t>(port);
-  }
-  s.thread_ = std::thread([server = s.server_.get()] { server->listen_after_bind(); });
-  // A stop() before the accept loop runs would be lost.
-  while (!s.server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  return s.port_;
+  return s.server_.start(s.options_.port,
+                         [&s](const httplib::Request& request, httplib::Response& response) {
+                           s.handle(request, response);
+                         });
 }
 
 void Emulator::stop() {
-  auto& s = *impl_;
-  if (!s.server_) return;
-  s.server_->stop();
-  s.thread_.join();
-  s.server_.reset();
-  std::lock_guard lock(s.mutex_);
-  s.port_ = 0;
+  impl_->server_.stop();
 }
 
 std::string Emulator::url() const {
-  std::lock_guard lock(impl_->mutex_);
-  return "http://127.0.0.1:" + std::to_string(impl_->port_);
+  return impl_->server_.url();
 }
 
 void Emulator::set_faults(const Faults& faults) {
@@ -369,19 +336,14 @@ void Emulator::set_faults(const Faults& faults) {
 }
 
 std::vector<RequestRecord> Emulator::requests() const {
-  std::lock_guard lock(impl_->mutex_);
-  return impl_->requests_;
+  return impl_->requests_.all();
 }
 
 std::size_t Emulator::request_count(std::string_view prefix) const {
-  std::lock_guard lock(impl_->mutex_);
-  return static_cast<std::size_t>(
-      std::count_if(impl_->requests_.begin(), impl_->requests_.end(),
-                    [prefix](const RequestRecord& r) { return r.path.starts_with(prefix); }));
+  return impl_->requests_.count(prefix);
 }
 
 void Emulator::clear_requests() {
-  std::lock_guard lock(impl_->mutex_);
   impl_->requests_.clear();
 }
 

@@ -9,6 +9,8 @@
 
 #include "crmscan/record.hpp"
 #include "crmscan/rules.hpp"
+#include "crmscan/stage.hpp"
+#include "crmscan/subject.hpp"
 
 namespace crmscan {
 
@@ -83,6 +85,11 @@ class Connector {
   /// What the connector could not see or chose not to read (objects skipped, caps reached,
   /// records outside search), for the report's notes; asked once the scan is over.
   virtual std::vector<std::string> notes() const { return {}; }
+  /// The stage this connector runs after a CRM's scan, on what the scan found (the content API's
+  /// lookup of the calls' recordings), or null for a connector that scans a CRM itself.
+  virtual std::unique_ptr<Stage> stage(const SubjectSet& /*subjects*/, bool /*show_values*/) {
+    return nullptr;
+  }
 };
 
 /// A connector as the registry knows it: how to describe and how to create it.

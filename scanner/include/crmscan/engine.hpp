@@ -3,10 +3,12 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "crmscan/connector.hpp"
 #include "crmscan/report.hpp"
 #include "crmscan/rules.hpp"
+#include "crmscan/stage.hpp"
 #include "crmscan/subject.hpp"
 
 namespace crmscan {
@@ -17,10 +19,9 @@ struct ScanOptions {
   std::size_t max_passes = 8;
   /// Read every record even where the connector can look records up (an inventory of the CRM).
   bool full_read = false;
-  /// Called for each record that holds something of a request, with the index of that request's
-  /// subject (again if a later pass re-reads the record): how a later step, such as a content
-  /// lookup, reads the values that the report redacts.
-  std::function<void(const Record& record, std::size_t subject)> on_record_found;
+  /// The stages that run after the scan, in order (not owned): each sees every record found for
+  /// a request, then adds to the report.
+  std::vector<Stage*> stages;
   /// Memory for findings, in bytes: past it they go to private temporary files (mode 0600, gone
   /// when the scan and its report are) and are merged at the end, in the same order.
   std::size_t findings_memory = FindingList::kDefaultBudget;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,8 +15,9 @@ namespace crmscan {
 
 /// One thing to erase or review, for one request.
 struct Finding {
-  std::string
-      fingerprint;  ///< stable across runs: request, connector, object, record, field, action
+  /// Stable across runs and sources: the same for the same request, CRM, object, record and
+  /// field, whether read from an export or live (finding_fingerprint()).
+  std::string fingerprint;
   std::string request_id;
   std::string connector;
   std::string object;
@@ -131,15 +133,30 @@ struct ReportError {
   std::string message;
 };
 
+/// An email or number the scan learned from a request's own person records and looked for too.
+struct LearnedIdentifier {
+  std::string request_id;
+  std::string kind;   ///< email, phone
+  std::string value;  ///< normalised (case-folded email, E.164)
+  /// A phone number no numbering plan allocates: what it alone finds is only for review.
+  bool review_only = false;
+};
+
 /// The outcome of a scan. A scan with any error is not complete.
 struct Report {
   std::string tool_version;
   std::string connector;
+  std::string crm;  ///< the CRM the connector reads (salesforce, dynamics365, hubspot, …)
   std::string source;
   std::string started;   ///< ISO 8601 UTC
   std::string finished;  ///< ISO 8601 UTC
   std::vector<PackInfo> packs;
   std::vector<std::string> request_ids;
+  /// Identifiers learned on the way, per request, in the order learned (never in a report file
+  /// as values unless --show-values: verify reads them from the private values file).
+  std::vector<LearnedIdentifier> learned;
+  /// Per request, the keyed hashes of the identifiers it was scanned with (RequestValues).
+  std::map<std::string, std::vector<std::string>> identifier_hashes;
   bool show_values = false;
   std::vector<ObjectCoverage> coverage;
   std::size_t records_read = 0;
@@ -150,6 +167,29 @@ struct Report {
 
   bool complete() const { return errors.empty(); }
 };
+
+/// A finding's preview of a value: redacted, or the value itself (cut to 200 bytes at a character
+/// boundary) with --show-values.
+std::string preview_of(std::string_view value, bool show_values);
+/// What a report found for one request, by action: a request with none is "no data found".
+struct RequestCounts {
+  std::string request_id;
+  std::size_t delete_record = 0;
+  std::size_t erase_field = 0;
+  std::size_t delete_content = 0;
+  std::size_t review = 0;
+  std::size_t total() const { return delete_record + erase_field + delete_content + review; }
+};
+
+/// Every request of the report, in its order, with its counts (zero for a request with none).
+std::vector<RequestCounts> count_by_request(const Report& report);
+
+/// A finding's fingerprint: the first 16 hex digits of SHA-256 over request, CRM, object, record
+/// key and field. No connector and no action: an export and a live read of the same record give
+/// the same fingerprint, and a finding whose action changes (review, then delete) keeps it.
+std::string finding_fingerprint(std::string_view request_id, std::string_view crm,
+                                std::string_view object, std::string_view record_key,
+                                std::string_view field);
 
 /// The current time as ISO 8601 UTC ("2026-11-29T08:00:00Z").
 std::string utc_now();

@@ -14,24 +14,28 @@ namespace crmscan {
 class Reporter {
  public:
   virtual ~Reporter() = default;
-  /// The format's name and file extension ("json", "ndjson", "csv").
+  /// The format's name, as --format takes it ("json", "csv", "summary").
   virtual std::string format() const = 0;
-  /// The file it writes in an `--out` folder.
-  virtual std::string file_name() const { return "findings." + format(); }
+  /// The file it writes into the report folder ("findings.json").
+  virtual std::string file_name() const = 0;
   virtual void write(const Report& report, std::ostream& out) const = 0;
 };
+
+/// A report format: its name, what it is for, and how to make its reporter.
+struct ReportFormat {
+  std::string name;
+  std::string description;
+  std::unique_ptr<Reporter> (*make)();
+};
+
+/// Every format, in the order the help lists them.
+const std::vector<ReportFormat>& report_formats();
 
 /// The reporter for a format name; throws UsageError for an unknown one.
 std::unique_ptr<Reporter> make_reporter(const std::string& format);
 
-/// The formats make_reporter knows.
-const std::vector<std::string>& report_formats();
-
 /// The CSV columns, in order.
 const std::vector<std::string>& csv_columns();
-
-/// The terminal summary: counts by object, category and action, and whether the scan is complete.
-void write_summary(const Report& report, std::ostream& out);
 
 /// Refuses (ConfigError, exit 78) a folder to write reports into that is not a folder, that
 /// another user owns, or that its group or others can write: anyone who can write into it could

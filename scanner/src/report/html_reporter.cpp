@@ -1,7 +1,7 @@
 // The HTML report: one self-contained page a data-protection officer can file with a request's
 // case. The run and the per-request counts are written as HTML; the findings go into the page as
 // JSON data, from which its script draws each request's table and record graph when opened.
-#include "html_reporter.hpp"
+#include "report/reporters.hpp"
 
 #include <rapidjson/writer.h>
 
@@ -217,7 +217,17 @@ void write_requests(const std::vector<std::string>& requests,
   out << "</section>";
 }
 
-}  // namespace
+// `--format html`: one self-contained page (`report.html`: no network, no other file) with the
+// run, per request its counts by action, a table of its findings to filter and sort, and the graph
+// of its records and how the scan reached each. Values are as the report holds them (redacted
+// unless --show-values). Every value is escaped, and the page's Content-Security-Policy runs only
+// its own script.
+class HtmlReporter : public Reporter {
+ public:
+  std::string format() const override { return "html"; }
+  std::string file_name() const override { return "report.html"; }
+  void write(const Report& report, std::ostream& out) const override;
+};
 
 void HtmlReporter::write(const Report& report, std::ostream& out) const {
   // Requests in the report's order; a finding of a request the report does not list (none is
@@ -285,6 +295,12 @@ void HtmlReporter::write(const Report& report, std::ostream& out) const {
   w.EndObject();
   stream.Flush();
   out << "</script><script>" << script << "</script></body></html>\n";
+}
+
+}  // namespace
+
+std::unique_ptr<Reporter> make_html_reporter() {
+  return std::make_unique<HtmlReporter>();
 }
 
 }  // namespace crmscan

@@ -1,0 +1,51 @@
+// The template connector against its emulator: what a scan of the export finds, faults included.
+#define CATCH_CONFIG_MAIN
+#include <catch2/catch.hpp>
+
+#include "connector_test_kit.hpp"
+#include "template_connector.hpp"
+#include "template_emulator.hpp"
+
+using namespace crmscan::testkit;
+
+namespace crmscan {
+ConnectorEntry crmscan_connector_template();
+}
+
+namespace {
+
+struct Api {
+  crmscan::templemu::Emulator emulator{kSource + "/samples/crm-lite", "template-token"};
+  Environment token{{"TEMPLATE_TOKEN"}, {{"TEMPLATE_TOKEN", "template-token"}}};
+  Api() { emulator.start(); }
+  crmscan::Report scan() {
+    crmscan::templ::TemplateConnector connector({{"base_url", emulator.base_url()}}, no_waiting());
+    return run_scan(connector, rules_of("crm-lite"), sample_subjects("crm-lite"), {});
+  }
+};
+
+}  // namespace
+
+TEST_CASE("The template connector finds what a scan of the export finds, 503s retried",
+          "[template]") {
+  Api api;
+  const auto& expected = file_report("crm-lite", "crm-lite", "crm-lite");
+  REQUIRE(expected.complete());
+  REQUIRE_FALSE(expected.findings.empty());
+  api.emulator.set_faults({2, 3});
+  const auto report = api.scan();
+  INFO(errors_of(report) << difference(report, expected));
+  CHECK(report.complete());
+  CHECK(keys_of(report) == keys_of(expected));
+}
+
+TEST_CASE("The template connector says what it could not read", "[template]") {
+  Api api;
+  api.emulator.set_faults({0, 1, 0, 3});  // a page of records cut short
+  const auto report = api.scan();
+  CHECK_FALSE(report.complete());
+  CHECK_THAT(errors_of(report), Catch::Contains("not valid JSON"));
+  const auto entry = crmscan::crmscan_connector_template();
+  CHECK_THROWS_AS(entry.create({{"base_url", api.emulator.base_url()}, {"max_api_calls", "x"}}),
+                  crmscan::ConfigError);
+}

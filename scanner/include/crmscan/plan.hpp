@@ -1,0 +1,69 @@
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "crmscan/report.hpp"
+
+namespace crmscan {
+
+/// A findings.json read back.
+struct SavedReport {
+  std::string path;
+  std::string sha256;  ///< of the file's bytes
+  std::string connector;
+  std::string crm;
+  std::string source;
+  bool complete = false;
+  std::vector<PackInfo> packs;
+  std::vector<std::string> request_ids;
+  /// The keyed hashes of each request's identifiers (RequestValues::identifier_hash).
+  std::map<std::string, std::vector<std::string>> identifier_hashes;
+  std::vector<Finding> findings;  ///< why.via included
+};
+
+/// Reads a findings.json, or the findings.json in a folder. Throws MissingInputError or
+/// DataError naming the file.
+SavedReport read_report(const std::string& path);
+
+struct PlanOptions {
+  std::string report;  ///< findings.json or its folder
+  std::string out;     ///< the plan's folder
+  /// Erase a free-text field whole instead of replacing the request's identifiers in it.
+  bool blank_text = false;
+  /// Rule packs (default: those the report names).
+  std::vector<std::string> rules;
+  /// The private values file (default: values.json beside the report).
+  std::string values;
+};
+
+/// One step of an erasure plan: one operation on one object, with the file the CRM's tool loads.
+struct PlanStep {
+  std::size_t step = 0;
+  std::string crm;
+  std::string object;
+  std::string operation;  ///< delete, update, hard_delete, delete_content
+  std::string file;
+  std::size_t records = 0;
+  std::string sha256;
+};
+
+/// What `crmscan plan` wrote.
+struct PlanResult {
+  std::vector<PlanStep> steps;
+  std::size_t review = 0;  ///< rows of review.csv
+  std::vector<std::string> notes;
+  bool complete = false;  ///< the report's scan was complete
+};
+
+/// Turns a report into an erasure plan in `options.out` (made 0700 if missing): `plan.json`,
+/// one file per step (mode 0600) and `review.csv`. Steps run in order: content deletions, then
+/// updates (erased fields, and references of kept records to deleted ones cleared), then deletes
+/// with every record that references another planned record before it (the order of the
+/// references the scan followed and of the rule packs), each object's Recycle Bin rows hard
+/// deleted right after its live ones. Nothing is executed.
+PlanResult write_plan(const PlanOptions& options);
+
+}  // namespace crmscan

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "crmscan/plan.hpp"
+#include "crmscan/report.hpp"
+#include "crmscan/request_values.hpp"
+#include "crmscan/subject.hpp"
+
+namespace crmscan {
+
+/// What became of one destructive finding of a report, or a destructive finding found anew.
+struct VerifiedFinding {
+  enum class Status { kGone, kStillPresent, kNew, kNotChecked };
+  Status status = Status::kGone;
+  Finding finding;  ///< as the report had it (kNew: as found now)
+};
+
+std::string_view to_string(VerifiedFinding::Status status);
+
+/// Per request: how many of its destructive findings are gone, still present, new or unchecked.
+struct VerifiedRequest {
+  std::string request_id;
+  std::size_t gone = 0;
+  std::size_t still_present = 0;
+  std::size_t found_new = 0;
+  std::size_t not_checked = 0;
+};
+
+/// The outcome of a verify scan against a report.
+struct Verification {
+  std::vector<VerifiedFinding> findings;  ///< the report's destructive findings, then new ones
+  std::vector<VerifiedRequest> requests;
+  bool complete = false;  ///< the verify scan was complete and every finding could be checked
+  /// 0: every destructive finding is gone and nothing new is destructive; 1: not so;
+  /// 2: incomplete.
+  int exit_code() const;
+};
+
+/// Compares a report's destructive findings (delete_record, erase_field, delete_content) with
+/// a new scan of the same requests, by fingerprint: one found again, whatever its action now, is
+/// still present; one not found again is gone; a destructive finding of the new scan that the
+/// report did not have is new. Content findings are not checked by a CRM scan.
+Verification compare_reports(const SavedReport& before, const Report& after);
+
+/// The requests to scan again: every identifier each request was scanned with, given or learned.
+/// Throws DataError when
+/// the values file does not belong to the report (its identifiers' keyed hashes are not the
+/// report's).
+std::vector<SubjectRequest> verify_requests(const SavedReport& report, const RequestValues& values);
+
+/// verification.json: the report's sha256, when, and each finding's status.
+std::string verification_json(const SavedReport& report, const Verification& verification);
+
+}  // namespace crmscan

@@ -1,0 +1,141 @@
+#pragma once
+
+#include <algorithm>
+#include <bitset>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "crmscan/normalize.hpp"
+
+namespace crmscan::scanning {
+
+// Whether a text can hold one of a set of phone numbers, so that libphonenumber only reads the
+// few texts that can match. The text's digits, separators dropped, must hold the last seven
+// digits of a number's national significant number in one run (one hash lookup per window), and
+// then the whole national significant number ending there — except in Argentina, whose national
+// forms insert digits into it ("011 15 2345-6789" for +54 9 11 2345-6789), where the last seven
+// must do. Many numbers share their last seven digits (0113 496 0232 and 0121 496 0232).
+class PhoneDigitsFilter {
+ public:
+  explicit PhoneDigitsFilter(const std::string& home_region) : home_(home_region) {}
+
+  void add(const std::string& e164) {
+    const auto national = PhoneNormalizer::national_number(e164);
+    if (national.empty()) return;
+    const auto tail = std::min(national.size(), kTailDigits);
+    const auto value = std::stoull(national.substr(national.size() - tail));
+    auto& numbers = keys_[key(tail, value)];
+    const bool whole = e164.rfind("+54", 0) != 0;
+    const auto bit = region_bit(PhoneNormalizer::region_of(e164));
+    if (std::none_of(numbers.begin(), numbers.end(), [&](const Number& number) {
+          return number.national == national && number.region_bit == bit;
+        })) {
+      numbers.push_back({national, bit, whole});
+    }
+    seen_.set(slot(tail, value));
+    if (std::find(lengths_.begin(), lengths_.end(), tail) == lengths_.end()) {
+      lengths_.push_back(tail);
+    }
+  }
+
+  // Whether the text can hold one of the numbers. If it can, `regions` is set to the regions to
+  // read it in: the home region, and the regions of the numbers it can hold (a national number
+  // written in a text is written as its own country does; reading every text in every request's
+  // region cost a PhoneNumberMatcher pass per region).
+  bool may_hold(std::string_view text, std::vector<std::string>& regions) const {
+    if (keys_.empty()) return false;
+    std::uint64_t found = 0;
+    for (const auto length : lengths_) found |= regions_of_windows(text, length);
+    if (found == 0) return false;
+    regions.clear();
+    if (!home_.empty()) regions.push_back(home_);
+    for (std::size_t i = 0; i < regions_.size(); ++i) {
+      if ((found & (std::uint64_t{1} << std::min<std::size_t>(i, 63))) != 0 &&
+          std::find(regions.begin(), regions.end(), regions_[i]) == regions.end()) {
+        regions.push_back(regions_[i]);
+      }
+    }
+    return true;
+  }
+
+ private:
+  static constexpr std::size_t kTailDigits = 7;
+
+  struct Number {
+    std::string national;  // its national significant number
+    std::uint64_t region_bit;
+    bool whole;  // written with its whole national significant number in one run of digits
+  };
+
+  // The region bits of the numbers whose last `length` digits end a window of the text's digits
+  // (and whose whole national significant number does, where it must). The modulus is a
+  // constant in each instance, so no division per digit.
+  template <std::uint64_t Modulus>
+  std::uint64_t regions_of_windows(std::string_view text, std::size_t length) const {
+    std::uint64_t value = 0;
+    std::uint64_t found = 0;
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      const char c = text[i];
+      if (c < '0' || c > '9') continue;
+      value = (value * 10 + static_cast<std::uint64_t>(c - '0')) % Modulus;
+      if (++count < length || !seen_[slot(length, value)]) continue;
+      const auto hit = keys_.find(key(length, value));
+      if (hit == keys_.end()) continue;
+      for (const auto& number : hit->second) {
+        if (!number.whole || digits_end_with(text.substr(0, i + 1), number.national))
+          found |= number.region_bit;
+      }
+    }
+    return found;
+  }
+  // Whether the digits of a text, separators dropped, end with these digits.
+  static bool digits_end_with(std::string_view text, std::string_view digits) {
+    auto at = text.size();
+    for (auto wanted = digits.size(); wanted > 0; --wanted) {
+      while (at > 0 && (text[at - 1] < '0' || text[at - 1] > '9')) --at;
+      if (at == 0 || text[--at] != digits[wanted - 1]) return false;
+    }
+    return true;
+  }
+  std::uint64_t regions_of_windows(std::string_view text, std::size_t length) const {
+    switch (length) {
+      case 1:
+        return regions_of_windows<10>(text, length);
+      case 2:
+        return regions_of_windows<100>(text, length);
+      case 3:
+        return regions_of_windows<1000>(text, length);
+      case 4:
+        return regions_of_windows<10000>(text, length);
+      case 5:
+        return regions_of_windows<100000>(text, length);
+      case 6:
+        return regions_of_windows<1000000>(text, length);
+      default:
+        return regions_of_windows<10000000>(text, length);
+    }
+  }
+  // Regions past the 63rd share the last bit, which then stands for all of them.
+  std::uint64_t region_bit(const std::string& region) {
+    auto at = std::find(regions_.begin(), regions_.end(), region);
+    if (at == regions_.end()) at = regions_.insert(regions_.end(), region);
+    const auto index = static_cast<std::size_t>(at - regions_.begin());
+    return std::uint64_t{1} << std::min<std::size_t>(index, 63);
+  }
+  static std::uint64_t key(std::size_t length, std::uint64_t value) { return value * 32 + length; }
+  // A bit per hashed key in front of the map: most digit windows are ruled out by one load.
+  static std::size_t slot(std::size_t length, std::uint64_t value) {
+    return static_cast<std::size_t>((key(length, value) * 0x9E3779B97F4A7C15ULL) >> 44);
+  }
+  std::string home_;
+  std::vector<std::string> regions_;
+  std::unordered_map<std::uint64_t, std::vector<Number>> keys_;  // by their last digits
+  std::bitset<std::size_t{1} << 20> seen_;
+  std::vector<std::size_t> lengths_;
+};
+
+}  // namespace crmscan::scanning

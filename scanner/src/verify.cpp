@@ -1,0 +1,175 @@
+#include "crmscan/verify.hpp"
+
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "crmscan/error.hpp"
+#include "crmscan/scrub.hpp"
+#include "crmscan/text.hpp"
+
+namespace crmscan {
+namespace {
+
+bool destructive(Action action) {
+  return action != Action::kReview;
+}
+
+}  // namespace
+
+std::string_view to_string(VerifiedFinding::Status status) {
+  switch (status) {
+    case VerifiedFinding::Status::kGone:
+      return "gone";
+    case VerifiedFinding::Status::kStillPresent:
+      return "still present";
+    case VerifiedFinding::Status::kNew:
+      return "new";
+    case VerifiedFinding::Status::kNotChecked:
+      return "not checked";
+  }
+  return "";
+}
+
+int Verification::exit_code() const {
+  if (!complete) return static_cast<int>(ExitCode::kIncomplete);
+  for (const auto& finding : findings) {
+    if (finding.status == VerifiedFinding::Status::kStillPresent ||
+        finding.status == VerifiedFinding::Status::kNew)
+      return static_cast<int>(ExitCode::kFindings);
+  }
+  return 0;
+}
+
+Verification compare_reports(const SavedReport& before, const Report& after) {
+  Verification verification;
+  verification.complete = after.complete();
+  std::map<std::string, VerifiedRequest> requests;
+  for (const auto& id : before.request_ids) requests[id].request_id = id;
+  std::set<std::string> now;
+  for (const auto& finding : after.findings) now.insert(finding.fingerprint);
+  std::set<std::string> then;
+  for (const auto& finding : before.findings) {
+    then.insert(finding.fingerprint);
+    if (!destructive(finding.action)) continue;
+    auto& counts = requests[finding.request_id];
+    counts.request_id = finding.request_id;
+    VerifiedFinding verified{VerifiedFinding::Status::kGone, finding};
+    if (finding.action == Action::kDeleteContent && finding.connector == "vcc_content") {
+      verified.status = VerifiedFinding::Status::kNotChecked;
+      ++counts.not_checked;
+      verification.complete = false;
+    } else if (now.count(finding.fingerprint) != 0) {
+      verified.status = VerifiedFinding::Status::kStillPresent;
+      ++counts.still_present;
+    } else {
+      ++counts.gone;
+    }
+    verification.findings.push_back(std::move(verified));
+  }
+  for (const auto& finding : after.findings) {
+    if (!destructive(finding.action) || then.count(finding.fingerprint) != 0) continue;
+    auto& counts = requests[finding.request_id];
+    counts.request_id = finding.request_id;
+    ++counts.found_new;
+    verification.findings.push_back({VerifiedFinding::Status::kNew, finding});
+  }
+  for (auto& [id, counts] : requests) verification.requests.push_back(std::move(counts));
+  return verification;
+}
+
+std::vector<SubjectRequest> verify_requests(const SavedReport& report,
+                                            const RequestValues& values) {
+  std::vector<SubjectRequest> requests;
+  for (const auto& identifiers : values.requests) {
+    const auto hashes = report.identifier_hashes.find(identifiers.request_id);
+    if (hashes == report.identifier_hashes.end())
+      throw DataError("the values file has request " + identifiers.request_id +
+                      ", which the report does not: it belongs to another report");
+    const std::set<std::string> known(hashes->second.begin(), hashes->second.end());
+    for (const auto& [kind, value] : RequestValues::identifiers(identifiers)) {
+      if (known.count(values.identifier_hash(kind, value)) == 0)
+        throw DataError("the values file does not belong to the report: request " +
+                        identifiers.request_id + " has an identifier the report does not list");
+    }
+    if (known.size() != RequestValues::identifiers(identifiers).size())
+      throw DataError("the values file does not belong to the report: request " +
+                      identifiers.request_id + " lists other identifiers in the report");
+    SubjectRequest request;
+    request.request_id = identifiers.request_id;
+    request.emails = identifiers.emails;
+    request.emails.insert(request.emails.end(), identifiers.learned_emails.begin(),
+                          identifiers.learned_emails.end());
+    request.phones = identifiers.phones;
+    request.phones.insert(request.phones.end(), identifiers.learned_phones.begin(),
+                          identifiers.learned_phones.end());
+    // A number in no allocated range found records only for review then; it must find them now
+    // too, or a call Task that holds only it would pass for gone.
+    request.phones.insert(request.phones.end(), identifiers.learned_review_phones.begin(),
+                          identifiers.learned_review_phones.end());
+    request.names = identifiers.names;
+    request.ids = identifiers.ids;
+    request.source = "the report's values file";
+    requests.push_back(std::move(request));
+  }
+  return requests;
+}
+
+std::string verification_json(const SavedReport& report, const Verification& verification) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
+  w.SetIndent(' ', 2);
+  const auto put = [&w](const char* key, const std::string& value) {
+    w.Key(key);
+    const auto text = is_valid_utf8(value) ? value : valid_utf8(value);
+    w.String(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
+  };
+  w.StartObject();
+  put("verification", "crmscan verify");
+  w.Key("version");
+  w.Uint(1);
+  put("report", report.path);
+  put("report_sha256", report.sha256);
+  put("verified", utc_now());
+  w.Key("complete");
+  w.Bool(verification.complete);
+  w.Key("exit_code");
+  w.Int(verification.exit_code());
+  w.Key("requests");
+  w.StartArray();
+  for (const auto& request : verification.requests) {
+    w.StartObject();
+    put("request_id", request.request_id);
+    for (const auto& [key, count] : {std::pair{"gone", request.gone},
+                                     {"still_present", request.still_present},
+                                     {"new", request.found_new},
+                                     {"not_checked", request.not_checked}}) {
+      w.Key(key);
+      w.Uint64(count);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("findings");
+  w.StartArray();
+  for (const auto& verified : verification.findings) {
+    const auto& f = verified.finding;
+    w.StartObject();
+    put("status", std::string(to_string(verified.status)));
+    put("fingerprint", f.fingerprint);
+    put("request_id", f.request_id);
+    put("object", f.object);
+    put("record_id", f.record_id);
+    put("field", f.field);
+    put("action", std::string(to_string(f.action)));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+}
+
+}  // namespace crmscan
