@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <future>
 #include <iostream>
+#include <set>
 
 #include "content_lookup.hpp"
 #include "crmscan/connector.hpp"
@@ -266,8 +267,19 @@ int run_scan_command(const std::vector<std::string>& args) {
                             root.string() + "); give --rules");
         }
         rule_paths.push_back(root.string());
+        return RuleSet::load(rule_paths);
       }
-      return RuleSet::load(rule_paths);
+      auto given = RuleSet::load(rule_paths);
+      // Without --crm, the packs given say which CRM wrote the export, when they agree.
+      if (config.count("crm") == 0 && declares_option(connector_name, "crm")) {
+        std::set<std::string> crms;
+        for (const auto& pack : given.packs()) crms.insert(pack.crm);
+        if (crms.size() == 1) {
+          config["crm"] = *crms.begin();
+          connector = create_connector(connector_name, config);
+        }
+      }
+      return given;
     } catch (...) {
       subjects_read.get();
       throw;
