@@ -1,13 +1,11 @@
 #include "dynamics365_connector.hpp"
 
-#include <phonenumbers/phonenumber.pb.h>
-#include <phonenumbers/phonenumberutil.h>
-
 #include <algorithm>
 
 #include "connector_kit.hpp"
 #include "crmscan/error.hpp"
 #include "crmscan/normalize.hpp"
+#include "crmscan/phone_spellings.hpp"
 #include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
 #include "wait_budget.hpp"
@@ -21,6 +19,16 @@ constexpr std::size_t kMaxUrlBytes = 7'500;
 /// A phone number is looked for by its last digits, which nearly every format writes together
 /// ("020 7946 0958", "(415) 555-0132", "+49 30 12345678"); the engine then reads each candidate.
 constexpr std::size_t kPhoneTailDigits = 4;
+
+/// The error Dataverse gives a query that timed out on a table scan that a leading wildcard
+/// forced ("LeadingWildcardCauseTimeout", query anti-patterns in the Dataverse developer guide).
+constexpr std::string_view kLeadingWildcardTimeout = "0x80048573";
+
+/// Dataverse refused a query for its leading wildcards: asking again would only time out again.
+class LeadingWildcardTimeout : public ApiError {
+ public:
+  using ApiError::ApiError;
+};
 
 /// An OData string literal: single quotes around, a quote inside doubled.
 std::string odata_literal(std::string_view value) {
@@ -62,26 +70,15 @@ std::string field_type(std::string_view attribute_type, std::string_view format)
   return {};
 }
 
+// A column's name (a lookup's `_x_value`) matches a rule's field pattern.
+bool names_column(const std::vector<NamePattern>& patterns, const std::string& column) {
+  return std::any_of(patterns.begin(), patterns.end(),
+                     [&](const NamePattern& pattern) { return pattern.matches(column); });
+}
+
 // "HTTP 404 0x80040217: message", from OData's {"error": {"code", "message"}}.
 std::string api_error_text(const HttpResponse& response) {
   return crmscan::api_error_text(response, {false, "error", {"code"}});
-}
-
-// The ways libphonenumber writes a number (national, international) that split its last digits,
-// so that looking for those digits together would miss them ("01 23 45 67 89" in France).
-std::vector<std::string> split_formats(const std::string& e164, const std::string& tail) {
-  using i18n::phonenumbers::PhoneNumber;
-  using i18n::phonenumbers::PhoneNumberUtil;
-  const auto& util = *PhoneNumberUtil::GetInstance();
-  PhoneNumber number;
-  std::vector<std::string> formats;
-  if (util.Parse(e164, "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) return formats;
-  for (const auto format : {PhoneNumberUtil::NATIONAL, PhoneNumberUtil::INTERNATIONAL}) {
-    std::string text;
-    util.Format(number, format, &text);
-    if (text.find(tail) == std::string::npos) formats.push_back(text);
-  }
-  return formats;
 }
 
 }  // namespace
@@ -151,7 +148,12 @@ HttpResponse Dynamics365Connector::call(const std::string& url) {
                                   {"OData-MaxVersion", "4.0"},
                                   {"OData-Version", "4.0"},
                                   {"Prefer", "odata.maxpagesize=" + std::to_string(page_size_)}},
-                                 {}});
+                                 {},
+                                 // Whatever its status, a timeout forced by a leading wildcard is
+                                 // not retried: the same query would time out again.
+                                 [](const HttpResponse& r) {
+                                   return r.body.find(kLeadingWildcardTimeout) != std::string::npos;
+                                 }});
     // An expired or revoked token: one new token, then the request again.
     if (response.status == 401) {
       if (renewed) {
@@ -170,8 +172,12 @@ HttpResponse Dynamics365Connector::call(const std::string& url) {
 rapidjson::Document Dynamics365Connector::call_json(const std::string& url) {
   const auto response = call(url);
   const auto what = "GET " + url.substr(url_.size(), url.find('?') - url_.size());
-  if (response.status < 200 || response.status >= 300)
-    throw ApiError(what + ": " + api_error_text(response));
+  if (response.status < 200 || response.status >= 300) {
+    const auto text = api_error_text(response);
+    if (text.find(kLeadingWildcardTimeout) != std::string::npos)
+      throw LeadingWildcardTimeout(what + ": " + text);
+    throw ApiError(what + ": " + text);
+  }
   if (response.header("content-type").find("json") == std::string::npos) {
     throw ApiError(what + ": the response is not JSON (" + response.header("content-type") + ")");
   }
@@ -185,7 +191,7 @@ rapidjson::Document Dynamics365Connector::call_json(const std::string& url) {
 std::vector<ObjectSchema> Dynamics365Connector::describe() {
   const auto document =
       call_json(api_url("EntityDefinitions?$select=LogicalName,EntitySetName,PrimaryIdAttribute,"
-                        "IsCustomEntity"));
+                        "IsCustomEntity,IsManaged"));
   if (!document.HasMember("value") || !document["value"].IsArray())
     throw ApiError("GET EntityDefinitions: no value list in the response");
   std::vector<ObjectSchema> schemas;
@@ -199,6 +205,9 @@ std::vector<ObjectSchema> Dynamics365Connector::describe() {
     if (name.empty() || info.set_name.empty() || info.primary_id.empty()) continue;
     const auto custom = item.FindMember("IsCustomEntity");
     info.custom = custom != item.MemberEnd() && custom->value.IsBool() && custom->value.GetBool();
+    const auto managed = item.FindMember("IsManaged");
+    info.managed =
+        managed != item.MemberEnd() && managed->value.IsBool() && managed->value.GetBool();
     entities_[name] = std::move(info);
     schemas.push_back({name, {}});
   }
@@ -321,57 +330,98 @@ void Dynamics365Connector::read_pages(const std::string& first_url, const std::s
   }
 }
 
-std::vector<std::string> Dynamics365Connector::search_clauses(IdentifierKind kind, bool in_text,
-                                                              const std::string& term,
-                                                              const ObjectSchema& schema) {
-  std::vector<std::string> clauses;
+std::vector<std::string> Dynamics365Connector::searched_columns(IdentifierKind kind, bool in_text,
+                                                                const ObjectSchema& schema) const {
+  std::vector<std::string> columns;
+  const auto typed = kind == IdentifierKind::kEmail ? "email" : "phone";
+  for (const auto& field : schema.fields) {
+    if (!is_text_type(field.type)) continue;
+    bool searched = !in_text && kind != IdentifierKind::kId && field.type == typed;
+    if (rules_) {
+      for (const auto* rules : rules_->rules_for(schema.object)) {
+        for (const auto* list : {&rules->identity, &rules->holders}) {
+          for (const auto& rule : *list) {
+            if (rule.in_text != in_text || (!in_text && rule.kind != kind)) continue;
+            searched = searched || names_column(rule.fields, field.name);
+          }
+        }
+        if (!in_text) continue;
+        for (const auto& rule : rules->text)
+          searched = searched || names_column(rule.fields, field.name);
+      }
+    }
+    if (searched) columns.push_back(field.name);
+  }
+  return columns;
+}
+
+void Dynamics365Connector::add_search_clauses(IdentifierKind kind, bool in_text,
+                                              const std::string& term, const ObjectSchema& schema,
+                                              Clauses& clauses) {
+  const auto add = [](std::vector<std::string>& list, std::string clause) {
+    if (std::find(list.begin(), list.end(), clause) == list.end())
+      list.push_back(std::move(clause));
+  };
+  const auto both = [&](const std::string& clause) {
+    add(clauses.all, clause);
+    add(clauses.exact, clause);
+  };
   const auto literal = odata_literal(term);
   if (kind == IdentifierKind::kName) {
     // A folded name ("amelie dubois", "siobhan oneill") by its first word: Dataverse compares
-    // without case and accents (its collation), but the apostrophe that folding drops from
-    // "O'Neill" would still be missing; the engine checks the whole name.
+    // without case (and, in most languages, accents), but the apostrophe that folding drops from
+    // "O'Neill" would still be missing; the engine checks the whole name. Where contains is
+    // refused, the word is looked for at the start of the name columns.
     const auto words = split_list(term, ' ');
-    if (!words.empty() && schema.index_of("fullname"))
-      clauses.push_back("contains(fullname," + odata_literal(words.front()) + ")");
-    return clauses;
+    if (words.empty() || !schema.index_of("fullname")) return;
+    const auto word = odata_literal(words.front());
+    add(clauses.all, "contains(fullname," + word + ")");
+    for (const auto* column : {"fullname", "firstname", "lastname"}) {
+      if (schema.index_of(column))
+        add(clauses.exact, "startswith(" + std::string(column) + "," + word + ")");
+    }
+    return;
   }
+  // A number is typed and stored verbatim: its spellings are compared whole (eq) or looked for
+  // at the start of a text (startswith), both without a leading wildcard; inside a text it is
+  // looked for by its last four digits, which nearly every spelling writes together ("020 7946
+  // 0958", "(415) 555-0132", "+49 30 12345678"), and by each spelling that splits them ("06 22
+  // 12 34 56"). The engine then reads each candidate and keeps only the subject's number.
+  std::vector<std::string> spellings;
   std::string tail;
-  std::vector<std::string> formats;
   if (kind == IdentifierKind::kPhone) {
     const auto national = PhoneNormalizer::national_number(term);
-    if (national.empty()) return clauses;
+    if (national.empty()) return;
     tail = national.substr(national.size() - std::min(national.size(), kPhoneTailDigits));
-    formats = split_formats(term, tail);
+    spellings = phone_variants(term);
   }
-  for (const auto& field : schema.fields) {
-    const auto& name = field.name;
-    if (!in_text) {
-      if (kind == IdentifierKind::kEmail && field.type == "email") {
-        clauses.push_back(name + " eq " + literal);
-        // A sub-address of the same mailbox ("amelie+shop@example.fr"), reported for review.
-        const auto at = term.rfind('@');
-        if (at != std::string::npos && at > 0) {
-          const auto mailbox = term.substr(0, std::min(at, term.find('+')));
-          clauses.push_back("(startswith(" + name + "," + odata_literal(mailbox + "+") +
-                            ") and endswith(" + name + "," + odata_literal(term.substr(at)) + "))");
+  for (const auto& column : searched_columns(kind, in_text, schema)) {
+    if (kind == IdentifierKind::kEmail && !in_text) {
+      both(column + " eq " + literal);
+      // A sub-address of the same mailbox ("amelie+shop@example.fr"), reported for review: the
+      // mailbox is enough to ask for (the engine checks the domain), and needs no wildcard first.
+      const auto at = term.rfind('@');
+      if (at != std::string::npos && at > 0) {
+        const auto mailbox = term.substr(0, std::min(at, term.find('+')));
+        both("startswith(" + column + "," + odata_literal(mailbox + "+") + ")");
+      }
+    } else if (kind == IdentifierKind::kPhone) {
+      add(clauses.all, "contains(" + column + "," + odata_literal(tail) + ")");
+      for (const auto& spelling : spellings) {
+        const auto quoted = odata_literal(spelling);
+        if (!in_text) {
+          both(column + " eq " + quoted);
+        } else {
+          if (spelling.find(tail) == std::string::npos)
+            add(clauses.all, "contains(" + column + "," + quoted + ")");
+          add(clauses.exact, "startswith(" + column + "," + quoted + ")");
         }
       }
-      if (kind == IdentifierKind::kPhone && field.type == "phone") {
-        clauses.push_back("contains(" + name + "," + odata_literal(tail) + ")");
-        for (const auto& format : formats) clauses.push_back(name + " eq " + odata_literal(format));
-      }
-      continue;
-    }
-    if (!is_text_type(field.type)) continue;
-    if (kind == IdentifierKind::kPhone) {
-      clauses.push_back("contains(" + name + "," + odata_literal(tail) + ")");
-      for (const auto& format : formats)
-        clauses.push_back("contains(" + name + "," + odata_literal(format) + ")");
     } else {
-      clauses.push_back("contains(" + name + "," + literal + ")");
+      // An email or a record id inside a text: only contains finds it.
+      add(clauses.all, "contains(" + column + "," + literal + ")");
     }
   }
-  return clauses;
 }
 
 void Dynamics365Connector::search(IdentifierKind kind, bool in_text,
@@ -384,32 +434,38 @@ void Dynamics365Connector::search(IdentifierKind kind, bool in_text,
     for (const auto& object : objects) fetch(object, "Id", terms, on_record, on_problem);
     return;
   }
+  // Only the tables the rules name are searched (their other tables: see notes()).
   std::vector<std::string> targets;
   for (const auto& object : objects) {
-    if (entity(object) != nullptr) targets.push_back(ascii_lower(object));
-  }
-  // Text is searched in the customer's own entities too: they may hold the subject's details.
-  if (in_text) {
-    for (const auto& [name, info] : entities_) {
-      if (info.custom && std::find(targets.begin(), targets.end(), name) == targets.end())
-        targets.push_back(name);
-    }
+    if (entity(object) != nullptr &&
+        std::find(targets.begin(), targets.end(), ascii_lower(object)) == targets.end())
+      targets.push_back(ascii_lower(object));
   }
   for (const auto& object : targets) {
+    const auto keep = [&](const Record& record) {
+      fetched_.insert_or_assign(object + '\x1f' + record.id, record);
+      on_record(record);
+    };
+    Clauses clauses;
     try {
       const auto* schema = schema_of(object);
-      std::vector<std::string> clauses;
-      for (const auto& term : terms) {
-        for (auto& clause : search_clauses(kind, in_text, term, *schema)) {
-          if (std::find(clauses.begin(), clauses.end(), clause) == clauses.end())
-            clauses.push_back(std::move(clause));
-        }
+      for (const auto& term : terms) add_search_clauses(kind, in_text, term, *schema, clauses);
+      if (clauses.all.empty()) continue;
+      query(object, clauses.all, keep);
+    } catch (const LeadingWildcardTimeout& e) {
+      // Never asked again as it was: the rows the exact conditions find are read, and the scan
+      // is incomplete, saying what was not searched.
+      on_problem(object,
+                 std::string(e.what()) +
+                     " — Dataverse timed out a search with a leading wildcard on " + object +
+                     ": identifiers written inside its text columns (or spelled other than the "
+                     "ways searched exactly) were not searched there; only exact values and "
+                     "values at the start of a column were");
+      try {
+        if (!clauses.exact.empty()) query(object, clauses.exact, keep);
+      } catch (const ApiError& again) {
+        on_problem(object, again.what());
       }
-      if (clauses.empty()) continue;
-      query(object, clauses, [&](const Record& record) {
-        fetched_.insert_or_assign(object + '\x1f' + record.id, record);
-        on_record(record);
-      });
     } catch (const ApiError& e) {
       on_problem(object, e.what());
     }
@@ -462,6 +518,41 @@ bool Dynamics365Connector::has_field(const std::string& object, const std::strin
   } catch (const ApiError&) {
     return true;  // not described: fetch() asks again and reports the error against the object
   }
+}
+
+void Dynamics365Connector::use_rules(const RuleSet& rules) {
+  rules_ = std::make_shared<const RuleSet>(rules);
+}
+
+std::vector<std::string> Dynamics365Connector::notes() const {
+  if (!rules_ || !described_) return {};
+  std::vector<std::string> own;
+  std::size_t platform = 0;
+  for (const auto& [name, info] : entities_) {
+    if (rules_->is_defined(name)) continue;
+    if (info.custom && !info.managed)
+      own.push_back(name);
+    else
+      ++platform;
+  }
+  std::vector<std::string> notes;
+  if (!own.empty()) {
+    std::string listed;
+    for (std::size_t i = 0; i < own.size() && i < 10; ++i) listed += (i ? ", " : "") + own[i];
+    if (own.size() > 10) listed += ", …";
+    notes.push_back("Dataverse: " + std::to_string(own.size()) +
+                    " custom table(s) of this environment that no rule pack names were not "
+                    "searched (" +
+                    listed +
+                    "); name them, with the columns that may hold personal data, in a pack of "
+                    "your own to search them");
+  }
+  if (platform > 0) {
+    notes.push_back("Dataverse: " + std::to_string(platform) +
+                    " platform or managed-solution table(s) that no rule pack names were not "
+                    "searched");
+  }
+  return notes;
 }
 
 std::vector<std::pair<std::string, std::string>> Dynamics365Connector::references_to(

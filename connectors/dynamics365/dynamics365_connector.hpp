@@ -41,12 +41,24 @@ class Dynamics365Connector : public Connector, public Lookup {
   bool has_field(const std::string& object, const std::string& field) override;
   std::vector<std::pair<std::string, std::string>> references_to(
       const std::string& object) override;
+  void use_rules(const RuleSet& rules) override;
+  /// The tables that no rule names, which were not searched.
+  std::vector<std::string> notes() const override;
+
+  /// The conditions that find terms in one entity: all of them, and the ones without a leading
+  /// wildcard (with startswith in place of contains where that finds some of the same rows) that
+  /// are asked for alone when Dataverse refuses the whole for its leading wildcards.
+  struct Clauses {
+    std::vector<std::string> all;
+    std::vector<std::string> exact;
+  };
 
  private:
   struct EntityInfo {
     std::string set_name;    // contacts
     std::string primary_id;  // contactid; activityid for activities
     bool custom = false;
+    bool managed = false;                        // part of a managed solution (or the platform)
     std::shared_ptr<const ObjectSchema> schema;  // after its metadata is read
   };
 
@@ -62,9 +74,14 @@ class Dynamics365Connector : public Connector, public Lookup {
              const RecordSink& on_record);
   void read_pages(const std::string& first_url, const std::string& object,
                   const RecordSink& on_record);
-  /// The clauses that find a term in the fields of one entity.
-  std::vector<std::string> search_clauses(IdentifierKind kind, bool in_text,
-                                          const std::string& term, const ObjectSchema& schema);
+  /// The clauses that find a term in the fields of one entity that the search looks in.
+  void add_search_clauses(IdentifierKind kind, bool in_text, const std::string& term,
+                          const ObjectSchema& schema, Clauses& clauses);
+  /// The columns of an entity searched for a kind of identifier: for exact values, the columns
+  /// typed as emails or phone numbers and those the rules name for that kind; in text, the
+  /// columns the rules name as text or as holding identifiers in their text.
+  std::vector<std::string> searched_columns(IdentifierKind kind, bool in_text,
+                                            const ObjectSchema& schema) const;
   std::string api_url(const std::string& rest) const;
 
   std::string url_;
@@ -78,6 +95,8 @@ class Dynamics365Connector : public Connector, public Lookup {
   bool described_ = false;
   /// Records read so far by object and primary id: asked for by id, they are not read again.
   std::map<std::string, Record> fetched_;
+  /// The rule packs of the scan (use_rules): which tables and columns are searched.
+  std::shared_ptr<const RuleSet> rules_;
 };
 
 }  // namespace crmscan::dynamics365

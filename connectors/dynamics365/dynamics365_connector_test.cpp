@@ -457,3 +457,329 @@ TEST_CASE("The emulator answers the OData subset the connector speaks, and refus
   CHECK(pages == 5);
   CHECK(http.send({"GET", url + "/api/data/v9.2/contacts", {}, {}}).status == 401);
 }
+
+namespace {
+
+/// A Web API client for the emulator's strictness tests: a token, then $filter queries.
+struct RawClient {
+  const Emulator& emulator;
+  crmscan::HttpClient http;
+  std::string token;
+
+  explicit RawClient(const Emulator& e) : emulator(e) {
+    const crmscan::d365emu::EmulatorOptions defaults;
+    const auto url = emulator.url();
+    const auto reply = http.send({"POST",
+                                  url + "/" + defaults.tenant + "/oauth2/v2.0/token",
+                                  {{"Content-Type", "application/x-www-form-urlencoded"}},
+                                  "grant_type=client_credentials&client_id=" + defaults.client_id +
+                                      "&client_secret=" + defaults.client_secret +
+                                      "&scope=" + crmscan::HttpClient::escape(url + "/.default")});
+    const auto at = reply.body.find("\"access_token\":\"") + 16;
+    token = reply.body.substr(at, reply.body.find('"', at) - at);
+  }
+
+  crmscan::HttpResponse filter(const std::string& set, const std::string& text) {
+    return http.send(
+        {"GET",
+         emulator.url() + "/api/data/v9.2/" + set + "?$filter=" + crmscan::HttpClient::escape(text),
+         {{"Authorization", "Bearer " + token}},
+         {}});
+  }
+
+  /// How many records a filter finds (-1 when the query fails).
+  int count(const std::string& set, const std::string& text) {
+    const auto reply = filter(set, text);
+    if (reply.status != 200) return -1;
+    int n = 0;
+    for (auto at = reply.body.find("\"@odata.etag\""); at != std::string::npos;
+         at = reply.body.find("\"@odata.etag\"", at + 1))
+      ++n;
+    return n;
+  }
+};
+
+constexpr const char* kTypedContacts = R"([
+  {"contactid":"d0000000-0000-4000-8000-000000000001","fullname":"Amélie Dotted",
+   "telephone1":"312.555.0175","emailaddress1":"amelie_d@example.fr"},
+  {"contactid":"d0000000-0000-4000-8000-000000000002","fullname":"Dash Person",
+   "telephone1":"+1-312-555-0175"},
+  {"contactid":"d0000000-0000-4000-8000-000000000003","fullname":"Zero Zero",
+   "telephone1":"001 312 555 0175"},
+  {"contactid":"d0000000-0000-4000-8000-000000000004","fullname":"Trunk Prefix",
+   "telephone1":"+44 (0)20 7946 0958"},
+  {"contactid":"d0000000-0000-4000-8000-000000000005","fullname":"Grouped Spaces",
+   "telephone1":"+1 312 555 0175"}
+])";
+
+}  // namespace
+
+TEST_CASE("The emulator matches only what Dataverse's string filters match",
+          "[emulator][dynamics365][strict]") {
+  Emulator emulator;
+  emulator.add_records("contact", kTypedContacts);
+  emulator.start();
+  RawClient client(emulator);
+  SECTION("eq is the whole value as stored: no other spelling of the same number") {
+    CHECK(client.count("contacts", "telephone1 eq '312.555.0175'") == 1);
+    CHECK(client.count("contacts", "telephone1 eq '+1 312 555 0175'") == 1);
+    CHECK(client.count("contacts", "telephone1 eq '+13125550175'") == 0);
+    CHECK(client.count("contacts", "telephone1 eq '(312) 555-0175'") == 0);
+    CHECK(client.count("contacts", "telephone1 eq '312.555.017'") == 0);
+    // eq reads no wildcards.
+    CHECK(client.count("contacts", "telephone1 eq '312_555_0175'") == 0);
+    CHECK(client.count("contacts", "telephone1 eq '%0175'") == 0);
+  }
+  SECTION("contains, startswith and endswith: substring, prefix, suffix of the stored text") {
+    CHECK(client.count("contacts", "contains(telephone1,'555.0175')") == 1);
+    CHECK(client.count("contacts", "contains(telephone1,'5550175')") == 0);
+    CHECK(client.count("contacts", "contains(telephone1,'0175')") == 4);
+    CHECK(client.count("contacts", "startswith(telephone1,'312')") == 1);
+    CHECK(client.count("contacts", "startswith(telephone1,'0175')") == 0);
+    CHECK(client.count("contacts", "endswith(telephone1,'0958')") == 1);
+    CHECK(client.count("contacts", "endswith(telephone1,'7946')") == 0);
+  }
+  SECTION("their values' %, _ and [] are wildcards, as T-SQL LIKE's") {
+    CHECK(client.count("contacts", "contains(telephone1,'312_555_0175')") == 4);
+    CHECK(client.count("contacts", "startswith(telephone1,'+1%0175')") == 2);
+    CHECK(client.count("contacts", "startswith(telephone1,'[0-9]')") == 2);
+    CHECK(client.count("contacts", "startswith(telephone1,'[^+]')") == 2);
+    CHECK(client.count("contacts", "contains(emailaddress1,'amelie_d@')") == 1);
+  }
+  SECTION("never case-sensitive; accents as the collation says") {
+    CHECK(client.count("contacts", "emailaddress1 eq 'AMELIE_D@EXAMPLE.FR'") == 1);
+    CHECK(client.count("contacts", "contains(fullname,'DOTTED')") == 1);
+    CHECK(client.count("contacts", "contains(fullname,'amelie')") == 1);
+    crmscan::d365emu::EmulatorOptions options;
+    options.accent_sensitive = true;
+    Emulator finnish(options);
+    finnish.add_records("contact", kTypedContacts);
+    finnish.start();
+    RawClient sensitive(finnish);
+    CHECK(sensitive.count("contacts", "contains(fullname,'amelie')") == 0);
+    CHECK(sensitive.count("contacts", "contains(fullname,'AMÉLIE')") == 1);
+  }
+  SECTION("a leading wildcard on a large table times out with 0x80048573, told so") {
+    Faults faults;
+    faults.leading_wildcard_timeout_rows = 4;
+    emulator.set_faults(faults);
+    for (const auto* filter : {"contains(telephone1,'0175')", "endswith(telephone1,'0175')",
+                               "startswith(telephone1,'%0175')",
+                               "telephone1 eq '312.555.0175' or contains(fullname,'x')"}) {
+      INFO(filter);
+      const auto reply = client.filter("contacts", filter);
+      CHECK(reply.status == 500);
+      CHECK_THAT(reply.body, Catch::Contains("0x80048573"));
+    }
+    CHECK(client.count("contacts", "telephone1 eq '312.555.0175'") == 1);
+    CHECK(client.count("contacts", "startswith(telephone1,'312')") == 1);
+    // A table at most that large is scanned in time.
+    faults.leading_wildcard_timeout_rows = 5;
+    emulator.set_faults(faults);
+    CHECK(client.count("contacts", "contains(telephone1,'0175')") == 4);
+  }
+}
+
+namespace {
+
+/// A Dataverse export written to a temporary folder: the file scan reads it, the emulator
+/// serves it.
+struct ExportFolder {
+  fs::path path;
+  explicit ExportFolder(const std::map<std::string, std::string>& entities) {
+    path = fs::temp_directory_path() /
+           ("crmscan-d365-export-" + std::to_string(::getpid()) + "-" + std::to_string(++made));
+    fs::create_directories(path);
+    for (const auto& [name, json] : entities) std::ofstream(path / (name + ".json")) << json;
+  }
+  ~ExportFolder() { fs::remove_all(path); }
+  static inline int made = 0;
+};
+
+crmscan::SubjectSet one_subject(const std::string& request, const std::string& phone) {
+  crmscan::SubjectRequest subject;
+  subject.request_id = request;
+  subject.phones = {phone};
+  subject.source = "test";
+  return crmscan::SubjectSet({subject}, "GB");
+}
+
+constexpr const char* kTypedCalls = R"([
+  {"activityid":"da110000-0000-4000-8000-000000000001","subject":"Call back 312.555.0175",
+   "description":"Left a message"},
+  {"activityid":"da110000-0000-4000-8000-000000000002","subject":"312.555.0175 asked for a quote",
+   "description":""},
+  {"activityid":"da110000-0000-4000-8000-000000000003","subject":"Inbound call",
+   "description":"Caller gave +44 (0)20 7946 0958 as a call-back number"},
+  {"activityid":"da110000-0000-4000-8000-000000000004","subject":"Inbound call",
+   "description":"Caller gave 0033 6 22 12 34 56"}
+])";
+
+}  // namespace
+
+TEST_CASE("Numbers typed in any common spelling are found live as in the export",
+          "[connector][dynamics365][spellings]") {
+  const auto env = emulator_credentials();
+  const ExportFolder folder({{"contact", kTypedContacts}, {"phonecall", kTypedCalls}});
+  crmscan::d365emu::EmulatorOptions options;
+  options.data_dir = folder.path;
+  Emulator emulator(options);
+  emulator.start();
+  Waits waits;
+  const ConnectorConfig config{{"url", emulator.url()},
+                               {"authority", emulator.url()},
+                               {"api_version", "9.2"},
+                               {"page_size", "5000"},
+                               {"max_api_calls", "0"}};
+  const auto file = [&](const crmscan::SubjectSet& subjects) {
+    auto connector = crmscan::create_connector(
+        "file", {{"input", folder.path.string()}, {"crm", "dynamics365"}});
+    return crmscan::run_scan(*connector, rules(), subjects, {});
+  };
+  const auto live = [&](const crmscan::SubjectSet& subjects) {
+    crmscan::dynamics365::Dynamics365Connector connector(config, waits.options());
+    return crmscan::run_scan(connector, rules(), subjects, {});
+  };
+  for (const auto& [request, phone, records] :
+       {std::tuple{
+            "REQ-US", "+1 312 555 0175",
+            std::vector<std::string>{
+                "d0000000-0000-4000-8000-000000000001", "d0000000-0000-4000-8000-000000000002",
+                "d0000000-0000-4000-8000-000000000003", "d0000000-0000-4000-8000-000000000005",
+                "da110000-0000-4000-8000-000000000001", "da110000-0000-4000-8000-000000000002"}},
+        std::tuple{"REQ-GB", "+44 20 7946 0958",
+                   std::vector<std::string>{"d0000000-0000-4000-8000-000000000004",
+                                            "da110000-0000-4000-8000-000000000003"}},
+        std::tuple{"REQ-FR", "+33 6 22 12 34 56",
+                   std::vector<std::string>{"da110000-0000-4000-8000-000000000004"}}}) {
+    DYNAMIC_SECTION(request) {
+      const auto subjects = one_subject(request, phone);
+      const auto from_file = file(subjects);
+      const auto from_api = live(subjects);
+      INFO(errors_of(from_api));
+      REQUIRE(from_api.complete());
+      INFO(difference(from_api, from_file));
+      CHECK(keys_of(from_api) == keys_of(from_file));
+      std::set<std::string> found;
+      for (const auto& f : from_api.findings) found.insert(f.record_id);
+      for (const auto& id : records) {
+        INFO(id);
+        CHECK(found.count(id) == 1);
+      }
+    }
+  }
+}
+
+TEST_CASE("A search Dataverse times out for its leading wildcard is reported, never retried",
+          "[connector][dynamics365][faults][strict]") {
+  const auto env = emulator_credentials();
+  const ExportFolder folder({{"contact", kTypedContacts}, {"phonecall", kTypedCalls}});
+  crmscan::d365emu::EmulatorOptions options;
+  options.data_dir = folder.path;
+  Emulator emulator(options);
+  // Either status Dataverse may give it: a 5xx must not be retried either.
+  const auto status = GENERATE(500, 400);
+  Faults faults;
+  faults.leading_wildcard_timeout_rows = 3;
+  faults.leading_wildcard_status = status;
+  emulator.set_faults(faults);
+  emulator.start();
+  Waits waits;
+  crmscan::dynamics365::Dynamics365Connector connector({{"url", emulator.url()},
+                                                        {"authority", emulator.url()},
+                                                        {"api_version", "9.2"},
+                                                        {"page_size", "5000"},
+                                                        {"max_api_calls", "0"}},
+                                                       waits.options());
+  const auto report =
+      crmscan::run_scan(connector, rules(), one_subject("REQ-US", "+1 312 555 0175"), {});
+  // Incomplete, saying why, with the error code the user can look up.
+  CHECK_FALSE(report.complete());
+  CHECK_THAT(errors_of(report), Catch::Contains("0x80048573") &&
+                                    Catch::Contains("leading wildcard on contact") &&
+                                    Catch::Contains("leading wildcard on phonecall"));
+  // What the exact spellings find in identity columns, and a number at the start of a subject,
+  // are found all the same.
+  std::set<std::string> found;
+  for (const auto& f : report.findings) found.insert(f.record_id);
+  for (const auto* id :
+       {"d0000000-0000-4000-8000-000000000001", "d0000000-0000-4000-8000-000000000002",
+        "d0000000-0000-4000-8000-000000000003", "d0000000-0000-4000-8000-000000000005",
+        "da110000-0000-4000-8000-000000000002"}) {
+    INFO(id);
+    CHECK(found.count(id) == 1);
+  }
+  // Each refused query was sent once: no retry, no waiting.
+  std::map<std::string, int> refused;
+  for (const auto& request : emulator.requests()) {
+    if (request.status == status) ++refused[request.path + "?" + request.filter];
+  }
+  CHECK_FALSE(refused.empty());
+  for (const auto& [query, times] : refused) {
+    INFO(query);
+    CHECK(times == 1);
+  }
+  CHECK(waits.asked.empty());
+}
+
+TEST_CASE("Tables no rule names are not searched, and the report says which",
+          "[connector][dynamics365][notes]") {
+  const auto env = emulator_credentials();
+  const ExportFolder folder(
+      {{"contact", kTypedContacts},
+       {"new_callnote", R"([{"new_callnoteid":"e0000000-0000-4000-8000-000000000001",
+                           "new_text":"Customer 312.555.0175 called"}])"},
+       {"msdyn_ocliveworkitem",
+        R"([{"msdyn_ocliveworkitemid":"e1000000-0000-4000-8000-000000000001",
+                                    "msdyn_title":"Chat with 312.555.0175"}])"}});
+  crmscan::d365emu::EmulatorOptions options;
+  options.data_dir = folder.path;
+  Emulator emulator(options);
+  emulator.start();
+  Waits waits;
+  crmscan::dynamics365::Dynamics365Connector connector({{"url", emulator.url()},
+                                                        {"authority", emulator.url()},
+                                                        {"api_version", "9.2"},
+                                                        {"page_size", "5000"},
+                                                        {"max_api_calls", "0"}},
+                                                       waits.options());
+  const auto report =
+      crmscan::run_scan(connector, rules(), one_subject("REQ-US", "+1 312 555 0175"), {});
+  INFO(errors_of(report));
+  REQUIRE(report.complete());
+  for (const auto& request : emulator.requests()) {
+    CHECK_THAT(request.path,
+               !Catch::Contains("new_callnotes") && !Catch::Contains("msdyn_ocliveworkitems"));
+  }
+  std::string notes;
+  for (const auto& note : report.notes) notes += note + "\n";
+  CHECK_THAT(notes, Catch::Contains("1 custom table(s)") && Catch::Contains("new_callnote") &&
+                        Catch::Contains("1 platform or managed-solution table(s)"));
+  // Only ruled columns are searched: no condition names a column the rules do not name.
+  for (const auto& request : emulator.requests()) {
+    CHECK_THAT(request.filter,
+               !Catch::Contains("fullname,'312") && !Catch::Contains("contains(fullname,'0175"));
+  }
+}
+
+TEST_CASE("Each request alone finds through the Web API what it finds in the export",
+          "[connector][dynamics365][sample]") {
+  const auto env = emulator_credentials();
+  for (const auto& request : crmscan::load_subjects_file(kExpected + "/subjects.csv")) {
+    DYNAMIC_SECTION(request.request_id) {
+      const crmscan::SubjectSet subjects({request}, "GB");
+      auto file_connector =
+          crmscan::create_connector("file", {{"input", kSample}, {"crm", "dynamics365"}});
+      const auto from_file = crmscan::run_scan(*file_connector, rules(), subjects, {});
+      Dataverse dataverse;
+      Waits waits;
+      auto connector = connect(dataverse, waits);
+      const auto from_api = crmscan::run_scan(*connector, rules(), subjects, {});
+      INFO(errors_of(from_api));
+      REQUIRE(from_api.complete());
+      INFO(difference(from_api, from_file));
+      CHECK(keys_of(from_api) == keys_of(from_file));
+      CHECK_FALSE(from_file.findings.empty());
+    }
+  }
+}

@@ -1,6 +1,5 @@
 #include "hubspot_connector.hpp"
 
-#include <phonenumbers/phonenumberutil.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -15,6 +14,7 @@
 #include "connector_kit.hpp"
 #include "crmscan/error.hpp"
 #include "crmscan/normalize.hpp"
+#include "crmscan/phone_spellings.hpp"
 #include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
 #include "wait_budget.hpp"
@@ -221,101 +221,9 @@ std::vector<std::vector<FilterGroup>> pack_filter_groups(const std::vector<Filte
   return searches;
 }
 
-namespace {
-
-struct NumberForms {
-  std::string e164;             // +442079460958
-  std::string country;          // 44
-  std::string national;         // 020 7946 0958 (libphonenumber's national format)
-  std::string international;    // +44 20 7946 0958
-  std::string national_digits;  // 02079460958
-  std::string significant;      // 2079460958
-  std::string grouped;          // 20 7946 0958: the international format after the country code
-  bool trunk = false;           // the national format starts with a trunk prefix the E.164 lacks
-};
-
-std::optional<NumberForms> number_forms(const std::string& e164) {
-  using i18n::phonenumbers::PhoneNumber;
-  using i18n::phonenumbers::PhoneNumberUtil;
-  const auto& util = *PhoneNumberUtil::GetInstance();
-  PhoneNumber number;
-  if (util.Parse(e164, "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) return std::nullopt;
-  NumberForms forms;
-  forms.e164 = e164;
-  forms.country = std::to_string(number.country_code());
-  util.Format(number, PhoneNumberUtil::NATIONAL, &forms.national);
-  util.Format(number, PhoneNumberUtil::INTERNATIONAL, &forms.international);
-  util.GetNationalSignificantNumber(number, &forms.significant);
-  for (const char c : forms.national) {
-    if (c >= '0' && c <= '9') forms.national_digits.push_back(c);
-  }
-  const auto prefix = "+" + forms.country + " ";
-  if (forms.international.rfind(prefix, 0) == 0)
-    forms.grouped = forms.international.substr(prefix.size());
-  forms.trunk = forms.national_digits.size() > forms.significant.size() &&
-                forms.national_digits.ends_with(forms.significant);
-  return forms;
-}
-
-// "(415) 555-0187" → "415 555 0187": the digit groups of a format, joined by `separator`.
-std::string regroup(const std::string& text, const std::string& separator) {
-  std::string out, group;
-  const auto flush = [&] {
-    if (group.empty()) return;
-    if (!out.empty()) out += separator;
-    out += group;
-    group.clear();
-  };
-  for (const char c : text) {
-    if (c >= '0' && c <= '9')
-      group.push_back(c);
-    else
-      flush();
-  }
-  flush();
-  return out;
-}
-
-}  // namespace
-
-std::vector<std::string> phone_variants(const std::string& e164) {
-  std::vector<std::string> variants;
-  add_unique(variants, e164);
-  const auto forms = number_forms(e164);
-  if (!forms) return variants;
-  const auto plain = e164.substr(1);
-  add_unique(variants, plain);
-  add_unique(variants, "00" + plain);
-  add_unique(variants, forms->international);
-  add_unique(variants, forms->national);
-  add_unique(variants, forms->national_digits);
-  add_unique(variants, forms->significant);
-  if (!forms->grouped.empty()) {
-    const auto spaced = regroup(forms->grouped, " ");
-    add_unique(variants, forms->country + " " + spaced);
-    add_unique(variants, "00" + forms->country + " " + spaced);
-    add_unique(variants, "+" + forms->country + "-" + regroup(forms->grouped, "-"));
-    add_unique(variants, "+" + forms->country + "." + regroup(forms->grouped, "."));
-    if (forms->trunk) {
-      // "+44 (0)20 7946 0958": the trunk prefix in brackets, as many Europeans write it.
-      const auto trunk = forms->national_digits.substr(
-          0, forms->national_digits.size() - forms->significant.size());
-      add_unique(variants, "+" + forms->country + " (" + trunk + ")" + spaced);
-      add_unique(variants, "+" + forms->country + " (" + trunk + ") " + spaced);
-    }
-  }
-  const auto national = regroup(forms->national, " ");
-  add_unique(variants, national);
-  add_unique(variants, regroup(forms->national, "-"));
-  add_unique(variants, regroup(forms->national, "."));
-  // A server may echo a search back in an error: each spelling sent is redacted there too.
-  for (const auto& variant : variants) register_request_value(variant);
-  return variants;
-}
-
 std::vector<std::string> phone_text_values(const std::string& e164) {
   std::vector<std::string> values;
-  const auto forms = number_forms(e164);
+  const auto forms = phone_forms(e164);
   if (!forms) {
     add_unique(values, e164);
     return values;
@@ -323,7 +231,7 @@ std::vector<std::string> phone_text_values(const std::string& e164) {
   // A number that ends in a group of four digits or more ends a token however it is written
   // and whatever splits tokens: "020 7946 0958", "020-7946-0958", "+442079460958", "020 7946
   // <line break>0958" all hold a token ending in 0958.
-  const auto national = regroup(forms->national, " ");
+  const auto national = regroup_digits(forms->national, " ");
   const auto space = national.rfind(' ');
   const auto last = space == std::string::npos ? national : national.substr(space + 1);
   if (last.size() >= 4) {
@@ -333,7 +241,7 @@ std::vector<std::string> phone_text_values(const std::string& e164) {
   // One that ends in pairs ("06 22 12 34 56"): its digits after any prefix, and its groups.
   add_unique(values, "*" + forms->significant);
   add_unique(values, national);
-  add_unique(values, regroup(forms->grouped, " "));
+  add_unique(values, regroup_digits(forms->grouped, " "));
   return values;
 }
 

@@ -12,6 +12,7 @@
 
 #include "crmscan/connector.hpp"
 #include "crmscan/http.hpp"
+#include "crmscan/phone_spellings.hpp"
 
 namespace crmscan::hubspot {
 
@@ -29,15 +30,6 @@ using FilterGroup = std::vector<SearchFilter>;
 /// `hs_object_id GT` filter that narrows a search past the 10,000-results cap).
 std::vector<std::vector<FilterGroup>> pack_filter_groups(const std::vector<FilterGroup>& groups,
                                                          std::size_t spare);
-
-/// The spellings a number is typed and stored in, verbatim, for exact filters (EQ, IN) on
-/// identity properties: E.164 with and without its plus, with `00` instead of the plus, the
-/// international format with spaces, dashes or a `(0)` trunk prefix, the national format with
-/// spaces, dashes or dots, the national digits with and without the trunk prefix
-/// ("+442079460958", "0044 20 7946 0958", "+44 (0)20 7946 0958", "020.7946.0958", "2079460958",
-/// …). The engine checks every record these find, so a spelling that finds another number costs
-/// nothing but a record read.
-std::vector<std::string> phone_variants(const std::string& e164);
 
 /// The CONTAINS_TOKEN values that find a number written in free text (a call's title or body, a
 /// note) whichever way HubSpot splits text into tokens: when the number ends in a group of four

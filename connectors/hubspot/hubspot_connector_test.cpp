@@ -274,12 +274,12 @@ TEST_CASE("Filter groups stay within HubSpot's limits, long term lists split",
 }
 
 TEST_CASE("Phone numbers are searched in the forms HubSpot holds them in", "[connector][hubspot]") {
-  const auto variants = crmscan::hubspot::phone_variants("+442079460311");
+  const auto variants = crmscan::phone_variants("+442079460311");
   for (const auto* form :
        {"+442079460311", "442079460311", "+44 20 7946 0311", "020 7946 0311", "02079460311"}) {
     CHECK(std::find(variants.begin(), variants.end(), form) != variants.end());
   }
-  const auto us = crmscan::hubspot::phone_variants("+14155550187");
+  const auto us = crmscan::phone_variants("+14155550187");
   CHECK(std::find(us.begin(), us.end(), "(415) 555-0187") != us.end());
 }
 

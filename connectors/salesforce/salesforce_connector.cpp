@@ -143,6 +143,10 @@ ConnectorDescriptor SalesforceConnector::describe_connector() {
                "seconds one request may take; a transfer silent for a fifth of it (at most 60) "
                "is abandoned and retried",
                false},
+              {"max_children", "int", "50",
+               "child relationships that no rule declares followed from each object's describe "
+               "(0: all); those past it are listed in the report's notes",
+               false},
               max_wait_option(),
           }};
 }
@@ -169,6 +173,7 @@ SalesforceConnector::SalesforceConnector(const ConnectorConfig& config, HttpOpti
   api_reserve_ = number("api_reserve");
   batch_size_ = std::clamp<std::size_t>(number("batch_size"), 200, 2000);
   bulk_threshold_ = number("bulk_threshold");
+  if (config.count("max_children") != 0) max_children_ = number("max_children");
   if (config.count("search_limit") != 0)
     search_limit_ = std::max<std::size_t>(number("search_limit"), 1);
   if (const auto found = config.find("ca_file"); found != config.end())
@@ -797,13 +802,52 @@ std::vector<std::pair<std::string, std::string>> SalesforceConnector::references
     const std::string& object) {
   std::vector<std::pair<std::string, std::string>> references;
   if (schema_of(object) == nullptr) return references;
-  // Custom objects only: standard children of a person record are system records (history,
-  // shares, feeds) or objects the rule packs already declare.
-  for (const auto& [child, field] : object_info(object)->children) {
-    if (child.size() > 3 && child.compare(child.size() - 3, 3, "__c") == 0 &&
-        object_info(child) != nullptr) {
-      references.emplace_back(child, field);
+  const auto parent = names_[ascii_lower(object)];
+  // A relationship a rule declares (CaseComment.ParentId) is followed as its rule says; the
+  // engine reads the others for ids of reached records, which it reports for review, as a scan
+  // of the export does.
+  const auto declared = [&](const std::string& child, const std::string& field) {
+    if (rules_ == nullptr) return false;
+    for (const auto* rules : rules_->rules_for(child)) {
+      for (const auto& rule : rules->related)
+        if (iequals(rule.via, field)) return true;
+      for (const auto& rule : rules->reaches)
+        if (iequals(rule.via, field)) return true;
     }
+    return false;
+  };
+  std::vector<std::string> bare, over;
+  std::size_t undeclared = 0;
+  for (const auto& [child, field] : object_info(object)->children) {
+    // Not in the org's queryable objects (or not visible to this user): nothing to read.
+    if (object_info(child) == nullptr) continue;
+    // Sharing rows and change events hold record ids and access levels, not the subject's data.
+    if (child.ends_with("Share") || child.ends_with("ChangeEvent")) {
+      if (std::find(bare.begin(), bare.end(), child) == bare.end()) bare.push_back(child);
+      continue;
+    }
+    if (!declared(child, field)) {
+      if (max_children_ != 0 && undeclared >= max_children_) {
+        over.push_back(child + "." + field);
+        continue;
+      }
+      ++undeclared;
+    }
+    references.emplace_back(child, field);
+  }
+  const auto listed = [](const std::vector<std::string>& names) {
+    std::string text;
+    for (std::size_t i = 0; i < names.size() && i < 10; ++i) text += (i ? ", " : "") + names[i];
+    return names.size() > 10 ? text + ", …" : text;
+  };
+  if (!bare.empty()) {
+    note("Salesforce: sharing and change-event children of " + parent +
+         " were not followed (they hold ids, not personal data): " + listed(bare));
+  }
+  if (!over.empty()) {
+    note("Salesforce: " + std::to_string(over.size()) + " child relationship(s) of " + parent +
+         " that no rule declares were not followed (max_children=" + std::to_string(max_children_) +
+         "): " + listed(over));
   }
   return references;
 }

@@ -96,6 +96,7 @@ class SalesforceConnector : public Connector, public Lookup {
   std::size_t batch_size_ = 2000;
   std::size_t bulk_threshold_ = 0;
   std::size_t search_limit_ = 2000;
+  std::size_t max_children_ = 50;
   const RuleSet* rules_ = nullptr;
   std::vector<std::string> notes_;
   HttpOptions http_options_;

@@ -28,6 +28,7 @@ using crmscan::Report;
 
 namespace {
 
+using crmscan::testkit::FindingKey;
 using crmscan::testkit::difference;
 using crmscan::testkit::errors_of;
 using crmscan::testkit::keys_of;
@@ -608,4 +609,72 @@ TEST_CASE("crmscan scan --connector salesforce exits 0 on a complete scan and 2 
   CHECK_THAT(report,
              Catch::Contains("\"complete\": false") && Catch::Contains("REQUEST_LIMIT_EXCEEDED"));
   fs::remove_all(out);
+}
+
+TEST_CASE("Children the describe lists, standard and custom, are followed live as in the export",
+          "[connector][salesforce][children]") {
+  const auto env = client_credentials();
+  // The sample export with children of REQ-1001's Contact that no rule names: a work order, a
+  // field-history row holding the number it had, and a sharing row.
+  const auto folder =
+      fs::temp_directory_path() / ("crmscan-sf-children-" + std::to_string(::getpid()));
+  fs::remove_all(folder);
+  fs::copy(kSource + "/samples/salesforce-export", folder);
+  struct Remove {
+    fs::path path;
+    ~Remove() { fs::remove_all(path); }
+  } remove{folder};
+  const auto contact = std::string("0035g00000QxB7kAAF");
+  std::ofstream(folder / "WorkOrder.csv")
+      << "Id,ContactId,Subject,IsDeleted\n"
+      << crmscan::salesforce_id18("0WO5g00000WO001") << "," << contact
+      << ",Replace the router,false\n"
+      << crmscan::salesforce_id18("0WO5g00000WO002") << ",,Unrelated job,false\n";
+  std::ofstream(folder / "ContactHistory.csv")
+      << "Id,ContactId,Field,OldValue,NewValue,IsDeleted\n"
+      << crmscan::salesforce_id18("0175g00000CH001") << "," << contact
+      << ",Title,Customer,Former customer,false\n";
+  std::ofstream(folder / "ContactShare.csv")
+      << "Id,ContactId,UserOrGroupId,RowCause,IsDeleted\n"
+      << crmscan::salesforce_id18("03s5g00000CS001") << "," << contact << ","
+      << crmscan::salesforce_id18("0055g00000AGENT") << ",Manual,false\n";
+
+  auto files = crmscan::create_connector("file", {{"input", folder.string()}});
+  const auto expected = crmscan::run_scan(*files, salesforce_rules(), sample_subjects(), {});
+  crmscan::sfemu::EmulatorOptions options;
+  options.data_dir = folder;
+  Org org(options);
+  auto connector = connect(org);
+  const auto report = scan(*connector);
+  INFO(errors_of(report));
+  REQUIRE(report.complete());
+
+  const auto live = keys_of(report);
+  const auto work_order = crmscan::salesforce_id18("0WO5g00000WO001");
+  const auto history = crmscan::salesforce_id18("0175g00000CH001");
+  // The export's scan reports them for review; so does the live scan.
+  for (const auto& id : {work_order, history}) {
+    INFO(id);
+    CHECK(std::any_of(live.begin(), live.end(), [&](const FindingKey& k) {
+      return std::get<0>(k) == "REQ-1001" && std::get<2>(k) == id && std::get<4>(k) == "review";
+    }));
+  }
+  // Everything else is the same, but the sharing row, which live is named in the notes instead.
+  auto without_shares = keys_of(expected);
+  std::erase_if(without_shares, [](const FindingKey& k) { return std::get<1>(k) == "ContactShare"; });
+  CHECK(without_shares.size() < keys_of(expected).size());
+  INFO(difference(report, expected));
+  CHECK(live == without_shares);
+  std::string notes;
+  for (const auto& note : report.notes) notes += note + "\n";
+  CHECK_THAT(notes, Catch::Contains("ContactShare"));
+
+  SECTION("past max_children, what is not followed is named") {
+    Org capped(options);
+    auto limited = connect(capped, {{"max_children", "1"}});
+    const auto less = scan(*limited);
+    std::string capped_notes;
+    for (const auto& note : less.notes) capped_notes += note + "\n";
+    CHECK_THAT(capped_notes, Catch::Contains("max_children=1"));
+  }
 }

@@ -1109,151 +1109,180 @@ class Scan {
     }
   }
 
+  // What one record is to each subject it holds something of: the findings, and what the
+  // traversal follows from it.
   void decide(const Record& record, const ObjectPlan& plan, const std::string& key, bool archived,
-              bool deleted, std::vector<Claim>& claims, const std::vector<Mention>& mentions) {
+              bool deleted, const std::vector<Claim>& claims,
+              const std::vector<Mention>& mentions) {
     std::set<SubjectIndex> touched;
     for (const auto& claim : claims) touched.insert(claim.subject);
     for (const auto& mention : mentions) touched.insert(mention.subject);
     for (const auto subject : touched) {
       for (auto* stage : options_.stages) stage->record_found(record, subject);
-      // The strongest claim: strong before weak, then the stronger action, then the surer
-      // reason, then rule order.
-      const auto strength = [](const Claim& claim) {
-        const int confidence = claim.confidence == "high"     ? 3
-                               : claim.confidence == "medium" ? 2
-                                                              : 1;
-        return std::tuple(claim.strong, record_action_rank(claim.action), confidence);
-      };
-      const Claim* best = nullptr;
-      for (const auto& claim : claims) {
-        if (claim.subject == subject && (best == nullptr || strength(claim) > strength(*best)))
-          best = &claim;
-      }
-      const auto finding = [&](const std::string& field, Action action, const std::string& category,
-                               const std::string& reason, const std::string& rule,
-                               const std::string& detail, const std::string& confidence,
-                               const std::string& matched, const Claim* via = nullptr) {
-        Finding f;
-        if (via != nullptr) {
-          f.via_object = via->via_object;
-          f.via_record_id = via->via_id;
-        }
-        f.request_id = subjects_.subjects()[subject].request_id;
-        f.connector = report_.connector;
-        f.object = record.object();
-        f.record_id = record.id.empty() ? key : record.id;
-        f.field = field;
-        f.category = category;
-        f.action = action;
-        f.reason = reason;
-        f.rule = rule;
-        f.detail = detail;
-        f.confidence = confidence;
-        f.archived = archived;
-        f.deleted = deleted;
-        f.preview = preview_of(matched, options_.show_values);
-        f.location = record.location();
-        add_finding(subject, key, std::move(f));
-      };
-      const auto field_name = [&](std::size_t index) { return plan.schema->fields[index].name; };
-      const auto mention_category = [&](const Mention& m) {
-        const auto& info = plan.fields[m.field];
-        if (info.field_rule != nullptr) return info.field_rule->category;
-        if (info.text_rule != nullptr) return info.text_rule->category;
-        return kind_category(m.kind);
-      };
-      // Field by field: an identifier that is the subject's makes it an erasure; a name alone,
-      // a sub-addressed email or a number whose country is uncertain a review (unless the
-      // record is the subject's, its fields listed for erasure, or already up for review as a
-      // whole: `doubtful` false).
-      const auto mention_findings = [&](bool owned, bool doubtful) {
-        const auto rank = [](const Mention& m) {
-          return m.kind == IdentifierKind::kName ? 0 : m.doubt.empty() ? 2 : 1;
-        };
-        std::map<std::size_t, const Mention*> by_field;
-        for (const auto& m : mentions) {
-          if (m.subject != subject || (!doubtful && !m.doubt.empty())) continue;
-          auto& slot = by_field[m.field];
-          if (slot == nullptr || rank(m) > rank(*slot)) slot = &m;
-        }
-        for (const auto& [index, m] : by_field) {
-          const bool name = m->kind == IdentifierKind::kName;
-          const bool weak = !m->doubt.empty() && !owned;
-          finding(field_name(index), weak ? Action::kReview : Action::kEraseField,
-                  mention_category(*m),
-                  weak && name ? "name" : (weak && m->shared ? "shared" : "text"),
-                  name ? "name-in-text" : "identifier-in-text",
-                  field_name(index) + " mentions the request's " + std::string(kind_name(m->kind)) +
-                      (weak && !name ? " (" + m->doubt + ")" : ""),
-                  weak ? "low" : "medium", m->matched);
-        }
-      };
-
+      const RecordFindings out{*this, record, plan, key, subject, archived, deleted};
+      const auto* best = strongest_claim(claims, subject);
       if (best == nullptr) {
-        mention_findings(false, true);
+        mention_findings(out, mentions, false, true);
         continue;
       }
-      // A record only up for review passes no more than a review on to what hangs off it. One
-      // that shares only a name, an identifier others hold too, or that merely points to a record
-      // of the subject's (a business Account whose primary contact the subject is) passes nothing
-      // on: what hangs off it is its own, not the subject's.
-      if (best->reason != "name" && best->reason != "shared" && best->reason != "reference") {
-        const bool strong = best->strong && best->action != RecordAction::kReview;
-        mark_reached(key, record, subject, strong, best->action == RecordAction::kEraseFields);
-        share_keys(record, plan, key, subject, strong);
-      }
-      if (best->strong) follow_pointers(record, plan, key, subject);
-      if (best->strong && plan.person && best->action == RecordAction::kDeleteRecord) {
-        learn_identifiers(record, plan, subject);
-      }
+      follow(record, plan, key, subject, *best);
+      record_findings(out, *best, mentions);
+    }
+  }
 
-      // What the pack says a reviewer does with a record of the subject's that is kept.
-      const auto guided = [&](std::string detail) {
-        return plan.guidance.empty() || !best->strong ? detail : detail + ". " + plan.guidance;
-      };
-      if (!best->strong || best->action == RecordAction::kReview) {
-        finding("", Action::kReview, best->category, best->reason, best->rule, guided(best->detail),
-                best->confidence, best->matched, best);
-        if (!best->strong) mention_findings(false, false);
+  // The strongest claim of a subject on a record: strong before weak, then the stronger action,
+  // then the surer confidence, then rule order; null when it has none.
+  static const Claim* strongest_claim(const std::vector<Claim>& claims, SubjectIndex subject) {
+    const auto strength = [](const Claim& claim) {
+      const int confidence = claim.confidence == "high" ? 3 : claim.confidence == "medium" ? 2 : 1;
+      return std::tuple(claim.strong, record_action_rank(claim.action), confidence);
+    };
+    const Claim* best = nullptr;
+    for (const auto& claim : claims) {
+      if (claim.subject == subject && (best == nullptr || strength(claim) > strength(*best)))
+        best = &claim;
+    }
+    return best;
+  }
+
+  // What the traversal takes from a record that belongs to a subject. A record only up for
+  // review passes no more than a review on to what hangs off it. One that shares only a name, an
+  // identifier others hold too, or that merely points to a record of the subject's (a business
+  // Account whose primary contact the subject is) passes nothing on: what hangs off it is its
+  // own, not the subject's.
+  void follow(const Record& record, const ObjectPlan& plan, const std::string& key,
+              SubjectIndex subject, const Claim& best) {
+    if (best.reason != "name" && best.reason != "shared" && best.reason != "reference") {
+      const bool strong = best.strong && best.action != RecordAction::kReview;
+      mark_reached(key, record, subject, strong, best.action == RecordAction::kEraseFields);
+      share_keys(record, plan, key, subject, strong);
+    }
+    if (best.strong) follow_pointers(record, plan, key, subject);
+    if (best.strong && plan.person && best.action == RecordAction::kDeleteRecord)
+      learn_identifiers(record, plan, subject);
+  }
+
+  // The findings of one record for one subject, made alike.
+  struct RecordFindings {
+    Scan& scan;
+    const Record& record;
+    const ObjectPlan& plan;
+    const std::string& key;
+    SubjectIndex subject;
+    bool archived;
+    bool deleted;
+
+    void add(const std::string& field, Action action, const std::string& category,
+             const std::string& reason, const std::string& rule, const std::string& detail,
+             const std::string& confidence, const std::string& matched,
+             const Claim* via = nullptr) const {
+      Finding f;
+      if (via != nullptr) {
+        f.via_object = via->via_object;
+        f.via_record_id = via->via_id;
+      }
+      f.request_id = scan.subjects_.subjects()[subject].request_id;
+      f.connector = scan.report_.connector;
+      f.object = record.object();
+      f.record_id = record.id.empty() ? key : record.id;
+      f.field = field;
+      f.category = category;
+      f.action = action;
+      f.reason = reason;
+      f.rule = rule;
+      f.detail = detail;
+      f.confidence = confidence;
+      f.archived = archived;
+      f.deleted = deleted;
+      f.preview = preview_of(matched, scan.options_.show_values);
+      f.location = record.location();
+      scan.add_finding(subject, key, std::move(f));
+    }
+    const std::string& field_name(std::size_t index) const {
+      return plan.schema->fields[index].name;
+    }
+  };
+
+  // Field by field: an identifier that is the subject's makes it an erasure; a name alone, a
+  // sub-addressed email or a number whose country is uncertain a review (unless the record is
+  // the subject's, its fields listed for erasure — `owned` — or already up for review as a
+  // whole: `doubtful` false).
+  static void mention_findings(const RecordFindings& out, const std::vector<Mention>& mentions,
+                               bool owned, bool doubtful) {
+    const auto rank = [](const Mention& m) {
+      return m.kind == IdentifierKind::kName ? 0 : m.doubt.empty() ? 2 : 1;
+    };
+    std::map<std::size_t, const Mention*> by_field;
+    for (const auto& m : mentions) {
+      if (m.subject != out.subject || (!doubtful && !m.doubt.empty())) continue;
+      auto& slot = by_field[m.field];
+      if (slot == nullptr || rank(m) > rank(*slot)) slot = &m;
+    }
+    for (const auto& [index, m] : by_field) {
+      const auto& info = out.plan.fields[m->field];
+      const auto category = info.field_rule != nullptr  ? info.field_rule->category
+                            : info.text_rule != nullptr ? info.text_rule->category
+                                                        : kind_category(m->kind);
+      const bool name = m->kind == IdentifierKind::kName;
+      const bool weak = !m->doubt.empty() && !owned;
+      out.add(out.field_name(index), weak ? Action::kReview : Action::kEraseField, category,
+              weak && name ? "name" : (weak && m->shared ? "shared" : "text"),
+              name ? "name-in-text" : "identifier-in-text",
+              out.field_name(index) + " mentions the request's " + std::string(kind_name(m->kind)) +
+                  (weak && !name ? " (" + m->doubt + ")" : ""),
+              weak ? "low" : "medium", m->matched);
+    }
+  }
+
+  // The findings of a record that belongs (or may belong) to a subject, by its strongest claim.
+  static void record_findings(const RecordFindings& out, const Claim& best,
+                              const std::vector<Mention>& mentions) {
+    // What the pack says a reviewer does with a record of the subject's that is kept.
+    const auto guided = [&](std::string detail) {
+      return out.plan.guidance.empty() || !best.strong ? detail : detail + ". " + out.plan.guidance;
+    };
+    if (!best.strong || best.action == RecordAction::kReview) {
+      out.add("", Action::kReview, best.category, best.reason, best.rule, guided(best.detail),
+              best.confidence, best.matched, &best);
+      if (!best.strong) mention_findings(out, mentions, false, false);
+      return;
+    }
+    if (best.action == RecordAction::kDeleteRecord) {
+      out.add("", Action::kDeleteRecord, best.category, best.reason, best.rule, best.detail,
+              best.confidence, best.matched, &best);
+      // Deleting the record leaves a recording it links to where it is stored.
+      content_findings(out);
+      return;
+    }
+    // Erase the personal fields and keep the record: say so on the record, then list them.
+    out.add(
+        "", Action::kReview, best.category, best.reason, best.rule,
+        guided(best.detail + "; the record is kept, its personal fields are listed for erasure"),
+        best.confidence, best.matched, &best);
+    const auto& values = out.record.values;
+    for (std::size_t index = 0; index < out.plan.fields.size() && index < values.size(); ++index) {
+      const auto* rule = out.plan.fields[index].field_rule;
+      if (rule == nullptr || rule->action == Action::kDeleteContent || value_empty(values[index]))
         continue;
-      }
-      const auto content_findings = [&] {
-        for (std::size_t index = 0; index < plan.fields.size() && index < record.values.size();
-             ++index) {
-          const auto* rule = plan.fields[index].field_rule;
-          if (rule == nullptr || rule->action != Action::kDeleteContent ||
-              value_empty(record.values[index]))
-            continue;
-          finding(field_name(index), Action::kDeleteContent, rule->category, "field", rule->id,
-                  field_name(index) +
-                      " points to content kept outside the record: delete it where it is stored",
-                  "high", value_text(record.values[index]));
-        }
-      };
-      if (best->action == RecordAction::kDeleteRecord) {
-        finding("", Action::kDeleteRecord, best->category, best->reason, best->rule, best->detail,
-                best->confidence, best->matched, best);
-        // Deleting the record leaves a recording it links to where it is stored.
-        content_findings();
+      out.add(out.field_name(index), rule->action, rule->category, "field", rule->id,
+              out.field_name(index) + " is personal data on a record of the request's", "high",
+              value_text(values[index]));
+    }
+    content_findings(out);
+    mention_findings(out, mentions, true, true);
+  }
+
+  // Fields that link to content kept outside the record (a recording): delete it where it is.
+  static void content_findings(const RecordFindings& out) {
+    const auto& values = out.record.values;
+    for (std::size_t index = 0; index < out.plan.fields.size() && index < values.size(); ++index) {
+      const auto* rule = out.plan.fields[index].field_rule;
+      if (rule == nullptr || rule->action != Action::kDeleteContent || value_empty(values[index]))
         continue;
-      }
-      // Erase the personal fields and keep the record: say so on the record, then list them.
-      finding(
-          "", Action::kReview, best->category, best->reason, best->rule,
-          guided(best->detail + "; the record is kept, its personal fields are listed for erasure"),
-          best->confidence, best->matched, best);
-      for (std::size_t index = 0; index < plan.fields.size() && index < record.values.size();
-           ++index) {
-        const auto* rule = plan.fields[index].field_rule;
-        if (rule == nullptr || rule->action == Action::kDeleteContent ||
-            value_empty(record.values[index]))
-          continue;
-        finding(field_name(index), rule->action, rule->category, "field", rule->id,
-                field_name(index) + " is personal data on a record of the request's", "high",
-                value_text(record.values[index]));
-      }
-      content_findings();
-      mention_findings(true, true);
+      out.add(out.field_name(index), Action::kDeleteContent, rule->category, "field", rule->id,
+              out.field_name(index) +
+                  " points to content kept outside the record: delete it where it is stored",
+              "high", value_text(values[index]));
     }
   }
 

@@ -211,7 +211,10 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     std::optional<std::chrono::milliseconds> wait;
     try {
       auto response = perform(request);
-      if (!retryable_status(response.status) || attempt == options_.max_retries) return response;
+      if (!retryable_status(response.status) || attempt == options_.max_retries ||
+          (request.final_response && request.final_response(response))) {
+        return response;
+      }
       wait = retry_after(response);
     } catch (const CurlError& e) {
       if (!retryable_transport(e.code()) || attempt == options_.max_retries ||

@@ -28,6 +28,7 @@ constexpr std::string_view kJson = "application/json; odata.metadata=minimal";
 constexpr std::string_view kApiPrefix = "/api/data/v9.";
 constexpr std::string_view kStringMetadata = "/Microsoft.Dynamics.CRM.StringAttributeMetadata";
 constexpr std::size_t kMaxPageSize = 5000;
+constexpr std::string_view kManagedPrefixes[] = {"msdyn_", "mspp_", "adx_", "msfp_"};
 constexpr std::string_view kMaintenancePage =
     "<!DOCTYPE html><html><head><title>Service Unavailable</title></head>"
     "<body><h1>The service is temporarily unavailable</h1></body></html>";
@@ -420,9 +421,14 @@ struct Emulator::Impl {
       put(writer, entity.set_name);
       key(writer, "PrimaryIdAttribute");
       put(writer, entity.primary_id);
-      // Customisations carry a publisher prefix: new_callnote.
+      // Customisations carry a publisher prefix: new_callnote. Tables of Microsoft's own
+      // solutions (msdyn_, mspp_, adx_, msfp_) come in managed solutions, as do the platform's.
+      const bool custom = name.find('_') != std::string::npos;
       key(writer, "IsCustomEntity");
-      writer.Bool(name.find('_') != std::string::npos);
+      writer.Bool(custom);
+      key(writer, "IsManaged");
+      writer.Bool(!custom || std::any_of(std::begin(kManagedPrefixes), std::end(kManagedPrefixes),
+                                         [&](std::string_view p) { return name.starts_with(p); }));
       writer.EndObject();
     }
     writer.EndArray();
@@ -534,11 +540,22 @@ struct Emulator::Impl {
     Filter filter;
     if (request.has_param("$filter")) {
       try {
-        filter = Filter(request.get_param_value("$filter"),
-                        [&](const std::string& property) { return entity.has(property); });
+        filter = Filter(
+            request.get_param_value("$filter"),
+            [&](const std::string& property) { return entity.has(property); },
+            options_.accent_sensitive);
       } catch (const FilterError& error) {
         return error_reply(400, "0x80060888", error.what());
       }
+    }
+    if (faults_.leading_wildcard_timeout_rows > 0 &&
+        entity.records.size() > faults_.leading_wildcard_timeout_rows &&
+        filter.has_leading_wildcard()) {
+      return error_reply(faults_.leading_wildcard_status, "0x80048573",
+                         "The database operation timed out; this may be due to a leading "
+                         "wildcard value being used in a filter condition. Please consider "
+                         "removing filter conditions on leading wildcard values, as these filter "
+                         "conditions are expensive and may cause timeouts.");
     }
     std::size_t page_size = kMaxPageSize;
     const auto prefer = request.get_header_value("Prefer");

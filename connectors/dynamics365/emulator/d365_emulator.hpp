@@ -32,6 +32,12 @@ struct Faults {
   std::size_t malformed_json_at = 0;
   /// The call answered 200 with an HTML page labelled text/html instead of its JSON.
   std::size_t wrong_content_type_at = 0;
+  /// A query with a leading wildcard (contains, endswith, a value starting with a wildcard) on
+  /// an entity holding more than this many records fails as Dataverse's do when the database
+  /// times out on the table scan: LeadingWildcardCauseTimeout, 0x80048573, HTTP
+  /// `leading_wildcard_status`. 0: never.
+  std::size_t leading_wildcard_timeout_rows = 0;
+  int leading_wildcard_status = 500;
 };
 
 /// How the emulated environment is set up.
@@ -46,6 +52,9 @@ struct EmulatorOptions {
   std::string tenant = "00000000-0000-4000-8000-00000000d365";
   std::string client_id = "crmscan-emulator-client";
   std::string client_secret = "crmscan-emulator-secret";
+  /// The environment's collation is accent-sensitive (_CI_AS: Finnish, Romanian, Thai, …)
+  /// instead of the default accent-insensitive one (_CI_AI: English, French, …).
+  bool accent_sensitive = false;
   Faults faults;
 };
 

@@ -2,26 +2,121 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <memory>
+#include <unordered_map>
 
 #include "crmscan/text.hpp"
 
 namespace crmscan::d365emu {
 namespace {
 
-// Text as the emulator compares it: case-folded, accents stripped.
-std::string fold_text(std::string_view text) {
+// Text as the emulator compares it: case-folded, and accents stripped unless the collation is
+// accent-sensitive.
+std::string fold_text(std::string_view text, bool accent_sensitive) {
   utf8proc_uint8_t* folded = nullptr;
-  const auto length =
-      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
-                   static_cast<utf8proc_ssize_t>(text.size()), &folded,
-                   static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-                                                  UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK));
+  const auto options = UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD |
+                       (accent_sensitive ? 0 : UTF8PROC_STRIPMARK);
+  const auto length = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+                                   static_cast<utf8proc_ssize_t>(text.size()), &folded,
+                                   static_cast<utf8proc_option_t>(options));
   if (length < 0) return ascii_lower(text);  // not UTF-8: compared as bytes, case aside
   std::unique_ptr<utf8proc_uint8_t, void (*)(void*)> owner(folded, &std::free);
   return std::string(reinterpret_cast<const char*>(folded), static_cast<std::size_t>(length));
+}
+
+// The code points of UTF-8 text (a byte that is not UTF-8 stands for itself).
+std::u32string code_points(std::string_view text) {
+  std::u32string points;
+  for (std::size_t at = 0; at < text.size();) {
+    utf8proc_int32_t point = 0;
+    const auto used = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + at),
+                                       static_cast<utf8proc_ssize_t>(text.size() - at), &point);
+    if (used <= 0) {
+      points.push_back(static_cast<unsigned char>(text[at]));
+      ++at;
+    } else {
+      points.push_back(static_cast<char32_t>(point));
+      at += static_cast<std::size_t>(used);
+    }
+  }
+  return points;
+}
+
+// One element of a LIKE pattern: `%`, `_`, a bracketed set, or a character.
+struct PatternItem {
+  enum class Kind { kAny, kOne, kSet, kChar } kind = Kind::kChar;
+  char32_t point = 0;
+  bool negated = false;
+  std::vector<std::pair<char32_t, char32_t>> ranges;
+
+  bool accepts(char32_t c) const {
+    if (kind == Kind::kOne) return true;
+    if (kind == Kind::kChar) return c == point;
+    bool in = false;
+    for (const auto& [low, high] : ranges) in = in || (c >= low && c <= high);
+    return in != negated;
+  }
+};
+
+// T-SQL LIKE's wildcards: `%` any run, `_` one character, `[abc]`, `[a-f]`, `[^abc]`; a `[`
+// without its `]` stands for itself.
+std::vector<PatternItem> parse_pattern(const std::u32string& pattern) {
+  std::vector<PatternItem> items;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const auto c = pattern[i];
+    PatternItem item;
+    if (c == U'%') {
+      item.kind = PatternItem::Kind::kAny;
+    } else if (c == U'_') {
+      item.kind = PatternItem::Kind::kOne;
+    } else if (c == U'[' && pattern.find(U']', i + 1) != std::u32string::npos) {
+      const auto close = pattern.find(U']', i + 1);
+      std::size_t j = i + 1;
+      item.kind = PatternItem::Kind::kSet;
+      if (j < close && pattern[j] == U'^') {
+        item.negated = true;
+        ++j;
+      }
+      for (; j < close; ++j) {
+        if (j + 2 < close && pattern[j + 1] == U'-') {
+          item.ranges.emplace_back(pattern[j], pattern[j + 2]);
+          j += 2;
+        } else {
+          item.ranges.emplace_back(pattern[j], pattern[j]);
+        }
+      }
+      i = close;
+    } else {
+      item.point = c;
+    }
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+// Whether the whole of `text` matches the pattern (backtracking on the last `%` only).
+bool like(const std::u32string& text, const std::vector<PatternItem>& pattern) {
+  std::size_t t = 0, p = 0;
+  std::size_t star = std::string::npos, resume = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p].kind == PatternItem::Kind::kAny) {
+      star = p++;
+      resume = t;
+    } else if (p < pattern.size() && pattern[p].accepts(text[t])) {
+      ++p;
+      ++t;
+    } else if (star != std::string::npos) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p].kind == PatternItem::Kind::kAny) ++p;
+  return p == pattern.size();
 }
 
 bool is_guid_at(std::string_view text) {
@@ -35,8 +130,9 @@ bool is_guid_at(std::string_view text) {
 
 class Parser {
  public:
-  Parser(std::string_view text, const std::function<bool(const std::string&)>& has_property)
-      : text_(text), has_property_(has_property) {}
+  Parser(std::string_view text, const std::function<bool(const std::string&)>& has_property,
+         bool accent_sensitive)
+      : text_(text), has_property_(has_property), accent_sensitive_(accent_sensitive) {}
 
   Filter::Node parse() {
     auto node = parse_or();
@@ -106,7 +202,8 @@ class Parser {
         text.push_back(text_[at_]);
       }
       value.type = Filter::Literal::Type::kString;
-      value.text = fold_text(text);
+      value.text = fold_text(text, accent_sensitive_);
+      value.wildcards = value.text.find_first_of("%_[") != std::string::npos;
       return value;
     }
     if (is_guid_at(text_.substr(at_))) {
@@ -190,10 +287,26 @@ class Parser {
 
   std::string_view text_;
   const std::function<bool(const std::string&)>& has_property_;
+  bool accent_sensitive_ = false;
   std::size_t at_ = 0;
 };
 
-bool equals(const Value* value, const Filter::Literal& literal) {
+// Folded values, each folded once per record however many conditions read it.
+class Folded {
+ public:
+  explicit Folded(bool accent_sensitive) : accent_sensitive_(accent_sensitive) {}
+  const std::string& of(const std::string& text) {
+    auto [at, added] = cache_.try_emplace(&text);
+    if (added) at->second = fold_text(text, accent_sensitive_);
+    return at->second;
+  }
+
+ private:
+  bool accent_sensitive_;
+  std::unordered_map<const std::string*, std::string> cache_;
+};
+
+bool equals(const Value* value, const Filter::Literal& literal, Folded& folded) {
   using Type = Filter::Literal::Type;
   const bool null = value == nullptr || std::holds_alternative<std::monostate>(*value);
   if (literal.type == Type::kNull) return null;
@@ -201,7 +314,7 @@ bool equals(const Value* value, const Filter::Literal& literal) {
   switch (literal.type) {
     case Type::kString:
       return std::holds_alternative<std::string>(*value) &&
-             fold_text(std::get<std::string>(*value)) == literal.text;
+             folded.of(std::get<std::string>(*value)) == literal.text;
     case Type::kGuid:
       return std::holds_alternative<std::string>(*value) &&
              ascii_lower(std::get<std::string>(*value)) == literal.text;
@@ -216,46 +329,75 @@ bool equals(const Value* value, const Filter::Literal& literal) {
 }
 
 bool matches_node(const Filter::Node& node,
-                  const std::function<const Value*(const std::string&)>& get) {
+                  const std::function<const Value*(const std::string&)>& get, Folded& folded) {
   switch (node.kind) {
     case Filter::Kind::kTrue:
       return true;
     case Filter::Kind::kOr:
       for (const auto& child : node.children)
-        if (matches_node(child, get)) return true;
+        if (matches_node(child, get, folded)) return true;
       return false;
     case Filter::Kind::kAnd:
       for (const auto& child : node.children)
-        if (!matches_node(child, get)) return false;
+        if (!matches_node(child, get, folded)) return false;
       return true;
     case Filter::Kind::kNot:
-      return !matches_node(node.children.front(), get);
+      return !matches_node(node.children.front(), get, folded);
     case Filter::Kind::kEquals:
-      return equals(get(node.property), node.literal);
+      return equals(get(node.property), node.literal, folded);
     case Filter::Kind::kNotEquals:
-      return !equals(get(node.property), node.literal);
+      return !equals(get(node.property), node.literal, folded);
     case Filter::Kind::kContains:
     case Filter::Kind::kStartsWith:
     case Filter::Kind::kEndsWith: {
       const auto* value = get(node.property);
       if (value == nullptr || !std::holds_alternative<std::string>(*value)) return false;
-      const auto text = fold_text(std::get<std::string>(*value));
+      // contains(p,'x') is LIKE '%x%', startswith LIKE 'x%', endswith LIKE '%x': the value's own
+      // wildcard characters stay wildcards.
+      const auto& text = folded.of(std::get<std::string>(*value));
       const auto& part = node.literal.text;
-      if (node.kind == Filter::Kind::kContains) return text.find(part) != std::string::npos;
-      if (node.kind == Filter::Kind::kStartsWith) return text.starts_with(part);
-      return text.ends_with(part);
+      if (!node.literal.wildcards) {
+        if (node.kind == Filter::Kind::kContains) return text.find(part) != std::string::npos;
+        if (node.kind == Filter::Kind::kStartsWith) return text.starts_with(part);
+        return text.ends_with(part);
+      }
+      auto pattern = code_points(part);
+      if (node.kind != Filter::Kind::kStartsWith) pattern.insert(pattern.begin(), U'%');
+      if (node.kind != Filter::Kind::kEndsWith) pattern.push_back(U'%');
+      return like(code_points(text), parse_pattern(pattern));
     }
   }
   return false;
 }
 
+bool leading_wildcard(const Filter::Node& node) {
+  switch (node.kind) {
+    case Filter::Kind::kContains:
+    case Filter::Kind::kEndsWith:
+      return true;
+    case Filter::Kind::kStartsWith:
+      return !node.literal.text.empty() &&
+             (node.literal.text[0] == '%' || node.literal.text[0] == '_' ||
+              node.literal.text[0] == '[');
+    default:
+      return std::any_of(node.children.begin(), node.children.end(), leading_wildcard);
+  }
+}
+
 }  // namespace
 
-Filter::Filter(std::string_view text, const std::function<bool(const std::string&)>& has_property)
-    : root_(Parser(text, has_property).parse()) {}
+Filter::Filter(std::string_view text, const std::function<bool(const std::string&)>& has_property,
+               bool accent_sensitive)
+    : root_(Parser(text, has_property, accent_sensitive).parse()),
+      accent_sensitive_(accent_sensitive) {}
 
 bool Filter::matches(const std::function<const Value*(const std::string&)>& get) const {
-  return matches_node(root_, get);
+  Folded folded(accent_sensitive_);
+  return matches_node(root_, get, folded);
+}
+
+bool Filter::has_leading_wildcard() const {
+  return leading_wildcard(root_);
 }
 
 }  // namespace crmscan::d365emu

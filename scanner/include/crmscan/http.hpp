@@ -13,11 +13,16 @@
 
 namespace crmscan {
 
+struct HttpResponse;
+
 struct HttpRequest {
   std::string method = "GET";
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  /// When set and true for a response, that response is returned as it is, never retried: an
+  /// error whose retry would only repeat an expensive failure (a query the database timed out).
+  std::function<bool(const HttpResponse&)> final_response = {};
 };
 
 struct HttpResponse {
