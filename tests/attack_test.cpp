@@ -446,9 +446,10 @@ TEST_CASE("Attack: a subjects file's own text and hostile file names reach error
     const auto input = scratch / "export";
     write_file(input + "/Ta\x1b[2Jsk\x1b]0;owned\x07.csv", "Id,Subject\n00T1,\"never closed\n");
     const auto out = scratch / "report";
-    const auto result = run_crmscan({"scan", "--input", input, "--email", "nobody@example.org",
-                                     "--format", "json,ndjson,csv", "--out", out},
-                                    scratch);
+    const auto result =
+        run_crmscan({"scan", "--input", input, "--crm", "salesforce", "--email",
+                     "nobody@example.org", "--format", "json,ndjson,csv", "--out", out},
+                    scratch);
     INFO("stdout:\n" << result.out);
     CHECK(result.exit_code == 2);
     CHECK_THAT(result.out, Catch::Contains("never closes"));
@@ -509,9 +510,10 @@ TEST_CASE("Attack: a FIFO given as the input, the subjects or a rule pack does n
   const auto fifo = scratch / "Contact.csv";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   const auto start = Clock::now();
-  const auto as_input = run_crmscan({"scan", "--input", fifo, "--email", "a@example.org",
-                                     "--format", "json,ndjson,csv", "--out", scratch / "report"},
-                                    scratch);
+  const auto as_input =
+      run_crmscan({"scan", "--input", fifo, "--crm", "salesforce", "--email", "a@example.org",
+                   "--format", "json,ndjson,csv", "--out", scratch / "report"},
+                  scratch);
   check_incomplete_everywhere(as_input, scratch / "report", "Contact.csv is a FIFO");
   const auto yaml_fifo = scratch / "subjects.yaml";
   REQUIRE(::mkfifo(yaml_fifo.c_str(), 0600) == 0);

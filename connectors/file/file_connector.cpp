@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -17,6 +18,7 @@
 #include "crmscan/csv_reader.hpp"
 #include "crmscan/error.hpp"
 #include "crmscan/input.hpp"
+#include "crmscan/rules.hpp"
 #include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
 
@@ -290,8 +292,10 @@ ConnectorDescriptor FileConnector::describe_connector() {
           {
               {"input", "path", "", "an export folder (read recursively) or a single file", true},
               {"encoding", "enum(utf-8|latin1)", "utf-8", "character encoding of CSV files", false},
-              {"crm", "string", "salesforce",
-               "the CRM that wrote the export: its rule packs apply by default", false},
+              {"crm", "string", "",
+               "the CRM that wrote the export: its rule packs apply by default (default: "
+               "recognised from the files)",
+               false},
           }};
 }
 
@@ -301,7 +305,8 @@ const ConnectorDescriptor& FileConnector::descriptor() const {
 }
 
 FileConnector::FileConnector(const ConnectorConfig& config, CsvLimits limits)
-    : input_(config.at("input")), crm_(config.at("crm")), limits_(limits) {
+    : input_(config.at("input")), limits_(limits) {
+  if (const auto crm = config.find("crm"); crm != config.end()) crm_ = crm->second;
   const auto& encoding = config.at("encoding");
   if (iequals(encoding, "latin1") || iequals(encoding, "iso-8859-1")) {
     latin1_ = true;
@@ -343,6 +348,110 @@ FileConnector::FileConnector(const ConnectorConfig& config, CsvLimits limits)
   if (files_.empty()) {
     throw MissingInputError(input_ + ": no .csv, .json or .ndjson files to read");
   }
+}
+
+std::string FileConnector::crm() const {
+  if (crm_.empty()) {
+    crm_ = recognise_crm(shipped_rules_root());
+    notes_.push_back("the files were recognised as a " + crm_ + " export (give --crm to choose)");
+  }
+  return crm_;
+}
+
+std::string FileConnector::signal_of(const SourceFile& file) const {
+  std::string why;
+  const int fd = open_regular_file(file.path, why);
+  if (fd < 0) return {};
+  DescriptorBuffer buffer(fd);
+  std::istream in(&buffer);
+  if (file.format == SourceFile::Format::kCsv) {
+    // A Salesforce Data Export: the first column is Id, and holds Salesforce ids.
+    CsvReader reader(in, latin1_, limits_);
+    std::vector<std::string> header, row;
+    if (!reader.next(header) || reader.error() || header.empty() || trim(header.front()) != "Id" ||
+        !reader.next(row) || reader.error() || row.empty())
+      return {};
+    const auto id = trim(row.front());
+    const bool salesforce_id =
+        (id.size() == 15 || id.size() == 18) && std::all_of(id.begin(), id.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c));
+        });
+    return salesforce_id ? "salesforce" : "";
+  }
+  // JSON: what the first records say about the API that wrote them.
+  std::string head(16 * 1024, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  if (head.find("\"@odata.") != std::string::npos) return "dynamics365";
+  if (head.find("\"properties\"") != std::string::npos &&
+      (head.find("\"createdAt\"") != std::string::npos ||
+       head.find("\"archived\"") != std::string::npos))
+    return "hubspot";
+  if (head.find("\"attributes\"") != std::string::npos &&
+      head.find("/services/data/") != std::string::npos)
+    return "salesforce";
+  return {};
+}
+
+std::string FileConnector::recognise_crm(const std::string& rules_root) const {
+  // How many files each CRM's own format claims.
+  std::map<std::string, std::size_t> signals;
+  for (const auto& [object, files] : files_) {
+    for (const auto& file : files) {
+      if (auto crm = signal_of(file); !crm.empty()) ++signals[crm];
+    }
+  }
+  // How many of the files' objects each CRM's shipped packs have rules for.
+  std::map<std::string, std::size_t> ruled;
+  std::error_code error;
+  for (fs::directory_iterator entry(rules_root, error), end; !error && entry != end;
+       entry.increment(error)) {
+    if (!entry->is_directory()) continue;
+    try {
+      const auto rules = RuleSet::load({entry->path().string()});
+      std::size_t count = 0;
+      for (const auto& [object, files] : files_) count += rules.rules_for(object).empty() ? 0 : 1;
+      if (count != 0) ruled[entry->path().filename().string()] = count;
+    } catch (const Error&) {
+      // A folder without valid packs fits no export.
+    }
+  }
+  const auto best = [](const std::map<std::string, std::size_t>& counts) {
+    std::vector<std::string> top;
+    std::size_t most = 0;
+    for (const auto& [crm, count] : counts) {
+      if (count > most) top.clear(), most = count;
+      if (count == most) top.push_back(crm);
+    }
+    return top;
+  };
+  // A CRM that the files' format names is chosen only if its packs know some of the objects.
+  std::map<std::string, std::size_t> claimed;
+  for (const auto& [crm, count] : signals) {
+    if (ruled.count(crm) != 0) claimed[crm] = count;
+  }
+  auto top = best(claimed.empty() ? ruled : claimed);
+  std::string objects;
+  std::size_t listed = 0;
+  for (const auto& [object, files] : files_) {
+    if (listed++ == 5) {
+      objects += ", …";
+      break;
+    }
+    objects += (objects.empty() ? "" : ", ") + object;
+  }
+  if (top.empty()) {
+    throw ConfigError(input_ + ": not an export of a CRM crmscan has rule packs for: no pack in " +
+                      rules_root + " has rules for its objects (" + objects +
+                      "); give --crm and --rules for your own pack");
+  }
+  if (top.size() > 1) {
+    std::string names;
+    for (const auto& crm : top) names += (names.empty() ? "" : " or ") + crm;
+    throw ConfigError(input_ + ": could be an export of " + names + " (objects " + objects +
+                      "); say which with --crm");
+  }
+  return top.front();
 }
 
 std::vector<ObjectSchema> FileConnector::describe() {

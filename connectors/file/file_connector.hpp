@@ -17,13 +17,19 @@ namespace crmscan {
 /// the scan naming it: a file that is not a regular file (a FIFO, a device, a file of /proc), a
 /// read error, a CSV row, NDJSON line or JSON record longer than `limits.max_row_bytes`, text
 /// that is not in the declared encoding, JSON that is not records.
+///
+/// Without a `crm` option it recognises which CRM wrote the export (see recognise_crm()) and says
+/// so in the report's notes; an export it cannot place is a ConfigError, never a scan with another
+/// CRM's rules.
 class FileConnector : public Connector {
  public:
   explicit FileConnector(const ConnectorConfig& config, CsvLimits limits = {});
 
   static ConnectorDescriptor describe_connector();
   const ConnectorDescriptor& descriptor() const override;
-  std::string crm() const override { return crm_; }
+  /// The `crm` option, else the CRM recognised from the files (ConfigError when none fits).
+  std::string crm() const override;
+  std::vector<std::string> notes() const override { return notes_; }
   std::string source() const override { return input_; }
   std::vector<ObjectSchema> describe() override;
   void scan(const std::string& object, const RecordSink& on_record,
@@ -44,8 +50,17 @@ class FileConnector : public Connector {
   void scan_ndjson(const std::string& object, const SourceFile& file, const RecordSink& on_record,
                    const ProblemSink& on_problem) const;
 
+  /// The CRM whose export the files are: a Dataverse Web API answer (`@odata.` annotations) is
+  /// Dynamics 365's, records with `properties` HubSpot's, a CSV whose first column is a Salesforce
+  /// id, or JSON records with Salesforce `attributes`, Salesforce's; failing those, the CRM under
+  /// `rules_root` whose packs rule the most of the files' objects. Ties and no match are errors.
+  std::string recognise_crm(const std::string& rules_root) const;
+  /// Which CRM the first bytes of a file say wrote it (empty: they do not say).
+  std::string signal_of(const SourceFile& file) const;
+
   std::string input_;
-  std::string crm_;
+  mutable std::string crm_;  // recognised on first use when not given
+  mutable std::vector<std::string> notes_;
   bool latin1_ = false;
   CsvLimits limits_;
   std::map<std::string, std::vector<SourceFile>> files_;  // by object

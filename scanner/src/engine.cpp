@@ -213,6 +213,7 @@ class Scan {
         report_.coverage.push_back({schema.object, 0, 0, 0, 0, state.plan.ruled});
     }
     note_unscanned_rules(schemas);
+    refuse_unruled_source(schemas);
     if (lookup != nullptr) {
       lookups_ = true;
       lookup->use_rules(rules_);
@@ -473,6 +474,24 @@ class Scan {
     std::uint64_t read_started = 0;
     std::set<std::string, std::less<>> reference_prefixes;  // of id-shaped values in its fields
   };
+
+  // A source none of whose objects the packs have rules for was scanned with another CRM's
+  // packs: finding nothing there proves nothing, so the scan is not complete.
+  void refuse_unruled_source(const std::vector<ObjectSchema>& schemas) {
+    if (schemas.empty()) return;
+    std::string objects;
+    for (std::size_t i = 0; i < schemas.size(); ++i) {
+      if (objects_[schemas[i].object].plan.ruled) return;
+      if (i < 5) objects += (objects.empty() ? "" : ", ") + schemas[i].object;
+    }
+    if (schemas.size() > 5) objects += ", …";
+    std::string packs;
+    for (const auto& pack : rules_.packs()) packs += (packs.empty() ? "" : ", ") + pack.id;
+    report_.errors.push_back(
+        {"", "none of the source's " + std::to_string(schemas.size()) + " object(s) (" + objects +
+                 ") has rules in the packs used (" + packs +
+                 "): is the source the CRM the packs are for? (--crm, --rules)"});
+  }
 
   void note_unscanned_rules(const std::vector<ObjectSchema>& schemas) {
     for (const auto& rules : rules_.objects()) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <future>
 #include <iostream>
+#include <set>
 
 #include "content_lookup.hpp"
 #include "crmscan/connector.hpp"
@@ -43,19 +44,6 @@ commands:
 
 crmscan <command> --help tells more. crmscan --version prints the version.
 )";
-
-// The rule packs shipped with crmscan: $CRMSCAN_RULES, installed beside the program, or the
-// source tree it was built from.
-std::string default_rules_root(const char* argv0) {
-  if (const char* env = std::getenv("CRMSCAN_RULES"); env != nullptr && *env != '\0') return env;
-  std::error_code error;
-  const auto exe = fs::canonical("/proc/self/exe", error);
-  const auto base = error ? fs::path(argv0).parent_path() : exe.parent_path();
-  for (const auto& candidate : {base / "../share/crmscan/rules", base / "rules"}) {
-    if (fs::is_directory(candidate)) return fs::weakly_canonical(candidate).string();
-  }
-  return CRMSCAN_SOURCE_RULES_DIR;
-}
 
 po::variables_map parse(const po::options_description& options,
                         const std::vector<std::string>& args,
@@ -134,7 +122,7 @@ void register_subject_values(const SubjectSet& subjects) {
   }
 }
 
-int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
+int run_scan_command(const std::vector<std::string>& args) {
   po::options_description subject(
       "subjects (one request on the command line, or many from a file)");
   subject.add_options()("email", po::value<std::vector<std::string>>()->composing(),
@@ -157,7 +145,8 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
       "input", po::value<std::string>(), "file connector: the export folder or file")(
       "encoding", po::value<std::string>(), "file connector: utf-8 (default) or latin1")(
       "crm", po::value<std::string>(),
-      "file connector: the CRM that wrote the export (default salesforce)")(
+      "file connector: the CRM that wrote the export: salesforce, dynamics365, hubspot, "
+      "crm-lite… (default: recognised from the files)")(
       "option", po::value<std::vector<std::string>>()->composing(),
       "any connector option as KEY=VALUE (repeatable)")(
       "max-api-calls", po::value<std::string>(),
@@ -188,8 +177,8 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   output.add_options()("format", po::value<std::string>()->default_value("json"),
                        format_help.c_str())(
       "out", po::value<std::string>(),
-      "write the reports (findings.<format>, mode 0600) to this folder and print a summary")(
-      "show-values", "show the values found instead of redacted previews")(
+      "write the reports (findings.<format>, report.html; mode 0600) to this folder and print a "
+      "summary")("show-values", "show the values found instead of redacted previews")(
       "fail-on-findings", "exit 1 when the scan is complete and found something")("help,h",
                                                                                   "this help");
   po::options_description all;
@@ -284,14 +273,25 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
       connector = create_connector(connector_name, config);
       auto rule_paths = many<std::string>(vm, "rules");
       if (rule_paths.empty()) {
-        const auto root = fs::path(default_rules_root(argv0)) / connector->crm();
+        const auto root = fs::path(shipped_rules_root()) / connector->crm();
         if (!fs::is_directory(root)) {
           throw ConfigError("no rule packs for CRM '" + connector->crm() + "' (looked in " +
                             root.string() + "); give --rules");
         }
         rule_paths.push_back(root.string());
+        return RuleSet::load(rule_paths);
       }
-      return RuleSet::load(rule_paths);
+      auto given = RuleSet::load(rule_paths);
+      // Without --crm, the packs given say which CRM wrote the export, when they agree.
+      if (config.count("crm") == 0 && declares_option(connector_name, "crm")) {
+        std::set<std::string> crms;
+        for (const auto& pack : given.packs()) crms.insert(pack.crm);
+        if (crms.size() == 1) {
+          config["crm"] = *crms.begin();
+          connector = create_connector(connector_name, config);
+        }
+      }
+      return given;
     } catch (...) {
       subjects_read.get();
       throw;
@@ -362,7 +362,7 @@ int run_scan_command(const std::vector<std::string>& args, const char* argv0) {
   return 0;
 }
 
-int run_rules_command(const std::vector<std::string>& args, const char* argv0) {
+int run_rules_command(const std::vector<std::string>& args) {
   po::options_description options("options");
   options.add_options()("help,h", "this help")("action", po::value<std::string>(),
                                                "validate, test or list")(
@@ -383,7 +383,7 @@ int run_rules_command(const std::vector<std::string>& args, const char* argv0) {
   auto paths = many<std::string>(vm, "paths");
   if (paths.empty()) {
     if (action != "list") throw UsageError("rules " + action + " needs at least one PATH");
-    paths.push_back(default_rules_root(argv0));
+    paths.push_back(shipped_rules_root());
   }
   if (action == "validate") {
     const auto rules = RuleSet::load(paths);
@@ -463,10 +463,10 @@ int main(int argc, char** argv) {
       return 0;
     }
     const std::vector<std::string> rest(args.begin() + 1, args.end());
-    if (args[0] == "scan") return run_scan_command(rest, argv[0]);
-    if (args[0] == "rules") return run_rules_command(rest, argv[0]);
+    if (args[0] == "scan") return run_scan_command(rest);
+    if (args[0] == "rules") return run_rules_command(rest);
     if (args[0] == "plan") return run_plan_command(rest);
-    if (args[0] == "verify") return run_verify_command(rest, default_rules_root(argv[0]));
+    if (args[0] == "verify") return run_verify_command(rest, shipped_rules_root());
     if (args[0] == "connectors") {
       if (!rest.empty() && (rest[0] == "--help" || rest[0] == "-h")) {
         std::cout << "usage: crmscan connectors\n\nLists each connector with its options.\n";

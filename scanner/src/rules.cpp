@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -619,6 +620,24 @@ std::vector<const ObjectRules*> RuleSet::rules_for(std::string_view object) cons
     if (rules.object.matches(object)) matching.push_back(&rules);
   }
   return matching;
+}
+
+}  // namespace crmscan
+
+namespace crmscan {
+
+std::string shipped_rules_root() {
+  if (const char* env = std::getenv("CRMSCAN_RULES"); env != nullptr && *env != '\0') return env;
+  std::error_code error;
+  const auto program = std::filesystem::canonical("/proc/self/exe", error);
+  if (!error) {
+    const auto folder = program.parent_path();
+    for (const auto& candidate : {folder / "../share/crmscan/rules", folder / "rules"}) {
+      if (std::filesystem::is_directory(candidate, error))
+        return std::filesystem::weakly_canonical(candidate).string();
+    }
+  }
+  return CRMSCAN_SOURCE_RULES_DIR;
 }
 
 }  // namespace crmscan

@@ -193,4 +193,9 @@ class RuleSet {
 /// Every pack file below the paths (files as given, folders recursively).
 std::vector<std::string> find_pack_files(const std::vector<std::string>& paths);
 
+/// The folder of the rule packs shipped with crmscan, one folder per CRM in it: $CRMSCAN_RULES
+/// when set, else `share/crmscan/rules` of the prefix the program is installed in (or a `rules`
+/// folder beside the program), else the source tree it was built from.
+std::string shipped_rules_root();
+
 }  // namespace crmscan

@@ -11,6 +11,10 @@ const std::vector<ReportFormat>& report_formats() {
        make_ndjson_reporter},
       {"csv", "one finding a row (RFC 4180), error rows when incomplete", make_csv_reporter},
       {"summary", "the counts the terminal shows, as text", make_summary_reporter},
+      {"html",
+       "one self-contained page (report.html): the run, per request its findings to "
+       "filter and sort, and the graph of its records",
+       make_html_reporter},
   };
   return kFormats;
 }

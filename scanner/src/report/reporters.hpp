@@ -11,5 +11,6 @@ std::unique_ptr<Reporter> make_json_reporter();
 std::unique_ptr<Reporter> make_ndjson_reporter();
 std::unique_ptr<Reporter> make_csv_reporter();
 std::unique_ptr<Reporter> make_summary_reporter();
+std::unique_ptr<Reporter> make_html_reporter();
 
 }  // namespace crmscan
