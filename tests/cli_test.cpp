@@ -224,13 +224,11 @@ TEST_CASE("A missing input path exits 66", "[cli]") {
   CHECK_THAT(result.err, Catch::Contains("no-such-export"));
 }
 
-TEST_CASE("--max-wait reaches only a connector that waits out throttling; others refuse it",
-          "[cli]") {
+TEST_CASE("The budget for waiting (max-wait) is refused by a connector that never waits", "[cli]") {
   const TempDir scratch;
-  const auto result =
-      run_crmscan({"scan", "--input", source_path("samples/salesforce-export"), "--email",
-                   "amelie.dubois@example.fr", "--max-wait", "30"},
-                  scratch);
+  const auto result = run_crmscan({"scan", "--input", source_path("samples/salesforce-export"),
+                                   "--email", "amelie.dubois@example.fr", "--max-wait", "30"},
+                                  scratch);
   CHECK(result.exit_code == 64);
   CHECK_THAT(result.err, Catch::Contains("--max-wait") && Catch::Contains("file connector"));
   CHECK(result.out.empty());
