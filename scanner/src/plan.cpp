@@ -12,6 +12,7 @@
 #include <functional>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "crmscan/error.hpp"
 #include "crmscan/normalize.hpp"
@@ -189,8 +190,8 @@ SavedReport read_report(const std::string& path) {
       if (id.IsString()) report.request_ids.emplace_back(id.GetString(), id.GetStringLength());
     }
   }
-  if (const auto requests = document.FindMember("requests");
-      requests != document.MemberEnd() && requests->value.IsArray()) {
+  if (const auto requests = std::as_const(document).FindMember("requests");
+      requests != std::as_const(document).MemberEnd() && requests->value.IsArray()) {
     for (const auto& request : requests->value.GetArray()) {
       auto& hashes = report.identifier_hashes[get_string(request, "request_id")];
       const auto identifiers = request.FindMember("identifiers");

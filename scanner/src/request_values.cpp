@@ -11,6 +11,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "crmscan/error.hpp"
 #include "crmscan/scrub.hpp"
@@ -293,8 +294,8 @@ RequestValues RequestValues::load(const std::string& path) {
     request.learned_review_phones = get_list(item, "learned_review_phones");
     values.requests.push_back(std::move(request));
   }
-  if (const auto texts = document.FindMember("erased_texts");
-      texts != document.MemberEnd() && texts->value.IsArray()) {
+  if (const auto texts = std::as_const(document).FindMember("erased_texts");
+      texts != std::as_const(document).MemberEnd() && texts->value.IsArray()) {
     for (const auto& item : texts->value.GetArray()) {
       if (item.IsObject())
         values.texts.push_back({get_string(item, "fingerprint"), get_string(item, "text")});
