@@ -418,7 +418,11 @@ TEST_CASE("A subject scan spends the same API calls when 100,000 unrelated recor
   INFO(errors_of(report));
   REQUIRE(report.complete());
   CHECK(keys_of(report) == keys_of(baseline));
-  CHECK(report.api_calls == baseline.api_calls);
+  // The same requests: reading the 100,000 records would take hundreds more. A request retried
+  // on a slow machine (seen under AddressSanitizer with the suite in parallel: 4 of 175) counts
+  // as a call too, so a few are allowed.
+  CHECK(report.api_calls >= baseline.api_calls);
+  CHECK(report.api_calls <= baseline.api_calls + 10);
 }
 
 TEST_CASE("A session that expires in the middle of paging is renewed and the read completes",
