@@ -202,6 +202,7 @@ class Scan {
       report_.errors.push_back({"", e.what()});
     }
     auto* lookup = options_.full_read ? nullptr : connector_.lookup();
+    if (options_.progress != nullptr) options_.progress->scan_started(schemas.size());
     for (const auto& schema : schemas) {
       auto& state = objects_[schema.object];
       state.plan = compile_plan(std::make_shared<const ObjectSchema>(schema), rules_);
@@ -217,12 +218,19 @@ class Scan {
     if (lookup != nullptr) {
       lookups_ = true;
       lookup->use_rules(rules_);
-      run_lookups(*lookup, schemas);
+      if (options_.progress != nullptr) {
+        ObservedLookup observed(*lookup, *options_.progress, [this] { return progress_counts(); });
+        run_lookups(observed, schemas);
+      } else {
+        run_lookups(*lookup, schemas);
+      }
     } else {
       read_everything(schemas);
     }
     for (const auto& text : connector_.notes()) note(text);
     note_unallocated_request_numbers();
+    if (options_.progress != nullptr)
+      options_.progress->step_started(ScanStep::kFinish, "", progress_counts());
     finish();
     return std::move(report_);
   }
@@ -449,6 +457,10 @@ class Scan {
     const bool archived =
         record.archived || (plan.archived && truthy(record.values[*plan.archived]));
     const bool deleted = record.deleted || (plan.deleted && truthy(record.values[*plan.deleted]));
+    if (options_.progress != nullptr && --progress_countdown_ == 0) {
+      progress_countdown_ = kProgressEvery;
+      options_.progress->advanced(progress_counts());
+    }
     if (first_read) {
       auto& coverage = coverage_for(record.object());
       ++coverage.records;
@@ -567,6 +579,10 @@ class Scan {
       add_error(where, message);
     };
     state.reading = true;
+    if (options_.progress != nullptr) {
+      options_.progress->step_started(first_read ? ScanStep::kRead : ScanStep::kReadAgain, object,
+                                      progress_counts());
+    }
     try {
       connector_.scan(object, on_record, on_problem);
     } catch (const Error& e) {
@@ -574,6 +590,7 @@ class Scan {
     }
     state.reading = false;
     resolve_pending();
+    if (options_.progress != nullptr) options_.progress->object_finished(object, progress_counts());
   }
 
   using IdentifierIndex = std::unordered_map<std::string, std::vector<SubjectIndex>>;
@@ -1305,6 +1322,7 @@ class Scan {
     const auto [slot, added] =
         findings_.try_emplace({subject, finding.object, key, finding.field}, Finding{});
     if (added) {
+      ++findings_added_;
       findings_bytes_ += kFindingNodeBytes + spill::memory_size(finding) + heap_bytes(key) +
                          heap_bytes(finding.object) + heap_bytes(finding.field);
     } else if (action_rank(finding.action) > action_rank(slot->second.action)) {
@@ -1539,6 +1557,11 @@ class Scan {
     report_.finished = utc_now();
   }
 
+  ScanCounts progress_counts() const {
+    return {report_.records_read, connector_.api_calls(), findings_added_,
+            connector_.read_position()};
+  }
+
   Connector& connector_;
   const RuleSet& rules_;
   const SubjectSet& subjects_;
@@ -1604,6 +1627,11 @@ class Scan {
   };
   static constexpr std::size_t kMergeWidth = 16;
   std::vector<FindingRun> runs_;
+  // The progress observer hears of the counts every kProgressEvery records: a test of a
+  // countdown per record costs nothing measurable, a call per record might.
+  static constexpr std::size_t kProgressEvery = 1024;
+  std::size_t progress_countdown_ = kProgressEvery;
+  std::size_t findings_added_ = 0;  // distinct findings so far, for the progress line
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The crmscan command line: parses arguments, runs a command, and turns every error into one
 // message and an exit code.
 #include <sys/stat.h>
+#include <unistd.h>
 #include <boost/program_options.hpp>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include "crmscan/engine.hpp"
 #include "crmscan/error.hpp"
 #include "crmscan/pack_tests.hpp"
+#include "crmscan/progress.hpp"
 #include "crmscan/reporter.hpp"
 #include "crmscan/request_values.hpp"
 #include "crmscan/scrub.hpp"
@@ -179,8 +181,14 @@ int run_scan_command(const std::vector<std::string>& args) {
       "out", po::value<std::string>(),
       "write the reports (findings.<format>, report.html; mode 0600) to this folder and print a "
       "summary")("show-values", "show the values found instead of redacted previews")(
-      "fail-on-findings", "exit 1 when the scan is complete and found something")("help,h",
-                                                                                  "this help");
+      "fail-on-findings", "exit 1 when the scan is complete and found something")(
+      "progress", po::value<std::string>()->default_value("auto"),
+      "progress on stderr, never on stdout: auto (a live line when stderr is a terminal, else "
+      "none), tty (the live line), plain (a line per object read and every 10 seconds, for "
+      "logs), none")("quiet,q",
+                     "print nothing but errors: no progress, no summary (the reports are still "
+                     "written, and without --out the report still goes to stdout)")("help,h",
+                                                                                    "this help");
   po::options_description all;
   all.add(subject).add(source).add(content).add(output);
   const auto vm = parse(all, args);
@@ -194,6 +202,11 @@ int run_scan_command(const std::vector<std::string>& args) {
   }
 
   set_request_values_shown(vm.count("show-values") != 0);
+  const bool quiet = vm.count("quiet") != 0;
+  if (quiet && !vm["progress"].defaulted())
+    throw UsageError("--quiet shows no progress: give --quiet or --progress, not both");
+  const auto progress_mode =
+      quiet ? ProgressMode::kNone : parse_progress_mode(vm["progress"].as<std::string>());
   std::vector<SubjectRequest> requests;
   const bool inline_subject =
       vm.count("email") + vm.count("phone") + vm.count("name") + vm.count("id") != 0;
@@ -326,7 +339,10 @@ int run_scan_command(const std::vector<std::string>& args) {
   // The values plan and verify need but the redacted report leaves out (values.json).
   RequestValuesRecorder values_recorder(subjects);
   options.stages.push_back(&values_recorder);
+  auto progress = make_progress_display(progress_mode, STDERR_FILENO);
+  options.progress = progress.get();
   const auto report = run_scan(*connector, rules, subjects, options);
+  progress.reset();  // the line is erased before anything else is printed
   const auto& values = values_recorder.values();
 
   const auto summary = make_reporter("summary");
@@ -339,22 +355,31 @@ int run_scan_command(const std::vector<std::string>& args) {
                         [&](std::ostream& out) { reporter->write(report, out); });
     }
     out_folder->commit();
-    summary->write(report, std::cout);
-    std::cout << "written: ";
-    for (std::size_t i = 0; i < reporters.size(); ++i) {
-      std::cout << (i ? ", " : "")
-                << printable((fs::path(out_folder->path()) / reporters[i]->file_name()).string());
+    if (!quiet) {
+      summary->write(report, std::cout);
+      std::cout << "written: ";
+      for (std::size_t i = 0; i < reporters.size(); ++i) {
+        std::cout << (i ? ", " : "")
+                  << printable((fs::path(out_folder->path()) / reporters[i]->file_name()).string());
+      }
+      std::cout << "\n";
     }
-    std::cout << "\n";
   } else {
     reporters.front()->write(report, std::cout);
-    summary->write(report, std::cerr);
+    if (!quiet) summary->write(report, std::cerr);
   }
   if (vm.count("plan") != 0) {
     const auto path = vm["plan"].as<std::string>();
     write_private_file(path, vcc::content_erasure_plan(report, content_connector->source()));
-    (to_folder ? std::cout : std::cerr)
-        << "content erasure plan (not executed): " << printable(path) << "\n";
+    if (!quiet) {
+      (to_folder ? std::cout : std::cerr)
+          << "content erasure plan (not executed): " << printable(path) << "\n";
+    }
+  }
+  // Quiet, an incomplete scan is still an error to tell.
+  if (quiet && !report.complete()) {
+    std::cerr << "crmscan: ";
+    write_incomplete(report, std::cerr);
   }
   if (!report.complete()) return static_cast<int>(ExitCode::kIncomplete);
   if (vm.count("fail-on-findings") != 0 && !report.findings.empty())
