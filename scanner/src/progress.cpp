@@ -172,7 +172,7 @@ std::string ProgressLine::counts_text() const {
 }
 
 std::string ProgressLine::step_text(Clock::time_point now) const {
-  if (!stepping_) return "starting";
+  if (!stepping_) return "starting";  // text() before the first step: no frame shows it
   std::string text;
   std::vector<std::string> details;
   switch (step_) {
@@ -221,11 +221,12 @@ std::string ProgressLine::text(Clock::time_point now) const {
 
 std::string ProgressLine::frame(Clock::time_point now, std::size_t columns) {
   if (style_ == Style::kLog) {
-    if (now - logged_at_ < kLogEvery) return "";
+    if (!stepping_ || now - logged_at_ < kLogEvery) return "";
     logged_at_ = now;
     return text(now) + "\n";
   }
-  if (!drawn_.empty() && now - drawn_at_ < kRedrawEvery) return "";
+  // Nothing to say before the first step; then redrawn at most every kRedrawEvery.
+  if (!stepping_ || (!drawn_.empty() && now - drawn_at_ < kRedrawEvery)) return "";
   // One column spare: a line that fills the last column wraps on some terminals.
   const auto line = cut_to_columns(text(now), columns > 1 ? columns - 1 : 1);
   if (line == drawn_) return "";
