@@ -72,7 +72,7 @@ std::string_view kind_name(IdentifierKind kind) {
 struct Reached {
   SubjectIndex subject;
   std::string object;
-  bool strong;
+  bool proven;        // the subject's beyond doubt; else only possibly (its findings are reviews)
   std::string id;     // as the source writes it
   bool kept = false;  // the record is kept, only its personal fields erased (a Case, a business)
 };
@@ -90,7 +90,7 @@ struct Pointer {
 /// Why a record belongs (or may belong) to a subject.
 struct Claim {
   SubjectIndex subject;
-  bool strong;
+  bool proven;  // proves the record is the subject's; else it only may be (a review)
   std::string reason;
   std::string rule;
   std::string detail;
@@ -519,14 +519,14 @@ class Scan : private TraversalClient {
       const auto claim = [&](SubjectIndex subject, const std::string& field,
                              const std::string& matched, const std::string& doubt,
                              const std::string& identifier = {}) {
-        const bool strong = doubt.empty();
+        const bool proven = doubt.empty();
         claims.push_back(
-            {subject, strong, rule.kind == IdentifierKind::kName ? "name" : "identity", rule.id,
+            {subject, proven, rule.kind == IdentifierKind::kName ? "name" : "identity", rule.id,
              field + " holds the request's " + std::string(kind_name(rule.kind)) +
-                 (strong ? "" : " (" + doubt + ")"),
+                 (proven ? "" : " (" + doubt + ")"),
              rule.category.empty() ? plan.category : rule.category,
-             strong ? rule.action.value_or(plan.action) : RecordAction::kReview,
-             strong ? (rule.in_text ? "medium" : "high") : "low", matched, identifier});
+             proven ? rule.action.value_or(plan.action) : RecordAction::kReview,
+             proven ? (rule.in_text ? "medium" : "high") : "low", matched, identifier});
       };
       if (rule.kind == IdentifierKind::kName) {
         std::string joined, fields;
@@ -629,15 +629,15 @@ class Scan : private TraversalClient {
           if (source.object == object && record_id_key(source.id) == key) continue;
           claims.push_back(
               {source.subject,
-               source.strong,
+               source.proven,
                "key",
                rule.id,
                plan.schema->fields[index].name + " holds the " + rule.key + " identifier of " +
                    source.object + " " + source.id +
-                   (source.strong ? "" : " (itself only possibly the subject's)"),
+                   (source.proven ? "" : " (itself only possibly the subject's)"),
                rule.category.empty() ? plan.category : rule.category,
-               source.strong ? rule.action.value_or(plan.action) : RecordAction::kReview,
-               source.strong ? "high" : "low",
+               source.proven ? rule.action.value_or(plan.action) : RecordAction::kReview,
+               source.proven ? "high" : "low",
                std::string(value),
                {},
                source.object,
@@ -661,14 +661,14 @@ class Scan : private TraversalClient {
       for (const auto& parent : parents->second) {
         if (std::find(link.to->begin(), link.to->end(), parent.object) == link.to->end()) continue;
         claims.push_back({parent.subject,
-                          parent.strong,
+                          parent.proven,
                           "related",
                           rule.id,
                           link.via_name + " points to " + parent.object + " " + value_text(value) +
-                              (parent.strong ? "" : " (itself only possibly the subject's)"),
+                              (parent.proven ? "" : " (itself only possibly the subject's)"),
                           rule.category.empty() ? plan.category : rule.category,
-                          parent.strong ? rule.action.value_or(plan.action) : RecordAction::kReview,
-                          parent.strong ? "high" : "low",
+                          parent.proven ? rule.action.value_or(plan.action) : RecordAction::kReview,
+                          parent.proven ? "high" : "low",
                           value_text(value),
                           {},
                           parent.object,
@@ -700,7 +700,7 @@ class Scan : private TraversalClient {
         if (const auto targets = reached_.find(token); targets != reached_.end()) {
           for (const auto& target : targets->second) {
             // A kept record (a Case, a business) is not the subject's: what points to it is not.
-            if (!target.strong || target.kept) continue;
+            if (!target.proven || target.kept) continue;
             claims.push_back({target.subject,
                               false,
                               "reference",
@@ -818,7 +818,7 @@ class Scan : private TraversalClient {
     for (auto& claim : claims) {
       const auto* shared = claim.identifier.empty() ? nullptr : holders(claim.identifier);
       if (shared == nullptr) continue;
-      claim.strong = false;
+      claim.proven = false;
       claim.reason = "shared";
       claim.action = RecordAction::kReview;
       claim.confidence = "low";
@@ -874,12 +874,12 @@ class Scan : private TraversalClient {
     }
   }
 
-  // The strongest claim of a subject on a record: strong before weak, then the stronger action,
+  // The strongest claim of a subject on a record: proven before possible, then the stronger action,
   // then the surer confidence, then rule order; null when it has none.
   static const Claim* strongest_claim(const std::vector<Claim>& claims, SubjectIndex subject) {
     const auto strength = [](const Claim& claim) {
       const int confidence = claim.confidence == "high" ? 3 : claim.confidence == "medium" ? 2 : 1;
-      return std::tuple(claim.strong, record_action_rank(claim.action), confidence);
+      return std::tuple(claim.proven, record_action_rank(claim.action), confidence);
     };
     const Claim* best = nullptr;
     for (const auto& claim : claims) {
@@ -897,12 +897,12 @@ class Scan : private TraversalClient {
   void follow(const Record& record, const ObjectPlan& plan, const std::string& key,
               SubjectIndex subject, const Claim& best) {
     if (best.reason != "name" && best.reason != "shared" && best.reason != "reference") {
-      const bool strong = best.strong && best.action != RecordAction::kReview;
-      mark_reached(key, record, subject, strong, best.action == RecordAction::kEraseFields);
-      share_keys(record, plan, key, subject, strong);
+      const bool proven = best.proven && best.action != RecordAction::kReview;
+      mark_reached(key, record, subject, proven, best.action == RecordAction::kEraseFields);
+      share_keys(record, plan, key, subject, proven);
     }
-    if (best.strong) follow_pointers(record, plan, key, subject);
-    if (best.strong && plan.person && best.action == RecordAction::kDeleteRecord)
+    if (best.proven) follow_pointers(record, plan, key, subject);
+    if (best.proven && plan.person && best.action == RecordAction::kDeleteRecord)
       learn_identifiers(record, plan, subject);
   }
 
@@ -986,12 +986,12 @@ class Scan : private TraversalClient {
                               const std::vector<Mention>& mentions) {
     // What the pack says a reviewer does with a record of the subject's that is kept.
     const auto guided = [&](std::string detail) {
-      return out.plan.guidance.empty() || !best.strong ? detail : detail + ". " + out.plan.guidance;
+      return out.plan.guidance.empty() || !best.proven ? detail : detail + ". " + out.plan.guidance;
     };
-    if (!best.strong || best.action == RecordAction::kReview) {
+    if (!best.proven || best.action == RecordAction::kReview) {
       out.add("", Action::kReview, best.category, best.reason, best.rule, guided(best.detail),
               best.confidence, best.matched, &best);
-      if (!best.strong) mention_findings(out, mentions, false, false);
+      if (!best.proven) mention_findings(out, mentions, false, false);
       return;
     }
     if (best.action == RecordAction::kDeleteRecord) {
@@ -1049,28 +1049,28 @@ class Scan : private TraversalClient {
     findings_.add(subject, key, std::move(finding));
   }
 
-  void mark_reached(const std::string& key, const Record& record, SubjectIndex subject, bool strong,
+  void mark_reached(const std::string& key, const Record& record, SubjectIndex subject, bool proven,
                     bool kept) {
     if (key.empty()) return;
     const auto& object = record.object();
     auto& entries = reached_[key];
     for (auto& entry : entries) {
       if (entry.subject != subject || entry.object != object) continue;
-      if (strong && !entry.strong) {
-        entry.strong = true;
+      if (proven && !entry.proven) {
+        entry.proven = true;
         entry.kept = kept;
         traversal_.record_reached(object, key, entry.id);
       }
       return;
     }
-    entries.push_back({subject, object, strong, record.id.empty() ? key : record.id, kept});
+    entries.push_back({subject, object, proven, record.id.empty() ? key : record.id, kept});
     traversal_.record_reached(object, key, entries.back().id);
   }
 
   // The keys (a call's identifier) of a reached record: records elsewhere that hold the same
   // key are the subject's too.
   void share_keys(const Record& record, const ObjectPlan& plan, const std::string& key,
-                  SubjectIndex subject, bool strong) {
+                  SubjectIndex subject, bool proven) {
     for (const auto& plan_key : plan.keys) {
       if (!all_hold(plan_key.when, record)) continue;
       const auto& name = plan_key.rule->key;
@@ -1083,11 +1083,11 @@ class Scan : private TraversalClient {
         auto known = std::find_if(sources.begin(), sources.end(), [&](const Reached& r) {
           return r.subject == subject && r.object == record.object() && r.id == id;
         });
-        if (known != sources.end() && (known->strong || !strong)) continue;
+        if (known != sources.end() && (known->proven || !proven)) continue;
         if (known != sources.end()) {
-          known->strong = true;
+          known->proven = true;
         } else {
-          sources.push_back({subject, record.object(), strong, id});
+          sources.push_back({subject, record.object(), proven, id});
         }
         traversal_.key_reached(name, value);
       }
