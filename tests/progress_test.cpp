@@ -244,7 +244,7 @@ TEST_CASE("An object named after a request's email is not spelt on the progress 
   }
 }
 
-TEST_CASE("--progress plain writes a line per object read, for a log", "[progress][cli]") {
+TEST_CASE("Progress for a log (--progress plain) is a line per object read", "[progress][cli]") {
   const TempDir scratch;
   const auto out = scratch / "report";
   const auto result = run_crmscan(sample_args({"--out", out, "--progress", "plain"}), scratch);
@@ -284,7 +284,7 @@ TEST_CASE("Where stderr is not a terminal, no progress is shown unless asked for
   CHECK(result.out.find("crmscan: [") == std::string::npos);
 }
 
-TEST_CASE("--quiet prints nothing but errors", "[progress][cli]") {
+TEST_CASE("A quiet scan (--quiet) prints nothing but errors", "[progress][cli]") {
   const TempDir scratch;
   const auto out = scratch / "report";
   SECTION("a complete scan into a folder: nothing, and the reports written") {
@@ -537,7 +537,7 @@ TEST_CASE("A log gets a line per object read and one every ten seconds between",
   CHECK(line.clear().empty());  // nothing drawn in place
 }
 
-TEST_CASE("--progress takes auto, tty, plain or none", "[progress][unit]") {
+TEST_CASE("The progress option takes auto, tty, plain or none", "[progress][unit]") {
   CHECK(crmscan::parse_progress_mode("auto") == crmscan::ProgressMode::kAuto);
   CHECK(crmscan::parse_progress_mode("tty") == crmscan::ProgressMode::kTty);
   CHECK(crmscan::parse_progress_mode("plain") == crmscan::ProgressMode::kPlain);
