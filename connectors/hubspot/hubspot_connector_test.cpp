@@ -107,6 +107,15 @@ void grow(crmscan::hsemu::Emulator& emulator, std::size_t count) {
   }
 }
 
+/// Adds contact 7000, with 300 custom properties: more than one request can name.
+void add_wide_contact(Account& account) {
+  crmscan::hsemu::HubRecord wide;
+  wide.id = "7000";
+  for (int i = 0; i < 300; ++i)
+    wide.properties["custom_property_number_" + std::to_string(i)] = "value " + std::to_string(i);
+  account.emulator.add_record("contacts", wide);
+}
+
 }  // namespace
 
 TEST_CASE("A subject scan through the API finds what a scan of the export finds",
@@ -473,11 +482,7 @@ TEST_CASE("crmscan scan --connector hubspot exits 0 when complete and 2 when not
 TEST_CASE("A full read of an account with many properties reads them by batch, archived too",
           "[connector][hubspot]") {
   Account account;
-  crmscan::hsemu::HubRecord wide;
-  wide.id = "7000";
-  for (int i = 0; i < 300; ++i)
-    wide.properties["custom_property_number_" + std::to_string(i)] = "value " + std::to_string(i);
-  account.emulator.add_record("contacts", wide);
+  add_wide_contact(account);
   crmscan::hsemu::HubRecord archived;
   archived.id = "9100";
   archived.archived = true;
@@ -514,17 +519,15 @@ TEST_CASE("The emulator refuses what HubSpot refuses", "[hubspot][emulator]") {
   std::string six = group;
   for (int i = 0; i < 5; ++i) six += "," + group;
   CHECK(search(R"({"filterGroups":[)" + six + "]}", token).status == 400);
-  std::string seven_filters = R"({"filters":[)";
-  for (int i = 0; i < 7; ++i)
-    seven_filters +=
-        std::string(i ? "," : "") + R"({"propertyName":"email","operator":"HAS_PROPERTY"})";
-  seven_filters += "]}";
-  CHECK(search(R"({"filterGroups":[)" + seven_filters + "]}", token).status == 400);
-  std::string five_filters = R"({"filters":[)";
-  for (int i = 0; i < 5; ++i)
-    five_filters +=
-        std::string(i ? "," : "") + R"({"propertyName":"email","operator":"HAS_PROPERTY"})";
-  five_filters += "]}";
+  // A filter group of `count` filters.
+  const auto filters = [](int count) {
+    std::string text = R"({"filters":[)";
+    for (int i = 0; i < count; ++i)
+      text += std::string(i ? "," : "") + R"({"propertyName":"email","operator":"HAS_PROPERTY"})";
+    return text + "]}";
+  };
+  CHECK(search(R"({"filterGroups":[)" + filters(7) + "]}", token).status == 400);
+  const auto five_filters = filters(5);
   const auto four_groups =
       five_filters + "," + five_filters + "," + five_filters + "," + five_filters;  // 20 filters
   CHECK(search(R"({"filterGroups":[)" + four_groups + "]}", token).status == 400);
@@ -726,11 +729,7 @@ TEST_CASE("Records associated with the customer are read whether archived or not
 TEST_CASE("An account with many properties is searched for ids, its records read by batch",
           "[connector][hubspot]") {
   Account account;
-  crmscan::hsemu::HubRecord wide;
-  wide.id = "7000";
-  for (int i = 0; i < 300; ++i)
-    wide.properties["custom_property_number_" + std::to_string(i)] = "value " + std::to_string(i);
-  account.emulator.add_record("contacts", wide);
+  add_wide_contact(account);
   auto connector = connect(account);
   const auto report = scan(*connector);
   sample.require_same_as_file(report);
