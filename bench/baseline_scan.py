@@ -73,6 +73,16 @@ def csv_files(folder):
                 yield os.path.join(root, name), os.path.splitext(name)[0]
 
 
+def csv_tables(folder):
+    """Each CSV file with a header: its object, header, Id column (None without one) and rows."""
+    for path, obj in csv_files(folder):
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            reader = csv.reader(f)
+            header = next(reader, None)
+            if header:
+                yield obj, header, header.index("Id") if "Id" in header else None, reader
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--input", required=True, help="the export folder")
@@ -86,50 +96,38 @@ def main():
     rows_read = 0
 
     # Pass 1: the subjects' emails and numbers, in every value.
-    for path, obj in csv_files(args.input):
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            reader = csv.reader(f)
-            header = next(reader, None)
-            if not header:
-                continue
-            id_col = header.index("Id") if "Id" in header else None
-            for row in reader:
-                rows_read += 1
-                hits = set()
-                for value in row:
-                    if "@" in value:
-                        for e in EMAIL.findall(value.lower()):
-                            if e in emails:
-                                hits |= emails[e]
-                    for m in PHONE.findall(value):
-                        n = national(m)
-                        if n in phones:
-                            hits |= phones[n]
-                if hits and id_col is not None:
-                    rid = row[id_col]
-                    found.setdefault(rid[:15], set()).update(hits)
-                    for req in sorted(hits):
-                        out.writerow([req, obj, rid, "value"])
+    for obj, header, id_col, reader in csv_tables(args.input):
+        for row in reader:
+            rows_read += 1
+            hits = set()
+            for value in row:
+                if "@" in value:
+                    for e in EMAIL.findall(value.lower()):
+                        if e in emails:
+                            hits |= emails[e]
+                for m in PHONE.findall(value):
+                    n = national(m)
+                    if n in phones:
+                        hits |= phones[n]
+            if hits and id_col is not None:
+                rid = row[id_col]
+                found.setdefault(rid[:15], set()).update(hits)
+                for req in sorted(hits):
+                    out.writerow([req, obj, rid, "value"])
 
     # Pass 2: records whose reference fields point to a record found (one hop).
-    for path, obj in csv_files(args.input):
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            reader = csv.reader(f)
-            header = next(reader, None)
-            if not header:
+    for obj, header, id_col, reader in csv_tables(args.input):
+        refs = [i for i, c in enumerate(header) if is_reference(c)]
+        for row in reader:
+            if id_col is None or row[id_col][:15] in found:
                 continue
-            id_col = header.index("Id") if "Id" in header else None
-            refs = [i for i, c in enumerate(header) if is_reference(c)]
-            for row in reader:
-                if id_col is None or row[id_col][:15] in found:
-                    continue
-                hits = set()
-                for i in refs:
-                    value = row[i] if i < len(row) else ""
-                    if len(value) in (15, 18) and value[:15] in found:
-                        hits |= found[value[:15]]
-                for req in sorted(hits):
-                    out.writerow([req, obj, row[id_col], "reference"])
+            hits = set()
+            for i in refs:
+                value = row[i] if i < len(row) else ""
+                if len(value) in (15, 18) and value[:15] in found:
+                    hits |= found[value[:15]]
+            for req in sorted(hits):
+                out.writerow([req, obj, row[id_col], "reference"])
     print(f"baseline: {rows_read} records, {time.time() - started:.1f} s", file=sys.stderr)
 
 

@@ -329,6 +329,19 @@ def bench_size(args, size, truth_cache):
             plan.add(c, lambda i: cmd, args.baseline_runs, after=after, stdout=found)
             cases.append(c)
 
+        def checked(c, out, reqs, name_run=False, planted_check=True):
+            """What runs after run i of case c: its findings checked, then its output removed."""
+            def after(i):
+                ok, text, problems = check(os.path.join(out + str(i), "findings.ndjson"), truth, reqs,
+                                           planted_check=planted_check)
+                shutil.rmtree(out + str(i), ignore_errors=True)
+                c.check = text if ok else "FAIL: " + "; ".join(problems)
+                if not ok:
+                    c.ok = False
+                    run = f" run {i + 1}" if name_run else ""
+                    failures.append(f"{size} {c.name}{run}: " + "; ".join(problems))
+            return after
+
         if "subjects" in args.cases:
             for n in args.subject_counts:
                 path, reqs, n_planted = subject_files[n]
@@ -340,15 +353,8 @@ def bench_size(args, size, truth_cache):
                 c.requests = n
                 out = os.path.join(work, f"out-{n}")
 
-                def after(i, c=c, out=out, reqs=reqs):
-                    ok, text, problems = check(os.path.join(out + str(i), "findings.ndjson"), truth, reqs)
-                    shutil.rmtree(out + str(i), ignore_errors=True)
-                    c.check = text if ok else "FAIL: " + "; ".join(problems)
-                    if not ok:
-                        c.ok = False
-                        failures.append(f"{size} {c.name} run {i + 1}: " + "; ".join(problems))
                 plan.add(c, lambda i, path=path, out=out: crmscan_cmd(args, export, path, out + str(i)),
-                         args.runs, after=after)
+                         args.runs, after=checked(c, out, reqs, name_run=True))
                 c.subjects_file = path
                 cases.append(c)
 
@@ -367,16 +373,8 @@ def bench_size(args, size, truth_cache):
                          info["records"], "object")
                 out = os.path.join(work, f"out-{obj}")
 
-                def after(i, c=c, out=out):
-                    ok, text, problems = check(os.path.join(out + str(i), "findings.ndjson"), truth, reqs,
-                                               planted_check=False)
-                    shutil.rmtree(out + str(i), ignore_errors=True)
-                    c.check = text if ok else "FAIL: " + "; ".join(problems)
-                    if not ok:
-                        c.ok = False
-                        failures.append(f"{size} {c.name}: " + "; ".join(problems))
                 plan.add(c, lambda i, alone=alone, out=out: crmscan_cmd(args, alone, path, out + str(i)),
-                         args.runs, after=after)
+                         args.runs, after=checked(c, out, reqs, planted_check=False))
                 cases.append(c)
 
         plan.execute()

@@ -34,41 +34,24 @@
 #include "crmscan/scrub.hpp"
 #include "crmscan/subject.hpp"
 #include "crmscan/text.hpp"
+#include "emulator_kit.hpp"
 #include "file_connector.hpp"
+#include "salesforce_org.hpp"
 #include "sf_emulator.hpp"
 #include "support.hpp"
 
 namespace fs = std::filesystem;
-using crmscan::test::CommandResult;
-using crmscan::test::keep_output;
-using crmscan::test::keep_secret;
-using crmscan::test::read_file;
-using crmscan::test::run_crmscan;
-using crmscan::test::sample_scan_args;
-using Environment = crmscan::test::SalesforceEnvironment;
-using crmscan::test::source_path;
-using crmscan::test::TempDir;
-using crmscan::test::write_file;
+using namespace crmscan::test;
+using Environment = SalesforceEnvironment;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 namespace {
 
 // Credentials of the attacked org, distinct enough to be found by grep.
-constexpr const char* kClientId = "attack-client-id-3c9d";
-constexpr const char* kClientSecret = "attack-client-secret-b71e";
-constexpr const char* kPassword = "attack-password-62fa";
-constexpr const char* kSecurityToken = "attack-security-token-0d4c";
+const crmscan::test::OrgCredentials kOrg{"attack-client-id-3c9d", "attack-client-secret-b71e",
+                                         "attack-password-62fa", "attack-security-token-0d4c"};
 constexpr const char* kFileSecret = "attack-file-secret-5e2b";
-
-crmscan::sfemu::EmulatorOptions attacked_org() {
-  crmscan::sfemu::EmulatorOptions options;
-  options.data_dir = source_path("samples/salesforce-export");
-  options.client_id = kClientId;
-  options.client_secret = kClientSecret;
-  options.password = std::string(kPassword) + kSecurityToken;
-  return options;
-}
 
 /// A hostile server on 127.0.0.1 in front of the emulator: `intercept` answers what it wants to
 /// answer (returning true), everything else goes to the emulator.
@@ -77,23 +60,14 @@ class Proxy {
   using Intercept = std::function<bool(const httplib::Request&, httplib::Response&)>;
   Proxy(std::uint16_t emulator_port, Intercept intercept)
       : emulator_port_(emulator_port), intercept_(std::move(intercept)) {
-    const auto handle = [this](const httplib::Request& request, httplib::Response& response) {
+    server_.start(0, [this](const httplib::Request& request, httplib::Response& response) {
       if (intercept_(request, response)) return;
       const auto forwarded = forward(request);
       response.status = forwarded.status;
       response.set_content(forwarded.body, forwarded.content_type);
-    };
-    server_.Get(".*", handle);
-    server_.Post(".*", handle);
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(1ms);
+    });
   }
-  ~Proxy() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return server_.url(); }
 
   struct Answer {
     int status = 502;
@@ -102,26 +76,16 @@ class Proxy {
   };
   /// The emulator's answer to the request.
   Answer forward(const httplib::Request& request) const {
-    httplib::Client client("127.0.0.1", emulator_port_);
-    httplib::Headers headers;
-    for (const auto& [name, value] : request.headers) {
-      if (name != "Host" && name != "Content-Length" && name != "Accept-Encoding")
-        headers.emplace(name, value);
-    }
-    const auto result = request.method == "GET"
-                            ? client.Get(request.target, headers)
-                            : client.Post(request.target, headers, request.body,
-                                          request.get_header_value("Content-Type"));
+    const auto result = crmscan::test::forward(emulator_port_, request);
     if (!result) return {};
     return {result->status, result->body, result->get_header_value("Content-Type")};
   }
 
  private:
-  httplib::Server server_;
   std::uint16_t emulator_port_;
   Intercept intercept_;
-  int port_ = 0;
-  std::thread thread_;
+  // Last: it stops serving before what its handler uses goes.
+  crmscan::emulator::Server server_;
 };
 
 std::vector<std::string> sample_scan(const std::string& input, const std::string& out,
@@ -314,7 +278,7 @@ TEST_CASE("Attack: a signal while reports are written leaves the previous report
 
 TEST_CASE("Attack: a server that echoes the credentials and the request into its error texts",
           "[attack][scrub][salesforce]") {
-  crmscan::sfemu::Emulator org(attacked_org());
+  crmscan::sfemu::Emulator org(kOrg.sample_org());
   org.start();
   const TempDir scratch;
   const auto out = scratch / "report";
@@ -368,11 +332,7 @@ TEST_CASE("Attack: a server that echoes the credentials and the request into its
           response.set_content(buffer.GetString(), "application/json");
           return true;
         });
-    env = {{"SF_CLIENT_ID", kClientId},
-           {"SF_CLIENT_SECRET", kClientSecret},
-           {"SF_USERNAME", "scanner@example.com"},
-           {"SF_PASSWORD", kPassword},
-           {"SF_SECURITY_TOKEN", kSecurityToken}};
+    env = kOrg.password_sign_in();
   }
   const Environment environment(env);
   const auto result = run_crmscan(live_scan(proxy->url(), out), scratch);
@@ -732,7 +692,7 @@ TEST_CASE("Attack: a cursor that repeats, or pages that never end, stop the pagi
     CHECK_THAT(many.next("m3", 1), Catch::Contains("more than 3 pages"));
     CHECK(many.next("", 1).empty());  // the last page
   }
-  crmscan::sfemu::Emulator org(attacked_org());
+  crmscan::sfemu::Emulator org(kOrg.sample_org());
   org.start();
   const TempDir scratch;
   const auto out = scratch / "report";
@@ -857,9 +817,9 @@ TEST_CASE("No output of any security test holds a secret or an unredacted reques
   REQUIRE(WIFEXITED(status));
   REQUIRE(WEXITSTATUS(status) == 0);
   std::string outputs;
-  std::vector<std::string> secrets{kClientSecret,
-                                   kPassword,
-                                   kSecurityToken,
+  std::vector<std::string> secrets{kOrg.client_secret,
+                                   kOrg.password,
+                                   kOrg.security_token,
                                    kFileSecret,
                                    "leakcheck-client-secret-91c2",
                                    "leakcheck-password-5d8e",

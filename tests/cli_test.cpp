@@ -16,12 +16,7 @@
 #include "crmscan/version.hpp"
 #include "support.hpp"
 
-using crmscan::test::read_csv_file;
-using crmscan::test::read_file;
-using crmscan::test::run_crmscan;
-using crmscan::test::source_path;
-using crmscan::test::TempDir;
-using crmscan::test::write_file;
+using namespace crmscan::test;
 namespace fs = std::filesystem;
 
 namespace {

@@ -14,9 +14,7 @@
 
 using crmscan::ConnectorConfig;
 using crmscan::Record;
-using crmscan::test::source_path;
-using crmscan::test::TempDir;
-using crmscan::test::write_file;
+using namespace crmscan::test;
 namespace fs = std::filesystem;
 
 namespace {

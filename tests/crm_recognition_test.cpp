@@ -10,11 +10,7 @@
 
 #include "support.hpp"
 
-using crmscan::test::read_file;
-using crmscan::test::run_crmscan;
-using crmscan::test::source_path;
-using crmscan::test::TempDir;
-using crmscan::test::write_file;
+using namespace crmscan::test;
 
 namespace {
 

@@ -13,8 +13,7 @@
 #include "file_connector.hpp"
 #include "support.hpp"
 
-using crmscan::test::TempDir;
-using crmscan::test::write_file;
+using namespace crmscan::test;
 using Clock = std::chrono::steady_clock;
 using namespace std::string_literals;
 

@@ -17,12 +17,7 @@ using crmscan::Report;
 namespace {
 
 Report small_report() {
-  Report report;
-  report.tool_version = "0.0.0-test";
-  report.connector = "file";
-  report.source = "export";
-  report.started = "2026-01-02T03:04:05Z";
-  report.finished = "2026-01-02T03:04:07Z";
+  auto report = crmscan::test::test_report("export");
   report.request_ids = {"REQ-1", "REQ-2"};
   Finding contact;
   contact.request_id = "REQ-1";

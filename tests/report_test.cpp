@@ -18,19 +18,12 @@
 using crmscan::Action;
 using crmscan::Finding;
 using crmscan::Report;
-using crmscan::test::read_file;
-using crmscan::test::TempDir;
-using crmscan::test::write_file;
+using namespace crmscan::test;
 
 namespace {
 
 Report base_report() {
-  Report report;
-  report.tool_version = "0.0.0-test";
-  report.connector = "file";
-  report.source = "samples/salesforce-export";
-  report.started = "2026-01-02T03:04:05Z";
-  report.finished = "2026-01-02T03:04:07Z";
+  auto report = test_report("samples/salesforce-export");
   report.packs = {{"salesforce-standard", "1.0.0", "rules/salesforce/standard.yaml",
                    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}};
   report.request_ids = {"REQ-1001", "REQ-1002"};

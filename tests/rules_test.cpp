@@ -11,8 +11,7 @@
 
 using crmscan::ConfigError;
 using crmscan::RuleSet;
-using crmscan::test::TempDir;
-using crmscan::test::write_file;
+using namespace crmscan::test;
 
 namespace {
 
@@ -71,6 +70,20 @@ std::string load_error(const std::string& path) {
   return "(no ConfigError)";
 }
 
+// The base pack in a file of its own, for a test to change and load.
+struct PackFile {
+  TempDir dir;
+  std::string path = dir / "pack.yaml";
+  std::vector<std::string> lines = base_pack();
+  // Writes the lines as they stand.
+  void write() const { write_file(path, join(lines)); }
+  // The message of the ConfigError that loading the lines as they stand throws.
+  std::string error() const {
+    write();
+    return load_error(path);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("A valid pack loads with its objects and rules", "[rules]") {
@@ -92,19 +105,17 @@ TEST_CASE("A valid pack loads with its objects and rules", "[rules]") {
 }
 
 TEST_CASE("An unknown key is one ConfigError naming file:line:column and the rule", "[rules]") {
-  const TempDir dir;
-  const auto path = dir / "pack.yaml";
-  auto lines = base_pack();
+  PackFile pack;
   const std::string bad = "        colour: blue";
-  lines.insert(lines.begin() + 10, bad);  // line 11, inside rule contact-email
-  write_file(path, join(lines));
+  pack.lines.insert(pack.lines.begin() + 10, bad);  // line 11, inside rule contact-email
+  pack.write();
 
-  REQUIRE_THROWS_AS(crmscan::load_rule_pack(path), ConfigError);
-  const auto message = load_error(path);
-  const auto where = path + ":11:" + std::to_string(column_of(bad, "colour")) + ":";
+  REQUIRE_THROWS_AS(crmscan::load_rule_pack(pack.path), ConfigError);
+  const auto message = load_error(pack.path);
+  const auto where = pack.path + ":11:" + std::to_string(column_of(bad, "colour")) + ":";
   CHECK_THAT(message, Catch::StartsWith(where));
   CHECK_THAT(message, Catch::Contains("contact-email") && Catch::Contains("colour"));
-  CHECK(count_of(message, path) == 1);
+  CHECK(count_of(message, pack.path) == 1);
   CHECK(count_of(message, "unknown key") == 1);
 }
 
@@ -145,43 +156,35 @@ TEST_CASE("A glob that is not well-formed is a ConfigError naming file:line:colu
 }
 
 TEST_CASE("A bad regex in a when condition is a ConfigError naming file:line:column", "[rules]") {
-  const TempDir dir;
-  const auto path = dir / "pack.yaml";
-  auto lines = base_pack();
+  PackFile pack;
   const std::string bad = "        when: [{field: Subject, regex: \"(unclosed\"}]";
-  lines.insert(lines.begin() + 14, bad);  // line 15, inside rule contact-account
-  write_file(path, join(lines));
-  const auto message = load_error(path);
-  CHECK_THAT(message, Catch::StartsWith(
-                          path + ":15:" + std::to_string(column_of(bad, "\"(unclosed")) + ":"));
+  pack.lines.insert(pack.lines.begin() + 14, bad);  // line 15, inside rule contact-account
+  const auto message = pack.error();
+  CHECK_THAT(
+      message,
+      Catch::StartsWith(pack.path + ":15:" + std::to_string(column_of(bad, "\"(unclosed")) + ":"));
   CHECK_THAT(message, Catch::Contains("contact-account") && Catch::Contains("regex"));
 }
 
 TEST_CASE("A relation to an undefined object is a ConfigError naming the rule's position",
           "[rules]") {
-  const TempDir dir;
-  const auto path = dir / "pack.yaml";
-  auto lines = base_pack();
-  lines[13] = "        to: [Acount]";
-  write_file(path, join(lines));
-  const auto message = load_error(path);
+  PackFile pack;
+  pack.lines[13] = "        to: [Acount]";
+  const auto message = pack.error();
   // The rule spans lines 12 to 14.
   CHECK_THAT(message, Catch::Matches(".*pack\\.yaml:1[234]:[0-9]+: .*"));
   CHECK_THAT(message, Catch::Contains("contact-account") && Catch::Contains("Acount"));
 }
 
 TEST_CASE("A rule id used twice is a ConfigError naming the second use", "[rules]") {
-  const TempDir dir;
-  const auto path = dir / "pack.yaml";
-  auto lines = base_pack();
+  PackFile pack;
   const std::string duplicate = "      - id: contact-email";
-  lines.insert(lines.end(), {"    identity:", duplicate, "        kind: email",
-                             "        fields: [PersonEmail]"});  // lines 19 to 22
-  write_file(path, join(lines));
-  const auto message = load_error(path);
+  pack.lines.insert(pack.lines.end(), {"    identity:", duplicate, "        kind: email",
+                                       "        fields: [PersonEmail]"});  // lines 19 to 22
+  const auto message = pack.error();
   CHECK_THAT(message,
              Catch::StartsWith(
-                 path + ":20:" + std::to_string(column_of(duplicate, "contact-email")) + ":"));
+                 pack.path + ":20:" + std::to_string(column_of(duplicate, "contact-email")) + ":"));
   CHECK_THAT(message, Catch::Contains("contact-email") && Catch::Contains("twice"));
 }
 
@@ -210,45 +213,37 @@ TEST_CASE("A pack extending a pack in its folder loads both and merges their rul
 
 TEST_CASE("Extending a pack that cannot be found is a ConfigError naming file:line:column",
           "[rules]") {
-  const TempDir dir;
-  const auto path = dir / "pack.yaml";
-  auto lines = base_pack();
-  lines.insert(lines.begin() + 3, "extends: [missing-base]");  // line 4
-  write_file(path, join(lines));
-  const auto message = load_error(path);
+  PackFile pack;
+  pack.lines.insert(pack.lines.begin() + 3, "extends: [missing-base]");  // line 4
+  const auto message = pack.error();
   CHECK_THAT(message, Catch::Contains("missing-base"));
-  CHECK_THAT(message, Catch::StartsWith(path + ":4:"));
+  CHECK_THAT(message, Catch::StartsWith(pack.path + ":4:"));
 }
 
 TEST_CASE("A glob on its own line of a block list is named at that line", "[rules]") {
-  const TempDir dir;
-  const auto path = dir / "pack.yaml";
-  auto lines = base_pack();
-  lines[9] = "        fields:";
-  lines.insert(lines.begin() + 10,
-               {"          - Email", "          - \"Foo[ab\""});  // lines 11, 12
-  write_file(path, join(lines));
-  const auto message = load_error(path);
+  PackFile pack;
+  pack.lines[9] = "        fields:";
+  pack.lines.insert(pack.lines.begin() + 10,
+                    {"          - Email", "          - \"Foo[ab\""});  // lines 11, 12
+  const auto message = pack.error();
   CHECK_THAT(message, Catch::Contains("Foo[ab"));
-  CHECK_THAT(message, Catch::StartsWith(path + ":12:13:"));
+  CHECK_THAT(message, Catch::StartsWith(pack.path + ":12:13:"));
 }
 
 TEST_CASE("A flag of a rule that is not true or false is a ConfigError", "[rules]") {
-  const TempDir dir;
-  const auto path = dir / "pack.yaml";
-  auto lines = base_pack();
+  PackFile pack;
   SECTION("in_text: maybe") {
-    lines.insert(lines.begin() + 10, "        in_text: maybe");  // line 11
-    write_file(path, join(lines));
-    CHECK_THAT(load_error(path), Catch::StartsWith(path + ":11:18:") && Catch::Contains("in_text"));
+    pack.lines.insert(pack.lines.begin() + 10, "        in_text: maybe");  // line 11
+    CHECK_THAT(pack.error(),
+               Catch::StartsWith(pack.path + ":11:18:") && Catch::Contains("in_text"));
   }
   SECTION("in_text: True, a YAML boolean, is not silently false") {
-    lines.insert(lines.begin() + 10, "        in_text: True");
-    write_file(path, join(lines));
+    pack.lines.insert(pack.lines.begin() + 10, "        in_text: True");
+    pack.write();
     bool rejected = false;
     bool in_text = false;
     try {
-      in_text = crmscan::load_rule_pack(path).objects[0].identity[0].in_text;
+      in_text = crmscan::load_rule_pack(pack.path).objects[0].identity[0].in_text;
     } catch (const ConfigError&) {
       rejected = true;
     }
@@ -257,33 +252,28 @@ TEST_CASE("A flag of a rule that is not true or false is a ConfigError", "[rules
 }
 
 TEST_CASE("A key given twice is a ConfigError naming the second one", "[rules]") {
-  const TempDir dir;
-  const auto path = dir / "pack.yaml";
-  auto lines = base_pack();
+  PackFile pack;
   SECTION("in a rule") {
-    lines.insert(lines.begin() + 10, "        kind: phone");  // line 11: the rule's second 'kind'
-    write_file(path, join(lines));
-    CHECK_THAT(load_error(path), Catch::StartsWith(path + ":11:9:") && Catch::Contains("kind"));
+    pack.lines.insert(pack.lines.begin() + 10,
+                      "        kind: phone");  // line 11: the rule's second 'kind'
+    CHECK_THAT(pack.error(), Catch::StartsWith(pack.path + ":11:9:") && Catch::Contains("kind"));
   }
   SECTION("an object") {
-    lines.insert(lines.end(), {"  Contact:", "    category: person.record"});  // line 19
-    write_file(path, join(lines));
-    CHECK_THAT(load_error(path), Catch::StartsWith(path + ":19:3:") && Catch::Contains("Contact"));
+    pack.lines.insert(pack.lines.end(), {"  Contact:", "    category: person.record"});  // line 19
+    CHECK_THAT(pack.error(), Catch::StartsWith(pack.path + ":19:3:") && Catch::Contains("Contact"));
   }
 }
 
 TEST_CASE("Record ids, keys, holders and staff are read; a bad value names its position",
           "[rules]") {
-  const TempDir dir;
-  const auto path = dir / "pack.yaml";
-  auto lines = base_pack();
-  lines.insert(lines.begin() + 3, "ids: guid");  // line 4
-  lines.insert(
-      lines.end(),
+  PackFile pack;
+  pack.lines.insert(pack.lines.begin() + 3, "ids: guid");  // line 4
+  pack.lines.insert(
+      pack.lines.end(),
       {"    staff: true", "    keys:", "      - {id: account-call, key: call, fields: [CallId]}",
        "    holders:", "      - {id: account-phone, kind: phone, fields: [Phone]}"});
-  write_file(path, join(lines));
-  const auto rules = RuleSet::load({path});
+  pack.write();
+  const auto rules = RuleSet::load({pack.path});
   CHECK(rules.id_shape() == crmscan::IdShape::kGuid);
   const auto account = rules.rules_for("Account");
   REQUIRE(account.size() == 1);
@@ -293,14 +283,12 @@ TEST_CASE("Record ids, keys, holders and staff are read; a bad value names its p
   REQUIRE(account[0]->holders.size() == 1);
   CHECK(account[0]->holders[0].kind == crmscan::IdentifierKind::kPhone);
 
-  lines[3] = "ids: uuid";
-  write_file(path, join(lines));
-  CHECK_THAT(load_error(path), Catch::StartsWith(path + ":4:6:") && Catch::Contains("uuid"));
-  lines[3] = "ids: guid";
-  lines.back() = "      - {id: account-name, kind: name, fields: [Name]}";
-  write_file(path, join(lines));
-  CHECK_THAT(load_error(path), Catch::Contains("account-name") &&
-                                   Catch::Contains("a holder rule's kind is email or phone"));
+  pack.lines[3] = "ids: uuid";
+  CHECK_THAT(pack.error(), Catch::StartsWith(pack.path + ":4:6:") && Catch::Contains("uuid"));
+  pack.lines[3] = "ids: guid";
+  pack.lines.back() = "      - {id: account-name, kind: name, fields: [Name]}";
+  CHECK_THAT(pack.error(), Catch::Contains("account-name") &&
+                               Catch::Contains("a holder rule's kind is email or phone"));
 }
 
 TEST_CASE("A pack's tests name text rules, run in both traversal modes and want every rule found",

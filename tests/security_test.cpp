@@ -16,37 +16,21 @@
 #include <vector>
 
 #include "crmscan/http.hpp"
+#include "emulator_kit.hpp"
+#include "salesforce_org.hpp"
 #include "sf_emulator.hpp"
 #include "support.hpp"
 
 namespace fs = std::filesystem;
-using crmscan::test::CommandResult;
-using crmscan::test::read_file;
-using crmscan::test::run_crmscan;
-using crmscan::test::sample_scan_args;
-using Environment = crmscan::test::SalesforceEnvironment;
-using crmscan::test::source_path;
-using crmscan::test::TempDir;
-using crmscan::test::write_file;
+using namespace crmscan::test;
+using Environment = SalesforceEnvironment;
 
 namespace {
 
 // Credentials the emulated org accepts, chosen so that a leak of any of them is found by grep.
-constexpr const char* kClientId = "leakcheck-client-id-7f3a";
-constexpr const char* kClientSecret = "leakcheck-client-secret-91c2";
-constexpr const char* kPassword = "leakcheck-password-5d8e";
-constexpr const char* kSecurityToken = "leakcheck-security-token-a4b6";
-constexpr const char* kRefreshToken = "leakcheck-refresh-token-e0f1";
-
-crmscan::sfemu::EmulatorOptions leakcheck_org() {
-  crmscan::sfemu::EmulatorOptions options;
-  options.data_dir = source_path("samples/salesforce-export");
-  options.client_id = kClientId;
-  options.client_secret = kClientSecret;
-  options.password = std::string(kPassword) + kSecurityToken;
-  options.refresh_token = kRefreshToken;
-  return options;
-}
+const crmscan::test::OrgCredentials kOrg{"leakcheck-client-id-7f3a", "leakcheck-client-secret-91c2",
+                                         "leakcheck-password-5d8e", "leakcheck-security-token-a4b6",
+                                         "leakcheck-refresh-token-e0f1"};
 
 std::vector<std::string> scan_args(const std::string& login_url, const std::string& out,
                                    std::vector<std::string> extra = {}) {
@@ -113,19 +97,9 @@ Certificate self_signed(const TempDir& dir) {
 class TlsFront {
  public:
   TlsFront(const Certificate& certificate, std::uint16_t emulator_port)
-      : server_(certificate.cert_path.c_str(), certificate.key_path.c_str()),
-        emulator_port_(emulator_port) {
+      : emulator_port_(emulator_port) {
     const auto forward = [this](const httplib::Request& request, httplib::Response& response) {
-      httplib::Client client("127.0.0.1", emulator_port_);
-      httplib::Headers headers;
-      for (const auto& [name, value] : request.headers) {
-        if (name != "Host" && name != "Content-Length" && name != "Accept-Encoding")
-          headers.emplace(name, value);
-      }
-      const auto result = request.method == "GET"
-                              ? client.Get(request.target, headers)
-                              : client.Post(request.target, headers, request.body,
-                                            request.get_header_value("Content-Type"));
+      const auto result = crmscan::test::forward(emulator_port_, request);
       if (!result) {
         response.status = 502;
         return;
@@ -136,30 +110,23 @@ class TlsFront {
       }
       response.set_content(result->body, result->get_header_value("Content-Type"));
     };
-    server_.Get(".*", forward);
-    server_.Post(".*", forward);
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    server_.start(0, forward,
+                  std::make_unique<httplib::SSLServer>(certificate.cert_path.c_str(),
+                                                       certificate.key_path.c_str()));
   }
-  ~TlsFront() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(server_.port()); }
 
  private:
-  httplib::SSLServer server_;
   std::uint16_t emulator_port_;
-  int port_ = 0;
-  std::thread thread_;
+  // Last: it stops serving before what its handler uses goes.
+  crmscan::emulator::Server server_;
 };
 
 }  // namespace
 
 TEST_CASE("No credential appears in anything a scan writes, failing scans included",
           "[security][salesforce]") {
-  crmscan::sfemu::Emulator org(leakcheck_org());
+  crmscan::sfemu::Emulator org(kOrg.sample_org());
   org.start();
   const TempDir scratch;
   const auto out = scratch / "report";
@@ -178,31 +145,27 @@ TEST_CASE("No credential appears in anything a scan writes, failing scans includ
     expected_exit = 2;
   }
   SECTION("username, password and security token") {
-    env = {{"SF_CLIENT_ID", kClientId},
-           {"SF_CLIENT_SECRET", kClientSecret},
-           {"SF_USERNAME", "scanner@example.com"},
-           {"SF_PASSWORD", kPassword},
-           {"SF_SECURITY_TOKEN", kSecurityToken}};
+    env = kOrg.password_sign_in();
   }
   SECTION("a refresh token, values shown") {
-    env = {{"SF_CLIENT_ID", kClientId}, {"SF_REFRESH_TOKEN", kRefreshToken}};
+    env = {{"SF_CLIENT_ID", kOrg.client_id}, {"SF_REFRESH_TOKEN", kOrg.refresh_token}};
     extra = {"--show-values"};
   }
   SECTION("client credentials from a file, the org's request limit reached") {
-    write_file(scratch / "secret", std::string(kClientSecret) + "\n");
-    env = {{"SF_CLIENT_ID", kClientId}, {"SF_CLIENT_SECRET_FILE", scratch / "secret"}};
+    write_file(scratch / "secret", kOrg.client_secret + "\n");
+    env = {{"SF_CLIENT_ID", kOrg.client_id}, {"SF_CLIENT_SECRET_FILE", scratch / "secret"}};
     faults.api_limit = 6;
     expected_exit = 2;
   }
   SECTION("a wrong password, refused") {
-    env = {{"SF_CLIENT_ID", kClientId},
-           {"SF_CLIENT_SECRET", kClientSecret},
+    env = {{"SF_CLIENT_ID", kOrg.client_id},
+           {"SF_CLIENT_SECRET", kOrg.client_secret},
            {"SF_USERNAME", "scanner@example.com"},
-           {"SF_PASSWORD", std::string(kPassword) + "-wrong"}};
+           {"SF_PASSWORD", kOrg.password + "-wrong"}};
     expected_exit = 2;
   }
   SECTION("an invalid response in the middle of the scan") {
-    env = {{"SF_CLIENT_ID", kClientId}, {"SF_CLIENT_SECRET", kClientSecret}};
+    env = {{"SF_CLIENT_ID", kOrg.client_id}, {"SF_CLIENT_SECRET", kOrg.client_secret}};
     faults.malformed_json_at = 4;
     expected_exit = 2;
   }
@@ -212,9 +175,8 @@ TEST_CASE("No credential appears in anything a scan writes, failing scans includ
   INFO("stdout:\n" << result.out << "\nstderr:\n" << result.err);
   CHECK(result.exit_code == expected_exit);
   const auto written = everything_written(result, out);
-  for (const std::string& secret :
-       {std::string(kClientSecret), std::string(kPassword), std::string(kSecurityToken),
-        std::string(kRefreshToken), token, token.substr(token.find('!') + 1)}) {
+  for (const std::string& secret : {kOrg.client_secret, kOrg.password, kOrg.security_token,
+                                    kOrg.refresh_token, token, token.substr(token.find('!') + 1)}) {
     CHECK_THAT(written, !Catch::Contains(secret));
   }
 }
@@ -291,7 +253,7 @@ TEST_CASE("TLS is verified: a self-signed server is refused unless its CA is giv
           "[security][salesforce][tls]") {
   const TempDir scratch;
   const auto certificate = self_signed(scratch);
-  crmscan::sfemu::Emulator org(leakcheck_org());
+  crmscan::sfemu::Emulator org(kOrg.sample_org());
   org.start();
   const TlsFront front(certificate, org.port());
   const auto out = scratch / "report";

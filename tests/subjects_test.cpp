@@ -13,8 +13,7 @@ using crmscan::DataError;
 using crmscan::MissingInputError;
 using crmscan::SubjectRequest;
 using crmscan::SubjectSet;
-using crmscan::test::TempDir;
-using crmscan::test::write_file;
+using namespace crmscan::test;
 using Strings = std::vector<std::string>;
 
 TEST_CASE("SubjectSet normalises each identifier of a request", "[subjects]") {

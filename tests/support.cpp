@@ -160,6 +160,16 @@ void keep_secret(const std::string& secret) {
   keep(secret, "secret");
 }
 
+Report test_report(const std::string& source) {
+  Report report;
+  report.tool_version = "0.0.0-test";
+  report.connector = "file";
+  report.source = source;
+  report.started = "2026-01-02T03:04:05Z";
+  report.finished = "2026-01-02T03:04:07Z";
+  return report;
+}
+
 CommandResult run_crmscan(const std::vector<std::string>& args, const TempDir& scratch) {
   const auto out_path = scratch / "command.stdout";
   const auto err_path = scratch / "command.stderr";

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "crmscan/report.hpp"
+
 namespace crmscan::test {
 
 /// A fresh folder under the system's temporary directory, removed with its contents at the end
@@ -39,6 +41,10 @@ bool is_valid_utf8(const std::string& text);
 
 /// The permission bits of a file (0600…).
 unsigned permissions_of(const std::string& path);
+
+/// A report as a reporter's test starts it: a file scan of `source` by version 0.0.0-test, run
+/// from 2026-01-02T03:04:05Z to 03:04:07Z, with nothing in it yet.
+Report test_report(const std::string& source);
 
 /// What a run of the crmscan program gave.
 struct CommandResult {

@@ -3,7 +3,7 @@
 // The connector test kit: what every connector's tests share — the sample's rules and requests,
 // the scan of its export by the file connector that a live connector must equal, the comparison
 // of two reports, credentials in the environment for one test, HTTP options that record waits
-// instead of sleeping. Header-only: each test program includes it once and defines
+// instead of sleeping. Header-only, for Catch2 test programs: each includes it once and defines
 // CRMSCAN_SOURCE_DIR.
 
 #include <chrono>
@@ -16,6 +16,8 @@
 #include <tuple>
 #include <utility>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "crmscan/connector.hpp"
 #include "crmscan/csv_reader.hpp"
@@ -57,10 +59,10 @@ inline std::string difference(const Report& actual, const Report& expected) {
   return text;
 }
 
-/// The report's errors, a line each.
+/// The report's errors, a line each with its object.
 inline std::string errors_of(const Report& report) {
   std::string text;
-  for (const auto& e : report.errors) text += e.message + "\n";
+  for (const auto& e : report.errors) text += e.object + ": " + e.message + "\n";
   return text;
 }
 
@@ -103,6 +105,25 @@ inline const Report& file_report(const std::string& folder, const std::string& c
   return scanned.emplace(folder, run_scan(*connector, rules_of(crm), sample_subjects(sample), {}))
       .first->second;
 }
+
+/// A CRM's sample: its rules, its requests and its export, and the scan of that export by the
+/// file connector that a live connector must equal.
+struct Sample {
+  std::string crm;       ///< the rules: rules/CRM
+  std::string folder;    ///< the export: samples/FOLDER
+  std::string requests;  ///< the requests: samples/REQUESTS-expected/subjects.csv or .yaml
+  const RuleSet& rules() const { return rules_of(crm); }
+  const SubjectSet& subjects() const { return sample_subjects(requests); }
+  const Report& file_report() const { return testkit::file_report(folder, crm, requests); }
+  /// Requires a live scan of the sample to be complete and checks that it finds what the file
+  /// scan finds (its errors, and what differs, in the failure message).
+  void require_same_as_file(const Report& live) const {
+    INFO(errors_of(live));
+    REQUIRE(live.complete());
+    INFO(difference(live, file_report()));
+    CHECK(keys_of(live) == keys_of(file_report()));
+  }
+};
 
 /// Environment variables for one test: `cleared` (and their _FILE forms) are taken away, the
 /// values set; all of them are taken away again after it.

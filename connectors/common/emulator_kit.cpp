@@ -72,4 +72,30 @@ void Server::stop() {
   port_ = 0;
 }
 
+Serving::Serving(std::uint16_t port, Handler handler, MakeServer make_server)
+    : port_(port),
+      handler_(std::move(handler)),
+      make_server_(std::move(make_server)),
+      server_(std::make_unique<Server>()) {}
+
+Serving::~Serving() {
+  stop();
+}
+
+std::uint16_t Serving::start() {
+  return server_->start(port_, handler_, make_server_ ? make_server_() : nullptr);
+}
+
+void Serving::stop() {
+  server_->stop();
+}
+
+std::uint16_t Serving::port() const {
+  return server_->port();
+}
+
+std::string Serving::url() const {
+  return server_->url();
+}
+
 }  // namespace crmscan::emulator

@@ -1,8 +1,9 @@
 #pragma once
 
 // The emulator kit: what every API emulator (connectors/*/emulator) is built on — the server on
-// 127.0.0.1 with its own thread, the request log, the fault plan's bursts and body faults, and
-// the skeleton of the standalone program's main (emulator_main.hpp).
+// 127.0.0.1 with its own thread and the request log (their public side in emulator_host.hpp),
+// the fault plan (emulator_faults.hpp) and how a reply is spoilt, and the skeleton of the
+// standalone program (emulator_main.hpp).
 
 #include <httplib.h>
 
@@ -19,6 +20,9 @@
 #include <utility>
 #include <vector>
 
+#include "emulator_faults.hpp"
+#include "emulator_host.hpp"
+
 namespace crmscan::emulator {
 
 inline constexpr std::string_view kJson = "application/json; charset=utf-8";
@@ -31,12 +35,6 @@ struct Reply {
   std::string content_type = std::string(kJson);
 };
 
-/// Whether `call` is one of the `count` calls from call `first` on (a burst of 429s, of 503s);
-/// `first` 0 turns the burst off.
-inline bool in_burst(std::size_t call, std::size_t first, std::size_t count) {
-  return first > 0 && call >= first && call < first + count;
-}
-
 /// What the fault plan does to one reply's body.
 struct BodyFault {
   /// The body stops halfway, under a Content-Length for the whole; the connection is closed.
@@ -47,10 +45,8 @@ struct BodyFault {
   bool wrong_type = false;
 };
 
-/// The body fault of call `call` from faults that name calls by `truncated_at`,
-/// `malformed_json_at` and `wrong_content_type_at`.
-template <class Faults>
-BodyFault body_fault_of(const Faults& faults, std::size_t call) {
+/// The body fault of call `call`.
+inline BodyFault body_fault_of(const BodyFaults& faults, std::size_t call) {
   return {call == faults.truncated_at, call == faults.malformed_json_at,
           call == faults.wrong_content_type_at};
 }
@@ -58,36 +54,21 @@ BodyFault body_fault_of(const Faults& faults, std::size_t call) {
 /// Writes a reply into httplib's response, with its body fault.
 void send_reply(Reply reply, const BodyFault& fault, httplib::Response& response);
 
-/// The requests an emulator received, in order: thread-safe.
-template <class Entry>
-class RequestLog {
- public:
-  void add(Entry entry) {
-    std::lock_guard lock(mutex_);
-    entries_.push_back(std::move(entry));
+/// Answers a request as every emulator does: under `mutex`, `route(fault)` gives the reply (and
+/// may spoil its body) and `record` is logged with the reply's status; then the reply is sent.
+template <class Record, class Route>
+void answer(std::mutex& mutex, RequestLog<Record>& log, Record record, const Route& route,
+            httplib::Response& response) {
+  BodyFault fault;
+  Reply reply;
+  {
+    std::lock_guard lock(mutex);
+    reply = route(fault);
+    record.status = reply.status;
+    log.add(std::move(record));
   }
-  std::vector<Entry> all() const {
-    std::lock_guard lock(mutex_);
-    return entries_;
-  }
-  void clear() {
-    std::lock_guard lock(mutex_);
-    entries_.clear();
-  }
-  /// Requests whose path starts with `prefix`.
-  std::size_t count(std::string_view prefix) const {
-    return count_if([prefix](const Entry& entry) { return entry.path.starts_with(prefix); });
-  }
-  template <class Predicate>
-  std::size_t count_if(Predicate predicate) const {
-    std::lock_guard lock(mutex_);
-    return static_cast<std::size_t>(std::count_if(entries_.begin(), entries_.end(), predicate));
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<Entry> entries_;
-};
+  send_reply(std::move(reply), fault, response);
+}
 
 /// An HTTP server on 127.0.0.1 with its own thread, every method of every path going to one
 /// handler: the skeleton each emulator serves with.

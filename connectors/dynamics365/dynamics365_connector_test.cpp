@@ -27,24 +27,15 @@ using crmscan::d365emu::Faults;
 namespace {
 
 using crmscan::testkit::difference;
+using crmscan::testkit::errors_of;
 using crmscan::testkit::keys_of;
 using crmscan::testkit::kSource;
 using crmscan::testkit::read_csv;
 
+const crmscan::testkit::Sample sample{"dynamics365", "dynamics365", "dynamics365"};
+
 const std::string kSample = kSource + "/samples/dynamics365";
 const std::string kExpected = kSource + "/samples/dynamics365-expected";
-
-const crmscan::RuleSet& rules() {
-  return crmscan::testkit::rules_of("dynamics365");
-}
-
-const crmscan::SubjectSet& sample_subjects() {
-  return crmscan::testkit::sample_subjects("dynamics365");
-}
-
-const Report& file_report() {
-  return crmscan::testkit::file_report("dynamics365", "dynamics365", "dynamics365");
-}
 
 /// Sets the D365_* variables for one test and takes them away after it.
 class Environment : public crmscan::testkit::Environment {
@@ -95,20 +86,14 @@ std::unique_ptr<crmscan::dynamics365::Dynamics365Connector> connect(const Datave
 }
 
 Report scan(crmscan::Connector& connector) {
-  return crmscan::run_scan(connector, rules(), sample_subjects(), {});
-}
-
-std::string errors_of(const Report& report) {
-  std::string text;
-  for (const auto& e : report.errors) text += e.object + ": " + e.message + "\n";
-  return text;
+  return crmscan::run_scan(connector, sample.rules(), sample.subjects(), {});
 }
 
 }  // namespace
 
 TEST_CASE("The file scan of the sample finds every expected finding and leaves the decoys alone",
           "[connector][dynamics365][sample]") {
-  const auto& report = file_report();
+  const auto& report = sample.file_report();
   INFO(errors_of(report));
   REQUIRE(report.complete());
   const auto keys = keys_of(report);
@@ -134,10 +119,7 @@ TEST_CASE("A subject scan through the Web API finds what a scan of the export fi
   Waits waits;
   auto connector = connect(dataverse, waits);
   const auto report = scan(*connector);
-  INFO(errors_of(report));
-  REQUIRE(report.complete());
-  INFO(difference(report, file_report()));
-  CHECK(keys_of(report) == keys_of(file_report()));
+  sample.require_same_as_file(report);
   // Every request is counted, the token requests included, and the count is what the server saw.
   CHECK(report.api_calls == dataverse.emulator.request_count("/"));
   CHECK(report.api_calls < 100);
@@ -171,12 +153,9 @@ TEST_CASE("A full read through the Web API, paged, finds the same as the export"
   auto connector = connect(dataverse, waits, {{"page_size", "3"}});
   crmscan::ScanOptions options;
   options.full_read = true;
-  const auto report = crmscan::run_scan(*connector, rules(), sample_subjects(), options);
-  INFO(errors_of(report));
-  REQUIRE(report.complete());
-  INFO(difference(report, file_report()));
-  CHECK(keys_of(report) == keys_of(file_report()));
-  CHECK(report.records_read == file_report().records_read);
+  const auto report = crmscan::run_scan(*connector, sample.rules(), sample.subjects(), options);
+  sample.require_same_as_file(report);
+  CHECK(report.records_read == sample.file_report().records_read);
 }
 
 TEST_CASE("Every fault is recovered with the same findings, or reported as incomplete",
@@ -195,20 +174,20 @@ TEST_CASE("Every fault is recovered with the same findings, or reported as incom
       {"a token that expires in the middle of paging",
        faults([](Faults& f) { f.token_expires_after = 5; }), ""},
       {"429 with Retry-After", faults([](Faults& f) {
-         f.throttled_at = 4;
-         f.throttled_count = 2;
+         f.throttled.at = 4;
+         f.throttled.count = 2;
          f.retry_after_seconds = 2;
        }),
        ""},
       {"a burst of 503", faults([](Faults& f) {
-         f.unavailable_at = 6;
-         f.unavailable_count = 3;
+         f.unavailable.at = 6;
+         f.unavailable.count = 3;
        }),
        ""},
       {"a truncated body", faults([](Faults& f) { f.truncated_at = 7; }), ""},
       {"a 503 that does not stop", faults([](Faults& f) {
-         f.unavailable_at = 6;
-         f.unavailable_count = 100'000;
+         f.unavailable.at = 6;
+         f.unavailable.count = 100'000;
        }),
        "HTTP 503"},
       {"invalid JSON", faults([](Faults& f) { f.malformed_json_at = 12; }), "not valid JSON"},
@@ -227,13 +206,13 @@ TEST_CASE("Every fault is recovered with the same findings, or reported as incom
       INFO(errors_of(report));
       if (std::string(row.error).empty()) {
         CHECK(report.complete());
-        INFO(difference(report, file_report()));
-        CHECK(keys_of(report) == keys_of(file_report()));
+        INFO(difference(report, sample.file_report()));
+        CHECK(keys_of(report) == keys_of(sample.file_report()));
       } else {
         CHECK_FALSE(report.complete());
         CHECK_THAT(errors_of(report), Catch::Contains(row.error));
       }
-      if (row.faults.throttled_at != 0) {
+      if (row.faults.throttled.at != 0) {
         // Retry-After was waited out, through the sleep the test put in.
         CHECK(std::count(waits.asked.begin(), waits.asked.end(), std::chrono::seconds(2)) == 2);
       }
@@ -336,8 +315,8 @@ TEST_CASE("A service protection limit's Retry-After is waited in full within the
           "[connector][dynamics365][faults]") {
   const auto env = emulator_credentials();
   Faults faults;
-  faults.throttled_at = 4;
-  faults.throttled_count = 1;
+  faults.throttled.at = 4;
+  faults.throttled.count = 1;
   faults.retry_after_seconds = 120;
   Dataverse dataverse;
   dataverse.emulator.set_faults(faults);
@@ -383,8 +362,8 @@ TEST_CASE("crmscan scan --connector dynamics365 exits 0 on a complete scan and 2
                                   Catch::Contains("ca110000-0000-4000-8000-000000000003") &&
                                   !Catch::Contains(defaults.client_secret));
   Faults faults;
-  faults.unavailable_at = 3;
-  faults.unavailable_count = 100'000;
+  faults.unavailable.at = 3;
+  faults.unavailable.count = 100'000;
   faults.retry_after_seconds = 0;
   dataverse.emulator.set_faults(faults);
   CHECK(run("--max-api-calls 40") == 2);
@@ -634,11 +613,11 @@ TEST_CASE("Numbers typed in any common spelling are found live as in the export"
   const auto file = [&](const crmscan::SubjectSet& subjects) {
     auto connector = crmscan::create_connector(
         "file", {{"input", folder.path.string()}, {"crm", "dynamics365"}});
-    return crmscan::run_scan(*connector, rules(), subjects, {});
+    return crmscan::run_scan(*connector, sample.rules(), subjects, {});
   };
   const auto live = [&](const crmscan::SubjectSet& subjects) {
     crmscan::dynamics365::Dynamics365Connector connector(config, waits.options());
-    return crmscan::run_scan(connector, rules(), subjects, {});
+    return crmscan::run_scan(connector, sample.rules(), subjects, {});
   };
   for (const auto& [request, phone, records] :
        {std::tuple{
@@ -692,7 +671,7 @@ TEST_CASE("A search Dataverse times out for its leading wildcard is reported, ne
                                                         {"max_api_calls", "0"}},
                                                        waits.options());
   const auto report =
-      crmscan::run_scan(connector, rules(), one_subject("REQ-US", "+1 312 555 0175"), {});
+      crmscan::run_scan(connector, sample.rules(), one_subject("REQ-US", "+1 312 555 0175"), {});
   // Incomplete, saying why, with the error code the user can look up.
   CHECK_FALSE(report.complete());
   CHECK_THAT(errors_of(report), Catch::Contains("0x80048573") &&
@@ -744,7 +723,7 @@ TEST_CASE("Tables no rule names are not searched, and the report says which",
                                                         {"max_api_calls", "0"}},
                                                        waits.options());
   const auto report =
-      crmscan::run_scan(connector, rules(), one_subject("REQ-US", "+1 312 555 0175"), {});
+      crmscan::run_scan(connector, sample.rules(), one_subject("REQ-US", "+1 312 555 0175"), {});
   INFO(errors_of(report));
   REQUIRE(report.complete());
   for (const auto& request : emulator.requests()) {
@@ -770,11 +749,11 @@ TEST_CASE("Each request alone finds through the Web API what it finds in the exp
       const crmscan::SubjectSet subjects({request}, "GB");
       auto file_connector =
           crmscan::create_connector("file", {{"input", kSample}, {"crm", "dynamics365"}});
-      const auto from_file = crmscan::run_scan(*file_connector, rules(), subjects, {});
+      const auto from_file = crmscan::run_scan(*file_connector, sample.rules(), subjects, {});
       Dataverse dataverse;
       Waits waits;
       auto connector = connect(dataverse, waits);
-      const auto from_api = crmscan::run_scan(*connector, rules(), subjects, {});
+      const auto from_api = crmscan::run_scan(*connector, sample.rules(), subjects, {});
       INFO(errors_of(from_api));
       REQUIRE(from_api.complete());
       INFO(difference(from_api, from_file));

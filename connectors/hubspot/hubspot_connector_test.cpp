@@ -32,20 +32,10 @@ using crmscan::testkit::keys_of;
 using crmscan::testkit::kSource;
 using crmscan::testkit::read_csv;
 
+const crmscan::testkit::Sample sample{"hubspot", "hubspot", "hubspot"};
+
 const std::string kSamples = kSource + "/samples/hubspot";
 const std::string kExpected = kSource + "/samples/hubspot-expected";
-
-const crmscan::RuleSet& hubspot_rules() {
-  return crmscan::testkit::rules_of("hubspot");
-}
-
-const crmscan::SubjectSet& sample_subjects() {
-  return crmscan::testkit::sample_subjects("hubspot");
-}
-
-const Report& file_report() {
-  return crmscan::testkit::file_report("hubspot", "hubspot", "hubspot");
-}
 
 /// Sets the token variables for one test and takes them away after it.
 class Environment : public crmscan::testkit::Environment {
@@ -91,7 +81,7 @@ std::unique_ptr<crmscan::hubspot::HubSpotConnector> connect(
 Report scan(crmscan::Connector& connector, bool full_read = false) {
   crmscan::ScanOptions options;
   options.full_read = full_read;
-  return crmscan::run_scan(connector, hubspot_rules(), sample_subjects(), options);
+  return crmscan::run_scan(connector, sample.rules(), sample.subjects(), options);
 }
 
 // Calls of other customers, with other numbers, and their contacts.
@@ -117,6 +107,15 @@ void grow(crmscan::hsemu::Emulator& emulator, std::size_t count) {
   }
 }
 
+/// Adds contact 7000, with 300 custom properties: more than one request can name.
+void add_wide_contact(Account& account) {
+  crmscan::hsemu::HubRecord wide;
+  wide.id = "7000";
+  for (int i = 0; i < 300; ++i)
+    wide.properties["custom_property_number_" + std::to_string(i)] = "value " + std::to_string(i);
+  account.emulator.add_record("contacts", wide);
+}
+
 }  // namespace
 
 TEST_CASE("A subject scan through the API finds what a scan of the export finds",
@@ -126,9 +125,9 @@ TEST_CASE("A subject scan through the API finds what a scan of the export finds"
   const auto report = scan(*connector);
   INFO(errors_of(report));
   REQUIRE(report.complete());
-  REQUIRE(file_report().complete());
-  INFO(difference(report, file_report()));
-  CHECK(keys_of(report) == keys_of(file_report()));
+  REQUIRE(sample.file_report().complete());
+  INFO(difference(report, sample.file_report()));
+  CHECK(keys_of(report) == keys_of(sample.file_report()));
   // Every request is counted, and the count is what the account saw.
   CHECK(report.api_calls == account.emulator.request_count("/crm/"));
   // 71 on the sample: five objects searched, their associations read in batches.
@@ -151,7 +150,7 @@ TEST_CASE("The sample's expected findings are found and its decoys are not, from
   Account account;
   auto connector = connect(account);
   const auto live = scan(*connector);
-  for (const auto* report : {&file_report(), &live}) {
+  for (const auto* report : {&sample.file_report(), &live}) {
     const auto findings = keys_of(*report);
     for (const auto& row : read_csv(kExpected + "/expected-findings.csv")) {
       INFO(row[0] + " " + row[1] + " " + row[2] + " " + row[3] + " " + row[4]);
@@ -175,10 +174,7 @@ TEST_CASE("A full read lists every record, archived ones too, and finds the same
   Account account;
   auto connector = connect(account);
   const auto report = scan(*connector, true);
-  INFO(errors_of(report));
-  REQUIRE(report.complete());
-  INFO(difference(report, file_report()));
-  CHECK(keys_of(report) == keys_of(file_report()));
+  sample.require_same_as_file(report);
   CHECK(account.emulator.request_count("/crm/v3/objects/calls") > 0);
 }
 
@@ -264,7 +260,7 @@ TEST_CASE("Filter groups stay within HubSpot's limits, long term lists split",
   many.emails.push_back("lena.fischer@example.org");
   requests.push_back(many);
   const crmscan::SubjectSet subjects(requests, "GB");
-  const auto report = crmscan::run_scan(*connector, hubspot_rules(), subjects, {});
+  const auto report = crmscan::run_scan(*connector, sample.rules(), subjects, {});
   INFO(errors_of(report));
   CHECK(report.complete());
   CHECK(found(report, "contacts", "5103"));
@@ -291,24 +287,28 @@ TEST_CASE("Each fault is recovered or leaves a report marked incomplete, never a
     bool complete;
     const char* error;
   };
-  const auto at = [](auto field, std::size_t call, std::size_t count = 1, int retry_after = 0) {
-    crmscan::hsemu::Faults faults;
-    faults.*field = call;
-    faults.rate_limited_count = count;
-    faults.unavailable_count = count;
+  using F = crmscan::hsemu::Faults;
+  const auto at = [](std::size_t F::*field) {
+    F faults;
+    faults.*field = 8;
+    return faults;
+  };
+  const auto burst = [](crmscan::emulator::Burst F::*field, std::size_t count,
+                        int retry_after = 0) {
+    F faults;
+    faults.*field = {8, count};
     faults.retry_after_seconds = retry_after;
     return faults;
   };
-  using F = crmscan::hsemu::Faults;
   const std::vector<Row> rows{
       // Call 8 is a search, after the five objects' properties.
-      {"429 with Retry-After", at(&F::rate_limited_at, 8, 2, 1), true, ""},
-      {"a burst of 503s", at(&F::unavailable_at, 8, 3), true, ""},
-      {"a 503 that does not stop", at(&F::unavailable_at, 8, 1000), false, "HTTP 503"},
-      {"a truncated body", at(&F::truncated_at, 8), true, ""},
-      {"invalid JSON", at(&F::malformed_json_at, 8), false, "not valid JSON"},
-      {"a page that is not JSON", at(&F::wrong_content_type_at, 8), false, "not JSON"},
-      {"the token revoked", at(&F::token_revoked_at, 8), false,
+      {"429 with Retry-After", burst(&F::throttled, 2, 1), true, ""},
+      {"a burst of 503s", burst(&F::unavailable, 3), true, ""},
+      {"a 503 that does not stop", burst(&F::unavailable, 1000), false, "HTTP 503"},
+      {"a truncated body", at(&F::truncated_at), true, ""},
+      {"invalid JSON", at(&F::malformed_json_at), false, "not valid JSON"},
+      {"a page that is not JSON", at(&F::wrong_content_type_at), false, "not JSON"},
+      {"the token revoked", at(&F::token_revoked_at), false,
        "refused the private app's access token"},
   };
   const auto clean_calls = [] {
@@ -327,8 +327,8 @@ TEST_CASE("Each fault is recovered or leaves a report marked incomplete, never a
       INFO(errors);
       CHECK(report.complete() == row.complete);
       if (row.complete) {
-        INFO(difference(report, file_report()));
-        CHECK(keys_of(report) == keys_of(file_report()));
+        INFO(difference(report, sample.file_report()));
+        CHECK(keys_of(report) == keys_of(sample.file_report()));
         CHECK(report.api_calls > clean_calls);  // the fault was served, and retried
       } else {
         CHECK_THAT(errors, Catch::Contains(row.error));
@@ -379,9 +379,7 @@ TEST_CASE("The rolling rate-limit window is waited out before HubSpot refuses a 
                                                 {"search_rate", "0"}},
                                                http);
   const auto report = scan(connector);
-  INFO(errors_of(report));
-  REQUIRE(report.complete());
-  CHECK(keys_of(report) == keys_of(file_report()));
+  sample.require_same_as_file(report);
   CHECK(std::count(waits.begin(), waits.end(), std::chrono::milliseconds(200)) >= 4);
   const auto requests = account.emulator.requests();
   CHECK(std::none_of(requests.begin(), requests.end(),
@@ -484,11 +482,7 @@ TEST_CASE("crmscan scan --connector hubspot exits 0 when complete and 2 when not
 TEST_CASE("A full read of an account with many properties reads them by batch, archived too",
           "[connector][hubspot]") {
   Account account;
-  crmscan::hsemu::HubRecord wide;
-  wide.id = "7000";
-  for (int i = 0; i < 300; ++i)
-    wide.properties["custom_property_number_" + std::to_string(i)] = "value " + std::to_string(i);
-  account.emulator.add_record("contacts", wide);
+  add_wide_contact(account);
   crmscan::hsemu::HubRecord archived;
   archived.id = "9100";
   archived.archived = true;
@@ -525,17 +519,15 @@ TEST_CASE("The emulator refuses what HubSpot refuses", "[hubspot][emulator]") {
   std::string six = group;
   for (int i = 0; i < 5; ++i) six += "," + group;
   CHECK(search(R"({"filterGroups":[)" + six + "]}", token).status == 400);
-  std::string seven_filters = R"({"filters":[)";
-  for (int i = 0; i < 7; ++i)
-    seven_filters +=
-        std::string(i ? "," : "") + R"({"propertyName":"email","operator":"HAS_PROPERTY"})";
-  seven_filters += "]}";
-  CHECK(search(R"({"filterGroups":[)" + seven_filters + "]}", token).status == 400);
-  std::string five_filters = R"({"filters":[)";
-  for (int i = 0; i < 5; ++i)
-    five_filters +=
-        std::string(i ? "," : "") + R"({"propertyName":"email","operator":"HAS_PROPERTY"})";
-  five_filters += "]}";
+  // A filter group of `count` filters.
+  const auto filters = [](int count) {
+    std::string text = R"({"filters":[)";
+    for (int i = 0; i < count; ++i)
+      text += std::string(i ? "," : "") + R"({"propertyName":"email","operator":"HAS_PROPERTY"})";
+    return text + "]}";
+  };
+  CHECK(search(R"({"filterGroups":[)" + filters(7) + "]}", token).status == 400);
+  const auto five_filters = filters(5);
   const auto four_groups =
       five_filters + "," + five_filters + "," + five_filters + "," + five_filters;  // 20 filters
   CHECK(search(R"({"filterGroups":[)" + four_groups + "]}", token).status == 400);
@@ -679,13 +671,13 @@ TEST_CASE("A number is found in the spellings people type, in identity fields an
   request.phones = {"+1 312 555 0175", "+44 20 7946 0372"};
   const crmscan::SubjectSet subjects({request}, "GB");
   auto file = crmscan::create_connector("file", {{"input", folder.string()}, {"crm", "hubspot"}});
-  const auto expected = crmscan::run_scan(*file, hubspot_rules(), subjects, {});
+  const auto expected = crmscan::run_scan(*file, sample.rules(), subjects, {});
   crmscan::hsemu::EmulatorOptions options;
   options.data_dir = folder;
   options.search_limit = 0;
   Account account(options);
   auto connector = connect(account);
-  const auto live = crmscan::run_scan(*connector, hubspot_rules(), subjects, {});
+  const auto live = crmscan::run_scan(*connector, sample.rules(), subjects, {});
   fs::remove_all(folder);
   INFO(errors_of(live));
   REQUIRE(live.complete());
@@ -737,17 +729,10 @@ TEST_CASE("Records associated with the customer are read whether archived or not
 TEST_CASE("An account with many properties is searched for ids, its records read by batch",
           "[connector][hubspot]") {
   Account account;
-  crmscan::hsemu::HubRecord wide;
-  wide.id = "7000";
-  for (int i = 0; i < 300; ++i)
-    wide.properties["custom_property_number_" + std::to_string(i)] = "value " + std::to_string(i);
-  account.emulator.add_record("contacts", wide);
+  add_wide_contact(account);
   auto connector = connect(account);
   const auto report = scan(*connector);
-  INFO(errors_of(report));
-  REQUIRE(report.complete());
-  INFO(difference(report, file_report()));
-  CHECK(keys_of(report) == keys_of(file_report()));
+  sample.require_same_as_file(report);
   CHECK(account.emulator.request_count("/crm/v3/objects/contacts/batch/read") > 0);
   for (const auto& sent : account.emulator.requests()) {
     if (sent.path.ends_with("/search")) CHECK(sent.body.size() <= 3'000);
@@ -770,9 +755,7 @@ TEST_CASE("Searches keep to HubSpot's search rate", "[connector][hubspot][faults
                                                 {"search_rate", "40"}},
                                                http);
   const auto report = scan(connector);
-  INFO(errors_of(report));
-  REQUIRE(report.complete());
-  CHECK(keys_of(report) == keys_of(file_report()));
+  sample.require_same_as_file(report);
   const auto requests = account.emulator.requests();
   CHECK(std::none_of(requests.begin(), requests.end(),
                      [](const auto& r) { return r.status == 429; }));
@@ -781,8 +764,8 @@ TEST_CASE("Searches keep to HubSpot's search rate", "[connector][hubspot][faults
 TEST_CASE("Retry-After is honoured in full within the scan's wait budget",
           "[connector][hubspot][faults]") {
   crmscan::hsemu::Faults faults;
-  faults.rate_limited_at = 8;
-  faults.rate_limited_count = 1;
+  faults.throttled.at = 8;
+  faults.throttled.count = 1;
   faults.retry_after_seconds = 120;
   SECTION("within the budget: the whole wait, then the scan goes on") {
     Account account;

@@ -31,24 +31,12 @@ using crmscan::sfemu::Faults;
 
 namespace {
 
+using crmscan::testkit::errors_of;
 using crmscan::testkit::keys_of;
 using crmscan::testkit::kSource;
+
+const crmscan::testkit::Sample sample{"salesforce", "salesforce-export", "salesforce"};
 constexpr std::size_t kExtraTasks = 1'000;  // five pages of 200 in a full read of Task
-
-// The report's errors, a line each with its object.
-std::string errors_of(const Report& report) {
-  std::string text;
-  for (const auto& e : report.errors) text += e.object + ": " + e.message + "\n";
-  return text;
-}
-
-const crmscan::RuleSet& rules() {
-  return crmscan::testkit::rules_of("salesforce");
-}
-
-const crmscan::SubjectSet& subjects() {
-  return crmscan::testkit::sample_subjects("salesforce");
-}
 
 // The emulator's client credentials in the environment for one test.
 crmscan::testkit::Environment client_credentials() {
@@ -120,7 +108,7 @@ Scan scan(const Emulator& org, const crmscan::ConnectorConfig& extra,
   crmscan::ScanOptions options;
   options.full_read = true;
   const auto start = std::chrono::steady_clock::now();
-  result.report = crmscan::run_scan(connector, rules(), subjects(), options);
+  result.report = crmscan::run_scan(connector, sample.rules(), sample.subjects(), options);
   result.took = std::chrono::steady_clock::now() - start;
   return result;
 }
@@ -174,53 +162,53 @@ const std::vector<Row>& matrix() {
        ""},
       {"429 with Retry-After: waited for and retried",
        [](Faults& f) {
-         f.throttled_at = 5;
-         f.throttled_count = 2;
+         f.throttled.at = 5;
+         f.throttled.count = 2;
          f.retry_after_seconds = 2;
        },
        ""},
       {"429 with a Retry-After of two minutes: waited in full, not cut to the backoff cap",
        [](Faults& f) {
-         f.throttled_at = 5;
+         f.throttled.at = 5;
          f.retry_after_seconds = 120;
        },
        ""},
       {"429 with a Retry-After past the scan's wait budget: stopped, incomplete",
        [](Faults& f) {
-         f.throttled_at = 5;
+         f.throttled.at = 5;
          f.retry_after_seconds = 600;
        },
        "wait budget of 300 s"},
       {"a burst of 500s: retried",
        [](Faults& f) {
-         f.unavailable_at = 5;
-         f.unavailable_count = 3;
+         f.unavailable.at = 5;
+         f.unavailable.count = 3;
          f.unavailable_status = 500;
        },
        ""},
       {"a burst of 503s: retried",
        [](Faults& f) {
-         f.unavailable_at = 5;
-         f.unavailable_count = 4;
+         f.unavailable.at = 5;
+         f.unavailable.count = 4;
        },
        ""},
       {"503s that do not end: the objects are reported",
        [](Faults& f) {
-         f.unavailable_at = 5;
-         f.unavailable_count = 1'000'000;
+         f.unavailable.at = 5;
+         f.unavailable.count = 1'000'000;
        },
        "HTTP 503"},
       {"a connection reset before any answer: retried", [](Faults& f) { f.reset_at = 5; }, ""},
       {"a server that stops sending once: timed out and retried",
        [](Faults& f) {
-         f.stalled_at = 5;
+         f.stalled.at = 5;
          f.stall_time = 4s;
        },
        "", [](crmscan::HttpOptions& h) { h.total_timeout = 1s; }},
       {"a server that stops sending for good: timed out and reported",
        [](Faults& f) {
-         f.stalled_at = 1;
-         f.stalled_count = 1'000'000;
+         f.stalled.at = 1;
+         f.stalled.count = 1'000'000;
          f.stall_time = 3s;
        },
        "Timeout was reached",

@@ -34,17 +34,7 @@ using crmscan::testkit::FindingKey;
 using crmscan::testkit::keys_of;
 using crmscan::testkit::kSource;
 
-const crmscan::RuleSet& salesforce_rules() {
-  return crmscan::testkit::rules_of("salesforce");
-}
-
-const crmscan::SubjectSet& sample_subjects() {
-  return crmscan::testkit::sample_subjects("salesforce");
-}
-
-const Report& file_report() {
-  return crmscan::testkit::file_report("salesforce-export", "salesforce", "salesforce");
-}
+const crmscan::testkit::Sample sample{"salesforce", "salesforce-export", "salesforce"};
 
 /// Salesforce credentials in the environment for one test: every other SF_ variable taken away.
 class Environment : public crmscan::testkit::Environment {
@@ -133,7 +123,7 @@ std::unique_ptr<crmscan::salesforce::SalesforceConnector> connect(const Org& org
 Report scan(crmscan::Connector& connector, bool full_read = false) {
   crmscan::ScanOptions options;
   options.full_read = full_read;
-  return crmscan::run_scan(connector, salesforce_rules(), sample_subjects(), options);
+  return crmscan::run_scan(connector, sample.rules(), sample.subjects(), options);
 }
 
 const Environment client_credentials() {
@@ -149,10 +139,7 @@ TEST_CASE("A subject scan through the API finds what a scan of the export finds,
   Org org;
   auto connector = connect(org);
   const auto report = scan(*connector);
-  INFO(errors_of(report));
-  REQUIRE(report.complete());
-  INFO(difference(report, file_report()));
-  CHECK(keys_of(report) == keys_of(file_report()));
+  sample.require_same_as_file(report);
   // Every request is counted, the sign-in included, and the count is what the org saw.
   CHECK(report.api_calls == org.emulator.request_count("/services/"));
   CHECK(report.api_calls < 300);
@@ -173,9 +160,9 @@ TEST_CASE(
     const crmscan::SubjectSet one({request}, "GB");
     auto files =
         crmscan::create_connector("file", {{"input", kSource + "/samples/salesforce-export"}});
-    const auto expected = crmscan::run_scan(*files, salesforce_rules(), one, {});
+    const auto expected = crmscan::run_scan(*files, sample.rules(), one, {});
     auto connector = connect(org);
-    const auto report = crmscan::run_scan(*connector, salesforce_rules(), one, {});
+    const auto report = crmscan::run_scan(*connector, sample.rules(), one, {});
     INFO(request.request_id << "\n" << errors_of(report));
     REQUIRE(report.complete());
     INFO(difference(report, expected));
@@ -210,7 +197,7 @@ TEST_CASE("A caller known only by the number in call Tasks' Subjects is found li
   org.emulator.add_object("Task", header, rows);
   const crmscan::SubjectSet caller({{"REQ-9", {}, {"+44 7400 123987"}, {}, {}, "test"}}, "GB");
   auto connector = connect(org);
-  const auto report = crmscan::run_scan(*connector, salesforce_rules(), caller, {});
+  const auto report = crmscan::run_scan(*connector, sample.rules(), caller, {});
   INFO(errors_of(report));
   REQUIRE(report.complete());
   const auto found = keys_of(report);
@@ -256,7 +243,7 @@ TEST_CASE("A search that reaches the results cap is searched again, and never si
                        "delete_record"}) == 1);
   }
   // Everything the file scan finds of the sample is there too.
-  for (const auto& key : keys_of(file_report())) CHECK(found.count(key) == 1);
+  for (const auto& key : keys_of(sample.file_report())) CHECK(found.count(key) == 1);
 }
 
 TEST_CASE("A select list too long for one URL is read in parts, each record whole",
@@ -303,10 +290,7 @@ TEST_CASE("A full read through the API, Bulk API 2.0 for large objects, finds th
   Org org;
   auto connector = connect(org, {{"bulk_threshold", "3"}});
   const auto report = scan(*connector, true);
-  INFO(errors_of(report));
-  REQUIRE(report.complete());
-  INFO(difference(report, file_report()));
-  CHECK(keys_of(report) == keys_of(file_report()));
+  sample.require_same_as_file(report);
   CHECK(org.emulator.request_count("/jobs/query") > 0);
 }
 
@@ -319,8 +303,8 @@ TEST_CASE("Expired sessions are renewed, 503 bursts and broken bodies retried",
     faults.session_expires_after = 7;
   }
   SECTION("two 503s with Retry-After, then success") {
-    faults.unavailable_at = 4;
-    faults.unavailable_count = 2;
+    faults.unavailable.at = 4;
+    faults.unavailable.count = 2;
     faults.retry_after_seconds = 1;
   }
   SECTION("a truncated body") {
@@ -331,8 +315,8 @@ TEST_CASE("Expired sessions are renewed, 503 bursts and broken bodies retried",
   const auto report = scan(*connector);
   INFO(errors_of(report));
   CHECK(report.complete());
-  INFO(difference(report, file_report()));
-  CHECK(keys_of(report) == keys_of(file_report()));
+  INFO(difference(report, sample.file_report()));
+  CHECK(keys_of(report) == keys_of(sample.file_report()));
 }
 
 TEST_CASE("Failures that persist leave a report marked incomplete", "[connector][salesforce]") {
@@ -356,8 +340,8 @@ TEST_CASE("Failures that persist leave a report marked incomplete", "[connector]
     expected = "--max-api-calls";
   }
   SECTION("a 503 that does not stop") {
-    faults.unavailable_at = 3;
-    faults.unavailable_count = 1000;
+    faults.unavailable.at = 3;
+    faults.unavailable.count = 1000;
     expected = "HTTP 503";
   }
   bool names_object = false;
@@ -437,7 +421,7 @@ TEST_CASE("A session that expires in the middle of paging is renewed and the rea
   const auto report = scan(*connector, true);
   INFO(errors_of(report));
   CHECK(report.complete());
-  CHECK(keys_of(report) == keys_of(file_report()));
+  CHECK(keys_of(report) == keys_of(sample.file_report()));
   const auto tasks =
       std::find_if(report.coverage.begin(), report.coverage.end(),
                    [](const crmscan::ObjectCoverage& c) { return c.object == "Task"; });
@@ -631,7 +615,7 @@ TEST_CASE("Children the describe lists, standard and custom, are followed live a
       << crmscan::salesforce_id18("0055g00000AGENT") << ",Manual,false\n";
 
   auto files = crmscan::create_connector("file", {{"input", folder.string()}});
-  const auto expected = crmscan::run_scan(*files, salesforce_rules(), sample_subjects(), {});
+  const auto expected = crmscan::run_scan(*files, sample.rules(), sample.subjects(), {});
   crmscan::sfemu::EmulatorOptions options;
   options.data_dir = folder;
   Org org(options);

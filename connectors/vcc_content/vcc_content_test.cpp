@@ -34,7 +34,10 @@ using crmscan::vccemu::Emulator;
 
 namespace {
 
+using crmscan::testkit::errors_of;
 using crmscan::testkit::kSource;
+
+const crmscan::testkit::Sample sample{"salesforce", "salesforce-export", "salesforce"};
 const std::string kSample = kSource + "/samples/vcc-content/interactions.json";
 
 /// The client credentials of the emulator, in the environment for one test.
@@ -69,21 +72,13 @@ std::unique_ptr<VccContentConnector> connect(const Emulator& emulator,
   return std::make_unique<VccContentConnector>(config, crmscan::testkit::no_waiting(waits));
 }
 
-const crmscan::RuleSet& salesforce_rules() {
-  return crmscan::testkit::rules_of("salesforce");
-}
-
-const crmscan::SubjectSet& sample_subjects() {
-  return crmscan::testkit::sample_subjects("salesforce");
-}
-
 /// The Salesforce sample scanned from its export, then its content looked up.
 Report scan_with_content(VccContentConnector& api) {
   auto crm = crmscan::create_connector("file", {{"input", kSource + "/samples/salesforce-export"}});
-  const auto lookup = api.stage(sample_subjects(), false);
+  const auto lookup = api.stage(sample.subjects(), false);
   crmscan::ScanOptions options;
   options.stages.push_back(lookup.get());
-  return crmscan::run_scan(*crm, salesforce_rules(), sample_subjects(), options);
+  return crmscan::run_scan(*crm, sample.rules(), sample.subjects(), options);
 }
 
 std::vector<const crmscan::Finding*> content_findings(const Report& report) {
@@ -101,12 +96,6 @@ std::set<std::string> guids_of(const Report& report, const std::string& request_
       guids.insert(finding->record_id);
   }
   return guids;
-}
-
-std::string errors_of(const Report& report) {
-  std::string text;
-  for (const auto& error : report.errors) text += error.object + ": " + error.message + "\n";
-  return text;
 }
 
 std::string read_text(const fs::path& path) {
@@ -280,8 +269,8 @@ TEST_CASE("A 40-day range gives exactly 6 window calls per number form and direc
 TEST_CASE("429 responses are waited out and the lookup completes", "[connector][vcc]") {
   Api api;
   crmscan::vccemu::Faults faults;
-  faults.rate_limited_at = 1;
-  faults.rate_limited_count = 2;
+  faults.throttled.at = 1;
+  faults.throttled.count = 2;
   faults.retry_after_seconds = 2;
   api.emulator->set_faults(faults);
   std::vector<std::chrono::milliseconds> waits;
@@ -312,8 +301,8 @@ TEST_CASE("A persistent failure or a spent budget leaves the report incomplete",
   Api api;
   SECTION("unavailable") {
     crmscan::vccemu::Faults faults;
-    faults.unavailable_at = 1;
-    faults.unavailable_count = 1'000'000;
+    faults.unavailable.at = 1;
+    faults.unavailable.count = 1'000'000;
     api.emulator->set_faults(faults);
     std::vector<std::chrono::milliseconds> waits;
     auto connector = connect(*api.emulator, {{"max_retries", "2"}}, &waits);
@@ -426,8 +415,8 @@ TEST_CASE("crmscan scan --content vcc writes one report and a private plan, or e
     CHECK(text.find(defaults.client_secret) == std::string::npos);
 
   crmscan::vccemu::Faults faults;
-  faults.unavailable_at = 1;
-  faults.unavailable_count = 1'000'000;
+  faults.unavailable.at = 1;
+  faults.unavailable.count = 1'000'000;
   api.emulator->set_faults(faults);
   CHECK(run_cli(*api.emulator, out, "--content-option max_retries=0") == 2);
   CHECK_THAT(read_text(out / "findings.json"), Catch::Contains("\"complete\": false"));

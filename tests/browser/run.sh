@@ -9,12 +9,10 @@
 # values are written to run script; 10,000 findings of one request) and runs check.mjs on them.
 set -euo pipefail
 
-fail() {
-  echo "run.sh: $*" >&2
-  exit 2
-}
+# shellcheck source=../../scripts/node-kit.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/node-kit.sh"
+
 [ "$#" -ge 2 ] || fail "usage: bash run.sh CRMSCAN_BINARY SOURCE_DIR [--screenshot FILE]"
-absolute() { case "$1" in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$PWD/$1" ;; esac; }
 crmscan=$(absolute "$1")
 source_dir=$(absolute "$2")
 shift 2
@@ -28,13 +26,7 @@ export CHROMIUM=${CHROMIUM:-$(command -v chromium || true)}
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here"
-# The stamp is written only after a complete install, so an interrupted one is redone.
-stamp=node_modules/.crmscan-installed-lock.json
-if ! cmp -s package-lock.json "$stamp"; then
-  echo "run.sh: npm ci (puppeteer-core into tests/browser/node_modules)"
-  npm ci --no-audit --no-fund --loglevel=error || fail "npm ci failed"
-  cp package-lock.json "$stamp"
-fi
+npm_ci_once "puppeteer-core into tests/browser/node_modules"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/crmscan-html.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -12,11 +12,8 @@
 
 namespace crmscan::templemu {
 
-/// Calls answered 503 (the first, and how many), and calls whose body is spoilt (0: none).
-struct Faults {
-  std::size_t unavailable_at = 0, unavailable_count = 1;
-  std::size_t truncated_at = 0, malformed_json_at = 0, wrong_content_type_at = 0;
-};
+/// Calls answered 503 (throttled and Retry-After are not served), and calls whose body is spoilt.
+using Faults = emulator::CallFaults;
 
 /// The template connector's API over a folder of CSV files (one per object) on 127.0.0.1, a page
 /// of `page_size` records at a time, with faults on demand.
@@ -50,7 +47,7 @@ class Emulator {
     emulator::Reply reply{503, R"({"error":{"code":"Unavailable","message":"try later"}})"};
     if (request.get_header_value("Authorization") != "Bearer " + token_)
       reply = {401, R"({"error":{"code":"Unauthorized","message":"no such token"}})"};
-    else if (!emulator::in_burst(call, faults_.unavailable_at, faults_.unavailable_count))
+    else if (!faults_.unavailable.holds(call))
       reply = route(request.path, std::stoul("0" + request.get_param_value("after")));
     emulator::send_reply(std::move(reply), emulator::body_fault_of(faults_, call), response);
   }

@@ -194,8 +194,11 @@ std::size_t skip_of(const std::string& token) {
 }  // namespace
 
 struct Emulator::Impl {
-  explicit Impl(EmulatorOptions emulator_options)
-      : options_(std::move(emulator_options)),
+  Impl(EmulatorOptions emulator_options, emulator::RequestLog<RequestRecord>& requests,
+       const emulator::Serving& serving)
+      : requests_(requests),
+        serving_(serving),
+        options_(std::move(emulator_options)),
         faults_(options_.faults),
         random_(std::random_device{}()) {
     if (options_.data_dir.empty()) return;
@@ -251,7 +254,7 @@ struct Emulator::Impl {
         !entity.has(name + "id") && entity.has("activityid") ? "activityid" : name + "id";
   }
 
-  std::string url() const { return server_.url(); }
+  std::string url() const { return serving_.url(); }
 
   std::string new_token() {
     static constexpr std::string_view kChars =
@@ -264,17 +267,11 @@ struct Emulator::Impl {
   }
 
   void handle(const httplib::Request& request, httplib::Response& response) {
-    emulator::BodyFault fault;
-    Reply reply;
-    {
-      std::lock_guard lock(mutex_);
-      RequestRecord record{request.method, request.path, {}, request.has_param("$skiptoken"), 0};
-      if (request.has_param("$filter")) record.filter = request.get_param_value("$filter");
-      reply = route(request, fault);
-      record.status = reply.status;
-      requests_.add(std::move(record));
-    }
-    emulator::send_reply(std::move(reply), fault, response);
+    RequestRecord record{request.method, request.path, {}, request.has_param("$skiptoken"), 0};
+    if (request.has_param("$filter")) record.filter = request.get_param_value("$filter");
+    emulator::answer(
+        mutex_, requests_, std::move(record),
+        [&](emulator::BodyFault& fault) { return route(request, fault); }, response);
   }
 
   Reply route(const httplib::Request& request, emulator::BodyFault& fault) {
@@ -343,14 +340,14 @@ struct Emulator::Impl {
     }
     ++found->second;
     const auto call = ++calls_;
-    if (emulator::in_burst(call, faults_.throttled_at, faults_.throttled_count)) {
+    if (faults_.throttled.holds(call)) {
       auto reply = error_reply(429, "0x80072322",
                                "Number of requests exceeded the limit of 6000 over time window "
                                "of 300 seconds.");
       reply.headers.emplace_back("Retry-After", std::to_string(faults_.retry_after_seconds));
       return reply;
     }
-    if (emulator::in_burst(call, faults_.unavailable_at, faults_.unavailable_count)) {
+    if (faults_.unavailable.holds(call)) {
       auto reply = error_reply(503, "0x80040216", "Service Unavailable");
       reply.headers.emplace_back("Retry-After", std::to_string(faults_.retry_after_seconds));
       return reply;
@@ -575,18 +572,21 @@ struct Emulator::Impl {
     return reply;
   }
 
+  emulator::RequestLog<RequestRecord>& requests_;
+  const emulator::Serving& serving_;
   EmulatorOptions options_;
   Faults faults_;
   mutable std::mutex mutex_;
   std::map<std::string, Entity> entities_;
   std::map<std::string, std::size_t> tokens_;  // token → calls made with it
-  emulator::RequestLog<RequestRecord> requests_;
   std::size_t calls_ = 0;
   std::mt19937_64 random_;
-  emulator::Server server_;
 };
 
-Emulator::Emulator(EmulatorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Emulator::Emulator(EmulatorOptions options)
+    : Host(options.port, [this](const httplib::Request& request,
+                                httplib::Response& response) { impl_->handle(request, response); }),
+      impl_(std::make_unique<Impl>(std::move(options), requests_, *this)) {}
 
 Emulator::~Emulator() {
   stop();
@@ -604,35 +604,11 @@ std::vector<std::string> Emulator::entities() const {
   return names;
 }
 
-std::uint16_t Emulator::start() {
-  auto& s = *impl_;
-  return s.server_.start(s.options_.port,
-                         [&s](const httplib::Request& request, httplib::Response& response) {
-                           s.handle(request, response);
-                         });
-}
-
-void Emulator::stop() {
-  impl_->server_.stop();
-}
-
-std::string Emulator::url() const {
-  return impl_->url();
-}
-
 void Emulator::set_faults(const Faults& faults) {
   std::lock_guard lock(impl_->mutex_);
   impl_->faults_ = faults;
   impl_->calls_ = 0;
   for (auto& [token, uses] : impl_->tokens_) uses = 0;
-}
-
-std::size_t Emulator::request_count(std::string_view prefix) const {
-  return impl_->requests_.count(prefix);
-}
-
-std::vector<RequestRecord> Emulator::requests() const {
-  return impl_->requests_.all();
 }
 
 }  // namespace crmscan::d365emu

@@ -8,30 +8,20 @@
 #include <string_view>
 #include <vector>
 
+#include "emulator_faults.hpp"
+#include "emulator_host.hpp"
+
 namespace crmscan::d365emu {
 
 /// Faults served on demand. A call is a Web API request (below /api/data, token requests
 /// excluded) that carries a valid token; calls are numbered from 1, counting from when the
 /// faults were set. 0 turns a fault off.
-struct Faults {
+/// The 429s are service protection limits; each 429 and 503 carries Retry-After (1 s unless set).
+struct Faults : emulator::CallFaults {
+  Faults() { retry_after_seconds = 1; }
   /// Each access token stops working after this many calls made with it (401 until a new
   /// token is fetched).
   std::size_t token_expires_after = 0;
-  /// The first call of a burst of 429 (service protection limits), and how many calls it lasts.
-  std::size_t throttled_at = 0;
-  std::size_t throttled_count = 1;
-  /// The first call of a burst of 503 responses, and how many calls the burst lasts.
-  std::size_t unavailable_at = 0;
-  std::size_t unavailable_count = 1;
-  /// Retry-After seconds sent with each 429 and 503.
-  int retry_after_seconds = 1;
-  /// The call whose body stops halfway, under a Content-Length for the whole, and whose
-  /// connection is then closed.
-  std::size_t truncated_at = 0;
-  /// The call whose JSON body is cut short (labelled application/json all the same).
-  std::size_t malformed_json_at = 0;
-  /// The call answered 200 with an HTML page labelled text/html instead of its JSON.
-  std::size_t wrong_content_type_at = 0;
   /// A query with a leading wildcard (contains, endswith, a value starting with a wildcard) on
   /// an entity holding more than this many records fails as Dataverse's do when the database
   /// times out on the table scan: LeadingWildcardCauseTimeout, 0x80048573, HTTP
@@ -71,13 +61,13 @@ struct RequestRecord {
 /// endpoint beside it: entity and attribute metadata inferred from the data, entity-set queries
 /// with $select, $filter (the subset in odata_filter.hpp), odata.maxpagesize and
 /// @odata.nextLink paging, and faults on demand. Thread-safe.
-class Emulator {
+/// url() is the environment URL and the token authority alike; request_count("/api/data/")
+/// counts the Web API calls.
+class Emulator : public emulator::Host<RequestRecord> {
  public:
   /// Loads `options.data_dir`; throws std::runtime_error when a file cannot be read.
   explicit Emulator(EmulatorOptions options = {});
   ~Emulator();
-  Emulator(const Emulator&) = delete;
-  Emulator& operator=(const Emulator&) = delete;
 
   /// Adds the records of a JSON array (or `{"value": [...]}`) to an entity, creating it.
   /// Throws std::runtime_error for JSON that is not that.
@@ -85,20 +75,8 @@ class Emulator {
   /// The logical names of the entities held.
   std::vector<std::string> entities() const;
 
-  /// Starts serving and returns the port; throws std::runtime_error when it cannot bind.
-  std::uint16_t start();
-  /// Stops serving; does nothing when not started.
-  void stop();
-  /// "http://127.0.0.1:PORT": the environment URL and the token authority alike.
-  std::string url() const;
-
   /// Replaces the faults; their call numbers count from now, and token uses start again.
   void set_faults(const Faults& faults);
-  /// Requests received whose path starts with `prefix` ("/" every one, token requests included;
-  /// "/api/data/" the Web API calls).
-  std::size_t request_count(std::string_view prefix = "/") const;
-  /// Every request received, in order.
-  std::vector<RequestRecord> requests() const;
 
  private:
   struct Impl;

@@ -258,8 +258,12 @@ struct Emulator::Impl {
     std::set<std::string> properties;
   };
 
-  explicit Impl(EmulatorOptions emulator_options)
-      : options_(std::move(emulator_options)), faults_(options_.faults) {
+  Impl(EmulatorOptions emulator_options, emulator::RequestLog<RequestRecord>& requests,
+       const emulator::Serving& serving)
+      : requests_(requests),
+        serving_(serving),
+        options_(std::move(emulator_options)),
+        faults_(options_.faults) {
     // HubSpot's standard object types exist in every account, with or without records.
     for (const char* type : {"contacts", "companies", "deals", "tickets", "calls", "emails",
                              "meetings", "notes", "tasks"})
@@ -376,12 +380,8 @@ struct Emulator::Impl {
   // ---- Serving ----
 
   void handle(const httplib::Request& request, httplib::Response& response) {
-    emulator::BodyFault fault;
-    Reply reply;
-    {
-      std::lock_guard lock(mutex_);
-      RequestRecord record{request.method, request.path, request.body, 0};
-      reply = authorised_call(request, fault);
+    const auto route = [&](emulator::BodyFault& fault) {
+      auto reply = authorised_call(request, fault);
       reply.headers.emplace_back("X-HubSpot-RateLimit-Max", std::to_string(options_.window_limit));
       reply.headers.emplace_back(
           "X-HubSpot-RateLimit-Remaining",
@@ -392,10 +392,10 @@ struct Emulator::Impl {
       reply.headers.emplace_back(
           "X-HubSpot-RateLimit-Daily-Remaining",
           std::to_string(options_.daily_limit - std::min(used_, options_.daily_limit)));
-      record.status = reply.status;
-      requests_.add(std::move(record));
-    }
-    emulator::send_reply(std::move(reply), fault, response);
+      return reply;
+    };
+    emulator::answer(mutex_, requests_,
+                     RequestRecord{request.method, request.path, request.body, 0}, route, response);
   }
 
   Reply authorised_call(const httplib::Request& request, emulator::BodyFault& fault) {
@@ -438,19 +438,16 @@ struct Emulator::Impl {
     }
     ++window_used_;
     ++used_;
-    const auto in_burst = [call](std::size_t first, std::size_t count) {
-      return emulator::in_burst(call, first, count);
-    };
     const auto with_retry_after = [this](Reply reply) {
       if (faults_.retry_after_seconds > 0)
         reply.headers.emplace_back("Retry-After", std::to_string(faults_.retry_after_seconds));
       return reply;
     };
-    if (in_burst(faults_.rate_limited_at, faults_.rate_limited_count)) {
+    if (faults_.throttled.holds(call)) {
       return with_retry_after(
           error_reply(429, "RATE_LIMIT", "You have reached your secondly limit.", "SECONDLY"));
     }
-    if (in_burst(faults_.unavailable_at, faults_.unavailable_count)) {
+    if (faults_.unavailable.holds(call)) {
       return with_retry_after(
           error_reply(503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable"));
     }
@@ -643,6 +640,111 @@ struct Emulator::Impl {
     return json_reply(200, buffer);
   }
 
+  // One associated record as the v4 API lists it: its id (a number here, a string elsewhere) and
+  // the association's type, when it has one.
+  static void write_association(JsonWriter& writer, const std::string& id, int type_id) {
+    writer.StartObject();
+    key(writer, "toObjectId");
+    if (const auto number = parse_count(id))
+      writer.Uint64(*number);
+    else
+      put(writer, id);
+    key(writer, "associationTypes");
+    writer.StartArray();
+    if (type_id != 0) {
+      writer.StartObject();
+      key(writer, "category");
+      put(writer, "HUBSPOT_DEFINED");
+      key(writer, "typeId");
+      writer.Int(type_id);
+      key(writer, "label");
+      writer.Null();
+      writer.EndObject();
+    }
+    writer.EndArray();
+    writer.EndObject();
+  }
+
+  // A page of a list: its `results`, the items from `after` on (`limit` at most, of `count`) that
+  // `write` writes, and the paging to the next page when there is one.
+  template <class Write>
+  static Reply page_reply(std::size_t after, std::size_t limit, std::size_t count,
+                          const Write& write) {
+    const auto end = std::min(count, after + limit);
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartObject();
+    key(writer, "results");
+    writer.StartArray();
+    for (auto i = after; i < end; ++i) write(writer, i);
+    writer.EndArray();
+    if (end < count) write_paging(writer, end);
+    writer.EndObject();
+    return json_reply(200, buffer);
+  }
+
+  // The ids of a batch request's `inputs` ("" for an input without one); a 400 when it is not an
+  // array or holds more than `limit`.
+  static std::vector<std::string> batch_input_ids(const rapidjson::Document& body,
+                                                  std::size_t limit) {
+    const auto inputs = body.FindMember("inputs");
+    if (inputs == body.MemberEnd() || !inputs->value.IsArray()) invalid("inputs must be an array");
+    if (inputs->value.Size() > limit) {
+      invalid("Batch input is limited to " + std::to_string(limit) + " items, not " +
+              std::to_string(inputs->value.Size()));
+    }
+    std::vector<std::string> ids;
+    for (const auto& input : inputs->value.GetArray())
+      ids.push_back(input.IsObject() && input.HasMember("id") ? json_text(input["id"]) : "");
+    return ids;
+  }
+
+  // The start of a batch read's answer, up to the opening of its results.
+  static void begin_batch(JsonWriter& writer) {
+    writer.StartObject();
+    key(writer, "status");
+    put(writer, "COMPLETE");
+    key(writer, "results");
+    writer.StartArray();
+  }
+
+  // The end of a batch read's answer, from the close of its results: the ids it could not answer as
+  // one OBJECT_NOT_FOUND error
+  // (`message`, the ids under `context_key`), the batch's times, and 207 when there are any.
+  static Reply end_batch(JsonWriter& writer, const rapidjson::StringBuffer& buffer,
+                         const std::vector<std::string>& missing, const std::string& message,
+                         std::string_view context_key) {
+    writer.EndArray();  // the results
+    if (!missing.empty()) {
+      key(writer, "numErrors");
+      writer.Uint64(missing.size());
+      key(writer, "errors");
+      writer.StartArray();
+      writer.StartObject();
+      key(writer, "status");
+      put(writer, "error");
+      key(writer, "category");
+      put(writer, "OBJECT_NOT_FOUND");
+      key(writer, "message");
+      put(writer, message);
+      key(writer, "context");
+      writer.StartObject();
+      key(writer, context_key);
+      writer.StartArray();
+      for (const auto& id : missing) put(writer, id);
+      writer.EndArray();
+      writer.EndObject();
+      writer.EndObject();
+      writer.EndArray();
+    }
+    key(writer, "startedAt");
+    put(writer, "2025-01-01T00:00:00.000Z");
+    key(writer, "completedAt");
+    put(writer, "2025-01-01T00:00:00.001Z");
+    writer.EndObject();
+    return json_reply(missing.empty() ? 200 : 207, buffer);
+  }
+
   static void write_paging(JsonWriter& writer, std::size_t next) {
     key(writer, "paging");
     writer.StartObject();
@@ -712,23 +814,13 @@ struct Emulator::Impl {
 
   Reply batch_read(const std::string& object, const rapidjson::Document& body, bool archived) {
     const auto& store = store_of(object);
-    const auto inputs = body.FindMember("inputs");
-    if (inputs == body.MemberEnd() || !inputs->value.IsArray()) invalid("inputs must be an array");
-    if (inputs->value.Size() > kMaxBatchInputs) {
-      invalid("Batch input is limited to " + std::to_string(kMaxBatchInputs) + " items, not " +
-              std::to_string(inputs->value.Size()));
-    }
+    const auto ids = batch_input_ids(body, kMaxBatchInputs);
     const auto properties = string_list(body, "properties");
     std::vector<std::string> missing;
     rapidjson::StringBuffer buffer;
     JsonWriter writer(buffer);
-    writer.StartObject();
-    key(writer, "status");
-    put(writer, "COMPLETE");
-    key(writer, "results");
-    writer.StartArray();
-    for (const auto& input : inputs->value.GetArray()) {
-      const auto id = input.IsObject() && input.HasMember("id") ? json_text(input["id"]) : "";
+    begin_batch(writer);
+    for (const auto& id : ids) {
       const auto found = store.index.find(id);
       if (found == store.index.end() || store.records[found->second].archived != archived) {
         missing.push_back(id);
@@ -736,35 +828,9 @@ struct Emulator::Impl {
       }
       write_record(writer, object, store.records[found->second], properties, {});
     }
-    writer.EndArray();
-    if (!missing.empty()) {
-      key(writer, "numErrors");
-      writer.Uint64(missing.size());
-      key(writer, "errors");
-      writer.StartArray();
-      writer.StartObject();
-      key(writer, "status");
-      put(writer, "error");
-      key(writer, "category");
-      put(writer, "OBJECT_NOT_FOUND");
-      key(writer, "message");
-      put(writer, "Could not get some " + object + " objects, they may be deleted or not exist.");
-      key(writer, "context");
-      writer.StartObject();
-      key(writer, "ids");
-      writer.StartArray();
-      for (const auto& id : missing) put(writer, id);
-      writer.EndArray();
-      writer.EndObject();
-      writer.EndObject();
-      writer.EndArray();
-    }
-    key(writer, "startedAt");
-    put(writer, "2025-01-01T00:00:00.000Z");
-    key(writer, "completedAt");
-    put(writer, "2025-01-01T00:00:00.001Z");
-    writer.EndObject();
-    return json_reply(missing.empty() ? 200 : 207, buffer);
+    return end_batch(writer, buffer, missing,
+                     "Could not get some " + object + " objects, they may be deleted or not exist.",
+                     "ids");
   }
 
   Reply list(const std::string& object, const httplib::Request& request) const {
@@ -778,18 +844,9 @@ struct Emulator::Impl {
     for (const auto& record : store.records) {
       if (record.archived == archived) records.push_back(&record);
     }
-    const auto end = std::min(records.size(), after + limit);
-    rapidjson::StringBuffer buffer;
-    JsonWriter writer(buffer);
-    writer.StartObject();
-    key(writer, "results");
-    writer.StartArray();
-    for (auto i = after; i < end; ++i)
+    return page_reply(after, limit, records.size(), [&](JsonWriter& writer, std::size_t i) {
       write_record(writer, object, *records[i], properties, association_types);
-    writer.EndArray();
-    if (end < records.size()) write_paging(writer, end);
-    writer.EndObject();
-    return json_reply(200, buffer);
+    });
   }
 
   Reply read_one(const std::string& object, const std::string& id,
@@ -819,40 +876,10 @@ struct Emulator::Impl {
     const auto limit = limit_of(request.get_param_value("limit"), 500, kMaxAssociationLimit);
     const auto after = after_of(request.get_param_value("after"));
     const auto ids = associated(from, id, to);
-    const auto end = std::min(ids.size(), after + limit);
     const int type_id = association_type_id(from, to);
-    rapidjson::StringBuffer buffer;
-    JsonWriter writer(buffer);
-    writer.StartObject();
-    key(writer, "results");
-    writer.StartArray();
-    for (auto i = after; i < end; ++i) {
-      writer.StartObject();
-      key(writer, "toObjectId");
-      // Object ids are numbers here, strings elsewhere.
-      if (const auto number = parse_count(ids[i]))
-        writer.Uint64(*number);
-      else
-        put(writer, ids[i]);
-      key(writer, "associationTypes");
-      writer.StartArray();
-      if (type_id != 0) {
-        writer.StartObject();
-        key(writer, "category");
-        put(writer, "HUBSPOT_DEFINED");
-        key(writer, "typeId");
-        writer.Int(type_id);
-        key(writer, "label");
-        writer.Null();
-        writer.EndObject();
-      }
-      writer.EndArray();
-      writer.EndObject();
-    }
-    writer.EndArray();
-    if (end < ids.size()) write_paging(writer, end);
-    writer.EndObject();
-    return json_reply(200, buffer);
+    return page_reply(after, limit, ids.size(), [&](JsonWriter& writer, std::size_t i) {
+      write_association(writer, ids[i], type_id);
+    });
   }
 
   // POST /crm/v4/associations/{from}/{to}/batch/read: the associations of many records in one
@@ -861,23 +888,13 @@ struct Emulator::Impl {
                            const rapidjson::Document& body) const {
     const auto& store = store_of(from);
     store_of(to);
-    const auto inputs = body.FindMember("inputs");
-    if (inputs == body.MemberEnd() || !inputs->value.IsArray()) invalid("inputs must be an array");
-    if (inputs->value.Size() > kMaxAssociationInputs) {
-      invalid("Batch input is limited to " + std::to_string(kMaxAssociationInputs) +
-              " items, not " + std::to_string(inputs->value.Size()));
-    }
+    const auto inputs = batch_input_ids(body, kMaxAssociationInputs);
     const int type_id = association_type_id(from, to);
     std::vector<std::string> missing;
     rapidjson::StringBuffer buffer;
     JsonWriter writer(buffer);
-    writer.StartObject();
-    key(writer, "status");
-    put(writer, "COMPLETE");
-    key(writer, "results");
-    writer.StartArray();
-    for (const auto& input : inputs->value.GetArray()) {
-      const auto id = input.IsObject() && input.HasMember("id") ? json_text(input["id"]) : "";
+    begin_batch(writer);
+    for (const auto& id : inputs) {
       const auto found = store.index.find(id);
       const auto ids =
           found == store.index.end() ? std::vector<std::string>{} : associated(from, id, to);
@@ -894,64 +911,21 @@ struct Emulator::Impl {
       key(writer, "to");
       writer.StartArray();
       for (std::size_t i = 0; i < std::min(ids.size(), kMaxAssociationLimit); ++i) {
-        writer.StartObject();
-        key(writer, "toObjectId");
-        if (const auto number = parse_count(ids[i]))
-          writer.Uint64(*number);
-        else
-          put(writer, ids[i]);
-        key(writer, "associationTypes");
-        writer.StartArray();
-        if (type_id != 0) {
-          writer.StartObject();
-          key(writer, "category");
-          put(writer, "HUBSPOT_DEFINED");
-          key(writer, "typeId");
-          writer.Int(type_id);
-          key(writer, "label");
-          writer.Null();
-          writer.EndObject();
-        }
-        writer.EndArray();
-        writer.EndObject();
+        write_association(writer, ids[i], type_id);
       }
       writer.EndArray();
       if (ids.size() > kMaxAssociationLimit) write_paging(writer, kMaxAssociationLimit);
       writer.EndObject();
     }
-    writer.EndArray();
-    if (!missing.empty()) {
-      // Records with no associations of that type are errors of the batch, as in HubSpot.
-      key(writer, "numErrors");
-      writer.Uint64(missing.size());
-      key(writer, "errors");
-      writer.StartArray();
-      writer.StartObject();
-      key(writer, "status");
-      put(writer, "error");
-      key(writer, "category");
-      put(writer, "OBJECT_NOT_FOUND");
-      key(writer, "message");
-      put(writer, "No " + to + " is associated with " + std::to_string(missing.size()) + " " +
-                      from + " records.");
-      key(writer, "context");
-      writer.StartObject();
-      key(writer, "fromObjectId");
-      writer.StartArray();
-      for (const auto& id : missing) put(writer, id);
-      writer.EndArray();
-      writer.EndObject();
-      writer.EndObject();
-      writer.EndArray();
-    }
-    key(writer, "startedAt");
-    put(writer, "2025-01-01T00:00:00.000Z");
-    key(writer, "completedAt");
-    put(writer, "2025-01-01T00:00:00.001Z");
-    writer.EndObject();
-    return json_reply(missing.empty() ? 200 : 207, buffer);
+    // Records with no associations of that type are errors of the batch, as in HubSpot.
+    return end_batch(writer, buffer, missing,
+                     "No " + to + " is associated with " + std::to_string(missing.size()) + " " +
+                         from + " records.",
+                     "fromObjectId");
   }
 
+  emulator::RequestLog<RequestRecord>& requests_;
+  const emulator::Serving& serving_;
   EmulatorOptions options_;
   Faults faults_;
   std::map<std::string, ObjectStore> objects_;
@@ -962,12 +936,21 @@ struct Emulator::Impl {
   std::chrono::steady_clock::time_point window_start_{};
   std::size_t window_used_ = 0;
   std::deque<std::chrono::steady_clock::time_point> searches_;  // searches served lately
-  emulator::RequestLog<RequestRecord> requests_;
   mutable std::mutex mutex_;
-  emulator::Server server_;
 };
 
-Emulator::Emulator(EmulatorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Emulator::Emulator(EmulatorOptions options)
+    : Host(
+          options.port,
+          [this](const httplib::Request& request, httplib::Response& response) {
+            impl_->handle(request, response);
+          },
+          [] {
+            auto server = std::make_unique<httplib::Server>();
+            server->set_keep_alive_timeout(1);
+            return server;
+          }),
+      impl_(std::make_unique<Impl>(std::move(options), requests_, *this)) {}
 
 Emulator::~Emulator() {
   stop();
@@ -984,26 +967,6 @@ std::size_t Emulator::record_count(const std::string& object) const {
   return found == impl_->objects_.end() ? 0 : found->second.records.size();
 }
 
-std::uint16_t Emulator::start() {
-  auto& s = *impl_;
-  auto server = std::make_unique<httplib::Server>();
-  server->set_keep_alive_timeout(1);
-  return s.server_.start(
-      s.options_.port,
-      [&s](const httplib::Request& request, httplib::Response& response) {
-        s.handle(request, response);
-      },
-      std::move(server));
-}
-
-void Emulator::stop() {
-  impl_->server_.stop();
-}
-
-std::string Emulator::base_url() const {
-  return impl_->server_.url();
-}
-
 const std::string& Emulator::access_token() const {
   return impl_->options_.access_token;
 }
@@ -1012,14 +975,6 @@ void Emulator::set_faults(const Faults& faults) {
   std::lock_guard lock(impl_->mutex_);
   impl_->faults_ = faults;
   impl_->calls_ = 0;
-}
-
-std::size_t Emulator::request_count(std::string_view prefix) const {
-  return impl_->requests_.count(prefix);
-}
-
-std::vector<RequestRecord> Emulator::requests() const {
-  return impl_->requests_.all();
 }
 
 }  // namespace crmscan::hsemu

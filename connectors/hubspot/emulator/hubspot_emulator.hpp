@@ -11,28 +11,17 @@
 #include <string_view>
 #include <vector>
 
+#include "emulator_faults.hpp"
+#include "emulator_host.hpp"
+
 namespace crmscan::hsemu {
 
 /// Faults served on demand. A call is an API request that carries the right token; calls are
 /// numbered from 1, counting from when the faults were set. 0 turns a fault off.
-struct Faults {
+/// The 429s are RATE_LIMIT responses (policy SECONDLY).
+struct Faults : emulator::CallFaults {
   /// From this call on, the token is refused with 401 (a private-app token revoked or rotated).
   std::size_t token_revoked_at = 0;
-  /// The first call of a burst of 429 RATE_LIMIT responses (policy SECONDLY), and its length.
-  std::size_t rate_limited_at = 0;
-  std::size_t rate_limited_count = 1;
-  /// The first call of a burst of 503 responses, and its length.
-  std::size_t unavailable_at = 0;
-  std::size_t unavailable_count = 1;
-  /// Retry-After seconds sent with each 429 and 503 of a burst (0: no header).
-  int retry_after_seconds = 0;
-  /// The call whose body stops halfway, under a Content-Length for the whole; the connection is
-  /// then closed.
-  std::size_t truncated_at = 0;
-  /// The call whose JSON body is cut short (labelled application/json all the same).
-  std::size_t malformed_json_at = 0;
-  /// The call answered 200 with an HTML page labelled text/html instead of its JSON.
-  std::size_t wrong_content_type_at = 0;
   /// An object type the token has no scope for: every request naming it gets 403
   /// MISSING_SCOPES. Empty: none.
   std::string forbidden_object;
@@ -94,35 +83,25 @@ struct RequestRecord {
 /// body of at most 3,000 characters, five searches a second, the 10,000 results cap), single,
 /// list and batch reads, associations v4 (one record's, and batch reads), paging with `after`,
 /// bearer-token checks, rate limits with their headers, and faults on demand. Thread-safe.
-class Emulator {
+class Emulator : public emulator::Host<RequestRecord> {
  public:
   /// Loads `options.data_dir`; throws std::runtime_error when it cannot be read.
   explicit Emulator(EmulatorOptions options = {});
   /// Stops serving.
   ~Emulator();
-  Emulator(const Emulator&) = delete;
-  Emulator& operator=(const Emulator&) = delete;
 
   /// Adds a record of an object type, or replaces the one with its id, and its associations.
   void add_record(const std::string& object, HubRecord record);
   /// The records of an object type.
   std::size_t record_count(const std::string& object) const;
 
-  /// Starts serving and returns the port; throws std::runtime_error when it cannot bind.
-  std::uint16_t start();
-  /// Stops serving; does nothing when not started.
-  void stop();
-  /// "http://127.0.0.1:PORT".
-  std::string base_url() const;
+  /// The API's root: url().
+  std::string base_url() const { return url(); }
   /// The private-app token it accepts.
   const std::string& access_token() const;
 
   /// Replaces the faults; their call numbers count from now.
   void set_faults(const Faults& faults);
-  /// Requests received whose path starts with `prefix`.
-  std::size_t request_count(std::string_view prefix = "/") const;
-  /// Every request received, in order.
-  std::vector<RequestRecord> requests() const;
 
  private:
   struct Impl;

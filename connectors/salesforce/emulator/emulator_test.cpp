@@ -876,8 +876,8 @@ TEST_CASE("Faults on demand: expiry, 503 bursts, slowness, truncation, bad JSON,
     CHECK(fixture.get(limits)->status == 200);
   }
   SECTION("a burst of 503 responses with Retry-After") {
-    faults.unavailable_at = 2;
-    faults.unavailable_count = 2;
+    faults.unavailable.at = 2;
+    faults.unavailable.count = 2;
     faults.retry_after_seconds = 7;
     fixture.emulator.set_faults(faults);
     CHECK(fixture.get(limits)->status == 200);

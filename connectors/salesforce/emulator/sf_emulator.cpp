@@ -309,8 +309,11 @@ std::shared_ptr<const std::string> gzip_bomb(std::size_t size) {
 }  // namespace
 
 struct Emulator::Impl {
-  explicit Impl(EmulatorOptions emulator_options)
-      : options_(std::move(emulator_options)),
+  Impl(EmulatorOptions emulator_options, emulator::RequestLog<RequestRecord>& requests,
+       const emulator::Serving& serving)
+      : requests_(requests),
+        serving_(serving),
+        options_(std::move(emulator_options)),
         org_(options_.text_id_fields),
         faults_(options_.faults),
         random_(std::random_device{}()) {
@@ -319,7 +322,7 @@ struct Emulator::Impl {
       jwt_key_ = std::make_unique<PublicKey>(options_.jwt_public_key_pem);
   }
 
-  std::string instance_url() const { return server_.url(); }
+  std::string instance_url() const { return serving_.url(); }
 
   std::string random_text(std::size_t length) {
     static constexpr std::string_view kChars =
@@ -439,11 +442,11 @@ struct Emulator::Impl {
     ++found->second;
     const auto call = ++calls_;
     std::optional<Reply> refusal;
-    if (emulator::in_burst(call, faults_.unavailable_at, faults_.unavailable_count)) {
+    if (faults_.unavailable.holds(call)) {
       refusal = faults_.unavailable_status == 500
                     ? error_reply(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred")
                     : error_reply(503, "SERVER_UNAVAILABLE", "Service Unavailable");
-    } else if (emulator::in_burst(call, faults_.throttled_at, faults_.throttled_count)) {
+    } else if (faults_.throttled.holds(call)) {
       refusal = error_reply(429, "REQUEST_LIMIT_EXCEEDED", "Too many concurrent requests");
     }
     if (refusal) {
@@ -452,8 +455,7 @@ struct Emulator::Impl {
       return *refusal;
     }
     fault.reset = call == faults_.reset_at;
-    if (emulator::in_burst(call, faults_.stalled_at, faults_.stalled_count))
-      fault.stall = faults_.stall_time;
+    if (faults_.stalled.holds(call)) fault.stall = faults_.stall_time;
     if (call == faults_.gzip_bomb_at) fault.bomb_bytes = faults_.bomb_bytes;
     if (call == faults_.slow_at) fault.delay = faults_.slow_delay;
     fault.body = emulator::body_fault_of(faults_, call);
@@ -958,6 +960,8 @@ struct Emulator::Impl {
     return reply;
   }
 
+  emulator::RequestLog<RequestRecord>& requests_;
+  const emulator::Serving& serving_;
   EmulatorOptions options_;
   Org org_;
   std::unique_ptr<PublicKey> jwt_key_;
@@ -972,18 +976,28 @@ struct Emulator::Impl {
   std::map<std::string, Cursor> cursors_;
   std::deque<std::string> cursor_order_;
   std::map<std::string, BulkJob> jobs_;
-  emulator::RequestLog<RequestRecord> requests_;
   std::size_t next_serial_ = 1;
   std::mt19937_64 random_;
 
-  emulator::Server server_;
   // Wakes a slow response when the server stops.
   std::mutex stop_mutex_;
   std::condition_variable stop_signal_;
   bool stopping_ = false;
 };
 
-Emulator::Emulator(EmulatorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Emulator::Emulator(EmulatorOptions options)
+    : Host(
+          options.port,
+          [this](const httplib::Request& request, httplib::Response& response) {
+            impl_->handle(request, response);
+          },
+          [this, max_uri_length = options.max_uri_length] {
+            return std::make_unique<LongUriServer>(
+                max_uri_length, [this](const std::string& method, const std::string& target) {
+                  requests_.add({method, target.substr(0, target.find('?')), {}, 414});
+                });
+          }),
+      impl_(std::make_unique<Impl>(std::move(options), requests_, *this)) {}
 
 Emulator::~Emulator() {
   stop();
@@ -1003,38 +1017,20 @@ std::vector<std::string> Emulator::objects() const {
 }
 
 std::uint16_t Emulator::start() {
-  auto& s = *impl_;
   {
-    std::lock_guard lock(s.stop_mutex_);
-    s.stopping_ = false;
+    std::lock_guard lock(impl_->stop_mutex_);
+    impl_->stopping_ = false;
   }
-  return s.server_.start(
-      s.options_.port,
-      [&s](const httplib::Request& request, httplib::Response& response) {
-        s.handle(request, response);
-      },
-      std::make_unique<LongUriServer>(
-          s.options_.max_uri_length, [&s](const std::string& method, const std::string& target) {
-            s.requests_.add({method, target.substr(0, target.find('?')), {}, 414});
-          }));
+  return Host::start();
 }
 
 void Emulator::stop() {
-  auto& s = *impl_;
   {
-    std::lock_guard lock(s.stop_mutex_);
-    s.stopping_ = true;
+    std::lock_guard lock(impl_->stop_mutex_);
+    impl_->stopping_ = true;
   }
-  s.stop_signal_.notify_all();
-  s.server_.stop();
-}
-
-std::uint16_t Emulator::port() const {
-  return impl_->server_.port();
-}
-
-std::string Emulator::instance_url() const {
-  return impl_->instance_url();
+  impl_->stop_signal_.notify_all();
+  Host::stop();
 }
 
 std::string Emulator::issue_token() {
@@ -1066,7 +1062,7 @@ void Emulator::set_api_usage(std::size_t used) {
 
 std::size_t Emulator::request_count(std::string_view prefix) const {
   const bool full = prefix.starts_with("/services/");
-  return impl_->requests_.count_if([&](const RequestRecord& record) {
+  return requests_.count_if([&](const RequestRecord& record) {
     std::string_view path = record.path;
     if (full) return path.starts_with(prefix);
     if (!path.starts_with(kDataPath)) return false;
@@ -1074,14 +1070,6 @@ std::size_t Emulator::request_count(std::string_view prefix) const {
     const auto slash = path.find('/');
     return slash != std::string_view::npos && path.substr(slash).starts_with(prefix);
   });
-}
-
-std::vector<RequestRecord> Emulator::requests() const {
-  return impl_->requests_.all();
-}
-
-void Emulator::clear_requests() {
-  impl_->requests_.clear();
 }
 
 }  // namespace crmscan::sfemu

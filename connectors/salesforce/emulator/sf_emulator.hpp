@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "emulator_faults.hpp"
+#include "emulator_host.hpp"
 #include "soql.hpp"
 
 namespace crmscan::sfemu {
@@ -16,40 +18,24 @@ namespace crmscan::sfemu {
 /// Faults served on demand. A call is an API request (below /services/data, token requests
 /// excluded) that carries a valid token and is within the request limit; calls are numbered
 /// from 1, counting from when the faults were set. 0 turns a fault off.
-struct Faults {
+/// Each 429 and 503 (or 500) carries Retry-After when retry_after_seconds is set.
+struct Faults : emulator::CallFaults {
   /// Each access token stops working after this many calls made with it (401 INVALID_SESSION_ID
   /// until a new token is fetched).
   std::size_t session_expires_after = 0;
   /// Calls allowed in all (the org's daily limit); past it every call gets 403
   /// REQUEST_LIMIT_EXCEEDED. Usage is not reset when faults are set.
   std::size_t api_limit = 15000;
-  /// The first call of a burst of 503 responses, and how many calls the burst lasts.
-  std::size_t unavailable_at = 0;
-  std::size_t unavailable_count = 1;
-  /// Retry-After seconds sent with each 503 (0: no header).
-  int retry_after_seconds = 0;
   /// The call answered only after `slow_delay`.
   std::size_t slow_at = 0;
   std::chrono::milliseconds slow_delay{0};
-  /// The call whose body stops halfway, under a Content-Length for the whole, and whose
-  /// connection is then closed.
-  std::size_t truncated_at = 0;
-  /// The call whose JSON body is cut short (labelled application/json all the same).
-  std::size_t malformed_json_at = 0;
-  /// The call answered 200 with an HTML page labelled text/html instead of its JSON.
-  std::size_t wrong_content_type_at = 0;
   /// The status of the unavailable burst: 503, or 500 for an internal error.
   int unavailable_status = 503;
-  /// The first call of a burst of 429 Too Many Requests, and how many calls it lasts; each
-  /// carries Retry-After when retry_after_seconds is set.
-  std::size_t throttled_at = 0;
-  std::size_t throttled_count = 1;
   /// The call whose connection is reset (TCP RST) before anything is answered.
   std::size_t reset_at = 0;
-  /// The first call whose body stops halfway and then nothing more comes for `stall_time` (a
-  /// server that stops sending), and how many calls in a row do so.
-  std::size_t stalled_at = 0;
-  std::size_t stalled_count = 1;
+  /// Calls whose body stops halfway and then nothing more comes for `stall_time` (a server that
+  /// stops sending).
+  emulator::Burst stalled;
   std::chrono::milliseconds stall_time{10'000};
   /// The call answered with a gzip body (labelled JSON) that inflates to `bomb_bytes` zeros.
   std::size_t gzip_bomb_at = 0;
@@ -108,15 +94,13 @@ struct RequestRecord {
 /// A Salesforce org served over the REST API on 127.0.0.1: OAuth token grants, describe,
 /// SOQL query and queryAll with cursors, SOSL search, Bulk API 2.0 query jobs, API limits,
 /// and faults on demand. Thread-safe.
-class Emulator {
+class Emulator : public emulator::Host<RequestRecord> {
  public:
   /// Loads `options.data_dir`; throws std::runtime_error when it cannot be read and
   /// std::invalid_argument for a JWT key that is not PEM.
   explicit Emulator(EmulatorOptions options = {});
   /// Stops serving.
   ~Emulator();
-  Emulator(const Emulator&) = delete;
-  Emulator& operator=(const Emulator&) = delete;
 
   /// Adds an object with its field names and rows, or replaces the one of that name.
   void add_object(const std::string& name, std::vector<std::string> fields,
@@ -126,12 +110,10 @@ class Emulator {
 
   /// Starts serving and returns the port; throws std::runtime_error when it cannot bind.
   std::uint16_t start();
-  /// Stops serving and waits for the server to finish; does nothing when not started.
+  /// Stops serving, waking a slow response; does nothing when not started.
   void stop();
-  /// The port served, 0 before start().
-  std::uint16_t port() const;
-  /// "http://127.0.0.1:PORT".
-  std::string instance_url() const;
+  /// The org's URL: url().
+  std::string instance_url() const { return url(); }
 
   /// A new access token, as the token endpoint issues one.
   std::string issue_token();
@@ -150,10 +132,6 @@ class Emulator {
   /// query and queryAll requests and their cursors whatever the version, and "/" every API
   /// request.
   std::size_t request_count(std::string_view prefix = "/") const;
-  /// Every request received, in order.
-  std::vector<RequestRecord> requests() const;
-  /// Forgets the requests received.
-  void clear_requests();
 
  private:
   struct Impl;

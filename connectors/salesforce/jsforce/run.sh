@@ -12,13 +12,10 @@ set -euo pipefail
 # minimum, and the emulator's default, is 200, more than the sample has).
 BATCH_SIZE=5
 
-fail() {
-  echo "run.sh: $*" >&2
-  exit 2
-}
+# shellcheck source=../../../scripts/node-kit.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../../scripts/node-kit.sh"
 
 [ "$#" -eq 2 ] || fail "usage: bash run.sh EMULATOR_BINARY DATA_DIR"
-absolute() { case "$1" in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$PWD/$1" ;; esac; }
 binary=$(absolute "$1")
 data=$(absolute "$2")
 [ -f "$binary" ] && [ -x "$binary" ] || fail "$1: not an executable file (the crmscan-sf-emulator program)"
@@ -32,15 +29,8 @@ node_major=$(node -p 'process.versions.node.split(".")[0]') || fail "node does n
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here"
 
-# Install when node_modules is missing or was installed from another lock file; the stamp is
-# written only after a complete install, so an interrupted one is redone.
-stamp=node_modules/.crmscan-installed-lock.json
 if [ -f package-lock.json ]; then
-  if ! cmp -s package-lock.json "$stamp"; then
-    echo "run.sh: npm ci (jsforce into $(basename "$here")/node_modules)"
-    npm ci --no-audit --no-fund --loglevel=error || fail "npm ci failed"
-    cp package-lock.json "$stamp"
-  fi
+  npm_ci_once "jsforce into $(basename "$here")/node_modules"
 elif [ ! -d node_modules/jsforce ]; then
   echo "run.sh: no package-lock.json: npm install"
   npm install --no-audit --no-fund --loglevel=error || fail "npm install failed"

@@ -105,7 +105,9 @@ std::vector<Interaction> load(const std::filesystem::path& file) {
 }  // namespace
 
 struct Emulator::Impl {
-  explicit Impl(EmulatorOptions options) : options_(std::move(options)) {
+  Impl(EmulatorOptions options, emulator::RequestLog<RequestRecord>& requests,
+       const emulator::Serving& serving)
+      : requests_(requests), serving_(serving), options_(std::move(options)) {
     faults_ = options_.faults;
     if (!options_.data_file.empty()) {
       for (auto& interaction : load(options_.data_file))
@@ -114,22 +116,17 @@ struct Emulator::Impl {
   }
 
   void handle(const httplib::Request& request, httplib::Response& response) {
-    Reply reply;
-    {
-      std::lock_guard lock(mutex_);
-      RequestRecord record{request.method, request.path, {}, 0};
-      // The token request's form holds the client secret: it is not kept.
-      if (request.path != kTokenPath) {
-        for (const auto& [name, value] : request.params) record.params[name] = value;
-      }
-      reply = route(request);
-      record.status = reply.status;
-      requests_.add(std::move(record));
+    RequestRecord record{request.method, request.path, {}, 0};
+    // The token request's form holds the client secret: it is not kept.
+    if (request.path != kTokenPath) {
+      for (const auto& [name, value] : request.params) record.params[name] = value;
     }
-    emulator::send_reply(std::move(reply), {}, response);
+    emulator::answer(
+        mutex_, requests_, std::move(record),
+        [&](emulator::BodyFault& fault) { return route(request, fault); }, response);
   }
 
-  Reply route(const httplib::Request& request) {
+  Reply route(const httplib::Request& request, emulator::BodyFault& fault) {
     const std::string_view path = request.path;
     if (path == kTokenPath) {
       if (request.method != "POST")
@@ -154,13 +151,11 @@ struct Emulator::Impl {
     }
     ++found->second;
     const auto call = ++calls_;
-    const auto in_burst = [call](std::size_t at, std::size_t count) {
-      return emulator::in_burst(call, at, count);
-    };
-    if (in_burst(faults_.rate_limited_at, faults_.rate_limited_count))
+    if (faults_.throttled.holds(call))
       return with_retry_after(json_error(429, "too_many_requests", "rate limit exceeded"));
-    if (in_burst(faults_.unavailable_at, faults_.unavailable_count))
+    if (faults_.unavailable.holds(call))
       return with_retry_after(json_error(503, "unavailable", "service unavailable"));
+    fault = emulator::body_fault_of(faults_, call);
 
     if (rest.empty() || rest == "/") return list(request);
     if (rest.starts_with('/') && rest.find('/', 1) == std::string_view::npos)
@@ -285,18 +280,21 @@ struct Emulator::Impl {
     return {200, buffer.GetString(), {}};
   }
 
+  emulator::RequestLog<RequestRecord>& requests_;
+  const emulator::Serving& serving_;
   EmulatorOptions options_;
   mutable std::mutex mutex_;
   Faults faults_;
   std::size_t calls_ = 0;
   std::map<std::string, Interaction> interactions_;
   std::map<std::string, std::size_t> tokens_;  // token → calls made with it
-  emulator::RequestLog<RequestRecord> requests_;
   std::mt19937_64 random_{std::random_device{}()};
-  emulator::Server server_;
 };
 
-Emulator::Emulator(EmulatorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Emulator::Emulator(EmulatorOptions options)
+    : Host(options.port, [this](const httplib::Request& request,
+                                httplib::Response& response) { impl_->handle(request, response); }),
+      impl_(std::make_unique<Impl>(std::move(options), requests_, *this)) {}
 
 Emulator::~Emulator() {
   stop();
@@ -312,39 +310,11 @@ std::size_t Emulator::interaction_count() const {
   return impl_->interactions_.size();
 }
 
-std::uint16_t Emulator::start() {
-  auto& s = *impl_;
-  return s.server_.start(s.options_.port,
-                         [&s](const httplib::Request& request, httplib::Response& response) {
-                           s.handle(request, response);
-                         });
-}
-
-void Emulator::stop() {
-  impl_->server_.stop();
-}
-
-std::string Emulator::url() const {
-  return impl_->server_.url();
-}
-
 void Emulator::set_faults(const Faults& faults) {
   std::lock_guard lock(impl_->mutex_);
   impl_->faults_ = faults;
   impl_->calls_ = 0;
   for (auto& [token, uses] : impl_->tokens_) uses = 0;
-}
-
-std::vector<RequestRecord> Emulator::requests() const {
-  return impl_->requests_.all();
-}
-
-std::size_t Emulator::request_count(std::string_view prefix) const {
-  return impl_->requests_.count(prefix);
-}
-
-void Emulator::clear_requests() {
-  impl_->requests_.clear();
 }
 
 }  // namespace crmscan::vccemu

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "emulator_faults.hpp"
+#include "emulator_host.hpp"
 #include "vcc_content_api.hpp"
 
 namespace crmscan::vccemu {
@@ -16,17 +18,9 @@ namespace crmscan::vccemu {
 /// Faults served on demand. A call is a request to the interactions endpoints that carries a
 /// valid token and the v3 Accept header; calls are numbered from 1, counting from when the
 /// faults were set. 0 turns a fault off.
-struct Faults {
-  /// The first call answered 429, and how many calls in a row are.
-  std::size_t rate_limited_at = 0;
-  std::size_t rate_limited_count = 1;
-  /// Retry-After seconds sent with each 429 or 503 (0: no header).
-  int retry_after_seconds = 0;
+struct Faults : emulator::CallFaults {
   /// Each access token stops working (401) after this many calls made with it.
   std::size_t token_expires_after = 0;
-  /// The first call answered 503, and how many calls in a row are.
-  std::size_t unavailable_at = 0;
-  std::size_t unavailable_count = 1;
 };
 
 struct EmulatorOptions {
@@ -55,34 +49,22 @@ struct RequestRecord {
 /// with prefix matches on connectFrom/connectTo and continuation tokens,
 /// `GET /interaction-content/interactions/{guid}`) on 127.0.0.1, with the v3 version header
 /// check and faults on demand. Thread-safe.
-class Emulator {
+class Emulator : public emulator::Host<RequestRecord> {
  public:
   /// Loads `options.data_file`; throws std::runtime_error when it cannot be read.
   explicit Emulator(EmulatorOptions options = {});
   ~Emulator();
-  Emulator(const Emulator&) = delete;
-  Emulator& operator=(const Emulator&) = delete;
 
   /// Adds an interaction (or replaces the one with its GUID).
   void add_interaction(vcc::Interaction interaction);
   std::size_t interaction_count() const;
 
-  /// Starts serving and returns the port; throws std::runtime_error when it cannot bind.
-  std::uint16_t start();
-  void stop();
-  /// "http://127.0.0.1:PORT".
-  std::string url() const;
   /// The token endpoint and the API root, as the connector's token_url and base_url.
   std::string token_url() const { return url() + "/Auth/connect/token"; }
   std::string base_url() const { return url() + "/interaction-content"; }
 
   /// Replaces the faults; call numbers count from now.
   void set_faults(const Faults& faults);
-  /// Every request received, in order.
-  std::vector<RequestRecord> requests() const;
-  /// Requests received whose path starts with the prefix.
-  std::size_t request_count(std::string_view prefix = "/") const;
-  void clear_requests();
 
  private:
   struct Impl;
