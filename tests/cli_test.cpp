@@ -16,6 +16,7 @@
 #include "crmscan/version.hpp"
 #include "support.hpp"
 
+using crmscan::test::parse_json;
 using crmscan::test::read_csv_file;
 using crmscan::test::read_file;
 using crmscan::test::run_crmscan;
@@ -45,15 +46,6 @@ std::vector<Row> read_table(const std::string& path) {
 
 std::string key(const std::string& id) {
   return crmscan::record_id_key(id);
-}
-
-rapidjson::Document parse_json(const std::string& text) {
-  rapidjson::Document document;
-  document.Parse(text.c_str(), text.size());
-  INFO(text.substr(0, 500));
-  REQUIRE_FALSE(document.HasParseError());
-  REQUIRE(document.IsObject());
-  return document;
 }
 
 // Scans a sample export into `out` and checks the findings against the expected ones and the

@@ -92,6 +92,27 @@ std::vector<std::vector<std::string>> read_csv_file(const std::string& path) {
   return rows;
 }
 
+void write_csv_file(const std::string& path, const std::vector<std::vector<std::string>>& rows) {
+  std::string content;
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      content += i == 0 ? "\"" : ",\"";
+      for (const char c : row[i]) content += c == '"' ? std::string("\"\"") : std::string(1, c);
+      content += '"';
+    }
+    content += "\r\n";
+  }
+  write_file(path, content);
+}
+
+rapidjson::Document parse_json(const std::string& text) {
+  rapidjson::Document document;
+  document.Parse(text.c_str(), text.size());
+  if (document.HasParseError() || !document.IsObject())
+    throw std::runtime_error("not a JSON object: " + text.substr(0, 500));
+  return document;
+}
+
 bool is_valid_utf8(const std::string& text) {
   std::size_t i = 0;
   while (i < text.size()) {

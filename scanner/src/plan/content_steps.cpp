@@ -62,8 +62,13 @@ StepFile content_step_file(const std::vector<const Finding*>& items) {
   for (const auto* item : items) write_item(w, *item);
   w.EndArray();
   w.EndObject();
-  return {"delete_content", "json", std::string(buffer.GetString(), buffer.GetSize()) + "\n",
-          guids.size(), {}, {}, {}};
+  return {"delete_content",
+          "json",
+          std::string(buffer.GetString(), buffer.GetSize()) + "\n",
+          guids.size(),
+          {},
+          {},
+          {}};
 }
 
 }  // namespace crmscan::plan

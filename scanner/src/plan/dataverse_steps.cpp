@@ -102,9 +102,8 @@ class DataverseFormat : public StepFormat {
   }
 
   std::string deleted_with_parent(const std::string& object) const override {
-    return object == "activityparty"
-               ? "Dataverse deletes an activity party only with its activity"
-               : std::string();
+    return object == "activityparty" ? "Dataverse deletes an activity party only with its activity"
+                                     : std::string();
   }
 
   std::string bad_id(const std::string& id) const override {
@@ -134,7 +133,12 @@ class DataverseFormat : public StepFormat {
       }
       // A boundary made from the parts' own hash is in none of them.
       const auto boundary = "batch_" + sha256_hex(joined).substr(0, 32);
-      StepFile file{group.operation, "batch", "", parts.size(), "POST", std::string(kApi) + "$batch",
+      StepFile file{group.operation,
+                    "batch",
+                    "",
+                    parts.size(),
+                    "POST",
+                    std::string(kApi) + "$batch",
                     "multipart/mixed; boundary=" + boundary};
       for (const auto& part : parts) file.content += "--" + boundary + "\r\n" + part;
       file.content += "--" + boundary + "--\r\n";

@@ -97,9 +97,8 @@ bool removed(const Erasure& erasure, const std::string& object, const std::strin
 
 // Puts a finding in review.csv with a note, or adds the note to its row.
 void to_review(Erasure& erasure, const Finding& f, const std::string& note) {
-  const auto listed =
-      std::find_if(erasure.review.begin(), erasure.review.end(),
-                   [&f](const ReviewRow& row) { return row.finding == &f; });
+  const auto listed = std::find_if(erasure.review.begin(), erasure.review.end(),
+                                   [&f](const ReviewRow& row) { return row.finding == &f; });
   if (listed == erasure.review.end())
     erasure.review.push_back({&f, note});
   else

@@ -28,7 +28,8 @@ class HubSpotFormat : public StepFormat {
     const bool number = !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
       return std::isdigit(static_cast<unsigned char>(c)) != 0;
     });
-    return number ? std::string() : "not a HubSpot record id (a number): no request is written for it";
+    return number ? std::string()
+                  : "not a HubSpot record id (a number): no request is written for it";
   }
 
   std::string cannot_set(const std::string&, const std::string& field) const override {
@@ -52,10 +53,11 @@ class HubSpotFormat : public StepFormat {
       for (std::size_t i = at; i < end; ++i) write_input(w, *group.records[i], update);
       w.EndArray();
       w.EndObject();
-      files.push_back({group.operation, "json",
-                       std::string(buffer.GetString(), buffer.GetSize()) + "\n", end - at, "POST",
-                       "/crm/v3/objects/" + group.object + (update ? "/batch/update" : "/batch/archive"),
-                       "application/json"});
+      files.push_back(
+          {group.operation, "json", std::string(buffer.GetString(), buffer.GetSize()) + "\n",
+           end - at, "POST",
+           "/crm/v3/objects/" + group.object + (update ? "/batch/update" : "/batch/archive"),
+           "application/json"});
     }
     return files;
   }

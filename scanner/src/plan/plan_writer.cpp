@@ -144,8 +144,7 @@ void write_step(Writer& w, const PlanStep& step) {
   w.EndObject();
 }
 
-std::string plan_json(const SavedReport& report, const std::string& crm,
-                      const PlanResult& result) {
+std::string plan_json(const SavedReport& report, const std::string& crm, const PlanResult& result) {
   using json_report::write_string;
   rapidjson::StringBuffer buffer;
   rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);

@@ -92,7 +92,8 @@ SavedReport read_report(const std::string& path) {
   rapidjson::Document document;
   document.Parse(bytes.c_str(), bytes.size());
   const auto& parsed = std::as_const(document);
-  const auto* metadata = parsed.HasParseError() ? nullptr : member_of_type(parsed, "metadata", false);
+  const auto* metadata =
+      parsed.HasParseError() ? nullptr : member_of_type(parsed, "metadata", false);
   const auto* findings = metadata == nullptr ? nullptr : member_of_type(parsed, "findings", true);
   if (findings == nullptr) throw DataError(file.string() + ": not a crmscan JSON report");
   SavedReport report;
