@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -38,7 +39,8 @@ std::string text_of(const rapidjson::Value& value) {
   return {};
 }
 
-// The values at a dotted field of a JSON record, through arrays (`associations.contacts.results.id`).
+// The values at a dotted field of a JSON record, through arrays
+// (`associations.contacts.results.id`).
 void values_at(const rapidjson::Value& at, std::string_view path, std::vector<std::string>& out) {
   if (at.IsArray()) {
     for (const auto& element : at.GetArray()) values_at(element, path, out);
@@ -163,8 +165,8 @@ class JsonExport {
             std::vector<std::string> targets;
             values_at(row, rule.via, targets);
             for (const auto& target : targets) {
-              INFO(other << " " << row_id << " " << rule.via << " still points to " << object
-                         << " " << target);
+              INFO(other << " " << row_id << " " << rule.via << " still points to " << object << " "
+                         << target);
               CHECK(ids.count(target) == 0);
             }
           }
@@ -202,8 +204,9 @@ std::vector<BatchRequest> parse_batch(const std::string& content, const std::str
     const auto next = content.find("\r\n" + delimiter, start);
     REQUIRE(next != std::string::npos);
     const auto part = content.substr(start, next - start);
-    at = content.compare(next + 2, delimiter.size() + 2, delimiter + "\r\n") == 0 ? next + 2
-                                                                                   : std::string::npos;
+    at = content.compare(next + 2, delimiter.size() + 2, delimiter + "\r\n") == 0
+             ? next + 2
+             : std::string::npos;
     const auto headers_end = part.find("\r\n\r\n");
     REQUIRE(part.substr(0, headers_end) ==
             "Content-Type: application/http\r\nContent-Transfer-Encoding: binary");
@@ -230,11 +233,11 @@ struct Scanned {
 };
 
 Scanned scan_sample(const TempDir& dir, const std::string& crm, const std::string& sample) {
-  const auto result = run_crmscan(
-      {"scan", "--input", source_path("samples/" + sample), "--crm", crm, "--subjects",
-       source_path("samples/" + sample + "-expected/subjects.csv"), "--default-region", "GB",
-       "--format", "json", "--out", dir / "report"},
-      dir);
+  const auto result =
+      run_crmscan({"scan", "--input", source_path("samples/" + sample), "--crm", crm, "--subjects",
+                   source_path("samples/" + sample + "-expected/subjects.csv"), "--default-region",
+                   "GB", "--format", "json", "--out", dir / "report"},
+                  dir);
   INFO(result.out << result.err);
   REQUIRE(result.exit_code == 0);
   fs::copy(source_path("samples/" + sample), dir / "export", fs::copy_options::recursive);
@@ -259,6 +262,16 @@ std::map<std::string, unsigned> first_steps(const rapidjson::Value& plan) {
   return first;
 }
 
+// The file of the first step of an operation on an object ("object operation").
+std::string step_file(const rapidjson::Value& plan, const std::string& what) {
+  for (const auto& step : plan["steps"].GetArray()) {
+    if (std::string(step["object"].GetString()) + " " + step["operation"].GetString() == what)
+      return step["file"].GetString();
+  }
+  FAIL("no step " << what);
+  return {};
+}
+
 // Dataverse applying the plan's $batch bodies: deletes and updates by entity set and id; an
 // activity's parties go with it; an activity party takes no delete of its own.
 void apply_dataverse_plan(const std::string& plan_dir, JsonExport& copy) {
@@ -279,11 +292,13 @@ void apply_dataverse_plan(const std::string& plan_dir, JsonExport& copy) {
                                   type.substr(type.find('=') + 1)));
     CHECK(batches.back().size() == step["records"].GetUint());
     CHECK(batches.back().size() <= 1000);
-    for (const auto& part : batches.back()) copy.planned.insert(objects[part.entity_set] + "/" + part.id);
+    for (const auto& part : batches.back())
+      copy.planned.insert(objects[part.entity_set] + "/" + part.id);
   }
   for (const auto& batch : batches) {
     for (const auto& request : batch) {
-      INFO(request.method << " " << request.entity_set << "(" << request.id << ") " << request.body);
+      INFO(request.method << " " << request.entity_set << "(" << request.id << ") "
+                          << request.body);
       REQUIRE(objects.count(request.entity_set) == 1);
       const auto& object = objects[request.entity_set];
       if (request.method == "DELETE") {
@@ -292,7 +307,8 @@ void apply_dataverse_plan(const std::string& plan_dir, JsonExport& copy) {
         continue;
       }
       REQUIRE(request.method == "PATCH");
-      for (const auto& [name, value] : parse_json(request.body).GetObject()) {
+      const auto body = parse_json(request.body);
+      for (const auto& [name, value] : body.GetObject()) {
         std::string field = name.GetString();
         const auto bind = field.find("@odata.bind");
         if (bind != std::string::npos) {
@@ -327,28 +343,31 @@ TEST_CASE("A Dynamics 365 plan applied as Dataverse would leaves nothing for ver
   CHECK(first.count("activityparty delete") == 0);
   CHECK_THAT(planned.out, Catch::Contains("activityparty record(s) go with the records they "
                                           "belong to"));
-  const auto account_update =
-      read_file(dir / ("plan/" + std::to_string(first.at("account update")).insert(0, 2 - std::to_string(first.at("account update")).size(), '0') + "-account-update.batch"));
+  const auto account_update = read_file(dir / ("plan/" + step_file(plan, "account update")));
   CHECK_THAT(account_update, Catch::Contains("PATCH /api/data/v9.2/accounts("
                                              "acc00000-0000-4000-8000-000000000001) HTTP/1.1") &&
                                  Catch::Contains("{\"primarycontactid@odata.bind\":null}"));
   // Free text keeps all but the request's identifiers, unless --blank-text.
-  const auto notes_update = read_file(dir / "plan/02-annotation-update.batch");
+  const auto notes_update = read_file(dir / ("plan/" + step_file(plan, "annotation update")));
   CHECK_THAT(notes_update, Catch::Contains("[erased]") && Catch::Contains("\"notetext\":\""));
-  const auto blanked = run_crmscan({"plan", scanned.report, "--out", dir / "blank", "--blank-text"}, dir);
+  const auto blanked =
+      run_crmscan({"plan", scanned.report, "--out", dir / "blank", "--blank-text"}, dir);
   REQUIRE(blanked.exit_code == 0);
-  CHECK_THAT(read_file(dir / "blank/02-annotation-update.batch"),
+  CHECK_THAT(read_file(dir / ("blank/" + step_file(plan, "annotation update"))),
              Catch::Contains("\"notetext\":null") && !Catch::Contains("[erased]"));
   // The namesake is for a person, never in a step.
-  CHECK_THAT(read_file(dir / "plan/review.csv"), Catch::Contains("c0000000-0000-4000-8000-000000000003"));
+  CHECK_THAT(read_file(dir / "plan/review.csv"),
+             Catch::Contains("c0000000-0000-4000-8000-000000000003"));
 
   const auto rules = crmscan::RuleSet::load({source_path("rules/dynamics365")});
   JsonExport copy(scanned.export_copy, "value", rules);
   copy.cascade = [](JsonExport& self, const std::string& object, const std::set<std::string>& ids) {
     if (object != "phonecall") return;
     std::set<std::string> parties;
-    for (const auto& party : self.load("activityparty")["value"].GetArray()) {
-      if (party["_activityid_value"].IsString() && ids.count(party["_activityid_value"].GetString()))
+    const auto all = self.load("activityparty");
+    for (const auto& party : all["value"].GetArray()) {
+      if (party["_activityid_value"].IsString() &&
+          ids.count(party["_activityid_value"].GetString()))
         parties.insert(party["activitypartyid"].GetString());
     }
     if (!parties.empty()) self.remove("activityparty", parties);
@@ -357,14 +376,201 @@ TEST_CASE("A Dynamics 365 plan applied as Dataverse would leaves nothing for ver
   const auto verified = verify(scanned, "dynamics365", dir);
   INFO(verified.out << verified.err);
   CHECK(verified.exit_code == 0);
-  CHECK_THAT(verified.out, Catch::Contains("REQ-2001: gone") &&
-                               Catch::Contains("still present 0, new 0"));
+  CHECK_THAT(verified.out,
+             Catch::Contains("REQ-2001: gone") && Catch::Contains("still present 0, new 0"));
 
-  // One deleted call back: verify names it.
-  copy.restore(source_path("samples/dynamics365"), "phonecall", "ca110000-0000-4000-8000-000000000004");
+  // One deleted call back (it holds the caller's number): verify names it.
+  copy.restore(source_path("samples/dynamics365"), "phonecall",
+               "ca110000-0000-4000-8000-000000000021");
   const auto again = verify(scanned, "dynamics365", dir);
   INFO(again.out << again.err);
   CHECK(again.exit_code == 1);
-  CHECK_THAT(again.out, Catch::Contains("still present: REQ-2002 phonecall "
-                                        "ca110000-0000-4000-8000-000000000004"));
+  CHECK_THAT(again.out, Catch::Contains("still present: REQ-2005 phonecall "
+                                        "ca110000-0000-4000-8000-000000000021"));
+}
+
+namespace {
+
+// HubSpot applying the plan's batch inputs: archived records leave the export (HubSpot's
+// default reads no longer return them), updated properties take their new value.
+void apply_hubspot_plan(const std::string& plan_dir, JsonExport& copy) {
+  const auto plan = parse_json(read_file(plan_dir + "/plan.json"));
+  const std::string prefix = "/crm/v3/objects/";
+  for (const auto& step : plan["steps"].GetArray()) {
+    const auto body = parse_json(read_file(plan_dir + "/" + step["file"].GetString()));
+    CHECK(body["inputs"].Size() == step["records"].GetUint());
+    CHECK(body["inputs"].Size() <= 100);
+    for (const auto& input : body["inputs"].GetArray())
+      copy.planned.insert(std::string(step["object"].GetString()) + "/" + input["id"].GetString());
+  }
+  for (const auto& step : plan["steps"].GetArray()) {
+    const auto& request = step["request"];
+    CHECK(std::string(request["method"].GetString()) == "POST");
+    CHECK(std::string(request["content_type"].GetString()) == "application/json");
+    const std::string path = request["path"].GetString();
+    REQUIRE(path.rfind(prefix, 0) == 0);
+    const auto slash = path.find('/', prefix.size());
+    const auto object = path.substr(prefix.size(), slash - prefix.size());
+    CHECK(object == step["object"].GetString());
+    const auto endpoint = path.substr(slash);
+    const auto body = parse_json(read_file(plan_dir + "/" + step["file"].GetString()));
+    INFO("step " << step["step"].GetUint() << " " << path);
+    if (endpoint == "/batch/archive") {
+      std::set<std::string> ids;
+      for (const auto& input : body["inputs"].GetArray()) ids.insert(input["id"].GetString());
+      copy.remove(object, ids);
+      continue;
+    }
+    REQUIRE(endpoint == "/batch/update");
+    for (const auto& input : body["inputs"].GetArray()) {
+      for (const auto& [name, value] : input["properties"].GetObject()) {
+        copy.set(object, input["id"].GetString(), "properties." + std::string(name.GetString()),
+                 std::string(value.GetString()));
+      }
+    }
+  }
+}
+
+// A report of the findings given, written as crmscan writes findings.json, in `dir`.
+std::string write_report(const TempDir& dir, const std::string& crm,
+                         const std::vector<crmscan::Finding>& findings) {
+  crmscan::Report report;
+  report.connector = "file";
+  report.crm = crm;
+  report.request_ids = {"REQ-1"};
+  for (const auto& finding : findings) report.findings.push_back(finding);
+  std::ostringstream out;
+  crmscan::make_reporter("json")->write(report, out);
+  write_file(dir / "report/findings.json", out.str());
+  return dir / "report";
+}
+
+crmscan::Finding finding(const std::string& object, const std::string& id, crmscan::Action action,
+                         const std::string& field = "") {
+  crmscan::Finding f;
+  f.request_id = "REQ-1";
+  f.connector = "file";
+  f.object = object;
+  f.record_id = id;
+  f.field = field;
+  f.action = action;
+  f.fingerprint = object + "/" + id + "/" + field;
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("A HubSpot plan applied as HubSpot would leaves nothing for verify to find",
+          "[plan][verify][cli][hubspot]") {
+  TempDir dir;
+  const auto scanned = scan_sample(dir, "hubspot", "hubspot");
+  const auto planned = run_crmscan({"plan", scanned.report, "--out", dir / "plan"}, dir);
+  INFO(planned.out << planned.err);
+  REQUIRE(planned.exit_code == 0);
+  const auto plan = parse_json(read_file(dir / "plan/plan.json"));
+  const auto first = first_steps(plan);
+  // Children first: notes before the calls and contacts they are on, calls and emails before
+  // their contacts; the updates before every delete.
+  CHECK(first.at("notes update") < first.at("notes delete"));
+  CHECK(first.at("calls update") < first.at("notes delete"));
+  CHECK(first.at("notes delete") < first.at("calls delete"));
+  CHECK(first.at("calls delete") < first.at("contacts delete"));
+  CHECK(first.at("emails delete") < first.at("contacts delete"));
+  const auto archive = parse_json(read_file(dir / ("plan/" + step_file(plan, "contacts delete"))));
+  CHECK(archive["inputs"][0].GetObject().MemberCount() == 1);  // {"id": "…"} alone
+  // The recording behind a call's URL is stored outside HubSpot: a person deletes it there.
+  const auto review = read_file(dir / "plan/review.csv");
+  CHECK_THAT(review, Catch::Contains("hs_call_recording_url") &&
+                         Catch::Contains("content kept outside the CRM"));
+  CHECK_THAT(review, Catch::Contains(",contacts,5104,"));  // the namesake
+
+  const auto rules = crmscan::RuleSet::load({source_path("rules/hubspot")});
+  JsonExport copy(scanned.export_copy, "results", rules);
+  apply_hubspot_plan(dir / "plan", copy);
+  const auto verified = verify(scanned, "hubspot", dir);
+  INFO(verified.out << verified.err);
+  CHECK(verified.exit_code == 0);
+  CHECK_THAT(verified.out,
+             Catch::Contains("HS-2001: gone") && Catch::Contains("still present 0, new 0"));
+
+  // One archived call back (it holds the caller's number): verify names it.
+  copy.restore(source_path("samples/hubspot"), "calls", "9021");
+  const auto again = verify(scanned, "hubspot", dir);
+  INFO(again.out << again.err);
+  CHECK(again.exit_code == 1);
+  CHECK_THAT(again.out, Catch::Contains("still present: HS-2004 calls 9021"));
+}
+
+TEST_CASE("HubSpot batches hold at most 100 inputs, a blanked property an empty string",
+          "[plan][hubspot]") {
+  TempDir dir;
+  std::vector<crmscan::Finding> findings;
+  for (int id = 1; id <= 250; ++id)
+    findings.push_back(finding("calls", std::to_string(9000 + id), crmscan::Action::kDeleteRecord));
+  // Deleted and erased: the delete wins, the record is in no update.
+  findings.push_back(
+      finding("calls", "9001", crmscan::Action::kEraseField, "properties.hs_call_body"));
+  findings.push_back(finding("contacts", "5", crmscan::Action::kEraseField, "properties.message"));
+  crmscan::PlanOptions options;
+  options.report = write_report(dir, "hubspot", findings);
+  options.out = dir / "plan";
+  options.rules = {source_path("rules/hubspot")};
+  const auto result = crmscan::write_plan(options);
+  REQUIRE(result.steps.size() == 4);
+  CHECK(result.steps[0].object == "contacts");
+  CHECK(result.steps[0].path == "/crm/v3/objects/contacts/batch/update");
+  CHECK(read_file(dir / ("plan/" + result.steps[0].file)) ==
+        "{\"inputs\":[{\"id\":\"5\",\"properties\":{\"message\":\"\"}}]}\n");
+  std::vector<std::size_t> sizes;
+  for (std::size_t i = 1; i < result.steps.size(); ++i) {
+    CHECK(result.steps[i].path == "/crm/v3/objects/calls/batch/archive");
+    const auto body = parse_json(read_file(dir / ("plan/" + result.steps[i].file)));
+    sizes.push_back(body["inputs"].Size());
+    CHECK(result.steps[i].records == body["inputs"].Size());
+  }
+  CHECK(sizes == std::vector<std::size_t>{100, 100, 50});
+}
+
+TEST_CASE("Content deletions come first, the interactions in batches of at most 1000",
+          "[plan][content]") {
+  TempDir dir;
+  std::vector<crmscan::Finding> findings;
+  // The Task holding the call identifiers, to delete.
+  findings.push_back(finding("Task", "00T5g00008AhdkLEAR", crmscan::Action::kDeleteRecord));
+  for (int i = 0; i < 2500; ++i) {
+    char guid[40];
+    std::snprintf(guid, sizeof guid, "00000000-0000-4000-8000-%012d", i);
+    for (const char* key : {"rec", "tr"}) {
+      auto item = finding("Interaction", guid, crmscan::Action::kDeleteContent, key);
+      item.connector = "vcc_content";
+      findings.push_back(item);
+    }
+  }
+  auto review = finding("Interaction", "ffffffff-0000-4000-8000-000000000000",
+                        crmscan::Action::kReview, "rec");
+  review.connector = "vcc_content";
+  findings.push_back(review);
+  crmscan::PlanOptions options;
+  options.report = write_report(dir, "salesforce", findings);
+  options.out = dir / "plan";
+  options.rules = {source_path("rules/salesforce")};
+  const auto result = crmscan::write_plan(options);
+  REQUIRE(result.steps.size() == 2);
+  CHECK(result.steps[0].operation == "delete_content");
+  CHECK(result.steps[0].crm == "vcc");
+  CHECK(result.steps[0].records == 2500);
+  CHECK(result.steps[1].object == "Task");
+  CHECK(result.steps[1].operation == "delete");
+  CHECK(result.review == 1);
+  const auto text = read_file(dir / ("plan/" + result.steps[0].file));
+  const auto content = parse_json(text);
+  const auto& batches = content["batches"];
+  REQUIRE(batches.Size() == 3);
+  CHECK(batches[0]["guids"].Size() == 1000);
+  CHECK(batches[1]["guids"].Size() == 1000);
+  CHECK(batches[2]["guids"].Size() == 500);
+  CHECK(content["items"].Size() == 5000);
+  CHECK(text.find("ffffffff-") == std::string::npos);
+  CHECK(std::string(content["items"][0]["delete"].GetString()) ==
+        "DELETE /interactions/00000000-0000-4000-8000-000000000000/content/rec");
 }
