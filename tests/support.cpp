@@ -197,7 +197,7 @@ CommandResult run_crmscan(const std::vector<std::string>& args, const TempDir& s
   if (std::find(args.begin(), args.end(), "--show-values") == args.end()) {
     std::string written = result.out + "\n" + result.err + "\n";
     for (std::size_t i = 0; i + 1 < args.size(); ++i) {
-      if (args[i] == "--out" || args[i] == "--plan") written += files_under(args[i + 1]);
+      if (args[i] == "--out") written += files_under(args[i + 1]);
     }
     keep_output(written);
   }

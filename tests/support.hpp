@@ -56,8 +56,7 @@ struct CommandResult {
 };
 
 /// Runs the built crmscan with the arguments; its output is captured through files in `scratch`.
-/// A run without --show-values is kept (keep_output) with every file it wrote under --out and
-/// --plan.
+/// A run without --show-values is kept (keep_output) with every file it wrote under --out.
 CommandResult run_crmscan(const std::vector<std::string>& args, const TempDir& scratch);
 
 /// The arguments of `crmscan scan` of the Salesforce sample's requests (default region GB) read
