@@ -574,3 +574,60 @@ TEST_CASE("Content deletions come first, the interactions in batches of at most 
   CHECK(std::string(content["items"][0]["delete"].GetString()) ==
         "DELETE /interactions/00000000-0000-4000-8000-000000000000/content/rec");
 }
+
+TEST_CASE(
+    "Dataverse: an activity party goes with its activity or to review, a lookup of several "
+    "tables is cleared by a person, a malformed id gets no request",
+    "[plan][dynamics365]") {
+  TempDir dir;
+  const std::string party = "9a870000-0000-4000-8000-00000000000";
+  const std::string call = "ca110000-0000-4000-8000-00000000000";
+  const std::string contact = "c0000000-0000-4000-8000-000000000001";
+  const std::string account = "acc00000-0000-4000-8000-000000000001";
+  using crmscan::Action;
+  std::vector<crmscan::Finding> findings;
+  findings.push_back(finding("activityparty", party + "1", Action::kDeleteRecord));
+  auto reached = finding("phonecall", call + "1", Action::kDeleteRecord);
+  reached.reason = "reaches";
+  reached.via_object = "activityparty";
+  reached.via_record_id = party + "1";
+  findings.push_back(reached);
+  findings.push_back(finding("activityparty", party + "2", Action::kDeleteRecord));  // call kept
+  findings.push_back(finding("contact", contact, Action::kDeleteRecord));
+  const auto kept = [&](const std::string& object, const std::string& id, const std::string& rule) {
+    auto f = finding(object, id, Action::kReview);
+    f.reason = "related";
+    f.rule = rule;
+    f.via_object = "contact";
+    f.via_record_id = contact;
+    return f;
+  };
+  findings.push_back(kept("phonecall", call + "2", "phonecall-regarding-person"));
+  findings.push_back(kept("account", account, "account-primary-contact"));
+  findings.push_back(finding("contact", "not-a-guid", Action::kDeleteRecord));
+  crmscan::PlanOptions options;
+  options.report = write_report(dir, "dynamics365", findings);
+  options.out = dir / "plan";
+  options.rules = {source_path("rules/dynamics365")};
+  const auto result = crmscan::write_plan(options);
+  std::vector<std::string> steps;
+  for (const auto& step : result.steps) steps.push_back(step.object + " " + step.operation);
+  CHECK(steps == std::vector<std::string>{"account update", "phonecall delete", "contact delete"});
+  CHECK_THAT(read_file(dir / ("plan/" + result.steps[0].file)),
+             Catch::Contains("{\"primarycontactid@odata.bind\":null}"));
+  CHECK(std::any_of(result.notes.begin(), result.notes.end(), [](const std::string& note) {
+    return note.rfind("1 activityparty record(s) go with the records they belong to", 0) == 0;
+  }));
+  const auto review = crmscan::test::read_csv_file(dir / "plan/review.csv");
+  const auto note_of = [&review](const std::string& id) {
+    for (const auto& row : review) {
+      if (row.size() > 10 && row[3] == id) return row[10];
+    }
+    return std::string("(not in review.csv)");
+  };
+  CHECK_THAT(note_of(party + "2"), Catch::Contains("only with its activity") &&
+                                       Catch::Contains("does not delete the record it belongs"));
+  CHECK_THAT(note_of(call + "2"),
+             Catch::Contains("_regardingobjectid_value") && Catch::Contains("several tables"));
+  CHECK_THAT(note_of("not-a-guid"), Catch::Contains("not a Dataverse record id"));
+}

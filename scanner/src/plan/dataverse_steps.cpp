@@ -114,11 +114,9 @@ class DataverseFormat : public StepFormat {
   std::string cannot_set(const std::string& object, const std::string& field) const override {
     if (lookup_navigation(field).empty()) return {};
     const auto targets = lookup_targets_.find({object, field});
-    if (targets == lookup_targets_.end())
-      return "a lookup whose tables no rule declares: clear it by hand";
+    if (targets == lookup_targets_.end()) return "a lookup whose tables no rule declares";
     if (targets->second.size() > 1)
-      return "a lookup of several tables, whose navigation property is named per table: clear "
-             "it by hand";
+      return "a lookup of several tables, whose navigation property is named per table";
     return {};
   }
 

@@ -3,6 +3,7 @@
 #include "erasure.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "crmscan/normalize.hpp"
 
@@ -130,7 +131,7 @@ void collect(const SavedReport& report, const ErasureInputs& inputs, Erasure& er
       record.recycle_bin = f.deleted;
     } else if (f.action == Action::kEraseField) {
       if (const auto why = format.cannot_set(f.object, f.field); !why.empty())
-        erasure.review.push_back({&f, why});
+        erasure.review.push_back({&f, why + ": erase it by hand"});
       else
         planned(erasure, f).updates[f.field] = erased_value(f, inputs, blanked);
     } else if (f.connector == "vcc_content") {
@@ -186,42 +187,51 @@ void clear_kept_references(const SavedReport& report, const ErasureInputs& input
         "references to deleted ones are cleared only where the packs list them for erasure");
 }
 
-// The record a record belongs to and is deleted with, when the plan deletes it: one the scan
-// reached from it, or one it was found through.
-const PlannedRecord* deleting_parent(const SavedReport& report, const Erasure& erasure,
-                                     const PlannedRecord& child) {
-  const auto child_key = record_id_key(child.id);
+// Per record, the records it belongs to: those the scan reached from it (a party's activity),
+// and those it was found through.
+std::map<RecordKey, std::vector<RecordKey>> parents_of(const SavedReport& report) {
+  std::map<RecordKey, std::vector<RecordKey>> parents;
   for (const auto& f : report.findings) {
-    const bool reached_from_child = f.reason == "reaches" && f.via_object == child.object &&
-                                    record_id_key(f.via_record_id) == child_key;
-    const bool found_through = f.reason == "related" && f.object == child.object &&
-                               record_id_key(f.record_id) == child_key;
-    if (reached_from_child && removed(erasure, f.object, f.record_id))
-      return find_planned(erasure, f.object, f.record_id);
-    if (found_through && removed(erasure, f.via_object, f.via_record_id))
-      return find_planned(erasure, f.via_object, f.via_record_id);
+    if (f.via_object.empty()) continue;
+    if (f.reason == "reaches")
+      parents[key_of(f.via_object, f.via_record_id)].push_back(key_of(f.object, f.record_id));
+    else if (f.reason == "related")
+      parents[key_of(f.object, f.record_id)].push_back(key_of(f.via_object, f.via_record_id));
   }
-  return nullptr;
+  return parents;
 }
 
 // Records the CRM deletes only with the record they belong to leave the delete steps: noted
-// when that record is deleted, for review when it is not.
+// when the plan deletes that record, for review when it does not.
 void leave_to_parents(const SavedReport& report, const ErasureInputs& inputs, Erasure& erasure) {
   std::map<std::string, std::size_t> with_parent;  // object → records
-  std::vector<RecordKey> gone;
+  std::set<RecordKey> gone;
+  std::set<RecordKey> orphans;
+  std::optional<std::map<RecordKey, std::vector<RecordKey>>> parents;
   for (auto& [key, record] : erasure.records) {
-    const auto why = record.remove ? inputs.format->deleted_with_parent(record.object) : "";
-    if (why.empty()) continue;
-    if (deleting_parent(report, erasure, record) != nullptr) {
+    if (!record.remove || inputs.format->deleted_with_parent(record.object).empty()) continue;
+    if (!parents) parents = parents_of(report);
+    const auto found = parents->find(key);
+    const bool parent_removed =
+        found != parents->end() &&
+        std::any_of(found->second.begin(), found->second.end(), [&erasure](const RecordKey& at) {
+          const auto parent = erasure.records.find(at);
+          return parent != erasure.records.end() && parent->second.remove;
+        });
+    if (parent_removed) {
       ++with_parent[record.object];
-      gone.push_back(key);
-      continue;
+      gone.insert(key);
+    } else {
+      orphans.insert(key);
+      record.remove = false;
     }
-    for (const auto& f : report.findings) {
-      if (f.action == Action::kDeleteRecord && key_of(f.object, f.record_id) == key)
-        to_review(erasure, f, why + "; the plan does not delete the record it belongs to");
-    }
-    record.remove = false;
+  }
+  for (const auto& f : report.findings) {
+    const auto key = key_of(f.object, f.record_id);
+    if (f.action == Action::kDeleteRecord && orphans.count(key) != 0)
+      to_review(erasure, f,
+                inputs.format->deleted_with_parent(f.object) +
+                    "; the plan does not delete the record it belongs to");
   }
   for (const auto& key : gone) erasure.records.erase(key);
   for (const auto& [object, count] : with_parent) {
