@@ -19,36 +19,19 @@
 #include "crmscan/rules.hpp"
 #include "support.hpp"
 
+using crmscan::test::parse_json;
 using crmscan::test::read_csv_file;
 using crmscan::test::read_file;
 using crmscan::test::run_crmscan;
 using crmscan::test::source_path;
 using crmscan::test::TempDir;
+using crmscan::test::write_csv_file;
 using crmscan::test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
 
 using Table = std::vector<std::vector<std::string>>;  // header first
-
-std::string csv_line(const std::vector<std::string>& cells) {
-  std::string line;
-  for (std::size_t i = 0; i < cells.size(); ++i) {
-    std::string cell = "\"";
-    for (const char c : cells[i]) {
-      if (c == '"') cell += '"';
-      cell += c;
-    }
-    line += (i ? "," : "") + cell + "\"";
-  }
-  return line + "\r\n";
-}
-
-void write_table(const std::string& path, const Table& table) {
-  std::string content;
-  for (const auto& row : table) content += csv_line(row);
-  write_file(path, content);
-}
 
 std::size_t column(const Table& table, const std::string& name) {
   const auto& header = table.front();
@@ -70,9 +53,7 @@ class DataLoader {
       : dir_(std::move(export_dir)), rules_(rules) {}
 
   void run(const std::string& plan_dir) {
-    rapidjson::Document plan;
-    plan.Parse(read_file(plan_dir + "/plan.json").c_str());
-    REQUIRE(plan.IsObject());
+    const auto plan = parse_json(read_file(plan_dir + "/plan.json"));
     for (const auto& step : plan["steps"].GetArray()) {
       const auto rows = read_csv_file(plan_dir + "/" + step["file"].GetString());
       REQUIRE_FALSE(rows.empty());
@@ -109,7 +90,7 @@ class DataLoader {
                                }),
                 table.end());
     CHECK(removed == ids.size());
-    write_table(path(object), table);
+    write_csv_file(path(object), table);
     // No planned record may still point to what is gone.
     for (const auto& entry : fs::directory_iterator(dir_)) {
       const auto other = entry.path().stem().string();
@@ -147,7 +128,7 @@ class DataLoader {
       }
       CHECK(found);
     }
-    write_table(path(object), table);
+    write_csv_file(path(object), table);
   }
 
   Table load(const std::string& object) const { return read_csv_file(path(object)); }
@@ -197,9 +178,7 @@ TEST_CASE("A plan applied as Data Loader would leaves nothing for verify to find
   INFO(planned.out << planned.err);
   REQUIRE(planned.exit_code == 0);
 
-  rapidjson::Document plan;
-  plan.Parse(read_file(dir / "plan/plan.json").c_str());
-  REQUIRE(plan.IsObject());
+  const auto plan = parse_json(read_file(dir / "plan/plan.json"));
   CHECK(std::string(plan["report"]["sha256"].GetString()).size() == 64);
   std::map<std::string, std::size_t> first_delete;
   std::size_t last_update = 0;
@@ -249,7 +228,7 @@ TEST_CASE("A plan applied as Data Loader would leaves nothing for verify to find
   for (const auto& row : original) {
     if (row[0] == "00T5g00008AhdkLEAR") tasks.push_back(row);
   }
-  write_table(loader.path("Task"), tasks);
+  write_csv_file(loader.path("Task"), tasks);
   const auto again = verify(scanned, dir);
   INFO(again.out << again.err);
   CHECK(again.exit_code == 1);
@@ -351,7 +330,7 @@ TEST_CASE("An export without an object's id column is an error, never a finding 
   copy_export(dir / "export");
   auto contacts = read_csv_file(dir / "export/Contact.csv");
   for (auto& row : contacts) row.erase(row.begin());  // the Id column
-  write_table(dir / "export/Contact.csv", contacts);
+  write_csv_file(dir / "export/Contact.csv", contacts);
   const auto result = run_crmscan(
       {"scan", "--input", dir / "export", "--email", "amelie.dubois@example.fr", "--format", "csv"},
       dir);

@@ -92,6 +92,27 @@ std::vector<std::vector<std::string>> read_csv_file(const std::string& path) {
   return rows;
 }
 
+void write_csv_file(const std::string& path, const std::vector<std::vector<std::string>>& rows) {
+  std::string content;
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      content += i == 0 ? "\"" : ",\"";
+      for (const char c : row[i]) content += c == '"' ? std::string("\"\"") : std::string(1, c);
+      content += '"';
+    }
+    content += "\r\n";
+  }
+  write_file(path, content);
+}
+
+rapidjson::Document parse_json(const std::string& text) {
+  rapidjson::Document document;
+  document.Parse(text.c_str(), text.size());
+  if (document.HasParseError() || !document.IsObject())
+    throw std::runtime_error("not a JSON object: " + text.substr(0, 500));
+  return document;
+}
+
 bool is_valid_utf8(const std::string& text) {
   std::size_t i = 0;
   while (i < text.size()) {
@@ -186,7 +207,7 @@ CommandResult run_crmscan(const std::vector<std::string>& args, const TempDir& s
   if (std::find(args.begin(), args.end(), "--show-values") == args.end()) {
     std::string written = result.out + "\n" + result.err + "\n";
     for (std::size_t i = 0; i + 1 < args.size(); ++i) {
-      if (args[i] == "--out" || args[i] == "--plan") written += files_under(args[i + 1]);
+      if (args[i] == "--out") written += files_under(args[i + 1]);
     }
     keep_output(written);
   }

@@ -1,6 +1,8 @@
 // Helpers shared by the tests: temporary folders, files, running the crmscan program.
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -36,6 +38,12 @@ void write_file(const std::string& path, const std::string& content);
 /// Every row of a CSV file (header included), read with RFC 4180 quoting.
 std::vector<std::vector<std::string>> read_csv_file(const std::string& path);
 
+/// Writes rows as a CSV file, every cell quoted, CRLF line ends (as a Salesforce Data Export).
+void write_csv_file(const std::string& path, const std::vector<std::vector<std::string>>& rows);
+
+/// A JSON object parsed; std::runtime_error (with the start of the text) when it is not one.
+rapidjson::Document parse_json(const std::string& text);
+
 /// True when the bytes are well-formed UTF-8.
 bool is_valid_utf8(const std::string& text);
 
@@ -54,8 +62,7 @@ struct CommandResult {
 };
 
 /// Runs the built crmscan with the arguments; its output is captured through files in `scratch`.
-/// A run without --show-values is kept (keep_output) with every file it wrote under --out and
-/// --plan.
+/// A run without --show-values is kept (keep_output) with every file it wrote under --out.
 CommandResult run_crmscan(const std::vector<std::string>& args, const TempDir& scratch);
 
 /// The arguments of `crmscan scan` of the Salesforce sample's requests (default region GB) read

@@ -115,13 +115,6 @@ Value json_value(const rapidjson::Value& value) {
   return Value{};
 }
 
-std::string member_string(const rapidjson::Value& object, const char* key) {
-  if (!object.IsObject()) return {};
-  const auto member = object.FindMember(key);
-  return member != object.MemberEnd() && member->value.IsString() ? member->value.GetString()
-                                                                  : std::string();
-}
-
 rapidjson::Document json_body(const HttpResponse& response, const std::string& what, bool object) {
   if (response.header("content-type").find("json") == std::string::npos) {
     throw ApiError(what + ": the response is not JSON (" + response.header("content-type") + ")");

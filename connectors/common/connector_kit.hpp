@@ -17,6 +17,7 @@
 #include "crmscan/connector.hpp"
 #include "crmscan/error.hpp"
 #include "crmscan/http.hpp"
+#include "crmscan/json_members.hpp"
 #include "crmscan/record.hpp"
 #include "wait_budget.hpp"
 
@@ -86,8 +87,6 @@ class ConnectorOptions {
 std::string json_text(const rapidjson::Value& value);
 /// A JSON scalar as a record value: strings, booleans and numbers; null for anything else.
 Value json_value(const rapidjson::Value& value);
-/// The string member `key` of an object, or empty.
-std::string member_string(const rapidjson::Value& object, const char* key);
 /// The JSON body of a response already found successful; ApiError naming `what` when it is not
 /// labelled JSON, or is no valid JSON (an object when `object` is set).
 rapidjson::Document json_body(const HttpResponse& response, const std::string& what,

@@ -1,8 +1,5 @@
 #include "content_lookup.hpp"
 
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
-
 #include <algorithm>
 
 #include "crmscan/text.hpp"
@@ -246,68 +243,6 @@ void ContentLookup::run(Report& report) {
                                               finding.record_id, finding.field);
     report.findings.push_back(std::move(finding));
   }
-}
-
-std::string content_erasure_plan(const Report& report, const std::string& api_base_url) {
-  // Copies: the report's findings may be read from a file, one at a time.
-  std::vector<Finding> items;
-  std::vector<std::string> guids;
-  for (const auto& finding : report.findings) {
-    if (finding.connector != kConnector || finding.action != Action::kDeleteContent) continue;
-    items.push_back(finding);
-    guids.push_back(finding.record_id);
-  }
-  std::sort(guids.begin(), guids.end());
-  guids.erase(std::unique(guids.begin(), guids.end()), guids.end());
-
-  rapidjson::StringBuffer buffer;
-  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
-  w.SetIndent(' ', 2);
-  const auto string = [&w](const char* key, const std::string& value) {
-    w.Key(key);
-    w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
-  };
-  w.StartObject();
-  string("plan", "crmscan content erasure plan");
-  w.Key("version");
-  w.Uint(1);
-  string("api", api_base_url);
-  string("created", utc_now());
-  w.Key("executed");
-  w.Bool(false);
-  w.Key("complete");
-  w.Bool(report.complete());
-  w.Key("batch_limit");
-  w.Uint64(kMaxPageSize);
-  w.Key("interactions");
-  w.Uint64(guids.size());
-  w.Key("batches");
-  w.StartArray();
-  for (std::size_t at = 0; at < guids.size(); at += kMaxPageSize) {
-    w.StartObject();
-    w.Key("guids");
-    w.StartArray();
-    for (std::size_t i = at; i < std::min(guids.size(), at + kMaxPageSize); ++i)
-      w.String(guids[i].c_str(), static_cast<rapidjson::SizeType>(guids[i].size()));
-    w.EndArray();
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("items");
-  w.StartArray();
-  for (const auto& finding : items) {
-    w.StartObject();
-    string("fingerprint", finding.fingerprint);
-    string("request_id", finding.request_id);
-    string("guid", finding.record_id);
-    string("content_key", finding.field);
-    string("category", finding.category);
-    string("delete", "DELETE /interactions/" + finding.record_id + "/content/" + finding.field);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
 }
 
 }  // namespace crmscan::vcc

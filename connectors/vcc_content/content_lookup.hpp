@@ -52,9 +52,4 @@ class ContentLookup : public Stage {
   std::set<std::tuple<std::string, std::size_t, std::string>> seen_;  // record, subject, field
 };
 
-/// The content erasure plan of a report, as JSON: the GUIDs of the interactions whose content is
-/// to be deleted, in batches of at most 1000, and every content item on its own. Only
-/// delete_content findings of the vcc_content connector are in it; nothing is executed.
-std::string content_erasure_plan(const Report& report, const std::string& api_base_url);
-
 }  // namespace crmscan::vcc

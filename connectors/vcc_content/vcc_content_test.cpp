@@ -1,5 +1,5 @@
 // The Interaction Content API connector against its emulator: windows, continuation, tokens,
-// faults, the content lookup over the Salesforce sample, the erasure plan, and the CLI.
+// faults, the content lookup over the Salesforce sample, and the CLI with the plan of its report.
 #define CATCH_CONFIG_MAIN
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -321,70 +321,31 @@ TEST_CASE("A persistent failure or a spent budget leaves the report incomplete",
   }
 }
 
-TEST_CASE("The erasure plan holds the GUIDs in batches of at most 1000 and every content item",
-          "[connector][vcc][plan]") {
-  Report report;
-  crmscan::Finding item;
-  item.connector = "vcc_content";
-  item.request_id = "REQ-1";
-  item.action = Action::kDeleteContent;
-  for (int i = 0; i < 2500; ++i) {
-    char guid[40];
-    std::snprintf(guid, sizeof guid, "00000000-0000-4000-8000-%012d", i);
-    item.record_id = guid;
-    for (const char* key : {"rec", "tr"}) {
-      item.field = key;
-      report.findings.push_back(item);
-    }
-  }
-  crmscan::Finding review;
-  review.connector = "vcc_content";
-  review.record_id = "ffffffff-0000-4000-8000-000000000000";
-  review.field = "rec";
-  review.action = Action::kReview;
-  report.findings.push_back(review);
-
-  const auto plan = crmscan::vcc::content_erasure_plan(report, "https://emea.example");
-  rapidjson::Document document;
-  document.Parse(plan.c_str());
-  REQUIRE(document.IsObject());
-  CHECK_FALSE(document["executed"].GetBool());
-  CHECK(document["interactions"].GetUint() == 2500);
-  const auto& batches = document["batches"];
-  REQUIRE(batches.Size() == 3);
-  CHECK(batches[0]["guids"].Size() == 1000);
-  CHECK(batches[1]["guids"].Size() == 1000);
-  CHECK(batches[2]["guids"].Size() == 500);
-  CHECK(document["items"].Size() == 5000);
-  CHECK(plan.find("ffffffff-") == std::string::npos);
-  CHECK_THAT(
-      std::string(document["items"][0]["delete"].GetString()),
-      Catch::Equals("DELETE /interactions/00000000-0000-4000-8000-000000000000/content/rec"));
-}
-
 namespace {
 
 /// Runs crmscan on the sample with the content lookup against the emulator; the exit code.
 int run_cli(const Emulator& emulator, const fs::path& out, const std::string& extra) {
   const crmscan::vccemu::EmulatorOptions defaults;
-  const auto command =
-      "VCC_CLIENT_ID=" + defaults.client_id + " VCC_CLIENT_SECRET_FILE='" +
-      (out.parent_path() / "secret").string() + "' '" + CRMSCAN_BINARY + "' scan --input '" +
-      kSource + "/samples/salesforce-export' --subjects '" + kSource +
-      "/samples/salesforce-expected/subjects.csv' --default-region GB "
-      "--content vcc --since 2023-11-01 --until 2024-03-31 "
-      "--content-option token_url=" +
-      emulator.token_url() + " --content-option base_url=" + emulator.base_url() +
-      " --format json,csv --out '" + out.string() + "' --plan '" + (out / "plan.json").string() +
-      "' " + extra + " >'" + (out.parent_path() / "stdout").string() + "' 2>&1";
+  const auto command = "VCC_CLIENT_ID=" + defaults.client_id + " VCC_CLIENT_SECRET_FILE='" +
+                       (out.parent_path() / "secret").string() + "' '" + CRMSCAN_BINARY +
+                       "' scan --input '" + kSource + "/samples/salesforce-export' --subjects '" +
+                       kSource +
+                       "/samples/salesforce-expected/subjects.csv' --default-region GB "
+                       "--content vcc --since 2023-11-01 --until 2024-03-31 "
+                       "--content-option token_url=" +
+                       emulator.token_url() + " --content-option base_url=" + emulator.base_url() +
+                       " --format json,csv --out '" + out.string() + "' " + extra + " >'" +
+                       (out.parent_path() / "stdout").string() + "' 2>&1";
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 }  // namespace
 
-TEST_CASE("crmscan scan --content vcc writes one report and a private plan, or exits 2 on failure",
-          "[connector][vcc][cli]") {
+TEST_CASE(
+    "crmscan scan --content vcc writes one report, whose plan deletes the content before the "
+    "Tasks, or exits 2 on failure",
+    "[connector][vcc][cli][plan]") {
   Api api;
   const auto scratch =
       fs::temp_directory_path() / ("crmscan-vcc-cli-" + std::to_string(::getpid()));
@@ -403,15 +364,35 @@ TEST_CASE("crmscan scan --content vcc writes one report and a private plan, or e
   CHECK_THAT(csv, Catch::Contains("vcc_content,Interaction,0f25f29e-cbd1-40ea-9c8a-54a83a5560d4,"
                                   "rec-0f25f29e,call.recording,delete_content"));
   const auto stdout_text = read_text(scratch / "stdout");
-  CHECK_THAT(stdout_text, Catch::Contains("content API call") && Catch::Contains("scan COMPLETE") &&
-                              Catch::Contains("plan.json"));
+  CHECK_THAT(stdout_text, Catch::Contains("content API call") && Catch::Contains("scan COMPLETE"));
+
+  // The plan: the content deletions are its first step, before any Task is deleted.
+  const auto plan_dir = scratch / "plan";
+  const auto plan_command = "'" + std::string(CRMSCAN_BINARY) + "' plan '" + out.string() +
+                            "' --out '" + plan_dir.string() + "' >'" +
+                            (scratch / "plan-stdout").string() + "' 2>&1";
+  REQUIRE(std::system(plan_command.c_str()) == 0);
+  rapidjson::Document plan;
+  plan.Parse(read_text(plan_dir / "plan.json").c_str());
+  REQUIRE(plan.IsObject());
+  const auto& steps = plan["steps"];
+  REQUIRE(steps.Size() > 1);
+  CHECK(std::string(steps[0]["operation"].GetString()) == "delete_content");
+  CHECK(std::string(steps[0]["crm"].GetString()) == "vcc");
+  std::size_t task_deletes = 0;
+  for (const auto& step : steps.GetArray()) {
+    if (std::string(step["object"].GetString()) == "Task")
+      task_deletes += std::string(step["operation"].GetString()) == "delete" ? 1 : 0;
+  }
+  CHECK(task_deletes == 1);
+  const auto content_file = plan_dir / steps[0]["file"].GetString();
   struct stat info {};
-  REQUIRE(::stat((out / "plan.json").c_str(), &info) == 0);
+  REQUIRE(::stat(content_file.c_str(), &info) == 0);
   CHECK((info.st_mode & 0777) == 0600);
-  const auto plan = read_text(out / "plan.json");
-  CHECK_THAT(plan, Catch::Contains("0f25f29e-cbd1-40ea-9c8a-54a83a5560d4") &&
-                       !Catch::Contains("d2f1e7a4-6b3c-4f0e-8d9a-71c5e4b3a2f1"));
-  for (const auto& text : {json, csv, stdout_text, plan})
+  const auto content_plan = read_text(content_file);
+  CHECK_THAT(content_plan, Catch::Contains("0f25f29e-cbd1-40ea-9c8a-54a83a5560d4") &&
+                               !Catch::Contains("d2f1e7a4-6b3c-4f0e-8d9a-71c5e4b3a2f1"));
+  for (const auto& text : {json, csv, stdout_text, content_plan})
     CHECK(text.find(defaults.client_secret) == std::string::npos);
 
   crmscan::vccemu::Faults faults;

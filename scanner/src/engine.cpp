@@ -888,8 +888,16 @@ class Scan : private TraversalClient {
     std::set<SubjectIndex> touched;
     for (const auto& claim : claims) touched.insert(claim.subject);
     for (const auto& mention : mentions) touched.insert(mention.subject);
+    // A record whose export has no `Id` column (a Dataverse table's `contactid`) has its id in
+    // the key: the stages see the id the findings carry.
+    std::optional<Record> with_key;
+    if (record.id.empty() && !touched.empty()) {
+      with_key = record;
+      with_key->id = key;
+    }
     for (const auto subject : touched) {
-      for (auto* stage : options_.stages) stage->record_found(record, subject);
+      for (auto* stage : options_.stages)
+        stage->record_found(with_key ? *with_key : record, subject);
       const RecordFindings out{*this, record, plan, key, subject, archived, deleted};
       const auto* best = strongest_claim(claims, subject);
       if (best == nullptr) {

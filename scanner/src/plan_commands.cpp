@@ -46,8 +46,10 @@ int run_plan_command(const std::vector<std::string>& args) {
     std::cout
         << "usage: crmscan plan REPORT --out DIR [options]\n\n"
            "Writes an erasure plan: plan.json, one file per step that the CRM's own tools\n"
-           "load (Salesforce: Data Loader / sf data delete|update bulk CSV), and review.csv.\n"
-           "Nothing is executed.\n\n"
+           "load, and review.csv. Salesforce: Data Loader / sf data delete|update bulk CSV;\n"
+           "Dynamics 365: Web API $batch request bodies; HubSpot: batch/archive and\n"
+           "batch/update inputs (100 a step). Content deletions (--content vcc reports) come\n"
+           "first, children before parents after them. Nothing is executed.\n\n"
         << options;
     return 0;
   }

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "crmscan/error.hpp"
+#include "crmscan/json_members.hpp"
 #include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
 
@@ -186,23 +187,6 @@ void put_list(Writer& w, const char* key, const std::vector<std::string>& values
   w.EndArray();
 }
 
-std::vector<std::string> get_list(const rapidjson::Value& object, const char* key) {
-  std::vector<std::string> values;
-  const auto found = object.FindMember(key);
-  if (found == object.MemberEnd() || !found->value.IsArray()) return values;
-  for (const auto& value : found->value.GetArray()) {
-    if (value.IsString()) values.emplace_back(value.GetString(), value.GetStringLength());
-  }
-  return values;
-}
-
-std::string get_string(const rapidjson::Value& object, const char* key) {
-  const auto found = object.FindMember(key);
-  return found != object.MemberEnd() && found->value.IsString()
-             ? std::string(found->value.GetString(), found->value.GetStringLength())
-             : std::string();
-}
-
 }  // namespace
 
 std::string RequestValues::identifier_hash(std::string_view kind, std::string_view value) const {
@@ -280,25 +264,25 @@ RequestValues RequestValues::load(const std::string& path) {
       !document.HasMember("requests") || !document["requests"].IsArray())
     throw DataError(path + ": not a crmscan request values file");
   RequestValues values;
-  values.key_hex = get_string(document, "key");
+  values.key_hex = member_string(document, "key");
   for (const auto& item : document["requests"].GetArray()) {
     if (!item.IsObject()) throw DataError(path + ": a request that is not an object");
     RequestIdentifiers request;
-    request.request_id = get_string(item, "request_id");
-    request.emails = get_list(item, "emails");
-    request.phones = get_list(item, "phones");
-    request.names = get_list(item, "names");
-    request.ids = get_list(item, "ids");
-    request.learned_emails = get_list(item, "learned_emails");
-    request.learned_phones = get_list(item, "learned_phones");
-    request.learned_review_phones = get_list(item, "learned_review_phones");
+    request.request_id = member_string(item, "request_id");
+    request.emails = member_strings(item, "emails");
+    request.phones = member_strings(item, "phones");
+    request.names = member_strings(item, "names");
+    request.ids = member_strings(item, "ids");
+    request.learned_emails = member_strings(item, "learned_emails");
+    request.learned_phones = member_strings(item, "learned_phones");
+    request.learned_review_phones = member_strings(item, "learned_review_phones");
     values.requests.push_back(std::move(request));
   }
   if (const auto texts = std::as_const(document).FindMember("erased_texts");
       texts != std::as_const(document).MemberEnd() && texts->value.IsArray()) {
     for (const auto& item : texts->value.GetArray()) {
       if (item.IsObject())
-        values.texts.push_back({get_string(item, "fingerprint"), get_string(item, "text")});
+        values.texts.push_back({member_string(item, "fingerprint"), member_string(item, "text")});
     }
   }
   return values;

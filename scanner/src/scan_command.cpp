@@ -7,7 +7,6 @@
 #include <iostream>
 
 #include "command_line.hpp"
-#include "content_lookup.hpp"
 #include "crmscan/engine.hpp"
 #include "crmscan/error.hpp"
 #include "crmscan/progress.hpp"
@@ -52,9 +51,7 @@ po::options_description content_options() {
       "search the content API by the requests' phone numbers from this UTC date (YYYY-MM-DD)")(
       "until", po::value<std::string>(), "... up to this UTC date, inclusive")(
       "content-option", po::value<std::vector<std::string>>()->composing(),
-      "an option of the content connector as KEY=VALUE (repeatable; see 'crmscan connectors')")(
-      "plan", po::value<std::string>(),
-      "write the content erasure plan (JSON, mode 0600) to this file; nothing is deleted");
+      "an option of the content connector as KEY=VALUE (repeatable; see 'crmscan connectors')");
   return content;
 }
 
@@ -115,7 +112,7 @@ std::vector<SubjectRequest> read_requests(const po::variables_map& vm) {
 // fast. None without --content.
 std::unique_ptr<Connector> open_content_connector(const po::variables_map& vm) {
   const bool with_content = vm.count("content") != 0;
-  for (const char* key : {"since", "until", "content-option", "plan"}) {
+  for (const char* key : {"since", "until", "content-option"}) {
     if (!with_content && vm.count(key) != 0)
       throw UsageError(std::string("--") + key + " needs --content");
   }
@@ -235,10 +232,6 @@ int run_scan_command(const std::vector<std::string>& args) {
     for (const auto& reporter : reporters) out_folder->check_target(reporter->file_name());
     options_of_scan.spill_folder = out_folder->path();
   }
-  if (vm.count("plan") != 0) {
-    const auto plan = fs::path(vm["plan"].as<std::string>());
-    check_private_folder(plan.has_parent_path() ? plan.parent_path().string() : ".");
-  }
   std::unique_ptr<Stage> content_stage;
   if (content_connector) {
     content_stage = content_connector->stage(subjects, options_of_scan.show_values);
@@ -258,14 +251,6 @@ int run_scan_command(const std::vector<std::string>& args) {
   } else {
     reporters.front()->write(report, std::cout);
     if (!quiet) make_reporter("summary")->write(report, std::cerr);
-  }
-  if (vm.count("plan") != 0) {
-    const auto path = vm["plan"].as<std::string>();
-    write_private_file(path, vcc::content_erasure_plan(report, content_connector->source()));
-    if (!quiet) {
-      (to_folder ? std::cout : std::cerr)
-          << "content erasure plan (not executed): " << printable(path) << "\n";
-    }
   }
   // Quiet, an incomplete scan is still an error to tell.
   if (quiet && !report.complete()) {

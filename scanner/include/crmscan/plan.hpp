@@ -48,6 +48,11 @@ struct PlanStep {
   std::string file;
   std::size_t records = 0;
   std::string sha256;
+  /// For a step whose file is the body of an API request (Dynamics 365, HubSpot): the request
+  /// that sends it. Empty for a file a tool loads (Salesforce's CSV).
+  std::string method;
+  std::string path;
+  std::string content_type;  ///< with the multipart boundary of a Dataverse $batch
 };
 
 /// What `crmscan plan` wrote.
@@ -63,7 +68,10 @@ struct PlanResult {
 /// updates (erased fields, and references of kept records to deleted ones cleared), then deletes
 /// with every record that references another planned record before it (the order of the
 /// references the scan followed and of the rule packs), each object's Recycle Bin rows hard
-/// deleted right after its live ones. Nothing is executed.
+/// deleted right after its live ones. The files are what the report's CRM takes: CSV for
+/// Salesforce's Data Loader and sf CLI (and any CSV-loaded CRM), Web API $batch bodies for
+/// Dynamics 365, batch archive and update inputs for HubSpot, split where a batch ends. Nothing
+/// is executed.
 PlanResult write_plan(const PlanOptions& options);
 
 }  // namespace crmscan
