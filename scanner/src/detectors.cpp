@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 #include "crmscan/text.hpp"
@@ -107,25 +108,92 @@ void IdentifierDetector::emails(std::string_view text, std::vector<std::string>&
 
 namespace {
 
+// The number of ASCII digits at the front of the text, at most `most`.
+std::size_t leading_digits(std::string_view text, std::size_t most) {
+  std::size_t n = 0;
+  while (n < text.size() && n < most && text[n] >= '0' && text[n] <= '9') ++n;
+  return n;
+}
+
 // A value that is a date or a timestamp and nothing else ("2024-03-14",
 // "2024-03-14T09:31:07.000Z", "2018-12-10T17:50:19.000+0000"): many digits, no phone number.
+// The whole text must match
+//   \d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?
+// (read left to right: at each optional part the next byte says whether it is there).
 bool is_timestamp(std::string_view text) {
-  static const RE2 kTimestamp(
-      R"(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?)");
-  return text.size() >= 10 && text.size() <= 32 &&
-         std::isdigit(static_cast<unsigned char>(text[0])) &&
-         RE2::FullMatch(re2::StringPiece(text.data(), text.size()), kTimestamp);
+  if (text.size() < 10 || text.size() > 32) return false;
+  const auto digits = [&](std::size_t count) {
+    if (leading_digits(text, count) != count) return false;
+    text.remove_prefix(count);
+    return true;
+  };
+  const auto byte = [&](auto accept) {
+    if (text.empty() || !accept(text.front())) return false;
+    text.remove_prefix(1);
+    return true;
+  };
+  const auto is = [](char wanted) { return [wanted](char c) { return c == wanted; }; };
+  if (!digits(4) || !byte(is('-')) || !digits(2) || !byte(is('-')) || !digits(2)) return false;
+  if (text.empty()) return true;
+  if (!byte([](char c) { return c == 'T' || c == ' '; }) || !digits(2) || !byte(is(':')) ||
+      !digits(2))
+    return false;
+  if (byte(is(':'))) {
+    if (!digits(2)) return false;
+    if (byte(is('.')) && !digits(std::max<std::size_t>(leading_digits(text, text.size()), 1)))
+      return false;
+  }
+  if (byte(is('Z'))) return text.empty();
+  if (byte([](char c) { return c == '+' || c == '-'; })) {
+    if (!digits(2)) return false;
+    byte(is(':'));
+    if (!digits(2)) return false;
+  }
+  return text.empty();
 }
 
 // Whether a text is worth reading for phone numbers: six digits at least, and not a timestamp.
 bool may_hold_phone(std::string_view text) {
-  if (is_timestamp(text)) return false;
   std::size_t digits = 0;
   for (const char c : text) digits += c >= '0' && c <= '9' ? 1 : 0;
-  return digits >= 6;
+  return digits >= 6 && !is_timestamp(text);
 }
 
+// The classes of bytes that candidates() looks for.
+enum : unsigned char { kAlnum = 1, kDigit = 2, kEmail = 4, kSpace = 8 };
+constexpr std::array<unsigned char, 256> kByteClass = [] {
+  std::array<unsigned char, 256> classes{};
+  for (int c = '0'; c <= '9'; ++c) classes[c] = kAlnum | kDigit;
+  for (int c = 'A'; c <= 'Z'; ++c) classes[c] = classes[c + 'a' - 'A'] = kAlnum;
+  classes['@'] = classes['&'] = classes['%'] = kEmail;
+  classes[' '] = kSpace;
+  return classes;
+}();
+
 }  // namespace
+
+TextCandidates IdentifierDetector::candidates(std::string_view text) {
+  unsigned seen = 0;
+  std::size_t digits = 0, run = 0;
+  bool id_token = false;
+  for (const char c : text) {
+    const unsigned kind = kByteClass[static_cast<unsigned char>(c)];
+    seen |= kind;
+    digits += (kind & kDigit) != 0 ? 1 : 0;
+    if ((kind & kAlnum) != 0) {
+      ++run;
+    } else {
+      id_token |= run == 15 || run == 18;
+      run = 0;
+    }
+  }
+  TextCandidates found;
+  found.id_token = id_token || run == 15 || run == 18;
+  found.email = (seen & kEmail) != 0;
+  found.phone = digits >= 6 && !is_timestamp(text);
+  found.words = (seen & kSpace) != 0;
+  return found;
+}
 
 void IdentifierDetector::phones(std::string_view text, std::vector<std::string>& out) const {
   if (may_hold_phone(text)) subjects_.phones().find_in_text(text, out);
