@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <cstddef>
 #include <random>
 #include <string>
@@ -24,6 +25,19 @@ std::size_t digits_in(const std::string& text) {
   std::size_t n = 0;
   for (const char c : text) n += c >= '0' && c <= '9' ? 1 : 0;
   return n;
+}
+
+bool has_run_of_15_or_18(const std::string& text) {
+  std::size_t run = 0;
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    if (i < text.size() && std::isalnum(static_cast<unsigned char>(text[i])) != 0) {
+      ++run;
+      continue;
+    }
+    if (run == 15 || run == 18) return true;
+    run = 0;
+  }
+  return false;
 }
 
 }  // namespace
@@ -69,14 +83,18 @@ TEST_CASE(
   CHECK_FALSE(IdentifierDetector::candidates("Amelie_Dubois").words);
   // Every 15- or 18-character token that the id matcher keys is seen as one.
   std::mt19937 random(15);
-  const std::string alphabet = "aZ09 -.";
+  const std::string alphabet = "aZ09aZ09aZ09aZ09 -.@";  // runs of 15 and 18 are common
   for (int i = 0; i < 20'000; ++i) {
     std::string text;
-    const auto length = random() % 40;
+    const auto length = random() % 200;  // across blocks of 64 bytes
     for (unsigned k = 0; k < length; ++k) text += alphabet[random() % alphabet.size()];
     std::vector<std::string> keys;
     IdentifierDetector::id_tokens(text, keys);
     INFO(text);
-    if (!keys.empty()) CHECK(IdentifierDetector::candidates(text).id_token);
+    const auto found = IdentifierDetector::candidates(text);
+    if (!keys.empty()) CHECK(found.id_token);
+    CHECK(found.id_token == has_run_of_15_or_18(text));
+    CHECK(found.email == (text.find('@') != std::string::npos));
+    CHECK(found.words == (text.find(' ') != std::string::npos));
   }
 }

@@ -5,6 +5,12 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "crmscan/text.hpp"
 
@@ -159,39 +165,112 @@ bool may_hold_phone(std::string_view text) {
   return digits >= 6 && !is_timestamp(text);
 }
 
-// The classes of bytes that candidates() looks for.
-enum : unsigned char { kAlnum = 1, kDigit = 2, kEmail = 4, kSpace = 8 };
-constexpr std::array<unsigned char, 256> kByteClass = [] {
-  std::array<unsigned char, 256> classes{};
-  for (int c = '0'; c <= '9'; ++c) classes[c] = kAlnum | kDigit;
-  for (int c = 'A'; c <= 'Z'; ++c) classes[c] = classes[c + 'a' - 'A'] = kAlnum;
-  classes['@'] = classes['&'] = classes['%'] = kEmail;
-  classes[' '] = kSpace;
-  return classes;
-}();
+// What candidates() looks for in up to 64 bytes: a bit per byte.
+struct ByteMasks {
+  std::uint64_t alnum = 0, digit = 0, email = 0, space = 0;
+};
+
+#if defined(__SSE2__)
+// The first 16 × `chunks` bytes of a block (it may be read that far), 16 at a time.
+ByteMasks classify(const char* block, int chunks = 4) {
+  ByteMasks masks;
+  const auto in_range = [](__m128i bytes, char low, char span) {
+    // (unsigned)(byte - low) <= span - 1, as min(x, span - 1) == x.
+    const auto offset = _mm_sub_epi8(bytes, _mm_set1_epi8(low));
+    return _mm_cmpeq_epi8(_mm_min_epu8(offset, _mm_set1_epi8(static_cast<char>(span - 1))), offset);
+  };
+  for (int chunk = 0; chunk < chunks; ++chunk) {
+    const auto bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * chunk));
+    const auto digit = in_range(bytes, '0', 10);
+    const auto letter = in_range(_mm_or_si128(bytes, _mm_set1_epi8(0x20)), 'a', 26);
+    const auto email = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('@')),
+                                                 _mm_cmpeq_epi8(bytes, _mm_set1_epi8('&'))),
+                                    _mm_cmpeq_epi8(bytes, _mm_set1_epi8('%')));
+    const auto space = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(' '));
+    const auto bits = [&](__m128i lanes) {
+      return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(lanes)))
+             << (16 * chunk);
+    };
+    masks.alnum |= bits(_mm_or_si128(digit, letter));
+    masks.digit |= bits(digit);
+    masks.email |= bits(email);
+    masks.space |= bits(space);
+  }
+  return masks;
+}
+#else
+ByteMasks classify(const char* block, int chunks = 4) {
+  ByteMasks masks;
+  for (int i = 0; i < 16 * chunks; ++i) {
+    const char c = block[i];
+    const bool digit = c >= '0' && c <= '9';
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    const std::uint64_t bit = std::uint64_t{1} << static_cast<unsigned>(i);
+    masks.alnum |= digit || letter ? bit : 0;
+    masks.digit |= digit ? bit : 0;
+    masks.email |= c == '@' || c == '&' || c == '%' ? bit : 0;
+    masks.space |= c == ' ' ? bit : 0;
+  }
+  return masks;
+}
+#endif
+
+// Follows the runs of letters and digits through blocks of bytes: whether one of exactly 15 or
+// 18 has ended. `run` carries the length of a run still open at the end of a block.
+class IdTokenRuns {
+ public:
+  void add(std::uint64_t alnum, unsigned width) {
+    for (unsigned at = 0; at < width;) {
+      // Bits past `width` are clear: the count of ones stops there.
+      const auto ones = static_cast<unsigned>(__builtin_ctzll(~(alnum >> at)));
+      run_ += ones;
+      at += ones;
+      if (at == width) break;
+      end_run();
+      const auto rest = alnum >> at;
+      at += rest == 0 ? width - at : static_cast<unsigned>(__builtin_ctzll(rest));
+    }
+  }
+  bool found() {
+    end_run();
+    return found_;
+  }
+
+ private:
+  void end_run() {
+    found_ |= run_ == 15 || run_ == 18;
+    run_ = 0;
+  }
+  std::size_t run_ = 0;
+  bool found_ = false;
+};
 
 }  // namespace
 
 TextCandidates IdentifierDetector::candidates(std::string_view text) {
-  unsigned seen = 0;
-  std::size_t digits = 0, run = 0;
-  bool id_token = false;
-  for (const char c : text) {
-    const unsigned kind = kByteClass[static_cast<unsigned char>(c)];
-    seen |= kind;
-    digits += (kind & kDigit) != 0 ? 1 : 0;
-    if ((kind & kAlnum) != 0) {
-      ++run;
-    } else {
-      id_token |= run == 15 || run == 18;
-      run = 0;
-    }
+  IdTokenRuns runs;
+  std::uint64_t email = 0, space = 0;
+  std::size_t digits = 0;
+  const auto add = [&](const ByteMasks& masks, unsigned width) {
+    runs.add(masks.alnum, width);
+    email |= masks.email;
+    space |= masks.space;
+    digits += static_cast<std::size_t>(__builtin_popcountll(masks.digit));
+  };
+  std::size_t at = 0;
+  for (; at + 64 <= text.size(); at += 64) add(classify(text.data() + at), 64);
+  if (at < text.size()) {
+    // The last bytes, in a block padded with bytes that are none of those looked for.
+    const auto width = static_cast<unsigned>(text.size() - at);
+    std::array<char, 64> tail{};
+    std::memcpy(tail.data(), text.data() + at, width);
+    add(classify(tail.data(), static_cast<int>((width + 15) / 16)), width);
   }
   TextCandidates found;
-  found.id_token = id_token || run == 15 || run == 18;
-  found.email = (seen & kEmail) != 0;
+  found.id_token = runs.found();
+  found.email = email != 0;
   found.phone = digits >= 6 && !is_timestamp(text);
-  found.words = (seen & kSpace) != 0;
+  found.words = space != 0;
   return found;
 }
 
