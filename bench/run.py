@@ -297,7 +297,11 @@ def bench_size(args, size, truth_cache):
             rules = os.path.join(work, "empty-rules")
             os.makedirs(rules, exist_ok=True)
             with open(os.path.join(rules, "empty.yaml"), "w") as f:
-                f.write("pack: empty\ncrm: x\nversion: 1\nobjects: {}\n")
+                # One object ruled (User, as staff: never searched), so that the scan is not refused
+                # as a source no pack knows; every other object is still read and searched, for
+                # Salesforce ids as the real packs declare them.
+                f.write("pack: empty\ncrm: x\nids: salesforce\nversion: 1\nobjects:\n  User:\n"
+                        "    staff: true\n")
             subj = os.path.join(work, "proxy-subject.csv")
             write_subjects(subj, [{"request_id": "REQ-PROXY", "email": PROXY_EMAIL, "phone": "",
                                    "name": ""}])

@@ -18,9 +18,10 @@ struct ReadResult {
   std::vector<std::string> errors;  // "" for a well-formed row
 };
 
-ReadResult read_all(const std::string& text, bool latin1 = false) {
+ReadResult read_all(const std::string& text, bool latin1 = false,
+                    std::size_t buffer_bytes = crmscan::CsvReader::kDefaultBufferBytes) {
   std::istringstream in(text);
-  crmscan::CsvReader reader(in, latin1);
+  crmscan::CsvReader reader(in, latin1, {}, buffer_bytes);
   ReadResult result;
   std::vector<std::string> row;
   while (reader.next(row)) {
@@ -195,4 +196,72 @@ TEST_CASE("CsvReader skips a row over its limits, says why, and reads on", "[csv
   CHECK(row == std::vector<std::string>{"3", "after"});
   CHECK_FALSE(reader.error());
   CHECK(reader.row_line() == 4);
+}
+
+TEST_CASE("CsvReader reads the same rows whatever bytes land on its buffer's boundaries", "[csv]") {
+  // Every buffer size from one byte up puts each byte of these texts on a boundary in turn: a
+  // quote that may be doubled or closing, the LF of a CRLF, a line break inside a quoted value,
+  // a byte-order mark, text after a closing quote.
+  struct Case {
+    std::string text;
+    Rows rows;
+    std::vector<std::size_t> lines;
+    std::vector<std::string> errors;
+  };
+  const std::vector<Case> cases{
+      {"\"Id\",\"Note\"\r\n\"1\",\"say \"\"hi\"\"\r\nthen\nbye\"\r\n\"2\",\"\"\"\"\r\n",
+       {{"Id", "Note"}, {"1", "say \"hi\"\r\nthen\nbye"}, {"2", "\""}},
+       {1, 2, 5},
+       {"", "", ""}},
+      {"\xEF\xBB\xBFId,Name\r\n1,Ann\r\r\n2,Bo\r",
+       {{"Id", "Name"}, {"1", "Ann"}, {""}, {"2", "Bo"}},
+       {1, 2, 2, 3},  // a CR alone ends a row but not a line
+       {"", "", "", ""}},
+      {"a,\"b\" c,\"d\"\"\"\ne,\"f\n\"\"g\"\"\",h\n",
+       {{"a", "b c", "d\""}, {"e", "f\n\"g\"", "h"}},
+       {1, 2},
+       {"text after the closing quote of value 2", ""}},
+      {"x,\"open\nnever closed",
+       {{"x", "open\nnever closed"}},
+       {1},
+       {"a quoted value opened on line 1 never closes"}},
+  };
+  for (const auto& test : cases) {
+    for (std::size_t size = 1; size <= test.text.size() + 1; ++size) {
+      INFO("buffer of " << size << " bytes, text: " << test.text);
+      const auto result = read_all(test.text, false, size);
+      CHECK(result.rows == test.rows);
+      CHECK(result.lines == test.lines);
+      CHECK(result.errors == test.errors);
+    }
+  }
+}
+
+TEST_CASE("CsvReader limits a row by its bytes as written, and its buffer grows to hold one",
+          "[csv]") {
+  // "1,\"" + 20 x + "\"" is 24 bytes: read under a 24-byte limit, skipped under 23, whatever the
+  // buffer (smaller buffers grow to hold the row).
+  const std::string text = "1,\"" + std::string(20, 'x') + "\"\r\n2,y\r\n";
+  for (const std::size_t limit : {23, 24}) {
+    for (const std::size_t size : {1, 4, 64}) {
+      INFO("limit " << limit << ", buffer of " << size << " bytes");
+      std::istringstream in(text);
+      crmscan::CsvReader reader(in, false, crmscan::CsvLimits{limit, 10}, size);
+      std::vector<std::string> row;
+      REQUIRE(reader.next(row));
+      if (limit == 24) {
+        CHECK(row == std::vector<std::string>{"1", std::string(20, 'x')});
+        CHECK_FALSE(reader.error());
+      } else {
+        CHECK(row.empty());
+        REQUIRE(reader.error());
+        CHECK_THAT(*reader.error(), Catch::Contains("longer than 23 bytes"));
+      }
+      REQUIRE(reader.next(row));
+      CHECK(row == std::vector<std::string>{"2", "y"});
+      CHECK(reader.row_line() == 2);
+      CHECK_FALSE(reader.next(row));
+      CHECK(reader.bytes_read() == text.size());
+    }
+  }
 }

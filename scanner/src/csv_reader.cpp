@@ -1,206 +1,328 @@
 #include "crmscan/csv_reader.hpp"
 
 #include <algorithm>
-#include <array>
+#include <cstdint>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "crmscan/text.hpp"
 
 namespace crmscan {
 namespace {
-constexpr std::size_t kBufferSize = 1 << 16;
 
-// The bytes that end a run of an unquoted value.
-constexpr std::array<bool, 256> kUnquotedStops = [] {
-  std::array<bool, 256> stops{};
-  stops[','] = stops['\n'] = stops['\r'] = stops['"'] = true;
-  return stops;
-}();
+// The buffer is followed by this many bytes, so that a 16-byte load at any position before its
+// end stays inside the allocation (bytes past the end are read, never used).
+constexpr std::size_t kPadding = 16;
+
+// The first byte of [at, end) that is one of the Stops, or end.
+template <char... Stops>
+const char* find_first_of(const char* at, const char* end) {
+#if defined(__SSE2__)
+  for (; at < end; at += 16) {
+    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+    const int mask = _mm_movemask_epi8(
+        (_mm_setzero_si128() | ... | _mm_cmpeq_epi8(chunk, _mm_set1_epi8(Stops))));
+    if (mask != 0) return std::min(at + __builtin_ctz(static_cast<unsigned>(mask)), end);
+  }
+  return end;
+#else
+  for (; at < end; ++at) {
+    if (((*at == Stops) || ...)) return at;
+  }
+  return end;
+#endif
+}
+
+bool has_high_byte(const char* at, const char* end) {
+  for (; at + 8 <= end; at += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, at, 8);
+    if ((word & 0x8080808080808080ULL) != 0) return true;
+  }
+  for (; at < end; ++at) {
+    if (static_cast<unsigned char>(*at) >= 0x80) return true;
+  }
+  return false;
+}
+
+std::string size_text(std::size_t bytes) {
+  return bytes % (1 << 20) == 0 ? std::to_string(bytes >> 20) + " MiB"
+                                : std::to_string(bytes) + " bytes";
+}
+
 }  // namespace
 
-CsvReader::CsvReader(std::istream& in, bool latin1, CsvLimits limits)
-    : in_(in), latin1_(latin1), limits_(limits), buffer_(kBufferSize) {}
+CsvReader::CsvReader(std::istream& in, bool latin1, CsvLimits limits, std::size_t buffer_bytes)
+    : in_(in),
+      latin1_(latin1),
+      limits_(limits),
+      buffer_(std::max<std::size_t>(buffer_bytes, 1) + kPadding),
+      capacity_(std::max<std::size_t>(buffer_bytes, 1)) {}
 
-bool CsvReader::fill() {
-  in_.read(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
-  end_ = static_cast<std::size_t>(in_.gcount());
-  position_ = 0;
-  return end_ > 0;
+bool CsvReader::refill() {
+  if (end_of_file_) return false;
+  if (!over_limit_ && position_ - row_start_ > limits_.max_row_bytes) {
+    over_limit("a row longer than " + size_text(limits_.max_row_bytes) +
+               "; the row was skipped to its end");
+  }
+  if (over_limit_) {
+    // Nothing of the row is kept: only where it ends is still to find.
+    row_discarded_ += position_ - row_start_;
+    row_start_ = row_end_ = value_begin_ = value_end_ = position_;
+  }
+  // Keep the current row (or the bytes not read yet), at the front.
+  const std::size_t shift = row_start_;
+  if (shift != 0) {
+    std::memmove(buffer_.data(), buffer_.data() + shift, end_ - shift);
+    buffer_offset_ += shift;
+    for (auto* offset : {&position_, &end_, &row_start_, &row_end_, &value_begin_, &value_end_})
+      *offset -= shift;
+    for (auto& span : spans_) span.begin -= shift;
+  }
+  if (end_ == capacity_) {
+    capacity_ *= 2;
+    buffer_.resize(capacity_ + kPadding);
+  }
+  in_.read(buffer_.data() + end_, static_cast<std::streamsize>(capacity_ - end_));
+  const auto count = static_cast<std::size_t>(in_.gcount());
+  end_ += count;
+  end_of_file_ = count == 0;
+  return count != 0;
 }
 
-int CsvReader::peek() {
-  if (position_ == end_ && !fill()) return EOF;
-  return static_cast<unsigned char>(buffer_[position_]);
+void CsvReader::ensure(std::size_t count) {
+  while (end_ - position_ < count && refill()) {
+  }
 }
 
-int CsvReader::get() {
-  const int c = peek();
-  if (c != EOF) {
+void CsvReader::skip_byte_order_mark() {
+  row_start_ = position_;
+  ensure(3);
+  const auto byte = [&](std::size_t i) {
+    return position_ + i < end_ ? static_cast<unsigned char>(buffer_[position_ + i]) : 0;
+  };
+  if (byte(0) != 0xEF) return;
+  if (latin1_) {
+    // In ISO-8859-1, 0xEF is 'ï': there is no byte-order mark to skip, and UTF-8's says the
+    // file is not ISO-8859-1.
+    if (byte(1) == 0xBB && byte(2) == 0xBF)
+      error_ = "UTF-8's byte-order mark in a file read as ISO-8859-1 (--encoding latin1)";
+    return;
+  }
+  // A UTF-8 byte-order mark is three bytes; anything else starting with 0xEF is not one, and
+  // what was read of it is dropped.
+  const bool utf8_mark = byte(1) == 0xBB && byte(2) == 0xBF;
+  position_ += utf8_mark ? 3 : byte(1) == 0xBB ? 2 : 1;
+  if (!utf8_mark) error_ = "a byte-order mark that is not UTF-8's";
+}
+
+void CsvReader::format_error(const std::string& message) {
+  if (!error_) error_ = message;
+}
+
+void CsvReader::over_limit(std::string message) {
+  over_limit_ = true;
+  error_ = std::move(message);
+  spans_.clear();
+}
+
+void CsvReader::begin_value() {
+  if (values_ == limits_.max_values && !over_limit_) {
+    over_limit("a row of more than " + std::to_string(limits_.max_values) +
+               " values; the row was skipped to its end");
+  }
+  ++values_;
+  value_begin_ = value_end_ = position_;
+}
+
+void CsvReader::end_value() {
+  if (!over_limit_) spans_.push_back({value_begin_, value_end_ - value_begin_});
+  row_end_ = position_;
+}
+
+void CsvReader::append(std::size_t from, std::size_t to) {
+  if (value_end_ != from && !over_limit_)
+    std::memmove(buffer_.data() + value_end_, buffer_.data() + from, to - from);
+  value_end_ += to - from;
+}
+
+CsvReader::Step CsvReader::delimiter() {
+  const char c = buffer_[position_];
+  // A CR ends the row; a LF right after it belongs to that line end.
+  if (c == '\r' && position_ + 1 == end_ && !end_of_file_) return Step::kNeedBytes;
+  end_value();
+  ++position_;
+  if (c == ',') {
+    begin_value();
+    state_ = State::kValueStart;
+    return Step::kMore;
+  }
+  if (c == '\r' && position_ < end_ && buffer_[position_] == '\n') ++position_;
+  if (buffer_[position_ - 1] == '\n') ++line_;
+  return Step::kRowEnd;
+}
+
+CsvReader::Step CsvReader::scan_unquoted() {
+  const char* data = buffer_.data();
+  const auto stop = static_cast<std::size_t>(
+      find_first_of<',', '\n', '\r', '"'>(data + position_, data + end_) - data);
+  append(position_, stop);
+  position_ = stop;
+  if (stop == end_) return Step::kNeedBytes;
+  if (data[stop] != '"') return delimiter();
+  // A quote inside an unquoted value: kept, and reported.
+  format_error("a quote inside an unquoted value " + std::to_string(values_));
+  append(stop, stop + 1);
+  ++position_;
+  return Step::kMore;
+}
+
+CsvReader::Step CsvReader::scan_quoted() {
+  const char* data = buffer_.data();
+  const auto stop =
+      static_cast<std::size_t>(find_first_of<'"', '\n'>(data + position_, data + end_) - data);
+  append(position_, stop);
+  position_ = stop;
+  if (stop == end_) return Step::kNeedBytes;
+  if (data[stop] == '\n') {
+    ++line_;
+    append(stop, stop + 1);
     ++position_;
-    ++bytes_read_;
-    if (c == '\n') ++line_;
+    return Step::kMore;
   }
-  return c;
+  // A quote: doubled, it is one quote of the value; else it closes the value.
+  if (stop + 1 == end_ && !end_of_file_) return Step::kNeedBytes;
+  if (stop + 1 < end_ && data[stop + 1] == '"') {
+    append(stop, stop + 1);
+    position_ += 2;
+  } else {
+    ++position_;
+    state_ = State::kAfterQuote;
+  }
+  return Step::kMore;
 }
 
-void CsvReader::take(std::string& value, std::size_t length) {
-  row_bytes_ += length;
-  if (!over_limit_ && row_bytes_ > limits_.max_row_bytes) {
-    over_limit_ = true;
-    const auto bound = limits_.max_row_bytes;
-    error_ = "a row longer than " +
-             (bound % (1 << 20) == 0 ? std::to_string(bound >> 20) + " MiB"
-                                     : std::to_string(bound) + " bytes") +
-             "; the row was skipped to its end";
+CsvReader::Step CsvReader::scan() {
+  while (position_ < end_) {
+    Step step = Step::kMore;
+    switch (state_) {
+      case State::kValueStart:
+        if (buffer_[position_] == '"') {
+          quote_line_ = line_;
+          value_begin_ = value_end_ = ++position_;
+          state_ = State::kQuoted;
+          continue;
+        }
+        state_ = State::kUnquoted;
+        [[fallthrough]];
+      case State::kUnquoted:
+        step = scan_unquoted();
+        break;
+      case State::kQuoted:
+        step = scan_quoted();
+        break;
+      case State::kAfterQuote: {
+        const char c = buffer_[position_];
+        if (c == ',' || c == '\n' || c == '\r') {
+          step = delimiter();
+        } else {
+          format_error("text after the closing quote of value " + std::to_string(values_));
+          state_ = State::kUnquoted;
+        }
+        break;
+      }
+    }
+    if (step != Step::kMore) return step;
   }
-  if (!over_limit_) value.append(buffer_.data() + position_, length);
-  position_ += length;
-  bytes_read_ += length;
+  return Step::kNeedBytes;
+}
+
+void CsvReader::end_of_input() {
+  if (state_ == State::kQuoted) {
+    error_ = "a quoted value opened on line " + std::to_string(quote_line_) + " never closes";
+  }
+  end_value();
 }
 
 bool CsvReader::next(std::vector<std::string>& fields) {
   error_.reset();
   if (!started_) {
     started_ = true;
-    // In ISO-8859-1, 0xEF is 'ï': there is no byte-order mark to look for, and UTF-8's says the
-    // file is not ISO-8859-1.
-    if (latin1_ && peek() == 0xEF && position_ + 2 < end_ &&
-        static_cast<unsigned char>(buffer_[position_ + 1]) == 0xBB &&
-        static_cast<unsigned char>(buffer_[position_ + 2]) == 0xBF) {
-      error_ = "UTF-8's byte-order mark in a file read as ISO-8859-1 (--encoding latin1)";
-    }
-    if (!latin1_ && peek() == 0xEF) {
-      // A UTF-8 byte-order mark is three bytes; anything else starting with 0xEF is data.
-      std::string mark;
-      mark.push_back(static_cast<char>(get()));
-      if (peek() == 0xBB) {
-        mark.push_back(static_cast<char>(get()));
-        if (peek() == 0xBF) {
-          get();
-          mark.clear();
-        }
-      }
-      if (!mark.empty()) {
-        error_ = "a byte-order mark that is not UTF-8's";
-      }
-    }
+    skip_byte_order_mark();
   }
-  if (peek() == EOF) return false;
+  row_start_ = position_;
+  if (position_ == end_ && !refill()) return false;
   row_line_ = line_;
-  row_bytes_ = 0;
+  row_discarded_ = 0;
   over_limit_ = false;
-  std::size_t count = 0;
-  const auto start_field = [&]() -> std::string& {
-    if (count == limits_.max_values && !over_limit_) {
-      over_limit_ = true;
-      error_ = "a row of more than " + std::to_string(limits_.max_values) +
-               " values; the row was skipped to its end";
-    }
-    if (over_limit_) return fields[0];  // discarded with the row
-    if (count == fields.size()) fields.emplace_back();
-    auto& field = fields[count++];
-    field.clear();
-    return field;
-  };
-  if (fields.empty()) fields.emplace_back();
-  std::string* field = &start_field();
-  enum class State { kValueStart, kUnquoted, kQuoted, kAfterQuote } state = State::kValueStart;
-  std::size_t quote_opened_on = 0;
-  // Bytes are consumed in runs (up to the next byte that matters), not one by one.
+  spans_.clear();
+  values_ = 0;
+  state_ = State::kValueStart;
+  begin_value();
   for (;;) {
-    if (position_ == end_ && !fill()) {
-      if (state == State::kQuoted) {
-        error_ =
-            "a quoted value opened on line " + std::to_string(quote_opened_on) + " never closes";
-      }
-      break;
-    }
-    const char* data = buffer_.data();
-    if (state == State::kValueStart && data[position_] == '"') {
-      get();
-      state = State::kQuoted;
-      quote_opened_on = line_;
-      continue;
-    }
-    if (state == State::kQuoted) {
-      const auto* quote =
-          static_cast<const char*>(std::memchr(data + position_, '"', end_ - position_));
-      const std::size_t run_end = quote == nullptr ? end_ : static_cast<std::size_t>(quote - data);
-      line_ += static_cast<std::size_t>(std::count(data + position_, data + run_end, '\n'));
-      take(*field, run_end - position_);
-      if (quote == nullptr) continue;
-      get();
-      if (peek() == '"') {
-        get();
-        if (!over_limit_) field->push_back('"');
-      } else {
-        state = State::kAfterQuote;
-      }
-      continue;
-    }
-    const char next = data[position_];
-    if (state == State::kAfterQuote && next != ',' && next != '\n' && next != '\r') {
-      if (!error_) error_ = "text after the closing quote of value " + std::to_string(count);
-      state = State::kUnquoted;
-    }
-    std::size_t run_end = position_;
-    while (run_end < end_ && !kUnquotedStops[static_cast<unsigned char>(data[run_end])]) ++run_end;
-    if (run_end != position_) {
-      take(*field, run_end - position_);
-      state = State::kUnquoted;
-      continue;
-    }
-    const int stop = get();
-    if (stop == ',') {
-      field = &start_field();
-      state = State::kValueStart;
-    } else if (stop == '\n') {
-      break;
-    } else if (stop == '\r') {
-      if (peek() == '\n') get();
-      break;
-    } else {  // a quote inside an unquoted value: kept, and reported
-      if (!error_) error_ = "a quote inside an unquoted value " + std::to_string(count);
-      if (!over_limit_) field->push_back('"');
-      state = State::kUnquoted;
-    }
+    if (scan() == Step::kRowEnd) break;
+    // A byte waiting for the one after it (a quote, a CR) is read on at the end of the input.
+    if (refill() || position_ < end_) continue;
+    end_of_input();
+    break;
   }
-  fields.resize(over_limit_ ? 0 : count);
-  check_encoding(fields);
+  if (!over_limit_ && row_end_ - row_start_ > limits_.max_row_bytes) {
+    over_limit("a row longer than " + size_text(limits_.max_row_bytes) +
+               "; the row was skipped to its end");
+  }
+  copy_row(fields);
   return true;
 }
 
 // Text that is not in the encoding the file is read in is an error of its row, never read as
 // something else: UTF-8 must be valid, and ISO-8859-1 must not hold what only UTF-8 or
 // Windows-1252 write (bytes 0x80 to 0x9F, UTF-8's two-byte sequences of Latin letters).
-void CsvReader::check_encoding(std::vector<std::string>& fields) {
+void CsvReader::copy_row(std::vector<std::string>& fields) {
+  if (latin1_) return copy_latin1_row(fields);
+  fields.resize(spans_.size());
+  const char* data = buffer_.data();
+  for (std::size_t i = 0; i < spans_.size(); ++i)
+    fields[i].assign(data + spans_[i].begin, spans_[i].length);
+  if (error_ || spans_.empty() || !has_high_byte(data + row_start_, data + row_end_)) return;
   for (std::size_t i = 0; i < fields.size(); ++i) {
-    auto& value = fields[i];
-    if (!latin1_) {
-      if (!error_ && !is_valid_utf8(value)) {
-        error_ = "value " + std::to_string(i + 1) +
-                 " is not valid UTF-8 (an ISO-8859-1 export? read it with --encoding latin1)";
-      }
-      continue;
+    if (!is_valid_utf8(fields[i])) {
+      error_ = "value " + std::to_string(i + 1) +
+               " is not valid UTF-8 (an ISO-8859-1 export? read it with --encoding latin1)";
+      return;
     }
-    bool high = false, c1 = false, utf8_pair = false;
+  }
+}
+
+void CsvReader::copy_latin1_row(std::vector<std::string>& fields) {
+  fields.resize(spans_.size());
+  for (std::size_t i = 0; i < spans_.size(); ++i) {
+    const std::string_view value(buffer_.data() + spans_[i].begin, spans_[i].length);
+    auto& field = fields[i];
+    field.clear();
+    bool c1 = false, utf8_pair = false, high = false;
     for (std::size_t k = 0; k < value.size(); ++k) {
       const auto byte = static_cast<unsigned char>(value[k]);
-      if (byte < 0x80) continue;
+      if (byte < 0x80) {
+        field.push_back(value[k]);
+        continue;
+      }
       high = true;
       c1 = c1 || byte <= 0x9F;
       if ((byte == 0xC2 || byte == 0xC3) && k + 1 < value.size() &&
           (static_cast<unsigned char>(value[k + 1]) & 0xC0) == 0x80) {
         utf8_pair = true;
       }
+      field.push_back(static_cast<char>(0xC0 | (byte >> 6)));
+      field.push_back(static_cast<char>(0x80 | (byte & 0x3F)));
     }
-    if (!high) continue;
-    if (!error_ && (c1 || (utf8_pair && is_valid_utf8(value)))) {
+    if (high && !error_ && (c1 || (utf8_pair && is_valid_utf8(value)))) {
       error_ = "value " + std::to_string(i + 1) +
                " holds bytes that ISO-8859-1 text does not (UTF-8 or Windows-1252 read with "
                "--encoding latin1?)";
     }
-    value = latin1_to_utf8(value);
   }
 }
 

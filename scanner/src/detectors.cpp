@@ -3,7 +3,14 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <cstdint>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "crmscan/text.hpp"
 
@@ -107,25 +114,165 @@ void IdentifierDetector::emails(std::string_view text, std::vector<std::string>&
 
 namespace {
 
+// The number of ASCII digits at the front of the text, at most `most`.
+std::size_t leading_digits(std::string_view text, std::size_t most) {
+  std::size_t n = 0;
+  while (n < text.size() && n < most && text[n] >= '0' && text[n] <= '9') ++n;
+  return n;
+}
+
 // A value that is a date or a timestamp and nothing else ("2024-03-14",
 // "2024-03-14T09:31:07.000Z", "2018-12-10T17:50:19.000+0000"): many digits, no phone number.
+// The whole text must match
+//   \d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?
+// (read left to right: at each optional part the next byte says whether it is there).
 bool is_timestamp(std::string_view text) {
-  static const RE2 kTimestamp(
-      R"(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?)");
-  return text.size() >= 10 && text.size() <= 32 &&
-         std::isdigit(static_cast<unsigned char>(text[0])) &&
-         RE2::FullMatch(re2::StringPiece(text.data(), text.size()), kTimestamp);
+  if (text.size() < 10 || text.size() > 32) return false;
+  const auto digits = [&](std::size_t count) {
+    if (leading_digits(text, count) != count) return false;
+    text.remove_prefix(count);
+    return true;
+  };
+  const auto byte = [&](auto accept) {
+    if (text.empty() || !accept(text.front())) return false;
+    text.remove_prefix(1);
+    return true;
+  };
+  const auto is = [](char wanted) { return [wanted](char c) { return c == wanted; }; };
+  if (!digits(4) || !byte(is('-')) || !digits(2) || !byte(is('-')) || !digits(2)) return false;
+  if (text.empty()) return true;
+  if (!byte([](char c) { return c == 'T' || c == ' '; }) || !digits(2) || !byte(is(':')) ||
+      !digits(2))
+    return false;
+  if (byte(is(':'))) {
+    if (!digits(2)) return false;
+    if (byte(is('.')) && !digits(std::max<std::size_t>(leading_digits(text, text.size()), 1)))
+      return false;
+  }
+  if (byte(is('Z'))) return text.empty();
+  if (byte([](char c) { return c == '+' || c == '-'; })) {
+    if (!digits(2)) return false;
+    byte(is(':'));
+    if (!digits(2)) return false;
+  }
+  return text.empty();
 }
 
 // Whether a text is worth reading for phone numbers: six digits at least, and not a timestamp.
 bool may_hold_phone(std::string_view text) {
-  if (is_timestamp(text)) return false;
   std::size_t digits = 0;
   for (const char c : text) digits += c >= '0' && c <= '9' ? 1 : 0;
-  return digits >= 6;
+  return digits >= 6 && !is_timestamp(text);
 }
 
+// What candidates() looks for in up to 64 bytes: a bit per byte.
+struct ByteMasks {
+  std::uint64_t alnum = 0, digit = 0, email = 0, space = 0;
+};
+
+#if defined(__SSE2__)
+// The first 16 × `chunks` bytes of a block (it may be read that far), 16 at a time.
+ByteMasks classify(const char* block, int chunks = 4) {
+  ByteMasks masks;
+  const auto in_range = [](__m128i bytes, char low, char span) {
+    // (unsigned)(byte - low) <= span - 1, as min(x, span - 1) == x.
+    const auto offset = _mm_sub_epi8(bytes, _mm_set1_epi8(low));
+    return _mm_cmpeq_epi8(_mm_min_epu8(offset, _mm_set1_epi8(static_cast<char>(span - 1))), offset);
+  };
+  for (int chunk = 0; chunk < chunks; ++chunk) {
+    const auto bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * chunk));
+    const auto digit = in_range(bytes, '0', 10);
+    const auto letter = in_range(_mm_or_si128(bytes, _mm_set1_epi8(0x20)), 'a', 26);
+    const auto email = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('@')),
+                                                 _mm_cmpeq_epi8(bytes, _mm_set1_epi8('&'))),
+                                    _mm_cmpeq_epi8(bytes, _mm_set1_epi8('%')));
+    const auto space = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(' '));
+    const auto bits = [&](__m128i lanes) {
+      return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(lanes)))
+             << (16 * chunk);
+    };
+    masks.alnum |= bits(_mm_or_si128(digit, letter));
+    masks.digit |= bits(digit);
+    masks.email |= bits(email);
+    masks.space |= bits(space);
+  }
+  return masks;
+}
+#else
+ByteMasks classify(const char* block, int chunks = 4) {
+  ByteMasks masks;
+  for (int i = 0; i < 16 * chunks; ++i) {
+    const char c = block[i];
+    const bool digit = c >= '0' && c <= '9';
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    const std::uint64_t bit = std::uint64_t{1} << static_cast<unsigned>(i);
+    masks.alnum |= digit || letter ? bit : 0;
+    masks.digit |= digit ? bit : 0;
+    masks.email |= c == '@' || c == '&' || c == '%' ? bit : 0;
+    masks.space |= c == ' ' ? bit : 0;
+  }
+  return masks;
+}
+#endif
+
+// Follows the runs of letters and digits through blocks of bytes: whether one of exactly 15 or
+// 18 has ended. `run` carries the length of a run still open at the end of a block.
+class IdTokenRuns {
+ public:
+  void add(std::uint64_t alnum, unsigned width) {
+    for (unsigned at = 0; at < width;) {
+      // Bits past `width` are clear: the count of ones stops there.
+      const auto ones = static_cast<unsigned>(__builtin_ctzll(~(alnum >> at)));
+      run_ += ones;
+      at += ones;
+      if (at == width) break;
+      end_run();
+      const auto rest = alnum >> at;
+      at += rest == 0 ? width - at : static_cast<unsigned>(__builtin_ctzll(rest));
+    }
+  }
+  bool found() {
+    end_run();
+    return found_;
+  }
+
+ private:
+  void end_run() {
+    found_ |= run_ == 15 || run_ == 18;
+    run_ = 0;
+  }
+  std::size_t run_ = 0;
+  bool found_ = false;
+};
+
 }  // namespace
+
+TextCandidates IdentifierDetector::candidates(std::string_view text) {
+  IdTokenRuns runs;
+  std::uint64_t email = 0, space = 0;
+  std::size_t digits = 0;
+  const auto add = [&](const ByteMasks& masks, unsigned width) {
+    runs.add(masks.alnum, width);
+    email |= masks.email;
+    space |= masks.space;
+    digits += static_cast<std::size_t>(__builtin_popcountll(masks.digit));
+  };
+  std::size_t at = 0;
+  for (; at + 64 <= text.size(); at += 64) add(classify(text.data() + at), 64);
+  if (at < text.size()) {
+    // The last bytes, in a block padded with bytes that are none of those looked for.
+    const auto width = static_cast<unsigned>(text.size() - at);
+    std::array<char, 64> tail{};
+    std::memcpy(tail.data(), text.data() + at, width);
+    add(classify(tail.data(), static_cast<int>((width + 15) / 16)), width);
+  }
+  TextCandidates found;
+  found.id_token = runs.found();
+  found.email = email != 0;
+  found.phone = digits >= 6 && !is_timestamp(text);
+  found.words = space != 0;
+  return found;
+}
 
 void IdentifierDetector::phones(std::string_view text, std::vector<std::string>& out) const {
   if (may_hold_phone(text)) subjects_.phones().find_in_text(text, out);

@@ -714,7 +714,12 @@ class Scan : private TraversalClient {
          !plan.staff && index < record.values.size() && index < plan.fields.size(); ++index) {
       const auto* text = std::get_if<std::string>(&record.values[index]);
       if (text == nullptr || text->empty() || (plan.id && index == *plan.id)) continue;
-      IdentifierDetector::for_each_id(*text, id_shape_, [&](std::string_view token) {
+      // One pass over the value says which matchers can find something in it.
+      const auto candidates = IdentifierDetector::candidates(*text);
+      const auto id_text = id_shape_ != IdShape::kSalesforce || candidates.id_token
+                               ? std::string_view(*text)
+                               : std::string_view();
+      IdentifierDetector::for_each_id(id_text, id_shape_, [&](std::string_view token) {
         const auto prefix = token.substr(0, 3);
         auto& prefixes = state.reads->reference_prefixes;
         if (prefixes.find(prefix) == prefixes.end()) prefixes.emplace(prefix);
@@ -746,14 +751,14 @@ class Scan : private TraversalClient {
         }
       });
       scratch_.clear();
-      detector_.emails(*text, scratch_);
+      if (candidates.email) detector_.emails(*text, scratch_);
       for (const auto& email : scratch_) {
         match_email(email, [&](SubjectIndex s, const std::string& doubt) {
           mentions.push_back({s, index, IdentifierKind::kEmail, email, doubt});
         });
       }
       readings_.clear();
-      if (phone_filter_.may_hold(*text, phone_regions_))
+      if (candidates.phone && phone_filter_.may_hold(*text, phone_regions_))
         detector_.phones(*text, phone_regions_, readings_, subject_number_);
       for (const auto& reading : readings_) {
         if (const auto* found = phones_for(reading.e164)) {
@@ -762,7 +767,7 @@ class Scan : private TraversalClient {
                 {s, index, IdentifierKind::kPhone, reading.e164, phone_doubt(reading, s)});
         }
       }
-      if (text->find(' ') != std::string::npos) {
+      if (candidates.words) {
         detector_.names(*text, [&](const std::string& name) {
           for (const auto s : *subjects_.by_name(name))
             mentions.push_back({s, index, IdentifierKind::kName, name, "a name alone"});

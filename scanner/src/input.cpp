@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <yaml-cpp/eventhandler.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sstream>
@@ -182,21 +183,44 @@ DescriptorBuffer::~DescriptorBuffer() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-DescriptorBuffer::int_type DescriptorBuffer::underflow() {
-  if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+std::size_t DescriptorBuffer::read_some(char* out, std::size_t count) {
   if (error_ != 0) throw std::system_error(error_, std::generic_category());
   for (;;) {
-    const auto n = ::read(fd_, buffer_.data(), buffer_.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      error_ = errno;
-      // The stream that reads this buffer catches it and goes bad(): a failed read is not an end.
-      throw std::system_error(error_, std::generic_category());
-    }
-    if (n == 0) return traits_type::eof();
-    setg(buffer_.data(), buffer_.data(), buffer_.data() + n);
-    return traits_type::to_int_type(*gptr());
+    const auto n = ::read(fd_, out, count);
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno == EINTR) continue;
+    error_ = errno;
+    // The stream that reads this buffer catches it and goes bad(): a failed read is not an end.
+    throw std::system_error(error_, std::generic_category());
   }
+}
+
+DescriptorBuffer::int_type DescriptorBuffer::underflow() {
+  if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+  const auto n = read_some(buffer_.data(), buffer_.size());
+  if (n == 0) return traits_type::eof();
+  setg(buffer_.data(), buffer_.data(), buffer_.data() + n);
+  return traits_type::to_int_type(*gptr());
+}
+
+std::streamsize DescriptorBuffer::xsgetn(char* out, std::streamsize count) {
+  std::streamsize done = 0;
+  while (done < count) {
+    if (gptr() < egptr()) {
+      const auto n = std::min<std::streamsize>(egptr() - gptr(), count - done);
+      std::memcpy(out + done, gptr(), static_cast<std::size_t>(n));
+      gbump(static_cast<int>(n));
+      done += n;
+    } else if (static_cast<std::size_t>(count - done) < buffer_.size()) {
+      if (traits_type::eq_int_type(underflow(), traits_type::eof())) break;
+    } else {
+      // A large read goes straight to the caller's memory, not through the buffer.
+      const auto n = read_some(out + done, static_cast<std::size_t>(count - done));
+      if (n == 0) break;
+      done += static_cast<std::streamsize>(n);
+    }
+  }
+  return done;
 }
 
 YAML::Node load_yaml_file(const std::string& path, const YamlLimits& limits) {

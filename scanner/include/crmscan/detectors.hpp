@@ -10,12 +10,28 @@
 
 namespace crmscan {
 
+/// What a value can hold, from one pass over its bytes: a matcher that it cannot feed is not
+/// run on it.
+struct TextCandidates {
+  /// A run of exactly 15 or 18 ASCII letters and digits (a Salesforce id token).
+  bool id_token = false;
+  /// An '@', or an '&' or '%' that may write one (IdentifierDetector::emails).
+  bool email = false;
+  /// Six digits or more, and not a date or timestamp alone (IdentifierDetector::phones).
+  bool phone = false;
+  /// A space: a run of words (IdentifierDetector::names).
+  bool words = false;
+};
+
 /// Finds identifiers written anywhere in a value: emails, phone numbers in any format,
 /// Salesforce ids, and the subjects' names. Cheap checks come first, so that most values cost
 /// a scan for '@' and a count of digits.
 class IdentifierDetector {
  public:
   explicit IdentifierDetector(const SubjectSet& subjects);
+
+  /// Which matchers can find something in the text; each finds nothing where this says no.
+  static TextCandidates candidates(std::string_view text);
 
   /// Normalised emails in the text, also where HTML writes them (`mailto:` links, `&#64;`).
   void emails(std::string_view text, std::vector<std::string>& out) const;

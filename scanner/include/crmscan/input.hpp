@@ -36,8 +36,13 @@ class DescriptorBuffer : public std::streambuf {
 
  protected:
   int_type underflow() override;
+  /// Reads of a buffer's size or more go straight to the caller's memory.
+  std::streamsize xsgetn(char* out, std::streamsize count) override;
 
  private:
+  /// read() into `out`, retried when interrupted; throws std::system_error when it fails.
+  std::size_t read_some(char* out, std::size_t count);
+
   int fd_;
   int error_ = 0;
   std::vector<char> buffer_;

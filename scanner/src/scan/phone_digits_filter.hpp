@@ -26,7 +26,9 @@ class PhoneDigitsFilter {
     const auto national = PhoneNormalizer::national_number(e164);
     if (national.empty()) return;
     const auto tail = std::min(national.size(), kTailDigits);
-    const auto value = std::stoull(national.substr(national.size() - tail));
+    std::uint64_t value = 0;
+    for (const char digit : national.substr(national.size() - tail))
+      value = value << 4 | static_cast<std::uint64_t>(digit - '0');
     auto& numbers = keys_[key(tail, value)];
     const bool whole = e164.rfind("+54", 0) != 0;
     const auto bit = region_bit(PhoneNormalizer::region_of(e164));
@@ -38,6 +40,7 @@ class PhoneDigitsFilter {
     seen_.set(slot(tail, value));
     if (std::find(lengths_.begin(), lengths_.end(), tail) == lengths_.end()) {
       lengths_.push_back(tail);
+      shortest_ = std::min(shortest_, tail);
     }
   }
 
@@ -47,6 +50,11 @@ class PhoneDigitsFilter {
   // region cost a PhoneNumberMatcher pass per region).
   bool may_hold(std::string_view text, std::vector<std::string>& regions) const {
     if (keys_.empty()) return false;
+    // Most texts have too few digits to hold any window: counted first, in a loop the compiler
+    // vectorises.
+    std::size_t digits = 0;
+    for (const char c : text) digits += static_cast<unsigned char>(c - '0') < 10 ? 1 : 0;
+    if (digits < shortest_) return false;
     std::uint64_t found = 0;
     for (const auto length : lengths_) found |= regions_of_windows(text, length);
     if (found == 0) return false;
@@ -71,17 +79,17 @@ class PhoneDigitsFilter {
   };
 
   // The region bits of the numbers whose last `length` digits end a window of the text's digits
-  // (and whose whole national significant number does, where it must). The modulus is a
-  // constant in each instance, so no division per digit.
-  template <std::uint64_t Modulus>
+  // (and whose whole national significant number does, where it must). The window's digits are
+  // kept four bits each, so that sliding it is a shift and a mask.
   std::uint64_t regions_of_windows(std::string_view text, std::size_t length) const {
+    const std::uint64_t mask = (std::uint64_t{1} << (4 * length)) - 1;
     std::uint64_t value = 0;
     std::uint64_t found = 0;
     std::size_t count = 0;
     for (std::size_t i = 0; i < text.size(); ++i) {
-      const char c = text[i];
-      if (c < '0' || c > '9') continue;
-      value = (value * 10 + static_cast<std::uint64_t>(c - '0')) % Modulus;
+      const auto digit = static_cast<unsigned char>(text[i] - '0');
+      if (digit > 9) continue;
+      value = (value << 4 | digit) & mask;
       if (++count < length || !seen_[slot(length, value)]) continue;
       const auto hit = keys_.find(key(length, value));
       if (hit == keys_.end()) continue;
@@ -101,24 +109,6 @@ class PhoneDigitsFilter {
     }
     return true;
   }
-  std::uint64_t regions_of_windows(std::string_view text, std::size_t length) const {
-    switch (length) {
-      case 1:
-        return regions_of_windows<10>(text, length);
-      case 2:
-        return regions_of_windows<100>(text, length);
-      case 3:
-        return regions_of_windows<1000>(text, length);
-      case 4:
-        return regions_of_windows<10000>(text, length);
-      case 5:
-        return regions_of_windows<100000>(text, length);
-      case 6:
-        return regions_of_windows<1000000>(text, length);
-      default:
-        return regions_of_windows<10000000>(text, length);
-    }
-  }
   // Regions past the 63rd share the last bit, which then stands for all of them.
   std::uint64_t region_bit(const std::string& region) {
     auto at = std::find(regions_.begin(), regions_.end(), region);
@@ -126,6 +116,7 @@ class PhoneDigitsFilter {
     const auto index = static_cast<std::size_t>(at - regions_.begin());
     return std::uint64_t{1} << std::min<std::size_t>(index, 63);
   }
+  // `value` holds the last `length` digits, four bits each.
   static std::uint64_t key(std::size_t length, std::uint64_t value) { return value * 32 + length; }
   // A bit per hashed key in front of the map: most digit windows are ruled out by one load.
   static std::size_t slot(std::size_t length, std::uint64_t value) {
@@ -136,6 +127,7 @@ class PhoneDigitsFilter {
   std::unordered_map<std::uint64_t, std::vector<Number>> keys_;  // by their last digits
   std::bitset<std::size_t{1} << 20> seen_;
   std::vector<std::size_t> lengths_;
+  std::size_t shortest_ = kTailDigits;
 };
 
 }  // namespace crmscan::scanning
