@@ -8,9 +8,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "crmscan/decisions.hpp"
 #include "crmscan/normalize.hpp"
 
 namespace crmscan {
+
+struct Report;
 
 /// One right-to-be-forgotten request as the user wrote it.
 struct SubjectRequest {
@@ -21,6 +24,8 @@ struct SubjectRequest {
   std::vector<std::string> ids;
   /// Where it came from, for messages: "subjects.csv:4" or "command line".
   std::string source;
+  /// What the controller recorded about it (the subjects file's received, verified_by, …).
+  RequestRecord record = {};
 };
 
 /// One request with its identifiers normalised once.
@@ -31,6 +36,7 @@ struct Subject {
   std::vector<std::string> names;      ///< folded (fold_name)
   std::vector<std::string> ids;        ///< record_id_key
   std::vector<std::string> given_ids;  ///< as the request wrote them (an API wants them so)
+  RequestRecord record;                ///< as the request gave it
 };
 
 using SubjectIndex = std::uint32_t;
@@ -100,7 +106,12 @@ class SubjectSet {
 
 /// Reads requests from a CSV (`request_id,email,phone,name,id`; `;` between several values;
 /// rows with the same request id merge) or YAML file (a list of maps with those keys, each a
-/// string or a list). Throws MissingInputError or DataError naming file and line.
+/// string or a list). Either may add the request's record: `received`, `verified_by`,
+/// `verification`, `ticket`, `deadline` (one value each; the dates ISO 8601, YYYY-MM-DD).
+/// Throws MissingInputError or DataError naming file and line.
 std::vector<SubjectRequest> load_subjects_file(const std::string& path);
+
+/// Puts each subject's record (where it has one) into the report, by request id.
+void add_request_records(Report& report, const SubjectSet& subjects);
 
 }  // namespace crmscan
