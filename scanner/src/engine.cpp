@@ -15,29 +15,15 @@
 #include "crmscan/error.hpp"
 #include "crmscan/text.hpp"
 #include "crmscan/version.hpp"
+#include "finding_store.hpp"
 #include "scan/evidence.hpp"
 #include "scan/object_plan.hpp"
 #include "scan/phone_digits_filter.hpp"
-#include "spill_file.hpp"
 
 namespace crmscan {
 namespace {
 
 using namespace scanning;
-
-int action_rank(Action action) {
-  switch (action) {
-    case Action::kDeleteRecord:
-      return 4;
-    case Action::kDeleteContent:
-      return 3;
-    case Action::kEraseField:
-      return 2;
-    case Action::kReview:
-      return 1;
-  }
-  return 0;
-}
 
 int record_action_rank(RecordAction action) {
   switch (action) {
@@ -142,13 +128,6 @@ std::string_view id_key_view(const Value& value, IdKey& buffer, std::string& spi
   spill = record_id_key(value_text(value));
   return spill;
 }
-
-// The findings of a scan by request, object, record key and field.
-using FindingMap =
-    std::map<std::tuple<SubjectIndex, std::string, std::string, std::string>, Finding>;
-// About what a finding's map node takes besides the finding (spill::memory_size) and the text
-// of its key.
-constexpr std::size_t kFindingNodeBytes = sizeof(FindingMap::key_type) + 4 * sizeof(void*);
 
 struct Mention {
   SubjectIndex subject;
@@ -1302,60 +1281,7 @@ class Scan {
     }
     finding.fingerprint =
         finding_fingerprint(finding.request_id, report_.crm, finding.object, key, finding.field);
-    const auto [slot, added] =
-        findings_.try_emplace({subject, finding.object, key, finding.field}, Finding{});
-    if (added) {
-      findings_bytes_ += kFindingNodeBytes + spill::memory_size(finding) + heap_bytes(key) +
-                         heap_bytes(finding.object) + heap_bytes(finding.field);
-    } else if (action_rank(finding.action) > action_rank(slot->second.action)) {
-      findings_bytes_ =
-          findings_bytes_ + spill::memory_size(finding) - spill::memory_size(slot->second);
-    } else {
-      return;
-    }
-    slot->second = std::move(finding);
-    if (findings_bytes_ > options_.findings_memory) spill_findings();
-  }
-
-  static std::size_t heap_bytes(const std::string& text) {
-    return text.size() > 15 ? text.size() + 1 : 0;
-  }
-
-  // Writes the findings held in memory, in their order, as a run in a temporary file of its own:
-  // finish() merges the runs. Runs of a size merge into one of the next as soon as there are
-  // kMergeWidth of them, so that however many findings a scan has, few runs are open at the end
-  // (and each finding is written again only once per size).
-  void spill_findings() {
-    if (findings_.empty()) return;
-    FindingRun run{std::make_shared<spill::TempFile>(options_.spill_folder), 0};
-    spill::Writer writer(*run.file);
-    for (const auto& [where, finding] : findings_) {
-      writer.u32(std::get<0>(where));
-      writer.string(std::get<2>(where));
-      writer.finding(finding);
-    }
-    run.file->flush();
-    runs_.push_back(std::move(run));
-    findings_.clear();
-    findings_bytes_ = 0;
-    for (;;) {
-      const auto level = runs_.back().level;
-      const auto same = std::count_if(runs_.begin(), runs_.end(),
-                                      [&](const FindingRun& r) { return r.level == level; });
-      if (same < static_cast<std::ptrdiff_t>(kMergeWidth)) break;
-      // Levels only go down along runs_: the runs of this level are the last ones.
-      const auto first = runs_.size() - kMergeWidth;
-      FindingRun merged{std::make_shared<spill::TempFile>(options_.spill_folder), level + 1};
-      spill::Writer out(*merged.file);
-      merge_findings(first, false, [&](Keyed& entry) {
-        out.u32(entry.subject);
-        out.string(entry.key);
-        out.finding(entry.finding);
-      });
-      merged.file->flush();
-      runs_.resize(first);
-      runs_.push_back(std::move(merged));
-    }
+    findings_.add(subject, key, std::move(finding));
   }
 
   void mark_reached(const std::string& key, const Record& record, SubjectIndex subject, bool strong,
@@ -1431,100 +1357,16 @@ class Scan {
     }
   }
 
-  // One finding of the merge with the rest of its key.
-  struct Keyed {
-    SubjectIndex subject = 0;
-    std::string key;
-    Finding finding;
-  };
-
-  // A sorted source of findings for the merge: a run in the temporary file, or what is still in
-  // memory (the newest).
-  struct MergeSource {
-    std::optional<spill::Reader> run;
-    FindingMap* memory = nullptr;
-    Keyed current;
-
-    bool next() {
-      if (run) {
-        if (run->at_end()) return false;
-        current.subject = run->u32();
-        run->string(current.key);
-        run->finding(current.finding);
-        return true;
-      }
-      if (memory->empty()) return false;
-      auto node = memory->extract(memory->begin());
-      current.subject = std::get<0>(node.key());
-      current.key = std::move(std::get<2>(node.key()));
-      current.finding = std::move(node.mapped());
-      return true;
-    }
-  };
-
-  // Merges the runs from `first` on (and what is in memory, the newest, when `with_memory`) in the
-  // order of their keys (request, object, record, field), and passes each key once to `emit`
-  // with the strongest action found for it, the earliest of equals.
-  template <typename Emit>
-  void merge_findings(std::size_t first, bool with_memory, Emit&& emit) {
-    std::vector<MergeSource> sources(runs_.size() - first + (with_memory ? 1 : 0));
-    for (std::size_t i = first; i < runs_.size(); ++i)
-      sources[i - first].run.emplace(*runs_[i].file, 0, runs_[i].file->size());
-    if (with_memory) sources.back().memory = &findings_;
-    const auto order = [](const Keyed& a, const Keyed& b) {
-      return std::tie(a.subject, a.finding.object, a.key, a.finding.field) <
-             std::tie(b.subject, b.finding.object, b.key, b.finding.field);
-    };
-    // A min-heap of sources, the earliest on equal keys.
-    const auto later = [&](std::size_t a, std::size_t b) {
-      if (order(sources[b].current, sources[a].current)) return true;
-      if (order(sources[a].current, sources[b].current)) return false;
-      return a > b;
-    };
-    std::vector<std::size_t> heap;
-    for (std::size_t i = 0; i < sources.size(); ++i) {
-      if (sources[i].next()) heap.push_back(i);
-    }
-    std::make_heap(heap.begin(), heap.end(), later);
-    const auto pop = [&]() {
-      std::pop_heap(heap.begin(), heap.end(), later);
-      const auto source = heap.back();
-      heap.pop_back();
-      return source;
-    };
-    const auto advance = [&](std::size_t source) {
-      if (!sources[source].next()) return;
-      heap.push_back(source);
-      std::push_heap(heap.begin(), heap.end(), later);
-    };
-    Keyed best;
-    while (!heap.empty()) {
-      const auto top = pop();
-      best = std::move(sources[top].current);
-      advance(top);
-      while (!heap.empty() && !order(best, sources[heap.front()].current)) {
-        const auto same = pop();
-        if (action_rank(sources[same].current.finding.action) > action_rank(best.finding.action))
-          best = std::move(sources[same].current);
-        advance(same);
-      }
-      emit(best);
-    }
-  }
-
+  // The findings in order into the report. A record to delete needs no field-by-field list for
+  // the same request: its record-level finding (no field) comes first of the record's.
   void finish() {
     report_.findings.set_budget(options_.findings_memory, options_.spill_folder);
-    // A record to delete needs no field-by-field list for the same request: its record-level
-    // finding (no field) comes first of the record's.
-    Keyed record;  // the record of the last finding
+    std::tuple<SubjectIndex, std::string, std::string> record;  // of the last finding
     bool record_deleted = false;
-    merge_findings(0, true, [&](Keyed& best) {
-      auto& finding = best.finding;
-      if (best.subject != record.subject || finding.object != record.finding.object ||
-          best.key != record.key) {
-        record.subject = best.subject;
-        record.finding.object = finding.object;
-        record.key = best.key;
+    findings_.drain([&](SubjectIndex subject, const std::string& key, Finding& finding) {
+      if (std::get<0>(record) != subject || std::get<1>(record) != finding.object ||
+          std::get<2>(record) != key) {
+        record = {subject, finding.object, key};
         record_deleted = false;
       }
       if (finding.field.empty()) {
@@ -1534,7 +1376,6 @@ class Scan {
       }
       report_.findings.push_back(std::move(finding));
     });
-    runs_.clear();
     report_.api_calls = connector_.api_calls();
     report_.finished = utc_now();
   }
@@ -1594,16 +1435,8 @@ class Scan {
     return phones_.count(e164) != 0;
   };
   std::uint64_t clock_ = 0;
-  // Ordered by request, object, record and field, so that reports come out the same every run;
-  // past options_.findings_memory they are written out as a run, and finish() merges the runs.
-  FindingMap findings_;
-  std::size_t findings_bytes_ = 0;
-  struct FindingRun {
-    std::shared_ptr<spill::TempFile> file;
-    std::size_t level = 0;  // merged from kMergeWidth runs of the level below
-  };
-  static constexpr std::size_t kMergeWidth = 16;
-  std::vector<FindingRun> runs_;
+  // Ordered by request, object, record and field, so that reports come out the same every run.
+  FindingStore findings_{options_.findings_memory, options_.spill_folder};
 };
 
 }  // namespace

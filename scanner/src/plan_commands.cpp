@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "command_line.hpp"
 #include "crmscan/connector.hpp"
 #include "crmscan/engine.hpp"
 #include "crmscan/error.hpp"
@@ -19,22 +20,7 @@ namespace fs = std::filesystem;
 namespace crmscan {
 namespace {
 
-po::variables_map parse(const po::options_description& options,
-                        const std::vector<std::string>& args,
-                        const po::positional_options_description& positional) {
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError(e.what());
-  }
-  return vm;
-}
-
-std::vector<std::string> many(const po::variables_map& vm, const char* key) {
-  return vm.count(key) != 0 ? vm[key].as<std::vector<std::string>>() : std::vector<std::string>{};
-}
+using namespace cli;
 
 std::string default_values_path(const SavedReport& report) {
   return (fs::path(report.path).parent_path() / "values.json").string();
@@ -55,7 +41,7 @@ int run_plan_command(const std::vector<std::string>& args) {
                                                                                    "this help");
   po::positional_options_description positional;
   positional.add("report", 1);
-  const auto vm = parse(options, args, positional);
+  const auto vm = parse(options, args, &positional);
   if (vm.count("help") != 0) {
     std::cout
         << "usage: crmscan plan REPORT --out DIR [options]\n\n"
@@ -87,28 +73,19 @@ int run_plan_command(const std::vector<std::string>& args) {
   return result.complete ? 0 : static_cast<int>(ExitCode::kIncomplete);
 }
 
-int run_verify_command(const std::vector<std::string>& args, const std::string& rules_root) {
+int run_verify_command(const std::vector<std::string>& args) {
   po::options_description options("options");
   options.add_options()("report", po::value<std::string>(), "findings.json or its folder")(
       "values", po::value<std::string>(),
       "the report's private values file (default: values.json beside the report)")(
-      "connector", po::value<std::string>()->default_value("file"), "the connector")(
-      "input", po::value<std::string>(), "file connector: the export folder or file")(
-      "encoding", po::value<std::string>(), "file connector: utf-8 (default) or latin1")(
-      "crm", po::value<std::string>(), "file connector: the CRM that wrote the export")(
-      "option", po::value<std::vector<std::string>>()->composing(),
-      "any connector option as KEY=VALUE (repeatable)")(
-      "max-api-calls", po::value<std::string>(), "API connectors: stop after this many requests")(
-      "rules", po::value<std::vector<std::string>>()->composing(),
-      "rule packs (default: the shipped packs for the connector's CRM)")(
-      "ca-file", po::value<std::string>(), "a CA bundle to trust")(
       "default-region", po::value<std::string>()->default_value(""),
       "region in which national phone numbers are read (as the scan had it)")(
       "out", po::value<std::string>(),
       "where verification.json goes (default: the report's folder)")("help,h", "this help");
+  options.add(source_options());
   po::positional_options_description positional;
   positional.add("report", 1);
-  const auto vm = parse(options, args, positional);
+  const auto vm = parse(options, args, &positional);
   if (vm.count("help") != 0) {
     std::cout << "usage: crmscan verify REPORT [the scan's source options]\n\n"
                  "Scans again for the report's requests, with every identifier the scan used\n"
@@ -124,27 +101,12 @@ int run_verify_command(const std::vector<std::string>& args, const std::string& 
                                                                   : default_values_path(report));
   const auto requests = verify_requests(report, values);
 
-  ConnectorConfig config;
-  for (const char* key : {"input", "encoding", "crm"}) {
-    if (vm.count(key) != 0) config[key] = vm[key].as<std::string>();
-  }
-  if (vm.count("max-api-calls") != 0)
-    config["max_api_calls"] = vm["max-api-calls"].as<std::string>();
-  if (vm.count("ca-file") != 0) config["ca_file"] = vm["ca-file"].as<std::string>();
-  for (const auto& argument : many(vm, "option")) {
-    const auto equals = argument.find('=');
-    if (equals == std::string::npos || equals == 0)
-      throw UsageError("--option takes KEY=VALUE, not '" + argument + "'");
-    config[argument.substr(0, equals)] = argument.substr(equals + 1);
-  }
-  auto connector = create_connector(vm["connector"].as<std::string>(), config);
+  auto [connector, rules] = open_source(vm, connector_config(vm));
   if (!report.crm.empty() && connector->crm() != report.crm)
     throw UsageError("the report is of a " + report.crm + " scan, the source given is " +
                      connector->crm());
-  auto rule_paths = many(vm, "rules");
-  if (rule_paths.empty()) rule_paths.push_back((fs::path(rules_root) / connector->crm()).string());
-  const auto rules = RuleSet::load(rule_paths);
   const SubjectSet subjects(requests, vm["default-region"].as<std::string>());
+  register_for_scrubbing(subjects);
   ScanOptions scan_options;
   const auto after = run_scan(*connector, rules, subjects, scan_options);
   const auto verification = compare_reports(report, after);

@@ -9,7 +9,7 @@ namespace crmscan {
 /// crmscan plan REPORT --out DIR [--blank-text] [--rules PATH…] [--values FILE]
 int run_plan_command(const std::vector<std::string>& args);
 
-/// crmscan verify REPORT + the scan's source options; `rules_root` holds the shipped packs.
-int run_verify_command(const std::vector<std::string>& args, const std::string& rules_root);
+/// crmscan verify REPORT + the scan's source options.
+int run_verify_command(const std::vector<std::string>& args);
 
 }  // namespace crmscan
