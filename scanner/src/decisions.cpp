@@ -53,10 +53,10 @@ bool is_iso_time(std::string_view text) {
   if (zone.empty() || zone == "Z") return true;
   if (zone[0] != '+' && zone[0] != '-') return false;
   const auto offset = zone.substr(1);
-  const bool ok = (offset.size() == 2 && digits(offset, 0, 2)) ||
-                  (offset.size() == 4 && digits(offset, 0, 4)) ||
-                  (offset.size() == 5 && digits(offset, 0, 2) && offset[2] == ':' &&
-                   digits(offset, 3, 2));
+  const bool ok =
+      (offset.size() == 2 && digits(offset, 0, 2)) ||
+      (offset.size() == 4 && digits(offset, 0, 4)) ||
+      (offset.size() == 5 && digits(offset, 0, 2) && offset[2] == ':' && digits(offset, 3, 2));
   return ok && number(offset, 0, 2) <= 14;
 }
 
@@ -125,8 +125,9 @@ void add_decision(DecisionSet& set, Decision decision, bool has_decision) {
   if (!has_decision)
     throw DataError(where + ": no decision (not_subject, retain or erased_manually)");
   if (decision.kind == Decision::Kind::kRetain && decision.legal_basis.empty())
-    throw DataError(where + ": retain needs a legal_basis (why the data is kept, e.g. "
-                            "'Art. 17(3)(b) GDPR: invoices kept 10 years under tax law')");
+    throw DataError(where +
+                    ": retain needs a legal_basis (why the data is kept, e.g. "
+                    "'Art. 17(3)(b) GDPR: invoices kept 10 years under tax law')");
   const auto [at, added] = set.by_fingerprint.emplace(decision.fingerprint, decision);
   if (!added)
     throw DataError(where + ": fingerprint " + decision.fingerprint + " is decided already at " +

@@ -21,6 +21,7 @@
 #include "crmscan/rules.hpp"
 #include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
+#include "report_decisions.hpp"
 
 namespace fs = std::filesystem;
 
@@ -177,6 +178,7 @@ SavedReport read_report(const std::string& path) {
   report.crm = get_string(metadata, "crm");
   report.source = get_string(metadata, "source");
   report.complete = get_bool(document, "complete");
+  decisions_source_from_json(metadata, report.decisions);
   if (const auto packs = metadata.FindMember("rule_packs");
       packs != metadata.MemberEnd() && packs->value.IsArray()) {
     for (const auto& pack : packs->value.GetArray()) {
@@ -193,6 +195,8 @@ SavedReport read_report(const std::string& path) {
   if (const auto requests = std::as_const(document).FindMember("requests");
       requests != std::as_const(document).MemberEnd() && requests->value.IsArray()) {
     for (const auto& request : requests->value.GetArray()) {
+      if (auto record = request_record_from_json(request); !record.empty())
+        report.request_records[get_string(request, "request_id")] = std::move(record);
       auto& hashes = report.identifier_hashes[get_string(request, "request_id")];
       const auto identifiers = request.FindMember("identifiers");
       if (identifiers == request.MemberEnd() || !identifiers->value.IsArray()) continue;
@@ -229,14 +233,17 @@ SavedReport read_report(const std::string& path) {
     f.location = get_string(item, "location");
     f.preview = get_string(item, "preview");
     if (f.object.empty()) throw DataError(where + " has no object");
+    if (auto decision = decision_from_json(item, f.fingerprint, where))
+      report.decisions.by_fingerprint[f.fingerprint] = std::move(*decision);
     report.findings.push_back(std::move(f));
   }
   return report;
 }
 
 PlanResult write_plan(const PlanOptions& options) {
-  const auto report = read_report(options.report);
+  auto report = read_report(options.report);
   PlanResult result;
+  leave_out_decided(report, options.decisions, result.notes, result.warnings);
   result.complete = report.complete;
   if (!report.complete)
     result.notes.push_back("the report's scan was not complete: neither is this plan");
@@ -335,7 +342,7 @@ PlanResult write_plan(const PlanOptions& options) {
           review.push_back({&f, "content kept outside the CRM: delete it where it is stored"});
         break;
       case Action::kReview:
-        review.push_back({&f, ""});
+        if (report.decisions.find(f.fingerprint) == nullptr) review.push_back({&f, ""});
         break;
     }
   }
@@ -367,6 +374,8 @@ PlanResult write_plan(const PlanOptions& options) {
                                        [&f](const ReviewRow& row) { return row.finding == &f; });
       if (listed != review.end())
         listed->note = note;
+      else if (report.decisions.find(f.fingerprint) != nullptr)
+        result.notes.push_back(f.object + " " + f.record_id + " (decided) " + note);
       else
         review.push_back({&f, note});
     }
@@ -562,8 +571,25 @@ PlanResult write_plan(const PlanOptions& options) {
   put("crm", crm);
   w.Key("requests");
   w.StartArray();
-  for (const auto& id : report.request_ids) value(id);
+  for (const auto& id : report.request_ids) {
+    w.StartObject();
+    put("request_id", id);
+    if (const auto record = report.request_records.find(id); record != report.request_records.end())
+      for (const auto& [key, text] : record->second.fields()) {
+        if (!text->empty()) put(key, *text);
+      }
+    w.EndObject();
+  }
   w.EndArray();
+  if (!report.decisions.empty()) {
+    w.Key("decisions");
+    w.StartObject();
+    put("file", report.decisions.path);
+    put("sha256", report.decisions.sha256);
+    w.Key("left_out");
+    w.Uint64(report.decisions.by_fingerprint.size());
+    w.EndObject();
+  }
   w.Key("steps");
   w.StartArray();
   for (const auto& step : result.steps) {

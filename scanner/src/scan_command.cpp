@@ -6,6 +6,7 @@
 
 #include "command_line.hpp"
 #include "content_lookup.hpp"
+#include "crmscan/decisions.hpp"
 #include "crmscan/engine.hpp"
 #include "crmscan/error.hpp"
 #include "crmscan/reporter.hpp"
@@ -34,7 +35,8 @@ po::options_description subject_options() {
       "request-id", po::value<std::string>()->default_value("request-1"),
       "the id of the request, carried by every finding")(
       "subjects", po::value<std::string>(),
-      "a CSV or YAML file of requests (request_id,email,phone,name,id)")(
+      "a CSV or YAML file of requests (request_id,email,phone,name,id; and the request's "
+      "record: received,verified_by,verification,ticket,deadline)")(
       "default-region", po::value<std::string>()->default_value(""),
       "region (ISO 3166, e.g. GB) in which national phone numbers are read");
   return subject;
@@ -68,8 +70,12 @@ po::options_description output_options() {
       "out", po::value<std::string>(),
       "write the reports (findings.<format>, report.html; mode 0600) to this folder and print a "
       "summary")("show-values", "show the values found instead of redacted previews")(
-      "fail-on-findings", "exit 1 when the scan is complete and found something")("help,h",
-                                                                                  "this help");
+      "fail-on-findings",
+      "exit 1 when the scan is complete and found something not decided by --decisions")(
+      "decisions", po::value<std::string>(),
+      "a CSV or YAML file of review decisions (fingerprint,decision,legal_basis,by,at,note): "
+      "decided findings are shown as decided and do not count for --fail-on-findings")("help,h",
+                                                                                       "this help");
   return output;
 }
 
@@ -169,8 +175,11 @@ void write_to_folder(OutputFolder& folder, const Report& report,
 
 int scan_exit_code(const po::variables_map& vm, const Report& report) {
   if (!report.complete()) return static_cast<int>(ExitCode::kIncomplete);
-  if (vm.count("fail-on-findings") != 0 && !report.findings.empty())
-    return static_cast<int>(ExitCode::kFindings);
+  if (vm.count("fail-on-findings") == 0) return 0;
+  for (const auto& finding : report.findings) {
+    if (report.decisions.find(finding.fingerprint) == nullptr)
+      return static_cast<int>(ExitCode::kFindings);
+  }
   return 0;
 }
 
@@ -190,6 +199,9 @@ int run_scan_command(const std::vector<std::string>& args) {
   set_request_values_shown(vm.count("show-values") != 0);
   auto requests = read_requests(vm);
   register_for_scrubbing(requests);
+  const auto decisions = vm.count("decisions") != 0
+                             ? load_decisions_file(vm["decisions"].as<std::string>())
+                             : DecisionSet{};
   std::vector<std::unique_ptr<Reporter>> reporters;
   for (const auto& format : split_list(vm["format"].as<std::string>(), ','))
     reporters.push_back(make_reporter(format));
@@ -227,7 +239,12 @@ int run_scan_command(const std::vector<std::string>& args) {
   // The values plan and verify need but the redacted report leaves out (values.json).
   RequestValuesRecorder values_recorder(subjects);
   options_of_scan.stages.push_back(&values_recorder);
-  const auto report = run_scan(*source.connector, source.rules, subjects, options_of_scan);
+  auto report = run_scan(*source.connector, source.rules, subjects, options_of_scan);
+  add_request_records(report, subjects);
+  if (vm.count("decisions") != 0) {
+    for (const auto& stale : decide_findings(report, decisions))
+      std::cerr << "crmscan: warning: " << scrub(stale_note(stale)) << "\n";
+  }
 
   if (to_folder) {
     write_to_folder(*out_folder, report, reporters, values_recorder.values());

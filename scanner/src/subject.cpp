@@ -132,10 +132,9 @@ const std::vector<SubjectIndex>* SubjectSet::by_id(std::string_view id_key) cons
 namespace {
 
 constexpr std::size_t kMaxYamlSubjectsBytes = std::size_t{64} << 20;
-constexpr const char* kSubjectKeys[] = {"request_id", "email",       "phone",
-                                        "name",       "id",          "received",
-                                        "verified_by", "verification", "ticket",
-                                        "deadline"};
+constexpr const char* kSubjectKeys[] = {"request_id", "email",    "phone",       "name",
+                                        "id",         "received", "verified_by", "verification",
+                                        "ticket",     "deadline"};
 constexpr const char* kSubjectKeyList =
     "request_id, email, phone, name, id, received, verified_by, verification, ticket, deadline";
 
@@ -166,9 +165,9 @@ void set_record_field(RequestRecord& record, const std::string& key, std::string
   }
   auto& target = *record_field(record, key);
   if (!target.empty() && target != value)
-    throw DataError(where + ": " + key + " differs from the one an earlier row of the request gives");
+    throw DataError(where + ": " + key +
+                    " differs from the one an earlier row of the request gives");
   target = value;
-}
 }
 
 // A request being read, with the values it already has of each kind.
@@ -277,8 +276,8 @@ std::vector<SubjectRequest> read_yaml_subjects(const std::string& path, YAML::No
       const auto key = item.first.as<std::string>();
       if (std::find(std::begin(kSubjectKeys), std::end(kSubjectKeys), key) ==
           std::end(kSubjectKeys)) {
-        throw DataError(where(item.first) + ": unknown key " + column_name(key) +
-                        " (expected " + kSubjectKeyList + ")");
+        throw DataError(where(item.first) + ": unknown key " + column_name(key) + " (expected " +
+                        kSubjectKeyList + ")");
       }
       if (key == "request_id") {
         request.request_id = item.second.as<std::string>();

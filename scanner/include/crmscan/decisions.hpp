@@ -34,6 +34,13 @@ struct RequestRecord {
             {"ticket", &ticket},
             {"deadline", &deadline}};
   }
+  std::vector<std::pair<const char*, std::string*>> fields() {
+    return {{"received", &received},
+            {"verified_by", &verified_by},
+            {"verification", &verification},
+            {"ticket", &ticket},
+            {"deadline", &deadline}};
+  }
 };
 
 /// True when the text is an ISO 8601 calendar date (YYYY-MM-DD) that exists.
@@ -125,6 +132,5 @@ std::string decisions_note(const AppliedDecisions& decisions);
 /// report.decisions, and the report's notes say which file decided how many (and name each stale
 /// decision). Returns the stale decisions, for the user's terminal.
 std::vector<Decision> decide_findings(Report& report, const DecisionSet& file);
-
 
 }  // namespace crmscan

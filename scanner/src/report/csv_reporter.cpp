@@ -43,29 +43,30 @@ class CsvReporter : public Reporter {
       const auto decided = [decision](const std::string Decision::*field) {
         return decision == nullptr ? std::string() : scrub(decision->*field);
       };
-      const std::string cells[] = {f.fingerprint,
-                                   f.request_id,
-                                   f.connector,
-                                   f.object,
-                                   f.record_id,
-                                   f.field,
-                                   f.category,
-                                   std::string(to_string(f.action)),
-                                   f.reason,
-                                   f.rule,
-                                   f.confidence,
-                                   f.archived ? "true" : "false",
-                                   f.deleted ? "true" : "false",
-                                   f.location,
-                                   f.preview,
-                                   f.detail,
-                                   f.via_object,
-                                   f.via_record_id,
-                                   decision == nullptr ? "" : std::string(to_string(decision->kind)),
-                                   decided(&Decision::legal_basis),
-                                   decided(&Decision::by),
-                                   decided(&Decision::at),
-                                   decided(&Decision::note)};
+      const std::string cells[] = {
+          f.fingerprint,
+          f.request_id,
+          f.connector,
+          f.object,
+          f.record_id,
+          f.field,
+          f.category,
+          std::string(to_string(f.action)),
+          f.reason,
+          f.rule,
+          f.confidence,
+          f.archived ? "true" : "false",
+          f.deleted ? "true" : "false",
+          f.location,
+          f.preview,
+          f.detail,
+          f.via_object,
+          f.via_record_id,
+          decision == nullptr ? "" : std::string(to_string(decision->kind)),
+          decided(&Decision::legal_basis),
+          decided(&Decision::by),
+          decided(&Decision::at),
+          decided(&Decision::note)};
       row(cells);
     }
     for (const auto& error : report.errors) {
@@ -104,9 +105,9 @@ std::unique_ptr<Reporter> make_csv_reporter() {
 }
 const std::vector<std::string>& csv_columns() {
   static const std::vector<std::string> kColumns = {
-      "fingerprint", "request_id", "connector", "object", "record_id",  "field",
-      "category",    "action",     "reason",    "rule",   "confidence", "archived",
-      "deleted",     "location",   "preview",   "detail", "via_object", "via_record_id",
+      "fingerprint", "request_id", "connector", "object", "record_id", "field", "category",
+      "action", "reason", "rule", "confidence", "archived", "deleted", "location", "preview",
+      "detail", "via_object", "via_record_id",
       // Appended, so that the columns before keep their places.
       "decision", "legal_basis", "decided_by", "decided_at", "decision_note"};
   return kColumns;

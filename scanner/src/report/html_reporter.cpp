@@ -242,8 +242,7 @@ void write_requests(const Report& report, const std::vector<std::string>& reques
     if (!record.empty()) {
       out << "<dl class=\"record\">";
       for (const auto& [key, value] : record.fields()) {
-        if (!value->empty())
-          out << "<dt>" << key << "</dt><dd>" << html(scrub(*value)) << "</dd>";
+        if (!value->empty()) out << "<dt>" << key << "</dt><dd>" << html(scrub(*value)) << "</dd>";
       }
       out << "</dl>";
     }

@@ -14,9 +14,10 @@ std::string record_of(const Report& report, const std::string& request_id) {
   const auto record = report.request_records.find(request_id);
   if (record == report.request_records.end()) return {};
   std::string text;
-  for (const auto& [key, value] : {std::pair{"ticket", &record->second.ticket},
-                                   {"deadline", &record->second.deadline}}) {
-    if (!value->empty()) text += (text.empty() ? "" : ", ") + std::string(key) + " " + scrub(*value);
+  for (const auto& [key, value] :
+       {std::pair{"ticket", &record->second.ticket}, {"deadline", &record->second.deadline}}) {
+    if (!value->empty())
+      text += (text.empty() ? "" : ", ") + std::string(key) + " " + scrub(*value);
   }
   return text.empty() ? text : "  [" + text + "]";
 }
