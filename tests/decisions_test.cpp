@@ -359,3 +359,53 @@ TEST_CASE("The request's record goes into findings.json, the summary and plan.js
   CHECK(std::string(requests[0]["deadline"].GetString()) == "2026-12-02");
   CHECK(std::string(requests[5]["ticket"].GetString()) == "T-REQ-1006");
 }
+
+TEST_CASE(
+    "A request's value written into a decision or a request's record is redacted in every "
+    "report",
+    "[decisions][security][cli]") {
+  TempDir dir;
+  write_file(dir / "subjects.csv",
+             "request_id,email,name,verified_by,verification\n"
+             "REQ-1,amelie.dubois@example.fr,Amélie Dubois,desk,"
+             "\"called amelie.dubois@example.fr back\"\n");
+  const std::vector<std::string> scan = {"scan",
+                                         "--input",
+                                         source_path("samples/salesforce-export"),
+                                         "--subjects",
+                                         dir / "subjects.csv",
+                                         "--default-region",
+                                         "GB",
+                                         "--format",
+                                         "json,csv,ndjson,html",
+                                         "--out",
+                                         dir / "report"};
+  REQUIRE(run_crmscan(scan, dir).exit_code == 0);
+  rapidjson::Document report;
+  report.Parse(read_file(dir / "report/findings.json").c_str());
+  REQUIRE(report.IsObject());
+  std::string fingerprint;
+  for (const auto& f : report["findings"].GetArray()) {
+    if (std::string(f["record_id"].GetString()) == "0035g00000qXb7KAAS")  // the namesake
+      fingerprint = f["fingerprint"].GetString();
+  }
+  REQUIRE_FALSE(fingerprint.empty());
+  write_file(dir / "decisions.csv", "fingerprint,decision,by,note\n" + fingerprint +
+                                        ",not_subject,dpo,\"not Amélie Dubois "
+                                        "(amelie.dubois@example.fr)\"\n");
+  auto with_decisions = scan;
+  with_decisions.insert(with_decisions.end(), {"--decisions", dir / "decisions.csv"});
+  const auto result = run_crmscan(with_decisions, dir);
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  for (const auto* file : {"findings.json", "findings.csv", "findings.ndjson", "report.html"}) {
+    INFO(file);
+    const auto text = read_file(dir / ("report/" + std::string(file)));
+    CHECK_THAT(text, Catch::Contains("not_subject"));
+    CHECK_THAT(text,
+               !Catch::Contains("amelie.dubois@example.fr") && !Catch::Contains("Amélie Dubois"));
+  }
+  CHECK_THAT(read_file(dir / "report/findings.json"),
+             Catch::Contains("\"note\": \"not A*** D*** (a***@e***.fr)\"") &&
+                 Catch::Contains("\"verification\": \"called a***@e***.fr back\""));
+}
