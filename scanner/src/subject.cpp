@@ -54,7 +54,7 @@ SubjectSet::SubjectSet(const std::vector<SubjectRequest>& requests,
     Subject subject;
     std::unordered_set<std::string> seen[5];
     subject.request_id = request.request_id;
-    subject.record = request.record;
+    if (!request.record.empty()) records_[request.request_id] = request.record;
     const auto fail = [&](const std::string& what) {
       throw DataError(request.source + ": request " + request.request_id + ": " + what);
     };
@@ -324,9 +324,7 @@ std::vector<SubjectRequest> load_subjects_file(const std::string& path) {
 }
 
 void add_request_records(Report& report, const SubjectSet& subjects) {
-  for (const auto& subject : subjects.subjects()) {
-    if (!subject.record.empty()) report.request_records[subject.request_id] = subject.record;
-  }
+  for (const auto& [id, record] : subjects.records()) report.request_records[id] = record;
 }
 
 }  // namespace crmscan

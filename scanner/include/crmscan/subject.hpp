@@ -3,6 +3,7 @@
 #include <bitset>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -36,7 +37,6 @@ struct Subject {
   std::vector<std::string> names;      ///< folded (fold_name)
   std::vector<std::string> ids;        ///< record_id_key
   std::vector<std::string> given_ids;  ///< as the request wrote them (an API wants them so)
-  RequestRecord record;                ///< as the request gave it
 };
 
 using SubjectIndex = std::uint32_t;
@@ -50,6 +50,8 @@ class SubjectSet {
   SubjectSet(const std::vector<SubjectRequest>& requests, const std::string& default_region);
 
   const std::vector<Subject>& subjects() const { return subjects_; }
+  /// The record of each request that has one, by request id.
+  const std::map<std::string, RequestRecord>& records() const { return records_; }
   /// Reads phone numbers in the default region and in the regions of the subjects' numbers.
   const PhoneNormalizer& phones() const { return phones_; }
   /// The region national numbers are read in first (upper case), or empty.
@@ -96,6 +98,7 @@ class SubjectSet {
   static const std::vector<SubjectIndex>* lookup(const Index& index, std::string_view key);
 
   std::vector<Subject> subjects_;
+  std::map<std::string, RequestRecord> records_;
   PhoneNormalizer phones_;
   std::string default_region_;
   Index emails_, phone_numbers_, names_, ids_;
