@@ -19,6 +19,7 @@
 #include "scan/evidence.hpp"
 #include "scan/object_plan.hpp"
 #include "scan/phone_digits_filter.hpp"
+#include "scan/traversal.hpp"
 
 namespace crmscan {
 namespace {
@@ -71,7 +72,7 @@ std::string_view kind_name(IdentifierKind kind) {
 struct Reached {
   SubjectIndex subject;
   std::string object;
-  bool strong;
+  bool proven;        // the subject's beyond doubt; else only possibly (its findings are reviews)
   std::string id;     // as the source writes it
   bool kept = false;  // the record is kept, only its personal fields erased (a Case, a business)
 };
@@ -86,20 +87,10 @@ struct Pointer {
   std::string from_id;      // and its id
 };
 
-/// A change to what is reached, to decide which objects must be read again.
-struct ReachEvent {
-  std::uint64_t time;
-  std::string object;  // the reached record's object, or empty for a pointer
-  std::string prefix;  // the first three characters of its id key
-  const std::vector<std::string>* pointed_to = nullptr;
-  bool learned = false;  // a new identifier: any object read before may hold it
-  std::string key = {};  // a key (`keys:`) of this name was reached: objects with such keys
-};
-
 /// Why a record belongs (or may belong) to a subject.
 struct Claim {
   SubjectIndex subject;
-  bool strong;
+  bool proven;  // proves the record is the subject's; else it only may be (a review)
   std::string reason;
   std::string rule;
   std::string detail;
@@ -138,7 +129,7 @@ struct Mention {
   bool shared = false;  // the identifier is not the subject's alone (doubt says why)
 };
 
-class Scan {
+class Scan : private TraversalClient {
  public:
   Scan(Connector& connector, const RuleSet& rules, const SubjectSet& subjects,
        const ScanOptions& options)
@@ -148,6 +139,7 @@ class Scan {
         options_(options),
         detector_(subjects),
         id_shape_(rules.id_shape()),
+        traversal_(connector, rules, subjects, options.max_passes, *this),
         phone_filter_(subjects.default_region()) {
     subject_regions_.resize(subjects.subjects().size());
     for (SubjectIndex i = 0; i < subjects.subjects().size(); ++i) {
@@ -184,9 +176,9 @@ class Scan {
     for (const auto& schema : schemas) {
       auto& state = objects_[schema.object];
       state.plan = compile_plan(std::make_shared<const ObjectSchema>(schema), rules_);
+      state.reads = &traversal_.add_object(state.plan);
       for (const auto* rules_of : rules_.rules_for(schema.object)) {
         state.holds_identifiers |= rules_of->person.value_or(false) || !rules_of->holders.empty();
-        for (const auto& rule : rules_of->keys) state.key_names.insert(rule.key);
       }
       if (lookup == nullptr)
         report_.coverage.push_back({schema.object, 0, 0, 0, 0, state.plan.ruled});
@@ -196,9 +188,9 @@ class Scan {
     if (lookup != nullptr) {
       lookups_ = true;
       lookup->use_rules(rules_);
-      run_lookups(*lookup, schemas);
+      traversal_.look_up(*lookup, schemas);
     } else {
-      read_everything(schemas);
+      traversal_.read_everything(schemas);
     }
     for (const auto& text : connector_.notes()) note(text);
     note_unallocated_request_numbers();
@@ -207,184 +199,6 @@ class Scan {
   }
 
  private:
-  // Reads level by level (parents before children, see traversal_levels) and lets each level
-  // settle before going deeper: a record reached late among the people and accounts costs a
-  // re-read of those small objects, not of the large activity objects below them.
-  void read_everything(const std::vector<ObjectSchema>& schemas) {
-    std::vector<std::string> read_so_far;
-    for (const auto& level : traversal_levels(schemas)) {
-      for (const auto& object : level) read_object(object, true);
-      read_so_far.insert(read_so_far.end(), level.begin(), level.end());
-      if (!settle(read_so_far)) return;
-    }
-    // Records still waiting for the holders of their identifiers: every record has been read.
-    resolve_pending(true);
-    settle(read_so_far);
-  }
-
-  // Reads again the objects that may hold what was reached since they were read, until nothing
-  // new is; false (an error in the report) when that does not end within the passes allowed.
-  bool settle(const std::vector<std::string>& read_so_far) {
-    for (std::size_t pass = 1;; ++pass) {
-      const auto again = objects_to_read_again(read_so_far);
-      if (again.empty()) return true;
-      if (pass == options_.max_passes) {
-        report_.errors.push_back({"", "the traversal had not settled after " +
-                                          std::to_string(pass) +
-                                          " passes; records further away were not followed"});
-        return false;
-      }
-      for (const auto& object : read_so_far) {
-        if (again.count(object) != 0) read_object(object, false);
-      }
-    }
-  }
-
-  // Asks the connector for the subjects' records by their identifiers, then for the records that
-  // point to each record reached, until nothing new is reached; identifiers learned on the way
-  // are searched for in turn.
-  void run_lookups(Lookup& lookup, const std::vector<ObjectSchema>& schemas) {
-    std::vector<std::string> ruled;
-    for (const auto& schema : schemas) {
-      if (objects_[schema.object].plan.ruled) ruled.push_back(schema.object);
-    }
-    // A record can come back from several lookups: it is counted once.
-    std::unordered_set<std::string> seen;
-    const auto on_record = [this, &seen](const Record& record) {
-      consume(record, seen.insert(record.object() + '\x1f' + record_id_key(record.id)).second);
-    };
-    const auto on_problem = [this](const std::string& object, const std::string& message) {
-      add_error(object, message);
-    };
-    std::set<std::string> searched;
-    const auto fresh = [&searched](const std::string& kind, const auto& keys) {
-      std::vector<std::string> terms;
-      for (const auto& key : keys) {
-        if (searched.insert(kind + ':' + key).second) terms.push_back(key);
-      }
-      return terms;
-    };
-    const auto keys_of = [](const IdentifierIndex& index) {
-      std::vector<std::string> keys;
-      for (const auto& [key, owners] : index) keys.push_back(key);
-      std::sort(keys.begin(), keys.end());
-      return keys;
-    };
-    try {
-      std::vector<std::string> names, ids;
-      for (const auto& subject : subjects_.subjects()) {
-        names.insert(names.end(), subject.names.begin(), subject.names.end());
-        ids.insert(ids.end(), subject.given_ids.begin(), subject.given_ids.end());
-      }
-      if (const auto terms = fresh("id", ids); !terms.empty()) {
-        lookup.search(IdentifierKind::kId, false, terms, ruled, on_record, on_problem);
-      }
-      if (const auto terms = fresh("name", names); !terms.empty()) {
-        lookup.search(IdentifierKind::kName, false, terms, ruled, on_record, on_problem);
-      }
-      for (std::size_t round = 0;; ++round) {
-        const auto emails = fresh("email", keys_of(emails_));
-        const auto phones = fresh("phone", keys_of(phones_));
-        const auto person_ids = fresh("person", person_ids_);
-        if (emails.empty() && phones.empty() && person_ids.empty() && frontier_.empty() &&
-            key_frontier_.empty()) {
-          if (pending_.empty() || holders_settled_) break;
-          // Records still waiting for the holders of their identifiers: all were searched.
-          resolve_pending(true);
-          continue;
-        }
-        if (round == options_.max_passes) {
-          add_error("", "the lookups had not settled after " + std::to_string(round) +
-                            " rounds; records further away were not followed");
-          break;
-        }
-        if (!person_ids.empty()) {
-          lookup.search(IdentifierKind::kId, true, person_ids, ruled, on_record, on_problem);
-        }
-        for (const bool in_text : {false, true}) {
-          if (!emails.empty())
-            lookup.search(IdentifierKind::kEmail, in_text, emails, ruled, on_record, on_problem);
-          if (!phones.empty())
-            lookup.search(IdentifierKind::kPhone, in_text, phones, ruled, on_record, on_problem);
-        }
-        // Every record holding these identifiers has now been returned: who holds them is known.
-        searched_identifiers_.insert(emails.begin(), emails.end());
-        searched_identifiers_.insert(phones.begin(), phones.end());
-        resolve_pending();
-        follow_frontier(lookup, ruled, on_record, on_problem);
-      }
-    } catch (const Error& e) {
-      // A limit reached or an API that stopped answering: what was found stands, marked incomplete.
-      add_error("", e.what());
-    }
-  }
-
-  void follow_frontier(Lookup& lookup, const std::vector<std::string>& ruled,
-                       const RecordSink& on_record, const ProblemSink& on_problem) {
-    while (!frontier_.empty() || !key_frontier_.empty()) {
-      follow_keys(lookup, ruled, on_record, on_problem);
-      std::map<std::string, std::vector<std::string>> by_object;  // reached or pointed-to ids
-      std::map<std::string, std::vector<std::string>> pointed;
-      for (auto& [object, id] : frontier_) by_object[object].push_back(std::move(id));
-      for (auto& [object, id] : pointer_frontier_) pointed[object].push_back(std::move(id));
-      frontier_.clear();
-      pointer_frontier_.clear();
-      for (const auto& [object, ids] : pointed) {
-        if (objects_.count(object) != 0) lookup.fetch(object, "Id", ids, on_record, on_problem);
-      }
-      for (const auto& [parent, ids] : by_object) {
-        std::set<std::pair<std::string, std::string>> declared;
-        for (const auto& child : ruled) {
-          for (const auto* rules : rules_.rules_for(child)) {
-            for (const auto& rule : rules->related) {
-              if (std::find(rule.to.begin(), rule.to.end(), parent) == rule.to.end()) continue;
-              if (!declared.insert({child, ascii_lower(rule.via)}).second) continue;
-              if (lookup.has_field(child, rule.via)) {
-                lookup.fetch(child, rule.via, ids, on_record, on_problem);
-              } else {
-                note("rule " + rule.id + " skipped: " + child + " has no field " + rule.via +
-                     " in this CRM");
-              }
-            }
-            for (const auto& rule : rules->reaches) declared.insert({child, ascii_lower(rule.via)});
-          }
-        }
-        // Lookups that no rule declares: followed too, and reported for review.
-        for (const auto& [child, field] : lookup.references_to(parent)) {
-          if (declared.insert({child, ascii_lower(field)}).second)
-            lookup.fetch(child, field, ids, on_record, on_problem);
-        }
-      }
-    }
-  }
-
-  // The records that hold the keys (a call's identifier) of records reached since the last time.
-  void follow_keys(Lookup& lookup, const std::vector<std::string>& ruled,
-                   const RecordSink& on_record, const ProblemSink& on_problem) {
-    std::map<std::string, std::vector<std::string>> values_by_key;
-    for (auto& [name, value] : key_frontier_) values_by_key[name].push_back(std::move(value));
-    key_frontier_.clear();
-    for (const auto& [name, values] : values_by_key) {
-      for (const auto& object : ruled) {
-        std::set<std::string> fields;
-        for (const auto* rules : rules_.rules_for(object)) {
-          for (const auto& rule : rules->keys) {
-            if (rule.key != name) continue;
-            for (const auto& field : rule.fields) {
-              if (field.is_glob() || !fields.insert(ascii_lower(field.text())).second) continue;
-              if (lookup.has_field(object, field.text())) {
-                lookup.fetch(object, field.text(), values, on_record, on_problem);
-              } else {
-                note("rule " + rule.id + " skipped: " + object + " has no field " + field.text() +
-                     " in this CRM");
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-
   // A number the request gives in a range that libphonenumber finds unallocated (a fictional
   // one: 07700 900xxx) matched for deletion only where it is written with its country code.
   void note_unallocated_request_numbers() {
@@ -402,7 +216,26 @@ class Scan {
          "reported for review");
   }
 
-  void note(const std::string& text) {
+  // ---- What the traversal asks of the scan. ----
+  void problem(const std::string& object, const std::string& message) override {
+    add_error(object, message);
+  }
+
+  void pass_started(const std::string& object) override { ++coverage_for(object).passes; }
+
+  bool waiting() const override { return !pending_.empty() && !holders_settled_; }
+
+  std::vector<std::string> emails() const override { return sorted_keys(emails_); }
+  std::vector<std::string> phones() const override { return sorted_keys(phones_); }
+  std::vector<std::string> person_ids() const override {
+    return {person_ids_.begin(), person_ids_.end()};
+  }
+
+  void searched(const std::vector<std::string>& identifiers) override {
+    searched_identifiers_.insert(identifiers.begin(), identifiers.end());
+  }
+
+  void note(const std::string& text) override {
     if (std::find(report_.notes.begin(), report_.notes.end(), text) == report_.notes.end())
       report_.notes.push_back(text);
   }
@@ -422,7 +255,7 @@ class Scan {
   }
 
   // One record from the connector: counted when `first_read`, then evaluated for every subject.
-  void consume(const Record& record, bool first_read) {
+  void consume(const Record& record, bool first_read) override {
     auto& state = objects_[record.object()];
     const auto& plan = plan_for(record);
     const bool archived =
@@ -447,11 +280,8 @@ class Scan {
 
   struct ObjectState {
     ObjectPlan plan;
-    bool holds_identifiers = false;   // person records, or fields where a business holds them
-    std::set<std::string> key_names;  // of its `keys` rules
-    bool reading = false;
-    std::uint64_t read_started = 0;
-    std::set<std::string, std::less<>> reference_prefixes;  // of id-shaped values in its fields
+    bool holds_identifiers = false;  // person records, or fields where a business holds them
+    ObjectReads* reads = nullptr;    // the traversal's state of the object
   };
 
   // A source none of whose objects the packs have rules for was scanned with another CRM's
@@ -484,78 +314,14 @@ class Scan {
     }
   }
 
-  // Objects grouped by how far they are from the top of the declared relationships: ruled
-  // objects first, parents before children, then the objects no rule names.
-  std::vector<std::vector<std::string>> traversal_levels(const std::vector<ObjectSchema>& schemas) {
-    std::map<std::string, int> depth;
-    std::function<int(const std::string&, std::set<std::string>&)> depth_of =
-        [&](const std::string& object, std::set<std::string>& visiting) -> int {
-      if (const auto known = depth.find(object); known != depth.end()) return known->second;
-      const auto state = objects_.find(object);
-      if (state == objects_.end() || !visiting.insert(object).second) return 0;
-      int deepest = 0;
-      for (const auto& parent : state->second.plan.parents) {
-        if (parent != object) deepest = std::max(deepest, depth_of(parent, visiting) + 1);
-      }
-      visiting.erase(object);
-      return depth[object] = deepest;
-    };
-    std::map<std::pair<bool, int>, std::vector<std::string>> levels;  // (unruled, depth)
-    for (const auto& schema : schemas) {
-      std::set<std::string> visiting;
-      const bool ruled = objects_[schema.object].plan.ruled;
-      levels[{!ruled, ruled ? depth_of(schema.object, visiting) : 0}].push_back(schema.object);
-    }
-    std::vector<std::vector<std::string>> ordered;
-    for (auto& [key, objects] : levels) {
-      std::sort(objects.begin(), objects.end());
-      objects.erase(std::unique(objects.begin(), objects.end()), objects.end());
-      ordered.push_back(std::move(objects));
-    }
-    return ordered;
-  }
-
-  std::set<std::string> objects_to_read_again(const std::vector<std::string>& order) {
-    std::set<std::string> again;
-    for (const auto& object : order) {
-      const auto& state = objects_[object];
-      for (const auto& event : events_) {
-        if (event.time <= state.read_started) continue;
-        const bool pointed = event.pointed_to != nullptr &&
-                             std::find(event.pointed_to->begin(), event.pointed_to->end(),
-                                       object) != event.pointed_to->end();
-        const bool parent = !event.object.empty() && state.plan.parents.count(event.object) != 0;
-        const bool referenced =
-            !event.prefix.empty() && state.reference_prefixes.count(event.prefix) != 0;
-        const bool keyed = !event.key.empty() && state.key_names.count(event.key) != 0;
-        if (event.learned || pointed || parent || referenced || keyed) {
-          again.insert(object);
-          break;
-        }
-      }
-    }
-    return again;
-  }
-
-  void read_object(const std::string& object, bool first_read) {
-    auto& state = objects_[object];
-    state.read_started = ++clock_;
-    ++coverage_for(object).passes;
-    const auto on_record = [&](const Record& record) { consume(record, first_read); };
-    const auto on_problem = [&](const std::string& where, const std::string& message) {
-      add_error(where, message);
-    };
-    state.reading = true;
-    try {
-      connector_.scan(object, on_record, on_problem);
-    } catch (const Error& e) {
-      on_problem(object, e.what());
-    }
-    state.reading = false;
-    resolve_pending();
-  }
-
   using IdentifierIndex = std::unordered_map<std::string, std::vector<SubjectIndex>>;
+
+  static std::vector<std::string> sorted_keys(const IdentifierIndex& index) {
+    std::vector<std::string> keys;
+    for (const auto& [key, owners] : index) keys.push_back(key);
+    std::sort(keys.begin(), keys.end());
+    return keys;
+  }
 
   static const std::vector<SubjectIndex>* lookup(const IdentifierIndex& index,
                                                  const std::string& key) {
@@ -623,7 +389,7 @@ class Scan {
   // When an identifier just learned was no subject's before: who holds it is known only once the
   // objects that hold people have been read after that (holders_known).
   void note_learned(const std::string& identifier, const IdentifierIndex& index) {
-    if (index.at(identifier).size() == 1) known_at_.emplace(identifier, clock_ + 1);
+    if (index.at(identifier).size() == 1) known_at_.emplace(identifier, traversal_.now() + 1);
   }
 
   // The emails and numbers on a person record of the subject's are the subject's too: look for
@@ -669,7 +435,7 @@ class Scan {
             learned = true;
           }
         }
-        if (learned) events_.push_back({++clock_, "", "", nullptr, true});
+        if (learned) traversal_.identifiers_learned();
       }
     }
   }
@@ -753,14 +519,14 @@ class Scan {
       const auto claim = [&](SubjectIndex subject, const std::string& field,
                              const std::string& matched, const std::string& doubt,
                              const std::string& identifier = {}) {
-        const bool strong = doubt.empty();
+        const bool proven = doubt.empty();
         claims.push_back(
-            {subject, strong, rule.kind == IdentifierKind::kName ? "name" : "identity", rule.id,
+            {subject, proven, rule.kind == IdentifierKind::kName ? "name" : "identity", rule.id,
              field + " holds the request's " + std::string(kind_name(rule.kind)) +
-                 (strong ? "" : " (" + doubt + ")"),
+                 (proven ? "" : " (" + doubt + ")"),
              rule.category.empty() ? plan.category : rule.category,
-             strong ? rule.action.value_or(plan.action) : RecordAction::kReview,
-             strong ? (rule.in_text ? "medium" : "high") : "low", matched, identifier});
+             proven ? rule.action.value_or(plan.action) : RecordAction::kReview,
+             proven ? (rule.in_text ? "medium" : "high") : "low", matched, identifier});
       };
       if (rule.kind == IdentifierKind::kName) {
         std::string joined, fields;
@@ -863,15 +629,15 @@ class Scan {
           if (source.object == object && record_id_key(source.id) == key) continue;
           claims.push_back(
               {source.subject,
-               source.strong,
+               source.proven,
                "key",
                rule.id,
                plan.schema->fields[index].name + " holds the " + rule.key + " identifier of " +
                    source.object + " " + source.id +
-                   (source.strong ? "" : " (itself only possibly the subject's)"),
+                   (source.proven ? "" : " (itself only possibly the subject's)"),
                rule.category.empty() ? plan.category : rule.category,
-               source.strong ? rule.action.value_or(plan.action) : RecordAction::kReview,
-               source.strong ? "high" : "low",
+               source.proven ? rule.action.value_or(plan.action) : RecordAction::kReview,
+               source.proven ? "high" : "low",
                std::string(value),
                {},
                source.object,
@@ -895,14 +661,14 @@ class Scan {
       for (const auto& parent : parents->second) {
         if (std::find(link.to->begin(), link.to->end(), parent.object) == link.to->end()) continue;
         claims.push_back({parent.subject,
-                          parent.strong,
+                          parent.proven,
                           "related",
                           rule.id,
                           link.via_name + " points to " + parent.object + " " + value_text(value) +
-                              (parent.strong ? "" : " (itself only possibly the subject's)"),
+                              (parent.proven ? "" : " (itself only possibly the subject's)"),
                           rule.category.empty() ? plan.category : rule.category,
-                          parent.strong ? rule.action.value_or(plan.action) : RecordAction::kReview,
-                          parent.strong ? "high" : "low",
+                          parent.proven ? rule.action.value_or(plan.action) : RecordAction::kReview,
+                          parent.proven ? "high" : "low",
                           value_text(value),
                           {},
                           parent.object,
@@ -923,8 +689,8 @@ class Scan {
       if (text == nullptr || text->empty() || (plan.id && index == *plan.id)) continue;
       IdentifierDetector::for_each_id(*text, id_shape_, [&](std::string_view token) {
         const auto prefix = token.substr(0, 3);
-        if (state.reference_prefixes.find(prefix) == state.reference_prefixes.end())
-          state.reference_prefixes.emplace(prefix);
+        auto& prefixes = state.reads->reference_prefixes;
+        if (prefixes.find(prefix) == prefixes.end()) prefixes.emplace(prefix);
         if (token == key) return;
         if (const auto* ids = subjects_.by_id(token)) {
           for (const auto s : *ids)
@@ -934,7 +700,7 @@ class Scan {
         if (const auto targets = reached_.find(token); targets != reached_.end()) {
           for (const auto& target : targets->second) {
             // A kept record (a Case, a business) is not the subject's: what points to it is not.
-            if (!target.strong || target.kept) continue;
+            if (!target.proven || target.kept) continue;
             claims.push_back({target.subject,
                               false,
                               "reference",
@@ -1028,8 +794,7 @@ class Scan {
     const auto known = known_at_.find(identifier);
     const std::uint64_t since = known == known_at_.end() ? 0 : known->second;
     return std::all_of(objects_.begin(), objects_.end(), [&](const auto& entry) {
-      const auto& state = entry.second;
-      return !state.holds_identifiers || (state.read_started > since && !state.reading);
+      return !entry.second.holds_identifiers || traversal_.read_after(entry.first, since);
     });
   }
   bool holders_known(const std::vector<Claim>& claims, const std::vector<Mention>& mentions) const {
@@ -1053,7 +818,7 @@ class Scan {
     for (auto& claim : claims) {
       const auto* shared = claim.identifier.empty() ? nullptr : holders(claim.identifier);
       if (shared == nullptr) continue;
-      claim.strong = false;
+      claim.proven = false;
       claim.reason = "shared";
       claim.action = RecordAction::kReview;
       claim.confidence = "low";
@@ -1077,7 +842,7 @@ class Scan {
 
   // Records that waited for the holders of their identifiers, evaluated again where those are now
   // known (all of them when `settle`: nothing more will be read to learn of other holders).
-  void resolve_pending(bool settle = false) {
+  void resolve_pending(bool settle) override {
     if (settle) holders_settled_ = true;
     if (pending_.empty()) return;
     auto waiting = std::move(pending_);
@@ -1109,12 +874,12 @@ class Scan {
     }
   }
 
-  // The strongest claim of a subject on a record: strong before weak, then the stronger action,
+  // The strongest claim of a subject on a record: proven before possible, then the stronger action,
   // then the surer confidence, then rule order; null when it has none.
   static const Claim* strongest_claim(const std::vector<Claim>& claims, SubjectIndex subject) {
     const auto strength = [](const Claim& claim) {
       const int confidence = claim.confidence == "high" ? 3 : claim.confidence == "medium" ? 2 : 1;
-      return std::tuple(claim.strong, record_action_rank(claim.action), confidence);
+      return std::tuple(claim.proven, record_action_rank(claim.action), confidence);
     };
     const Claim* best = nullptr;
     for (const auto& claim : claims) {
@@ -1132,12 +897,12 @@ class Scan {
   void follow(const Record& record, const ObjectPlan& plan, const std::string& key,
               SubjectIndex subject, const Claim& best) {
     if (best.reason != "name" && best.reason != "shared" && best.reason != "reference") {
-      const bool strong = best.strong && best.action != RecordAction::kReview;
-      mark_reached(key, record, subject, strong, best.action == RecordAction::kEraseFields);
-      share_keys(record, plan, key, subject, strong);
+      const bool proven = best.proven && best.action != RecordAction::kReview;
+      mark_reached(key, record, subject, proven, best.action == RecordAction::kEraseFields);
+      share_keys(record, plan, key, subject, proven);
     }
-    if (best.strong) follow_pointers(record, plan, key, subject);
-    if (best.strong && plan.person && best.action == RecordAction::kDeleteRecord)
+    if (best.proven) follow_pointers(record, plan, key, subject);
+    if (best.proven && plan.person && best.action == RecordAction::kDeleteRecord)
       learn_identifiers(record, plan, subject);
   }
 
@@ -1221,12 +986,12 @@ class Scan {
                               const std::vector<Mention>& mentions) {
     // What the pack says a reviewer does with a record of the subject's that is kept.
     const auto guided = [&](std::string detail) {
-      return out.plan.guidance.empty() || !best.strong ? detail : detail + ". " + out.plan.guidance;
+      return out.plan.guidance.empty() || !best.proven ? detail : detail + ". " + out.plan.guidance;
     };
-    if (!best.strong || best.action == RecordAction::kReview) {
+    if (!best.proven || best.action == RecordAction::kReview) {
       out.add("", Action::kReview, best.category, best.reason, best.rule, guided(best.detail),
               best.confidence, best.matched, &best);
-      if (!best.strong) mention_findings(out, mentions, false, false);
+      if (!best.proven) mention_findings(out, mentions, false, false);
       return;
     }
     if (best.action == RecordAction::kDeleteRecord) {
@@ -1284,30 +1049,28 @@ class Scan {
     findings_.add(subject, key, std::move(finding));
   }
 
-  void mark_reached(const std::string& key, const Record& record, SubjectIndex subject, bool strong,
+  void mark_reached(const std::string& key, const Record& record, SubjectIndex subject, bool proven,
                     bool kept) {
     if (key.empty()) return;
     const auto& object = record.object();
     auto& entries = reached_[key];
     for (auto& entry : entries) {
       if (entry.subject != subject || entry.object != object) continue;
-      if (strong && !entry.strong) {
-        entry.strong = true;
+      if (proven && !entry.proven) {
+        entry.proven = true;
         entry.kept = kept;
-        events_.push_back({++clock_, object, key.substr(0, 3), nullptr});
-        if (lookups_) frontier_.emplace_back(object, entry.id);
+        traversal_.record_reached(object, key, entry.id);
       }
       return;
     }
-    entries.push_back({subject, object, strong, record.id.empty() ? key : record.id, kept});
-    events_.push_back({++clock_, object, key.substr(0, 3), nullptr});
-    if (lookups_) frontier_.emplace_back(object, entries.back().id);
+    entries.push_back({subject, object, proven, record.id.empty() ? key : record.id, kept});
+    traversal_.record_reached(object, key, entries.back().id);
   }
 
   // The keys (a call's identifier) of a reached record: records elsewhere that hold the same
   // key are the subject's too.
   void share_keys(const Record& record, const ObjectPlan& plan, const std::string& key,
-                  SubjectIndex subject, bool strong) {
+                  SubjectIndex subject, bool proven) {
     for (const auto& plan_key : plan.keys) {
       if (!all_hold(plan_key.when, record)) continue;
       const auto& name = plan_key.rule->key;
@@ -1320,14 +1083,13 @@ class Scan {
         auto known = std::find_if(sources.begin(), sources.end(), [&](const Reached& r) {
           return r.subject == subject && r.object == record.object() && r.id == id;
         });
-        if (known != sources.end() && (known->strong || !strong)) continue;
+        if (known != sources.end() && (known->proven || !proven)) continue;
         if (known != sources.end()) {
-          known->strong = true;
+          known->proven = true;
         } else {
-          sources.push_back({subject, record.object(), strong, id});
+          sources.push_back({subject, record.object(), proven, id});
         }
-        events_.push_back({++clock_, "", "", nullptr, false, name});
-        if (lookups_) key_frontier_.emplace_back(name, std::string(value));
+        traversal_.key_reached(name, value);
       }
     }
   }
@@ -1349,11 +1111,7 @@ class Scan {
       if (known) continue;
       pointers.push_back({subject, link.rule, link.to, link.via_name, record.object(),
                           record.id.empty() ? key : record.id});
-      events_.push_back({++clock_, "", target.substr(0, 3), link.to});
-      if (lookups_) {
-        for (const auto& object : *link.to)
-          pointer_frontier_.emplace_back(object, value_text(value));
-      }
+      traversal_.pointer_found(target, link.to, value_text(value));
     }
   }
 
@@ -1386,16 +1144,13 @@ class Scan {
   const ScanOptions& options_;
   IdentifierDetector detector_;
   IdShape id_shape_;
+  Traversal traversal_;
   Report report_;
   std::map<std::string, ObjectState> objects_;
   std::unordered_map<const ObjectSchema*, ObjectPlan> record_plans_;
   std::unordered_map<std::string, std::vector<Reached>, KeyHash, std::equal_to<>> reached_;
   std::unordered_map<std::string, std::vector<Pointer>> pointers_;
-  std::vector<ReachEvent> events_;
-  // Reached records, and records pointed to, whose neighbours lookups have not asked for yet.
-  std::vector<std::pair<std::string, std::string>> frontier_;
-  std::vector<std::pair<std::string, std::string>> pointer_frontier_;
-  bool lookups_ = false;         // whether the frontier is kept
+  bool lookups_ = false;         // whether records are looked up rather than all read
   IdentifierIndex emails_;       // the subjects' own, then those learned from their person records
   IdentifierIndex email_bases_;  // the same without their sub-address (email_base)
   IdentifierIndex phones_;
@@ -1410,7 +1165,6 @@ class Scan {
   // Reached records by the keys they hold (key_id: a call's identifier), and those whose
   // holders lookups have not asked for yet (key name, value).
   std::unordered_map<std::string, std::vector<Reached>> keys_reached_;
-  std::vector<std::pair<std::string, std::string>> key_frontier_;
   static constexpr std::size_t kMinKeyLength = 6;  // shorter values name too many things
   // Who holds each of the subjects' emails and numbers, and when each became a subject's
   // (learned ones; those of the requests are known from the start).
@@ -1434,7 +1188,6 @@ class Scan {
   const PhoneNormalizer::Wanted subject_number_ = [this](const std::string& e164) {
     return phones_.count(e164) != 0;
   };
-  std::uint64_t clock_ = 0;
   // Ordered by request, object, record and field, so that reports come out the same every run.
   FindingStore findings_{options_.findings_memory, options_.spill_folder};
 };

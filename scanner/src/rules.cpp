@@ -344,6 +344,66 @@ class PackReader {
     fail(node, "ids '" + text + "' is not one of salesforce, guid, number, key");
   }
 
+  IdentityRule holder_rule(const YAML::Node& item) {
+    auto rule = identity_rule(item);
+    if (rule.kind != IdentifierKind::kEmail && rule.kind != IdentifierKind::kPhone)
+      fail(item["kind"], "a holder rule's kind is email or phone");
+    if (rule.in_text) fail(item, "a holder rule names whole fields, not text");
+    return rule;
+  }
+
+  KeyRule key_rule(const YAML::Node& item) {
+    KeyRule rule;
+    read_base(item, rule);
+    check_keys(item, {"id", "key", "fields", "when", "category", "action"});
+    rule.key = required_string(item, "key");
+    rule.fields = patterns(item, "fields");
+    return rule;
+  }
+
+  // A relation (`related`) or a forward link (`reaches`): a field and the objects it points to.
+  template <typename Rule>
+  Rule link_rule(const YAML::Node& item, const char* what_to_names) {
+    Rule rule;
+    read_base(item, rule);
+    check_keys(item, {"id", "via", "to", "when", "category", "action"});
+    rule.via = required_string(item, "via");
+    rule.to = string_list(item, "to");
+    if (rule.to.empty()) fail(item, std::string("missing 'to': ") + what_to_names);
+    return rule;
+  }
+
+  FieldRule field_rule(const YAML::Node& item) {
+    FieldRule rule;
+    rule.id = read_id(item, rule.mark);
+    check_keys(item, {"id", "name", "type", "category", "action"});
+    if (item["name"]) rule.name = pattern(item["name"], optional_string(item, "name"));
+    rule.type = optional_string(item, "type");
+    if (rule.name.text().empty() == rule.type.empty()) {
+      fail(item, "a field rule has either 'name' or 'type'");
+    }
+    rule.category = required_string(item, "category");
+    const auto action = optional_string(item, "action");
+    if (action.empty() || action == "erase_field")
+      rule.action = Action::kEraseField;
+    else if (action == "review")
+      rule.action = Action::kReview;
+    else if (action == "delete_content")
+      rule.action = Action::kDeleteContent;
+    else
+      fail(item["action"], "a field rule's action is erase_field, delete_content or review");
+    return rule;
+  }
+
+  TextRule text_rule(const YAML::Node& item) {
+    TextRule rule;
+    rule.id = read_id(item, rule.mark);
+    check_keys(item, {"id", "fields", "category"});
+    rule.fields = patterns(item, "fields");
+    if (item["category"]) rule.category = optional_string(item, "category");
+    return rule;
+  }
+
   ObjectRules read_object(const YAML::Node& key, const YAML::Node& node) {
     ObjectRules rules;
     const auto name = key.as<std::string>();
@@ -365,68 +425,20 @@ class PackReader {
 
     for_each_rule(node, "identity",
                   [&](const YAML::Node& item) { rules.identity.push_back(identity_rule(item)); });
-    for_each_rule(node, "holders", [&](const YAML::Node& item) {
-      auto rule = identity_rule(item);
-      if (rule.kind != IdentifierKind::kEmail && rule.kind != IdentifierKind::kPhone)
-        fail(item["kind"], "a holder rule's kind is email or phone");
-      if (rule.in_text) fail(item, "a holder rule names whole fields, not text");
-      rules.holders.push_back(std::move(rule));
-    });
-    for_each_rule(node, "keys", [&](const YAML::Node& item) {
-      KeyRule rule;
-      read_base(item, rule);
-      check_keys(item, {"id", "key", "fields", "when", "category", "action"});
-      rule.key = required_string(item, "key");
-      rule.fields = patterns(item, "fields");
-      rules.keys.push_back(std::move(rule));
-    });
+    for_each_rule(node, "holders",
+                  [&](const YAML::Node& item) { rules.holders.push_back(holder_rule(item)); });
+    for_each_rule(node, "keys",
+                  [&](const YAML::Node& item) { rules.keys.push_back(key_rule(item)); });
     for_each_rule(node, "related", [&](const YAML::Node& item) {
-      RelationRule rule;
-      read_base(item, rule);
-      check_keys(item, {"id", "via", "to", "when", "category", "action"});
-      rule.via = required_string(item, "via");
-      rule.to = string_list(item, "to");
-      if (rule.to.empty()) fail(item, "missing 'to': the parent objects");
-      rules.related.push_back(std::move(rule));
+      rules.related.push_back(link_rule<RelationRule>(item, "the parent objects"));
     });
     for_each_rule(node, "reaches", [&](const YAML::Node& item) {
-      ReachRule rule;
-      read_base(item, rule);
-      check_keys(item, {"id", "via", "to", "when", "category", "action"});
-      rule.via = required_string(item, "via");
-      rule.to = string_list(item, "to");
-      if (rule.to.empty()) fail(item, "missing 'to': the objects it points to");
-      rules.reaches.push_back(std::move(rule));
+      rules.reaches.push_back(link_rule<ReachRule>(item, "the objects it points to"));
     });
-    for_each_rule(node, "fields", [&](const YAML::Node& item) {
-      FieldRule rule;
-      rule.id = read_id(item, rule.mark);
-      check_keys(item, {"id", "name", "type", "category", "action"});
-      if (item["name"]) rule.name = pattern(item["name"], optional_string(item, "name"));
-      rule.type = optional_string(item, "type");
-      if (rule.name.text().empty() == rule.type.empty()) {
-        fail(item, "a field rule has either 'name' or 'type'");
-      }
-      rule.category = required_string(item, "category");
-      const auto action = optional_string(item, "action");
-      if (action.empty() || action == "erase_field")
-        rule.action = Action::kEraseField;
-      else if (action == "review")
-        rule.action = Action::kReview;
-      else if (action == "delete_content")
-        rule.action = Action::kDeleteContent;
-      else
-        fail(item["action"], "a field rule's action is erase_field, delete_content or review");
-      rules.fields.push_back(std::move(rule));
-    });
-    for_each_rule(node, "text", [&](const YAML::Node& item) {
-      TextRule rule;
-      rule.id = read_id(item, rule.mark);
-      check_keys(item, {"id", "fields", "category"});
-      rule.fields = patterns(item, "fields");
-      if (item["category"]) rule.category = optional_string(item, "category");
-      rules.text.push_back(std::move(rule));
-    });
+    for_each_rule(node, "fields",
+                  [&](const YAML::Node& item) { rules.fields.push_back(field_rule(item)); });
+    for_each_rule(node, "text",
+                  [&](const YAML::Node& item) { rules.text.push_back(text_rule(item)); });
     return rules;
   }
 

@@ -12,6 +12,7 @@
 #include "crmscan/html_resources.hpp"
 #include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
+#include "report/json_support.hpp"
 
 namespace crmscan {
 namespace {
@@ -73,39 +74,7 @@ std::string csp_hash(std::string_view content) {
   return out + "'";
 }
 
-// A rapidjson output stream for JSON inside a <script> element: '<', '>' and '&' (which only
-// occur inside strings) are written as \u escapes, so that no value can close the element or open
-// a comment; bytes pass on to the std::ostream a block at a time.
-class ScriptJsonStream {
- public:
-  using Ch = char;
-  explicit ScriptJsonStream(std::ostream& out) : out_(out) { buffer_.reserve(kBlock + 8); }
-  void Put(char c) {
-    switch (c) {
-      case '<':
-        buffer_ += "\\u003c";
-        break;
-      case '>':
-        buffer_ += "\\u003e";
-        break;
-      case '&':
-        buffer_ += "\\u0026";
-        break;
-      default:
-        buffer_ += c;
-    }
-    if (buffer_.size() >= kBlock) Flush();
-  }
-  void Flush() {
-    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
-    buffer_.clear();
-  }
-
- private:
-  static constexpr std::size_t kBlock = 64 * 1024;
-  std::ostream& out_;
-  std::string buffer_;
-};
+using ScriptJsonStream = json_report::BlockStream<true>;
 
 using ScriptJsonWriter =
     rapidjson::Writer<ScriptJsonStream, rapidjson::UTF8<>, rapidjson::UTF8<>,

@@ -52,8 +52,8 @@ class JsonReporter : public Reporter {
   std::string format() const override { return "json"; }
   std::string file_name() const override { return "findings.json"; }
   void write(const Report& report, std::ostream& out) const override {
-    BlockStream buffer(out);
-    PrettyJsonWriter<BlockStream> w(buffer);
+    BlockStream<> buffer(out);
+    PrettyJsonWriter<BlockStream<>> w(buffer);
     w.SetIndent(' ', 2);
     w.StartObject();
     w.Key("metadata");

@@ -157,14 +157,28 @@ inline void write_errors(Writer& w, const Report& report) {
 }
 
 // A rapidjson output stream that passes its bytes on to a std::ostream a block at a time: a large
-// report is never held whole.
+// report is never held whole. For JSON inside an HTML <script> element (`kForScript`), '<', '>'
+// and '&' (which only occur inside strings) are written as \u escapes, so that no value can close
+// the element or open a comment.
+template <bool kForScript = false>
 class BlockStream {
  public:
   using Ch = char;
-  explicit BlockStream(std::ostream& out) : out_(out) { buffer_.reserve(kBlock); }
+  explicit BlockStream(std::ostream& out) : out_(out) { buffer_.reserve(kBlock + 8); }
   void Put(char c) {
-    buffer_.push_back(c);
-    if (buffer_.size() == kBlock) Flush();
+    if constexpr (kForScript) {
+      if (c == '<' || c == '>' || c == '&') {
+        static constexpr char kHex[] = "0123456789abcdef";
+        buffer_ += "\\u00";
+        buffer_ += kHex[(c >> 4) & 0xf];
+        buffer_ += kHex[c & 0xf];
+      } else {
+        buffer_ += c;
+      }
+    } else {
+      buffer_ += c;
+    }
+    if (buffer_.size() >= kBlock) Flush();
   }
   void Flush() {
     out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));

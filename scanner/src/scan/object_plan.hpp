@@ -20,23 +20,21 @@ struct PlanCondition {
   std::vector<PlanCondition> any;
 };
 
-struct PlanIdentity {
-  const IdentityRule* rule = nullptr;
+/// A rule bound to the positions of the fields it reads.
+template <typename Rule>
+struct PlanFieldsRule {
+  const Rule* rule = nullptr;
   std::vector<std::size_t> fields;
   std::vector<PlanCondition> when;
 };
+using PlanIdentity = PlanFieldsRule<IdentityRule>;
+using PlanKey = PlanFieldsRule<KeyRule>;
 
 struct PlanLink {
   const RuleBase* rule = nullptr;
   std::string via_name;
   std::optional<std::size_t> via;
   const std::vector<std::string>* to = nullptr;
-  std::vector<PlanCondition> when;
-};
-
-struct PlanKey {
-  const KeyRule* rule = nullptr;
-  std::vector<std::size_t> fields;
   std::vector<PlanCondition> when;
 };
 

@@ -1,0 +1,311 @@
+#include "scan/traversal.hpp"
+
+#include <algorithm>
+#include <functional>
+
+#include "crmscan/error.hpp"
+#include "crmscan/text.hpp"
+
+namespace crmscan::scanning {
+
+Traversal::Traversal(Connector& connector, const RuleSet& rules, const SubjectSet& subjects,
+                     std::size_t max_passes, TraversalClient& client)
+    : connector_(connector),
+      rules_(rules),
+      subjects_(subjects),
+      max_passes_(max_passes),
+      client_(client) {
+  on_record_ = [this](const Record& record) {
+    client_.consume(record,
+                    seen_.insert(record.object() + '\x1f' + record_id_key(record.id)).second);
+  };
+  on_problem_ = [this](const std::string& object, const std::string& message) {
+    client_.problem(object, message);
+  };
+}
+
+ObjectReads& Traversal::add_object(const ObjectPlan& plan) {
+  auto& reads = objects_[plan.schema->object];
+  reads.ruled = plan.ruled;
+  reads.parents = plan.parents;
+  for (const auto* rules_of : rules_.rules_for(plan.schema->object)) {
+    for (const auto& rule : rules_of->keys) reads.key_names.insert(rule.key);
+  }
+  return reads;
+}
+
+// ---- What the decision reached. ----
+
+void Traversal::record_reached(const std::string& object, const std::string& id_key,
+                               const std::string& id) {
+  events_.push_back({++clock_, object, id_key.substr(0, 3), nullptr});
+  if (lookups_) frontier_.emplace_back(object, id);
+}
+
+void Traversal::key_reached(const std::string& name, std::string_view value) {
+  events_.push_back({++clock_, "", "", nullptr, false, name});
+  if (lookups_) key_frontier_.emplace_back(name, std::string(value));
+}
+
+void Traversal::pointer_found(const std::string& target_key, const std::vector<std::string>* to,
+                              const std::string& target) {
+  events_.push_back({++clock_, "", target_key.substr(0, 3), to});
+  if (lookups_) {
+    for (const auto& object : *to) pointer_frontier_.emplace_back(object, target);
+  }
+}
+
+void Traversal::identifiers_learned() {
+  events_.push_back({++clock_, "", "", nullptr, true});
+}
+
+bool Traversal::read_after(const std::string& object, std::uint64_t time) const {
+  const auto found = objects_.find(object);
+  return found != objects_.end() && found->second.read_started > time && !found->second.reading;
+}
+
+// ---- A full read. ----
+
+// Reads level by level (parents before children, see levels()) and lets each level settle before
+// going deeper: a record reached late among the people and accounts costs a re-read of those
+// small objects, not of the large activity objects below them.
+void Traversal::read_everything(const std::vector<ObjectSchema>& schemas) {
+  std::vector<std::string> read_so_far;
+  for (const auto& level : levels(schemas)) {
+    for (const auto& object : level) read_object(object, true);
+    read_so_far.insert(read_so_far.end(), level.begin(), level.end());
+    if (!settle(read_so_far)) return;
+  }
+  // Records still waiting for the holders of their identifiers: every record has been read.
+  client_.resolve_pending(true);
+  settle(read_so_far);
+}
+
+// Reads again the objects that may hold what was reached since they were read, until nothing new
+// is; false (an error in the report) when that does not end within the passes allowed.
+bool Traversal::settle(const std::vector<std::string>& read_so_far) {
+  for (std::size_t pass = 1;; ++pass) {
+    const auto again = objects_to_read_again(read_so_far);
+    if (again.empty()) return true;
+    if (pass == max_passes_) {
+      client_.problem("", "the traversal had not settled after " + std::to_string(pass) +
+                              " passes; records further away were not followed");
+      return false;
+    }
+    for (const auto& object : read_so_far) {
+      if (again.count(object) != 0) read_object(object, false);
+    }
+  }
+}
+
+// Objects grouped by how far they are from the top of the declared relationships: ruled objects
+// first, parents before children, then the objects no rule names.
+std::vector<std::vector<std::string>> Traversal::levels(const std::vector<ObjectSchema>& schemas) {
+  std::map<std::string, int> depth;
+  std::function<int(const std::string&, std::set<std::string>&)> depth_of =
+      [&](const std::string& object, std::set<std::string>& visiting) -> int {
+    if (const auto known = depth.find(object); known != depth.end()) return known->second;
+    const auto reads = objects_.find(object);
+    if (reads == objects_.end() || !visiting.insert(object).second) return 0;
+    int deepest = 0;
+    for (const auto& parent : reads->second.parents) {
+      if (parent != object) deepest = std::max(deepest, depth_of(parent, visiting) + 1);
+    }
+    visiting.erase(object);
+    return depth[object] = deepest;
+  };
+  std::map<std::pair<bool, int>, std::vector<std::string>> levels;  // (unruled, depth)
+  for (const auto& schema : schemas) {
+    std::set<std::string> visiting;
+    const bool ruled = objects_[schema.object].ruled;
+    levels[{!ruled, ruled ? depth_of(schema.object, visiting) : 0}].push_back(schema.object);
+  }
+  std::vector<std::vector<std::string>> ordered;
+  for (auto& [key, objects] : levels) {
+    std::sort(objects.begin(), objects.end());
+    objects.erase(std::unique(objects.begin(), objects.end()), objects.end());
+    ordered.push_back(std::move(objects));
+  }
+  return ordered;
+}
+
+std::set<std::string> Traversal::objects_to_read_again(const std::vector<std::string>& order) {
+  std::set<std::string> again;
+  for (const auto& object : order) {
+    const auto& reads = objects_[object];
+    for (const auto& event : events_) {
+      if (event.time <= reads.read_started) continue;
+      const bool pointed = event.pointed_to != nullptr &&
+                           std::find(event.pointed_to->begin(), event.pointed_to->end(), object) !=
+                               event.pointed_to->end();
+      const bool parent = !event.object.empty() && reads.parents.count(event.object) != 0;
+      const bool referenced =
+          !event.prefix.empty() && reads.reference_prefixes.count(event.prefix) != 0;
+      const bool keyed = !event.key.empty() && reads.key_names.count(event.key) != 0;
+      if (event.learned || pointed || parent || referenced || keyed) {
+        again.insert(object);
+        break;
+      }
+    }
+  }
+  return again;
+}
+
+void Traversal::read_object(const std::string& object, bool first_read) {
+  auto& reads = objects_[object];
+  reads.read_started = ++clock_;
+  client_.pass_started(object);
+  const auto on_record = [&](const Record& record) { client_.consume(record, first_read); };
+  reads.reading = true;
+  try {
+    connector_.scan(object, on_record, on_problem_);
+  } catch (const Error& e) {
+    client_.problem(object, e.what());
+  }
+  reads.reading = false;
+  client_.resolve_pending(false);
+}
+
+// ---- Lookups. ----
+
+// Asks the connector for the subjects' records by their identifiers, then for the records that
+// point to each record reached, until nothing new is reached; identifiers learned on the way are
+// searched for in turn.
+void Traversal::look_up(Lookup& lookup, const std::vector<ObjectSchema>& schemas) {
+  lookups_ = true;
+  for (const auto& schema : schemas) {
+    if (objects_[schema.object].ruled) ruled_.push_back(schema.object);
+  }
+  try {
+    search_given(lookup);
+    for (std::size_t round = 0;; ++round) {
+      const Terms terms{fresh("email", client_.emails()), fresh("phone", client_.phones()),
+                        fresh("person", client_.person_ids())};
+      if (terms.empty() && frontier_.empty() && key_frontier_.empty()) {
+        if (!client_.waiting()) break;
+        // Records still waiting for the holders of their identifiers: all were searched.
+        client_.resolve_pending(true);
+        continue;
+      }
+      if (round == max_passes_) {
+        client_.problem("", "the lookups had not settled after " + std::to_string(round) +
+                                " rounds; records further away were not followed");
+        break;
+      }
+      search(lookup, terms);
+    }
+  } catch (const Error& e) {
+    // A limit reached or an API that stopped answering: what was found stands, marked incomplete.
+    client_.problem("", e.what());
+  }
+}
+
+// The terms not searched for yet.
+std::vector<std::string> Traversal::fresh(const std::string& kind,
+                                          const std::vector<std::string>& terms) {
+  std::vector<std::string> unsearched;
+  for (const auto& term : terms) {
+    if (searched_.insert(kind + ':' + term).second) unsearched.push_back(term);
+  }
+  return unsearched;
+}
+
+// The ids and names the requests give.
+void Traversal::search_given(Lookup& lookup) {
+  std::vector<std::string> names, ids;
+  for (const auto& subject : subjects_.subjects()) {
+    names.insert(names.end(), subject.names.begin(), subject.names.end());
+    ids.insert(ids.end(), subject.given_ids.begin(), subject.given_ids.end());
+  }
+  if (const auto terms = fresh("id", ids); !terms.empty())
+    lookup.search(IdentifierKind::kId, false, terms, ruled_, on_record_, on_problem_);
+  if (const auto terms = fresh("name", names); !terms.empty())
+    lookup.search(IdentifierKind::kName, false, terms, ruled_, on_record_, on_problem_);
+}
+
+// Searches the identifiers learned since the last round, then follows what they reached.
+void Traversal::search(Lookup& lookup, const Terms& terms) {
+  if (!terms.person_ids.empty())
+    lookup.search(IdentifierKind::kId, true, terms.person_ids, ruled_, on_record_, on_problem_);
+  for (const bool in_text : {false, true}) {
+    if (!terms.emails.empty())
+      lookup.search(IdentifierKind::kEmail, in_text, terms.emails, ruled_, on_record_, on_problem_);
+    if (!terms.phones.empty())
+      lookup.search(IdentifierKind::kPhone, in_text, terms.phones, ruled_, on_record_, on_problem_);
+  }
+  // Every record holding these identifiers has now been returned: who holds them is known.
+  client_.searched(terms.emails);
+  client_.searched(terms.phones);
+  client_.resolve_pending(false);
+  follow_frontier(lookup);
+}
+
+void Traversal::follow_frontier(Lookup& lookup) {
+  while (!frontier_.empty() || !key_frontier_.empty()) {
+    follow_keys(lookup);
+    std::map<std::string, std::vector<std::string>> by_object;  // reached or pointed-to ids
+    std::map<std::string, std::vector<std::string>> pointed;
+    for (auto& [object, id] : frontier_) by_object[object].push_back(std::move(id));
+    for (auto& [object, id] : pointer_frontier_) pointed[object].push_back(std::move(id));
+    frontier_.clear();
+    pointer_frontier_.clear();
+    for (const auto& [object, ids] : pointed) {
+      if (objects_.count(object) != 0) lookup.fetch(object, "Id", ids, on_record_, on_problem_);
+    }
+    for (const auto& [parent, ids] : by_object) follow_children(lookup, parent, ids);
+  }
+}
+
+// The records that point to these records of `parent`: by the relations the rules declare, then
+// by the references no rule declares (followed too, and reported for review).
+void Traversal::follow_children(Lookup& lookup, const std::string& parent,
+                                const std::vector<std::string>& ids) {
+  std::set<std::pair<std::string, std::string>> declared;
+  for (const auto& child : ruled_) {
+    for (const auto* rules : rules_.rules_for(child)) {
+      for (const auto& rule : rules->related) {
+        if (std::find(rule.to.begin(), rule.to.end(), parent) == rule.to.end()) continue;
+        if (!declared.insert({child, ascii_lower(rule.via)}).second) continue;
+        if (lookup.has_field(child, rule.via)) {
+          lookup.fetch(child, rule.via, ids, on_record_, on_problem_);
+        } else {
+          client_.note("rule " + rule.id + " skipped: " + child + " has no field " + rule.via +
+                       " in this CRM");
+        }
+      }
+      for (const auto& rule : rules->reaches) declared.insert({child, ascii_lower(rule.via)});
+    }
+  }
+  for (const auto& [child, field] : lookup.references_to(parent)) {
+    if (declared.insert({child, ascii_lower(field)}).second)
+      lookup.fetch(child, field, ids, on_record_, on_problem_);
+  }
+}
+
+// The records that hold the keys (a call's identifier) of records reached since the last time.
+void Traversal::follow_keys(Lookup& lookup) {
+  std::map<std::string, std::vector<std::string>> values_by_key;
+  for (auto& [name, value] : key_frontier_) values_by_key[name].push_back(std::move(value));
+  key_frontier_.clear();
+  for (const auto& [name, values] : values_by_key) {
+    for (const auto& object : ruled_) {
+      std::set<std::string> fields;
+      for (const auto* rules : rules_.rules_for(object)) {
+        for (const auto& rule : rules->keys) {
+          if (rule.key != name) continue;
+          for (const auto& field : rule.fields) {
+            if (field.is_glob() || !fields.insert(ascii_lower(field.text())).second) continue;
+            if (lookup.has_field(object, field.text())) {
+              lookup.fetch(object, field.text(), values, on_record_, on_problem_);
+            } else {
+              client_.note("rule " + rule.id + " skipped: " + object + " has no field " +
+                           field.text() + " in this CRM");
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace crmscan::scanning

@@ -1,0 +1,132 @@
+// The traversal: which records to read next. A full read reads every object, parents before
+// children, and reads an object again when something it may point to was reached after it was
+// read; lookups ask the connector for the subjects' records by their identifiers, then for the
+// records that point to each record reached, hop by hop. The decision tells the traversal what it
+// reached; the traversal hands every record it reads to the scan.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "crmscan/connector.hpp"
+#include "crmscan/engine.hpp"
+#include "crmscan/rules.hpp"
+#include "crmscan/subject.hpp"
+#include "scan/object_plan.hpp"
+
+namespace crmscan::scanning {
+
+/// What the traversal asks of the scan it drives.
+class TraversalClient {
+ public:
+  virtual ~TraversalClient() = default;
+  /// One record from the connector; `first_read` when it was not read before (it is counted).
+  virtual void consume(const Record& record, bool first_read) = 0;
+  /// What could not be read, or a stop (a limit, an API that stopped answering).
+  virtual void problem(const std::string& object, const std::string& message) = 0;
+  virtual void note(const std::string& text) = 0;
+  /// A pass over a whole object begins.
+  virtual void pass_started(const std::string& object) = 0;
+  /// Evaluates again the records that waited for the holders of their identifiers, where those
+  /// are known now; all of them with `settle` (nothing more will be read).
+  virtual void resolve_pending(bool settle) = 0;
+  /// Whether records wait that only resolve_pending(true) would decide.
+  virtual bool waiting() const = 0;
+  /// Lookups: the identifiers to search for so far, each kind sorted.
+  virtual std::vector<std::string> emails() const = 0;
+  virtual std::vector<std::string> phones() const = 0;
+  virtual std::vector<std::string> person_ids() const = 0;
+  /// Lookups: every record that holds these identifiers has been returned.
+  virtual void searched(const std::vector<std::string>& identifiers) = 0;
+};
+
+/// Where the traversal stands with one object.
+struct ObjectReads {
+  bool ruled = false;
+  std::set<std::string> parents;    // objects its relation rules point to
+  std::set<std::string> key_names;  // of its `keys` rules
+  bool reading = false;
+  std::uint64_t read_started = 0;
+  std::set<std::string, std::less<>> reference_prefixes;  // of id-shaped values in its fields
+};
+
+class Traversal {
+ public:
+  Traversal(Connector& connector, const RuleSet& rules, const SubjectSet& subjects,
+            std::size_t max_passes, TraversalClient& client);
+
+  /// An object of the source; the returned state lives as long as the traversal.
+  ObjectReads& add_object(const ObjectPlan& plan);
+
+  /// Reads every object, level by level, until nothing new is reached.
+  void read_everything(const std::vector<ObjectSchema>& schemas);
+  /// Looks the subjects' records up and follows them until nothing new is reached.
+  void look_up(Lookup& lookup, const std::vector<ObjectSchema>& schemas);
+
+  // What the decision reached. `id` is as the source writes it; `id_key` its comparable form.
+  void record_reached(const std::string& object, const std::string& id_key, const std::string& id);
+  void key_reached(const std::string& name, std::string_view value);
+  void pointer_found(const std::string& target_key, const std::vector<std::string>* to,
+                     const std::string& target);
+  void identifiers_learned();
+
+  /// A count that grows with every change to what is reached.
+  std::uint64_t now() const { return clock_; }
+  /// Whether a read of the whole object began after `time` and has ended.
+  bool read_after(const std::string& object, std::uint64_t time) const;
+
+ private:
+  // A change to what is reached, to decide which objects must be read again.
+  struct ReachEvent {
+    std::uint64_t time;
+    std::string object;  // the reached record's object, or empty for a pointer
+    std::string prefix;  // the first three characters of its id key
+    const std::vector<std::string>* pointed_to = nullptr;
+    bool learned = false;  // a new identifier: any object read before may hold it
+    std::string key = {};  // a key (`keys:`) of this name was reached: objects with such keys
+  };
+  using Ids = std::vector<std::pair<std::string, std::string>>;  // (object or key name, value)
+  // What one round of lookups searches for.
+  struct Terms {
+    std::vector<std::string> emails, phones, person_ids;
+    bool empty() const { return emails.empty() && phones.empty() && person_ids.empty(); }
+  };
+
+  bool settle(const std::vector<std::string>& read_so_far);
+  std::vector<std::vector<std::string>> levels(const std::vector<ObjectSchema>& schemas);
+  std::set<std::string> objects_to_read_again(const std::vector<std::string>& order);
+  void read_object(const std::string& object, bool first_read);
+  void search_given(Lookup& lookup);
+  void search(Lookup& lookup, const Terms& terms);
+  void follow_frontier(Lookup& lookup);
+  void follow_children(Lookup& lookup, const std::string& parent,
+                       const std::vector<std::string>& ids);
+  void follow_keys(Lookup& lookup);
+  std::vector<std::string> fresh(const std::string& kind, const std::vector<std::string>& terms);
+
+  Connector& connector_;
+  const RuleSet& rules_;
+  const SubjectSet& subjects_;
+  std::size_t max_passes_;
+  TraversalClient& client_;
+  std::map<std::string, ObjectReads> objects_;
+  std::vector<ReachEvent> events_;
+  std::uint64_t clock_ = 0;
+  // Lookups only: the ruled objects searched, what was searched for, and the records reached,
+  // records pointed to and keys reached whose neighbours have not been asked for yet.
+  bool lookups_ = false;
+  std::vector<std::string> ruled_;
+  std::set<std::string> searched_;
+  std::unordered_set<std::string> seen_;  // records returned: counted once
+  Ids frontier_, pointer_frontier_, key_frontier_;
+  RecordSink on_record_;
+  ProblemSink on_problem_;
+};
+
+}  // namespace crmscan::scanning
