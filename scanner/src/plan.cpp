@@ -574,10 +574,12 @@ PlanResult write_plan(const PlanOptions& options) {
   for (const auto& id : report.request_ids) {
     w.StartObject();
     put("request_id", id);
-    if (const auto record = report.request_records.find(id); record != report.request_records.end())
+    if (const auto record = report.request_records.find(id);
+        record != report.request_records.end()) {
       for (const auto& [key, text] : record->second.fields()) {
         if (!text->empty()) put(key, *text);
       }
+    }
     w.EndObject();
   }
   w.EndArray();
