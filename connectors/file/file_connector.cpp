@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <numeric>
 #include <unordered_map>
 
 #include "crmscan/csv_reader.hpp"
@@ -480,7 +481,24 @@ void FileConnector::scan(const std::string& object, const RecordSink& on_record,
                          const ProblemSink& on_problem) {
   const auto found = files_.find(object);
   if (found == files_.end()) return;
+  std::vector<std::uint64_t> sizes;
   for (const auto& file : found->second) {
+    std::error_code error;
+    const auto size = fs::file_size(file.path, error);
+    sizes.push_back(error ? 0 : size);
+  }
+  object_bytes_ = std::accumulate(sizes.begin(), sizes.end(), std::uint64_t{0});
+  bytes_before_ = 0;
+  // Not reading any more, however scan() ends.
+  struct Done {
+    FileConnector& connector;
+    ~Done() {
+      connector.reading_fd_ = -1;
+      connector.object_bytes_ = 0;
+    }
+  } done{*this};
+  for (std::size_t i = 0; i < found->second.size(); ++i) {
+    const auto& file = found->second[i];
     switch (file.format) {
       case SourceFile::Format::kCsv:
         scan_csv(object, file, on_record, on_problem);
@@ -492,7 +510,16 @@ void FileConnector::scan(const std::string& object, const RecordSink& on_record,
         scan_ndjson(object, file, on_record, on_problem);
         break;
     }
+    reading_fd_ = -1;  // closed
+    bytes_before_ += sizes[i];
   }
+}
+
+ReadPosition FileConnector::read_position() const {
+  if (object_bytes_ == 0) return {};
+  const auto offset = reading_fd_ >= 0 ? ::lseek(reading_fd_, 0, SEEK_CUR) : -1;
+  return {bytes_before_ + (offset > 0 ? static_cast<std::uint64_t>(offset) : 0), object_bytes_,
+          true};
 }
 
 int FileConnector::open(const std::string& object, const SourceFile& file,
@@ -500,6 +527,7 @@ int FileConnector::open(const std::string& object, const SourceFile& file,
   std::string why;
   const int fd = open_regular_file(file.path, why);
   if (fd < 0) on_problem(object, file.relative + " " + why + "; it was not read");
+  reading_fd_ = fd;
   return fd;
 }
 

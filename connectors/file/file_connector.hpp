@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -34,6 +35,8 @@ class FileConnector : public Connector {
   std::vector<ObjectSchema> describe() override;
   void scan(const std::string& object, const RecordSink& on_record,
             const ProblemSink& on_problem) override;
+  /// Bytes of the object's files read so far, of their total size.
+  ReadPosition read_position() const override;
 
  private:
   struct SourceFile {
@@ -64,6 +67,11 @@ class FileConnector : public Connector {
   bool latin1_ = false;
   CsvLimits limits_;
   std::map<std::string, std::vector<SourceFile>> files_;  // by object
+  // The object scan() reads: its files' bytes, those of the files read whole, and the file being
+  // read (its offset is how far the reader has got).
+  std::uint64_t object_bytes_ = 0;
+  std::uint64_t bytes_before_ = 0;
+  mutable int reading_fd_ = -1;
 };
 
 }  // namespace crmscan

@@ -344,6 +344,7 @@ bool SalesforceConnector::query(const std::string& soql, const ObjectSchema& sch
   record.source = "Salesforce " + schema.object;
   std::string next = api_path("queryAll?q=" + HttpClient::escape(soql));
   PageGuard pages;
+  query_total_ = 0;
   while (!next.empty()) {
     const auto document = call_json("GET", next);
     next.clear();
@@ -351,9 +352,9 @@ bool SalesforceConnector::query(const std::string& soql, const ObjectSchema& sch
       throw ApiError("query on " + schema.object + ": no records in the response");
     }
     // The first page tells how many records there are: a large object is left to Bulk API 2.0.
-    if (document.HasMember("totalSize") && document["totalSize"].IsUint64() &&
-        document["totalSize"].GetUint64() > bulk_above) {
-      return false;
+    if (document.HasMember("totalSize") && document["totalSize"].IsUint64()) {
+      if (query_total_ == 0) query_total_ = document["totalSize"].GetUint64();
+      if (document["totalSize"].GetUint64() > bulk_above) return false;
     }
     bulk_above = std::numeric_limits<std::size_t>::max();
     for (const auto& item : document["records"].GetArray()) {
@@ -839,14 +840,31 @@ std::vector<std::pair<std::string, std::string>> SalesforceConnector::references
 
 void SalesforceConnector::scan(const std::string& object, const RecordSink& on_record,
                                const ProblemSink& on_problem) {
+  // Counted for the progress line until scan() ends, however it ends.
+  struct Scanning {
+    SalesforceConnector& connector;
+    ~Scanning() { connector.scanning_ = false; }
+  } scanning{*this};
+  scanning_ = true;
+  scanned_ = 0;
+  query_total_ = 0;
+  const RecordSink counted = [&](const Record& record) {
+    ++scanned_;
+    on_record(record);
+  };
   try {
     const auto* schema = schema_of(object);
     if (schema == nullptr) return;
     const auto soql = "SELECT " + select_list(*schema) + " FROM " + schema->object;
-    if (!query(soql, *schema, on_record, bulk_threshold_)) bulk_query(soql, *schema, on_record);
+    if (!query(soql, *schema, counted, bulk_threshold_)) bulk_query(soql, *schema, counted);
   } catch (const ApiError& e) {
     on_problem(object, e.what());
   }
+}
+
+ReadPosition SalesforceConnector::read_position() const {
+  if (!scanning_ || query_total_ == 0) return {};
+  return {scanned_, query_total_, false};
 }
 
 void SalesforceConnector::bulk_query(const std::string& soql, const ObjectSchema& schema,

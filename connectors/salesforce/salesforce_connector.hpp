@@ -30,6 +30,8 @@ class SalesforceConnector : public Connector, public Lookup {
   void scan(const std::string& object, const RecordSink& on_record,
             const ProblemSink& on_problem) override;
   std::size_t api_calls() const override { return http_->attempts(); }
+  /// In a full read (scan()), the records read of the count the first page gave.
+  ReadPosition read_position() const override;
   Lookup* lookup() override { return this; }
 
   void search(IdentifierKind kind, bool in_text, const std::vector<std::string>& terms,
@@ -97,6 +99,10 @@ class SalesforceConnector : public Connector, public Lookup {
   std::size_t bulk_threshold_ = 0;
   std::size_t search_limit_ = 2000;
   std::size_t max_children_ = 50;
+  // The full read under way: records it has read, and the count the last query's first page gave.
+  bool scanning_ = false;
+  std::uint64_t scanned_ = 0;
+  std::uint64_t query_total_ = 0;
   const RuleSet* rules_ = nullptr;
   std::vector<std::string> notes_;
   HttpOptions http_options_;

@@ -173,6 +173,7 @@ class Scan : private TraversalClient {
       report_.errors.push_back({"", e.what()});
     }
     auto* lookup = options_.full_read ? nullptr : connector_.lookup();
+    if (options_.progress != nullptr) options_.progress->scan_started(schemas.size());
     for (const auto& schema : schemas) {
       auto& state = objects_[schema.object];
       state.plan = compile_plan(std::make_shared<const ObjectSchema>(schema), rules_);
@@ -188,12 +189,19 @@ class Scan : private TraversalClient {
     if (lookup != nullptr) {
       lookups_ = true;
       lookup->use_rules(rules_);
-      traversal_.look_up(*lookup, schemas);
+      if (options_.progress != nullptr) {
+        ObservedLookup observed(*lookup, *options_.progress, [this] { return progress_counts(); });
+        traversal_.look_up(observed, schemas);
+      } else {
+        traversal_.look_up(*lookup, schemas);
+      }
     } else {
       traversal_.read_everything(schemas);
     }
     for (const auto& text : connector_.notes()) note(text);
     note_unallocated_request_numbers();
+    if (options_.progress != nullptr)
+      options_.progress->step_started(ScanStep::kFinish, "", progress_counts());
     finish();
     return std::move(report_);
   }
@@ -221,7 +229,22 @@ class Scan : private TraversalClient {
     add_error(object, message);
   }
 
-  void pass_started(const std::string& object) override { ++coverage_for(object).passes; }
+  void pass_started(const std::string& object) override {
+    const auto passes = ++coverage_for(object).passes;
+    if (options_.progress != nullptr) {
+      options_.progress->step_started(passes == 1 ? ScanStep::kRead : ScanStep::kReadAgain, object,
+                                      progress_counts());
+    }
+  }
+
+  void pass_finished(const std::string& object) override {
+    if (options_.progress != nullptr) options_.progress->object_finished(object, progress_counts());
+  }
+
+  ScanCounts progress_counts() const {
+    return {report_.records_read, connector_.api_calls(), findings_.added(),
+            connector_.read_position()};
+  }
 
   bool waiting() const override { return !pending_.empty() && !holders_settled_; }
 
@@ -261,6 +284,10 @@ class Scan : private TraversalClient {
     const bool archived =
         record.archived || (plan.archived && truthy(record.values[*plan.archived]));
     const bool deleted = record.deleted || (plan.deleted && truthy(record.values[*plan.deleted]));
+    if (options_.progress != nullptr && --progress_countdown_ == 0) {
+      progress_countdown_ = kProgressEvery;
+      options_.progress->advanced(progress_counts());
+    }
     if (first_read) {
       auto& coverage = coverage_for(record.object());
       ++coverage.records;
@@ -1190,6 +1217,10 @@ class Scan : private TraversalClient {
   };
   // Ordered by request, object, record and field, so that reports come out the same every run.
   FindingStore findings_{options_.findings_memory, options_.spill_folder};
+  // The progress observer hears of the counts every kProgressEvery records: a countdown per
+  // record costs nothing measurable, a call per record might.
+  static constexpr std::size_t kProgressEvery = 1024;
+  std::size_t progress_countdown_ = kProgressEvery;
 };
 
 }  // namespace

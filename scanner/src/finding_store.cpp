@@ -65,6 +65,7 @@ void FindingStore::add(SubjectIndex subject, const std::string& record_key, Find
   const auto [slot, added] =
       memory_.try_emplace({subject, finding.object, record_key, finding.field}, Finding{});
   if (added) {
+    ++added_;
     memory_bytes_ += kNodeBytes + spill::memory_size(finding) + heap_bytes(record_key) +
                      heap_bytes(finding.object) + heap_bytes(finding.field);
   } else if (action_rank(finding.action) > action_rank(slot->second.action)) {

@@ -37,6 +37,9 @@ class FindingStore {
   /// Keeps `finding` for (subject, its object, record_key, its field) unless a finding as strong
   /// or stronger is held there already.
   void add(SubjectIndex subject, const std::string& record_key, Finding finding);
+  /// Places given a finding so far (one spilled and given another later counts twice), for the
+  /// progress line.
+  std::size_t added() const { return added_; }
 
   /// Passes every place once, in order, with its strongest finding (the earliest of equals), and
   /// empties the store.
@@ -67,6 +70,7 @@ class FindingStore {
   FindingMap memory_;
   std::size_t memory_bytes_ = 0;
   std::vector<Run> runs_;
+  std::size_t added_ = 0;
 };
 
 }  // namespace crmscan

@@ -1,5 +1,7 @@
 #include "scan_command.hpp"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <future>
 #include <iostream>
@@ -9,6 +11,7 @@
 #include "crmscan/decisions.hpp"
 #include "crmscan/engine.hpp"
 #include "crmscan/error.hpp"
+#include "crmscan/progress.hpp"
 #include "crmscan/reporter.hpp"
 #include "crmscan/request_values.hpp"
 #include "crmscan/scrub.hpp"
@@ -74,8 +77,14 @@ po::options_description output_options() {
       "exit 1 when the scan is complete and found something not decided by --decisions")(
       "decisions", po::value<std::string>(),
       "a CSV or YAML file of review decisions (fingerprint,decision,legal_basis,by,at,note): "
-      "decided findings are shown as decided and do not count for --fail-on-findings")("help,h",
-                                                                                       "this help");
+      "decided findings are shown as decided and do not count for --fail-on-findings")(
+      "progress", po::value<std::string>()->default_value("auto"),
+      "progress on stderr, never on stdout: auto (a live line when stderr is a terminal, else "
+      "none), tty (the live line), plain (a line per object read and every 10 seconds, for "
+      "logs), none")("quiet,q",
+                     "print nothing but errors: no progress, no summary (the reports are still "
+                     "written, and without --out the report still goes to stdout)")("help,h",
+                                                                                    "this help");
   return output;
 }
 
@@ -154,16 +163,26 @@ SubjectsAndSource read_subjects_and_source(const po::variables_map& vm,
   return {subjects_read.get(), std::move(*source)};
 }
 
-// Every format is written whole before any replaces the previous report; then the summary.
+// What --progress and --quiet ask for.
+ProgressMode progress_mode(const po::variables_map& vm) {
+  if (vm.count("quiet") == 0) return parse_progress_mode(vm["progress"].as<std::string>());
+  if (!vm["progress"].defaulted())
+    throw UsageError("--quiet shows no progress: give --quiet or --progress, not both");
+  return ProgressMode::kNone;
+}
+
+// Every format is written whole before any replaces the previous report; then the summary, unless
+// quiet.
 void write_to_folder(OutputFolder& folder, const Report& report,
                      const std::vector<std::unique_ptr<Reporter>>& reporters,
-                     const RequestValues& values) {
+                     const RequestValues& values, bool quiet) {
   folder.check_target("values.json");
   folder.stage("values.json", [&values](std::ostream& out) { out << values.to_json(); });
   for (const auto& reporter : reporters) {
     folder.stage(reporter->file_name(), [&](std::ostream& out) { reporter->write(report, out); });
   }
   folder.commit();
+  if (quiet) return;
   make_reporter("summary")->write(report, std::cout);
   std::cout << "written: ";
   for (std::size_t i = 0; i < reporters.size(); ++i) {
@@ -197,6 +216,8 @@ int run_scan_command(const std::vector<std::string>& args) {
     return 0;
   }
   set_request_values_shown(vm.count("show-values") != 0);
+  const bool quiet = vm.count("quiet") != 0;
+  const auto progress_shown = progress_mode(vm);
   auto requests = read_requests(vm);
   register_for_scrubbing(requests);
   const auto decisions = vm.count("decisions") != 0
@@ -239,24 +260,36 @@ int run_scan_command(const std::vector<std::string>& args) {
   // The values plan and verify need but the redacted report leaves out (values.json).
   RequestValuesRecorder values_recorder(subjects);
   options_of_scan.stages.push_back(&values_recorder);
+  auto progress = make_progress_display(progress_shown, STDERR_FILENO);
+  options_of_scan.progress = progress.get();
   auto report = run_scan(*source.connector, source.rules, subjects, options_of_scan);
+  progress.reset();  // the line is erased before anything else is printed
   add_request_records(report, subjects);
   if (vm.count("decisions") != 0) {
-    for (const auto& stale : decide_findings(report, decisions))
-      std::cerr << "crmscan: warning: " << scrub(stale_note(stale)) << "\n";
+    const auto stale = decide_findings(report, decisions);
+    // Stale decisions are notes in the report too; quiet, only the report says so.
+    for (std::size_t i = 0; !quiet && i < stale.size(); ++i)
+      std::cerr << "crmscan: warning: " << scrub(stale_note(stale[i])) << "\n";
   }
 
   if (to_folder) {
-    write_to_folder(*out_folder, report, reporters, values_recorder.values());
+    write_to_folder(*out_folder, report, reporters, values_recorder.values(), quiet);
   } else {
     reporters.front()->write(report, std::cout);
-    make_reporter("summary")->write(report, std::cerr);
+    if (!quiet) make_reporter("summary")->write(report, std::cerr);
   }
   if (vm.count("plan") != 0) {
     const auto path = vm["plan"].as<std::string>();
     write_private_file(path, vcc::content_erasure_plan(report, content_connector->source()));
-    (to_folder ? std::cout : std::cerr)
-        << "content erasure plan (not executed): " << printable(path) << "\n";
+    if (!quiet) {
+      (to_folder ? std::cout : std::cerr)
+          << "content erasure plan (not executed): " << printable(path) << "\n";
+    }
+  }
+  // Quiet, an incomplete scan is still an error to tell.
+  if (quiet && !report.complete()) {
+    std::cerr << "crmscan: ";
+    write_incomplete(report, std::cerr);
   }
   return scan_exit_code(vm, report);
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -31,6 +32,14 @@ struct ConnectorDescriptor {
 };
 
 using ConnectorConfig = std::map<std::string, std::string>;
+
+/// How far a connector has got in what it reads, when it knows: `done` of `total` bytes (files)
+/// or records (an API that said how many). A total of 0: not known.
+struct ReadPosition {
+  std::uint64_t done = 0;
+  std::uint64_t total = 0;
+  bool bytes = false;
+};
 using RecordSink = std::function<void(const Record&)>;
 /// Receives what could not be read: the object and a message naming file and line.
 using ProblemSink = std::function<void(const std::string& object, const std::string& message)>;
@@ -80,6 +89,9 @@ class Connector {
                     const ProblemSink& on_problem) = 0;
   /// Requests made to a remote API so far (0 for local files).
   virtual std::size_t api_calls() const { return 0; }
+  /// How far the scan() or lookup under way has got, for the progress line; asked by the thread
+  /// that called it, from its record sink.
+  virtual ReadPosition read_position() const { return {}; }
   /// Its lookups, when it can answer them (APIs); a subject scan then uses them instead of scan().
   virtual Lookup* lookup() { return nullptr; }
   /// What the connector could not see or chose not to read (objects skipped, caps reached,

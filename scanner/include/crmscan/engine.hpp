@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "crmscan/connector.hpp"
+#include "crmscan/progress.hpp"
 #include "crmscan/report.hpp"
 #include "crmscan/rules.hpp"
 #include "crmscan/stage.hpp"
@@ -27,6 +28,8 @@ struct ScanOptions {
   std::size_t findings_memory = FindingList::kDefaultBudget;
   /// Where those files go (empty: $TMPDIR, else the system's temporary folder).
   std::string spill_folder;
+  /// Told what the scan does as it goes (not owned; null: nobody watches).
+  ScanProgress* progress = nullptr;
 };
 
 /// Runs a subject scan: finds each subject's root records by identity, follows the declared

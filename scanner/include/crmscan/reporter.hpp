@@ -34,6 +34,10 @@ const std::vector<ReportFormat>& report_formats();
 /// The reporter for a format name; throws UsageError for an unknown one.
 std::unique_ptr<Reporter> make_reporter(const std::string& format);
 
+/// Why a scan is not complete, as the summary ends: "scan INCOMPLETE: …" and each error, scrubbed;
+/// nothing for a complete scan.
+void write_incomplete(const Report& report, std::ostream& out);
+
 /// The CSV columns, in order.
 const std::vector<std::string>& csv_columns();
 

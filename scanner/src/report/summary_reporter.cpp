@@ -85,18 +85,24 @@ void SummaryReporter::write(const Report& report, std::ostream& out) const {
     out << detail << record_of(report, counts.request_id) << "\n";
   }
   for (const auto& note : report.notes) out << "note: " << scrub(note) << "\n";
+  out << "\n";
   if (report.complete()) {
-    out << "\nscan COMPLETE\n";
+    out << "scan COMPLETE\n";
   } else {
-    out << "\nscan INCOMPLETE: " << report.errors.size() << " error(s); findings may be missing\n";
-    for (const auto& error : report.errors) {
-      out << "  " << (error.object.empty() ? "" : scrub(error.object) + ": ")
-          << scrub(error.message) << "\n";
-    }
+    write_incomplete(report, out);
   }
 }
 
 }  // namespace
+
+void write_incomplete(const Report& report, std::ostream& out) {
+  if (report.complete()) return;
+  out << "scan INCOMPLETE: " << report.errors.size() << " error(s); findings may be missing\n";
+  for (const auto& error : report.errors) {
+    out << "  " << (error.object.empty() ? "" : scrub(error.object) + ": ") << scrub(error.message)
+        << "\n";
+  }
+}
 
 std::unique_ptr<Reporter> make_summary_reporter() {
   return std::make_unique<SummaryReporter>();

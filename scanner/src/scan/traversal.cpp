@@ -164,6 +164,7 @@ void Traversal::read_object(const std::string& object, bool first_read) {
   }
   reads.reading = false;
   client_.resolve_pending(false);
+  client_.pass_finished(object);
 }
 
 // ---- Lookups. ----

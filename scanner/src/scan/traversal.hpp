@@ -33,6 +33,8 @@ class TraversalClient {
   virtual void note(const std::string& text) = 0;
   /// A pass over a whole object begins.
   virtual void pass_started(const std::string& object) = 0;
+  /// That pass is over.
+  virtual void pass_finished(const std::string& /*object*/) {}
   /// Evaluates again the records that waited for the holders of their identifiers, where those
   /// are known now; all of them with `settle` (nothing more will be read).
   virtual void resolve_pending(bool settle) = 0;
