@@ -268,8 +268,10 @@ int run_scan_command(const std::vector<std::string>& args) {
   if (vm.count("decisions") != 0) {
     const auto stale = decide_findings(report, decisions);
     // Stale decisions are notes in the report too; quiet, only the report says so.
-    for (std::size_t i = 0; !quiet && i < stale.size(); ++i)
-      std::cerr << "crmscan: warning: " << scrub(stale_note(stale[i])) << "\n";
+    if (!quiet) {
+      for (const auto& decision : stale)
+        std::cerr << "crmscan: warning: " << scrub(stale_note(decision)) << "\n";
+    }
   }
 
   if (to_folder) {
