@@ -70,12 +70,14 @@ TEST_CASE("The HTML report counts each request's findings by action, and says no
                   "<td class=\"num\" data-action=\"delete_record\">2</td>"
                   "<td class=\"num\" data-action=\"delete_content\">0</td>"
                   "<td class=\"num\" data-action=\"erase_field\">1</td>"
-                  "<td class=\"num\" data-action=\"review\">0</td></tr>") != std::string::npos);
+                  "<td class=\"num\" data-action=\"review\">0</td>"
+                  "<td class=\"num\" data-decided>0</td><td></td><td></td></tr>") !=
+        std::string::npos);
   CHECK(page.find("REQ-2: no data found") != std::string::npos);
   CHECK(page.find("Scan COMPLETE") != std::string::npos);
   // The record that led to the Task travels with it, for the graph.
   CHECK(page.find("\"related\",\"\",\"\",\"\",false,false,\"\",\"\",\"Contact\","
-                  "\"0035g00000QxB7kAAF\"]") != std::string::npos);
+                  "\"0035g00000QxB7kAAF\",\"\"]") != std::string::npos);
 }
 
 TEST_CASE("An incomplete scan's HTML report says so and lists the errors", "[report][html]") {

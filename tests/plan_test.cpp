@@ -265,6 +265,104 @@ TEST_CASE("Verify refuses a values file of another report", "[verify][cli]") {
   CHECK_THAT(result.err, Catch::Contains("does not belong to the report"));
 }
 
+// A decisions file (YAML) that decides every review finding of a report not_subject, and one
+// fingerprint no finding has.
+std::string decide_reviews(const std::string& report_dir) {
+  rapidjson::Document report;
+  report.Parse(read_file(report_dir + "/findings.json").c_str());
+  REQUIRE(report.IsObject());
+  std::string yaml = "decisions:\n";
+  for (const auto& f : report["findings"].GetArray()) {
+    if (std::string(f["action"].GetString()) != "review") continue;
+    yaml += std::string("  - fingerprint: ") + f["fingerprint"].GetString() +
+            "\n    decision: not_subject\n    by: dpo@acme.example\n    at: 2026-12-01\n"
+            "    note: checked, another person\n";
+  }
+  return yaml + "  - {fingerprint: 0123456789abcdef, decision: erased_manually}\n";
+}
+
+TEST_CASE("Decided reviews: left out of the plan, and after the erasure nothing fails",
+          "[plan][verify][decisions][cli]") {
+  TempDir dir;
+  const auto scanned = scan_sample(dir);
+  write_file(dir / "decisions.yaml", decide_reviews(scanned.report));
+  const auto planned = run_crmscan(
+      {"plan", scanned.report, "--out", dir / "plan", "--decisions", dir / "decisions.yaml"}, dir);
+  INFO(planned.out << planned.err);
+  REQUIRE(planned.exit_code == 0);
+  CHECK(read_csv_file(dir / "plan/review.csv").size() == 1);  // the header alone
+  CHECK_THAT(planned.out, Catch::Contains("11 finding(s) decided"));
+  CHECK_THAT(planned.err, Catch::Contains("stale decision") &&
+                              Catch::Contains("0123456789abcdef") &&
+                              Catch::Contains("decisions.yaml:"));
+  const auto rules = crmscan::RuleSet::load({source_path("rules/salesforce")});
+  DataLoader loader(scanned.export_copy, rules);
+  loader.run(dir / "plan");
+
+  // Scanned again: only the namesakes and shared numbers are left (7 of the 11 reviews; the
+  // others went with the records they hung off, and their decisions are stale), all decided.
+  const std::vector<std::string> rescan = {"scan",
+                                           "--input",
+                                           scanned.export_copy,
+                                           "--subjects",
+                                           source_path("samples/salesforce-expected/subjects.csv"),
+                                           "--default-region",
+                                           "GB",
+                                           "--fail-on-findings",
+                                           "--format",
+                                           "json",
+                                           "--out",
+                                           dir / "after"};
+  const auto undecided = run_crmscan(rescan, dir);
+  INFO(undecided.out << undecided.err);
+  CHECK(undecided.exit_code == 1);
+  auto with_decisions = rescan;
+  with_decisions.insert(with_decisions.end(), {"--decisions", dir / "decisions.yaml"});
+  const auto decided = run_crmscan(with_decisions, dir);
+  INFO(decided.out << decided.err);
+  CHECK(decided.exit_code == 0);
+  CHECK_THAT(decided.out, Catch::Contains("findings: 7  review 7  (decided 7)") &&
+                              Catch::Contains("7 finding(s) decided, 5 stale"));
+  rapidjson::Document after;
+  after.Parse(read_file(dir / "after/findings.json").c_str());
+  REQUIRE(after.IsObject());
+  REQUIRE(after["findings"].Size() == 7);
+  CHECK_THAT(read_file(dir / "after/findings.json"), Catch::Contains("0035g00000qXb7KAAS"));
+  for (const auto& f : after["findings"].GetArray()) {
+    REQUIRE(f.HasMember("decision"));
+    CHECK(std::string(f["decision"]["decision"].GetString()) == "not_subject");
+    CHECK(std::string(f["decision"]["by"].GetString()) == "dpo@acme.example");
+  }
+  CHECK(std::string(after["metadata"]["decisions"]["sha256"].GetString()).size() == 64);
+
+  // One deleted Task back, but retained with a legal basis: verify does not count it.
+  const auto original = read_csv_file(source_path("samples/salesforce-export/Task.csv"));
+  auto tasks = loader.load("Task");
+  for (const auto& row : original) {
+    if (row[0] == "00T5g00008AhdkLEAR") tasks.push_back(row);
+  }
+  write_table(loader.path("Task"), tasks);
+  rapidjson::Document report;
+  report.Parse(read_file(scanned.report + "/findings.json").c_str());
+  std::string retained;
+  for (const auto& f : report["findings"].GetArray()) {
+    if (std::string(f["record_id"].GetString()) == "00T5g00008AhdkLEAR")
+      retained = f["fingerprint"].GetString();
+  }
+  REQUIRE_FALSE(retained.empty());
+  write_file(dir / "retain.csv",
+             "fingerprint,decision,legal_basis,by\r\n" + retained +
+                 ",retain,\"Art. 17(3)(e) GDPR: a pending claim\",legal@acme.example\r\n");
+  const auto verified = run_crmscan({"verify", scanned.report, "--input", scanned.export_copy,
+                                     "--default-region", "GB", "--decisions", dir / "retain.csv"},
+                                    dir);
+  INFO(verified.out << verified.err);
+  CHECK(verified.exit_code == 0);
+  CHECK_THAT(verified.out, Catch::Contains("REQ-1001: gone 21, still present 0, new 0, decided 1"));
+  CHECK_THAT(read_file(scanned.report + "/verification.json"),
+             Catch::Contains("\"status\": \"decided\"") && Catch::Contains("a pending claim"));
+}
+
 TEST_CASE("Free text keeps everything but the request's identifiers", "[plan]") {
   crmscan::RequestIdentifiers ids;
   ids.emails = {"amelie.dubois@example.fr"};

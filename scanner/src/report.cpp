@@ -29,6 +29,7 @@ std::vector<RequestCounts> count_by_request(const Report& report) {
     const auto [slot, added] = index.emplace(finding.request_id, counts.size());
     if (added) counts.push_back({finding.request_id});
     auto& count = counts[slot->second];
+    if (report.decisions.find(finding.fingerprint) != nullptr) ++count.decided;
     switch (finding.action) {
       case Action::kDeleteRecord:
         ++count.delete_record;

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "command_line.hpp"
+#include "crmscan/decisions.hpp"
 #include "crmscan/engine.hpp"
 #include "crmscan/error.hpp"
 #include "crmscan/progress.hpp"
@@ -36,7 +37,8 @@ po::options_description subject_options() {
       "request-id", po::value<std::string>()->default_value("request-1"),
       "the id of the request, carried by every finding")(
       "subjects", po::value<std::string>(),
-      "a CSV or YAML file of requests (request_id,email,phone,name,id)")(
+      "a CSV or YAML file of requests (request_id,email,phone,name,id; and the request's "
+      "record: received,verified_by,verification,ticket,deadline)")(
       "default-region", po::value<std::string>()->default_value(""),
       "region (ISO 3166, e.g. GB) in which national phone numbers are read");
   return subject;
@@ -68,7 +70,11 @@ po::options_description output_options() {
       "out", po::value<std::string>(),
       "write the reports (findings.<format>, report.html; mode 0600) to this folder and print a "
       "summary")("show-values", "show the values found instead of redacted previews")(
-      "fail-on-findings", "exit 1 when the scan is complete and found something")(
+      "fail-on-findings",
+      "exit 1 when the scan is complete and found something not decided by --decisions")(
+      "decisions", po::value<std::string>(),
+      "a CSV or YAML file of review decisions (fingerprint,decision,legal_basis,by,at,note): "
+      "decided findings are shown as decided and do not count for --fail-on-findings")(
       "progress", po::value<std::string>()->default_value("auto"),
       "progress on stderr, never on stdout: auto (a live line when stderr is a terminal, else "
       "none), tty (the live line), plain (a line per object read and every 10 seconds, for "
@@ -185,8 +191,11 @@ void write_to_folder(OutputFolder& folder, const Report& report,
 
 int scan_exit_code(const po::variables_map& vm, const Report& report) {
   if (!report.complete()) return static_cast<int>(ExitCode::kIncomplete);
-  if (vm.count("fail-on-findings") != 0 && !report.findings.empty())
-    return static_cast<int>(ExitCode::kFindings);
+  if (vm.count("fail-on-findings") == 0) return 0;
+  for (const auto& finding : report.findings) {
+    if (report.decisions.find(finding.fingerprint) == nullptr)
+      return static_cast<int>(ExitCode::kFindings);
+  }
   return 0;
 }
 
@@ -208,6 +217,9 @@ int run_scan_command(const std::vector<std::string>& args) {
   const auto progress_shown = progress_mode(vm);
   auto requests = read_requests(vm);
   register_for_scrubbing(requests);
+  const auto decisions = vm.count("decisions") != 0
+                             ? load_decisions_file(vm["decisions"].as<std::string>())
+                             : DecisionSet{};
   std::vector<std::unique_ptr<Reporter>> reporters;
   for (const auto& format : split_list(vm["format"].as<std::string>(), ','))
     reporters.push_back(make_reporter(format));
@@ -243,8 +255,17 @@ int run_scan_command(const std::vector<std::string>& args) {
   options_of_scan.stages.push_back(&values_recorder);
   auto progress = make_progress_display(progress_shown, STDERR_FILENO);
   options_of_scan.progress = progress.get();
-  const auto report = run_scan(*source.connector, source.rules, subjects, options_of_scan);
+  auto report = run_scan(*source.connector, source.rules, subjects, options_of_scan);
   progress.reset();  // the line is erased before anything else is printed
+  add_request_records(report, subjects);
+  if (vm.count("decisions") != 0) {
+    const auto stale = decide_findings(report, decisions);
+    // Stale decisions are notes in the report too; quiet, only the report says so.
+    if (!quiet) {
+      for (const auto& decision : stale)
+        std::cerr << "crmscan: warning: " << scrub(stale_note(decision)) << "\n";
+    }
+  }
 
   if (to_folder) {
     write_to_folder(*out_folder, report, reporters, values_recorder.values(), quiet);

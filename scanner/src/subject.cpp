@@ -54,6 +54,7 @@ SubjectSet::SubjectSet(const std::vector<SubjectRequest>& requests,
     Subject subject;
     std::unordered_set<std::string> seen[5];
     subject.request_id = request.request_id;
+    if (!request.record.empty()) records_[request.request_id] = request.record;
     const auto fail = [&](const std::string& what) {
       throw DataError(request.source + ": request " + request.request_id + ": " + what);
     };
@@ -131,7 +132,43 @@ const std::vector<SubjectIndex>* SubjectSet::by_id(std::string_view id_key) cons
 namespace {
 
 constexpr std::size_t kMaxYamlSubjectsBytes = std::size_t{64} << 20;
-constexpr const char* kSubjectKeys[] = {"request_id", "email", "phone", "name", "id"};
+constexpr const char* kSubjectKeys[] = {"request_id", "email",    "phone",       "name",
+                                        "id",         "received", "verified_by", "verification",
+                                        "ticket",     "deadline"};
+constexpr const char* kSubjectKeyList =
+    "request_id, email, phone, name, id, received, verified_by, verification, ticket, deadline";
+
+// The field of a request's record that a subjects-file key names, or nullptr.
+std::string* record_field(RequestRecord& record, const std::string& key) {
+  return key == "received"       ? &record.received
+         : key == "verified_by"  ? &record.verified_by
+         : key == "verification" ? &record.verification
+         : key == "ticket"       ? &record.ticket
+         : key == "deadline"     ? &record.deadline
+                                 : nullptr;
+}
+
+bool is_record_key(const std::string& key) {
+  RequestRecord record;
+  return record_field(record, key) != nullptr;
+}
+
+// Sets one field of a request's record from the value at `where`. A date must be an ISO 8601
+// date; a second row of the request may repeat a value, not change it.
+void set_record_field(RequestRecord& record, const std::string& key, std::string_view text,
+                      const std::string& where) {
+  const std::string value(trim(text));
+  if (value.empty()) return;
+  if ((key == "received" || key == "deadline") && !is_iso_date(value)) {
+    throw DataError(where + ": " + key + " '" + utf8_prefix(value, 40) +
+                    "' is not an ISO 8601 date (YYYY-MM-DD)");
+  }
+  auto& target = *record_field(record, key);
+  if (!target.empty() && target != value)
+    throw DataError(where + ": " + key +
+                    " differs from the one an earlier row of the request gives");
+  target = value;
+}
 
 // A request being read, with the values it already has of each kind.
 struct RequestBuilder {
@@ -169,7 +206,7 @@ std::vector<SubjectRequest> load_csv(const std::string& path, std::istream& in) 
     if (std::find(std::begin(kSubjectKeys), std::end(kSubjectKeys), key) ==
         std::end(kSubjectKeys)) {
       throw DataError(path + ":1: unknown column " + std::to_string(i + 1) + " " +
-                      column_name(row[i]) + " (expected request_id, email, phone, name, id)");
+                      column_name(row[i]) + " (expected " + kSubjectKeyList + ")");
     }
     header.push_back(std::move(key));
   }
@@ -200,7 +237,10 @@ std::vector<SubjectRequest> load_csv(const std::string& path, std::istream& in) 
     }
     auto& request = requests[slot->second];
     for (std::size_t i = 0; i < row.size(); ++i) {
-      if (header[i] != "request_id") request.add(header[i], split_list(row[i], ';'));
+      if (is_record_key(header[i]))
+        set_record_field(request.request.record, header[i], row[i], where);
+      else if (header[i] != "request_id")
+        request.add(header[i], split_list(row[i], ';'));
     }
   }
   if (in.bad()) throw DataError(path + ":" + std::to_string(reader.row_line()) + ": read error");
@@ -236,11 +276,16 @@ std::vector<SubjectRequest> read_yaml_subjects(const std::string& path, YAML::No
       const auto key = item.first.as<std::string>();
       if (std::find(std::begin(kSubjectKeys), std::end(kSubjectKeys), key) ==
           std::end(kSubjectKeys)) {
-        throw DataError(where(item.first) + ": unknown key " + column_name(key) +
-                        " (expected request_id, email, phone, name, id)");
+        throw DataError(where(item.first) + ": unknown key " + column_name(key) + " (expected " +
+                        kSubjectKeyList + ")");
       }
       if (key == "request_id") {
         request.request_id = item.second.as<std::string>();
+      } else if (is_record_key(key)) {
+        if (item.second.IsNull()) continue;  // `ticket:` with nothing yet
+        if (!item.second.IsScalar())
+          throw DataError(where(item.second) + ": '" + key + "' must be a string");
+        set_record_field(request.record, key, item.second.as<std::string>(), where(item.second));
       } else if (item.second.IsSequence()) {
         std::vector<std::string> values;
         for (const auto& value : item.second) {
@@ -276,6 +321,10 @@ std::vector<SubjectRequest> load_subjects_file(const std::string& path) {
   if (extension == ".yaml" || extension == ".yml") return load_yaml(path);
   if (extension == ".csv") return load_csv(path, in);
   throw DataError(path + ": a subjects file is .csv, .yaml or .yml");
+}
+
+void add_request_records(Report& report, const SubjectSet& subjects) {
+  for (const auto& [id, record] : subjects.records()) report.request_records[id] = record;
 }
 
 }  // namespace crmscan

@@ -30,6 +30,8 @@ std::string_view to_string(VerifiedFinding::Status status) {
       return "new";
     case VerifiedFinding::Status::kNotChecked:
       return "not checked";
+    case VerifiedFinding::Status::kDecided:
+      return "decided";
   }
   return "";
 }
@@ -44,20 +46,57 @@ int Verification::exit_code() const {
   return 0;
 }
 
-Verification compare_reports(const SavedReport& before, const Report& after) {
+namespace {
+
+// The decisions that apply: the report's and the file's; a decision of the file that matches no
+// finding of the report may match one that the verify scan found anew.
+AppliedDecisions verify_decisions(const SavedReport& before, const Report& after,
+                                  const DecisionSet& file) {
+  auto decisions = apply_decisions(file, before.findings, before.decisions);
+  std::set<std::string> stale;
+  for (const auto& decision : decisions.stale) stale.insert(decision.fingerprint);
+  for (const auto& finding : after.findings) {
+    if (stale.erase(finding.fingerprint) != 0)
+      decisions.by_fingerprint[finding.fingerprint] = file.by_fingerprint.at(finding.fingerprint);
+  }
+  decisions.stale.erase(std::remove_if(decisions.stale.begin(), decisions.stale.end(),
+                                       [&stale](const Decision& decision) {
+                                         return stale.count(decision.fingerprint) == 0;
+                                       }),
+                        decisions.stale.end());
+  return decisions;
+}
+
+}  // namespace
+
+Verification compare_reports(const SavedReport& before, const Report& after,
+                             const DecisionSet& decisions) {
   Verification verification;
   verification.complete = after.complete();
+  verification.decisions = verify_decisions(before, after, decisions);
   std::map<std::string, VerifiedRequest> requests;
   for (const auto& id : before.request_ids) requests[id].request_id = id;
+  const auto count_for = [&requests](const Finding& finding) -> VerifiedRequest& {
+    auto& counts = requests[finding.request_id];
+    counts.request_id = finding.request_id;
+    return counts;
+  };
+  // A decided finding is listed as such, and neither checked nor counted.
+  const auto decided = [&](const Finding& finding) {
+    const auto* decision = verification.decisions.find(finding.fingerprint);
+    if (decision == nullptr) return false;
+    ++count_for(finding).decided;
+    verification.findings.push_back({VerifiedFinding::Status::kDecided, finding, *decision});
+    return true;
+  };
   std::set<std::string> now;
   for (const auto& finding : after.findings) now.insert(finding.fingerprint);
   std::set<std::string> then;
   for (const auto& finding : before.findings) {
     then.insert(finding.fingerprint);
-    if (!destructive(finding.action)) continue;
-    auto& counts = requests[finding.request_id];
-    counts.request_id = finding.request_id;
-    VerifiedFinding verified{VerifiedFinding::Status::kGone, finding};
+    if (!destructive(finding.action) || decided(finding)) continue;
+    auto& counts = count_for(finding);
+    VerifiedFinding verified{VerifiedFinding::Status::kGone, finding, std::nullopt};
     if (finding.action == Action::kDeleteContent && finding.connector == "vcc_content") {
       verified.status = VerifiedFinding::Status::kNotChecked;
       ++counts.not_checked;
@@ -71,11 +110,10 @@ Verification compare_reports(const SavedReport& before, const Report& after) {
     verification.findings.push_back(std::move(verified));
   }
   for (const auto& finding : after.findings) {
-    if (!destructive(finding.action) || then.count(finding.fingerprint) != 0) continue;
-    auto& counts = requests[finding.request_id];
-    counts.request_id = finding.request_id;
-    ++counts.found_new;
-    verification.findings.push_back({VerifiedFinding::Status::kNew, finding});
+    if (!destructive(finding.action) || then.count(finding.fingerprint) != 0 || decided(finding))
+      continue;
+    ++count_for(finding).found_new;
+    verification.findings.push_back({VerifiedFinding::Status::kNew, finding, std::nullopt});
   }
   for (auto& [id, counts] : requests) verification.requests.push_back(std::move(counts));
   return verification;
@@ -134,6 +172,25 @@ std::string verification_json(const SavedReport& report, const Verification& ver
   put("report", report.path);
   put("report_sha256", report.sha256);
   put("verified", utc_now());
+  if (!verification.decisions.empty() || !verification.decisions.stale.empty()) {
+    w.Key("decisions");
+    w.StartObject();
+    put("file", verification.decisions.path);
+    put("sha256", verification.decisions.sha256);
+    w.Key("decided");
+    w.Uint64(verification.decisions.by_fingerprint.size());
+    w.Key("stale");
+    w.StartArray();
+    for (const auto& stale : verification.decisions.stale) {
+      w.StartObject();
+      put("fingerprint", stale.fingerprint);
+      put("decision", std::string(to_string(stale.kind)));
+      put("source", scrub(stale.source));
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
   w.Key("complete");
   w.Bool(verification.complete);
   w.Key("exit_code");
@@ -143,10 +200,17 @@ std::string verification_json(const SavedReport& report, const Verification& ver
   for (const auto& request : verification.requests) {
     w.StartObject();
     put("request_id", request.request_id);
+    if (const auto record = report.request_records.find(request.request_id);
+        record != report.request_records.end()) {
+      for (const auto& [key, value] : record->second.fields()) {
+        if (!value->empty()) put(key, *value);
+      }
+    }
     for (const auto& [key, count] : {std::pair{"gone", request.gone},
                                      {"still_present", request.still_present},
                                      {"new", request.found_new},
-                                     {"not_checked", request.not_checked}}) {
+                                     {"not_checked", request.not_checked},
+                                     {"decided", request.decided}}) {
       w.Key(key);
       w.Uint64(count);
     }
@@ -165,6 +229,17 @@ std::string verification_json(const SavedReport& report, const Verification& ver
     put("record_id", f.record_id);
     put("field", f.field);
     put("action", std::string(to_string(f.action)));
+    if (verified.decision) {
+      w.Key("decision");
+      w.StartObject();
+      put("decision", std::string(to_string(verified.decision->kind)));
+      for (const auto& [key, value] : {std::pair{"legal_basis", &verified.decision->legal_basis},
+                                       {"by", &verified.decision->by},
+                                       {"at", &verified.decision->at},
+                                       {"note", &verified.decision->note}})
+        put(key, scrub(*value));
+      w.EndObject();
+    }
     w.EndObject();
   }
   w.EndArray();

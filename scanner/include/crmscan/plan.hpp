@@ -19,6 +19,10 @@ struct SavedReport {
   bool complete = false;
   std::vector<PackInfo> packs;
   std::vector<std::string> request_ids;
+  /// Per request, what the controller recorded about it (the report's `requests`).
+  std::map<std::string, RequestRecord> request_records;
+  /// The decisions the report recorded on its findings (a finding's `decision`).
+  AppliedDecisions decisions;
   /// The keyed hashes of each request's identifiers (RequestValues::identifier_hash).
   std::map<std::string, std::vector<std::string>> identifier_hashes;
   std::vector<Finding> findings;  ///< why.via included
@@ -37,6 +41,9 @@ struct PlanOptions {
   std::vector<std::string> rules;
   /// The private values file (default: values.json beside the report).
   std::string values;
+  /// A decisions file (--decisions): its decided findings, like those the report records, are
+  /// left out of every step and of review.csv.
+  std::string decisions;
 };
 
 /// One step of an erasure plan: one operation on one object, with the file the CRM's tool loads.
@@ -60,6 +67,8 @@ struct PlanResult {
   std::vector<PlanStep> steps;
   std::size_t review = 0;  ///< rows of review.csv
   std::vector<std::string> notes;
+  /// What the user must see on stderr too (stale decisions); also among the notes.
+  std::vector<std::string> warnings;
   bool complete = false;  ///< the report's scan was complete
 };
 

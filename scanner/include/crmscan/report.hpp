@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "crmscan/decisions.hpp"
 #include "crmscan/rules.hpp"
 
 namespace crmscan {
@@ -152,6 +153,10 @@ struct Report {
   std::string finished;  ///< ISO 8601 UTC
   std::vector<PackInfo> packs;
   std::vector<std::string> request_ids;
+  /// Per request, what the controller recorded about it (received, verified_by, …), when given.
+  std::map<std::string, RequestRecord> request_records;
+  /// The review decisions about its findings (--decisions), and the stale ones.
+  AppliedDecisions decisions;
   /// Identifiers learned on the way, per request, in the order learned (never in a report file
   /// as values unless --show-values: verify reads them from the private values file).
   std::vector<LearnedIdentifier> learned;
@@ -178,10 +183,12 @@ struct RequestCounts {
   std::size_t erase_field = 0;
   std::size_t delete_content = 0;
   std::size_t review = 0;
+  std::size_t decided = 0;  ///< of those, decided by a person (--decisions)
   std::size_t total() const { return delete_record + erase_field + delete_content + review; }
 };
 
-/// Every request of the report, in its order, with its counts (zero for a request with none).
+/// Every request of the report, in its order, with its counts (zero for a request with none);
+/// decided findings count under their action and as decided.
 std::vector<RequestCounts> count_by_request(const Report& report);
 
 /// A finding's fingerprint: the first 16 hex digits of SHA-256 over request, CRM, object, record

@@ -3,14 +3,18 @@
 #include <bitset>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "crmscan/decisions.hpp"
 #include "crmscan/normalize.hpp"
 
 namespace crmscan {
+
+struct Report;
 
 /// One right-to-be-forgotten request as the user wrote it.
 struct SubjectRequest {
@@ -21,6 +25,8 @@ struct SubjectRequest {
   std::vector<std::string> ids;
   /// Where it came from, for messages: "subjects.csv:4" or "command line".
   std::string source;
+  /// What the controller recorded about it (the subjects file's received, verified_by, …).
+  RequestRecord record = {};
 };
 
 /// One request with its identifiers normalised once.
@@ -44,6 +50,8 @@ class SubjectSet {
   SubjectSet(const std::vector<SubjectRequest>& requests, const std::string& default_region);
 
   const std::vector<Subject>& subjects() const { return subjects_; }
+  /// The record of each request that has one, by request id.
+  const std::map<std::string, RequestRecord>& records() const { return records_; }
   /// Reads phone numbers in the default region and in the regions of the subjects' numbers.
   const PhoneNormalizer& phones() const { return phones_; }
   /// The region national numbers are read in first (upper case), or empty.
@@ -90,6 +98,7 @@ class SubjectSet {
   static const std::vector<SubjectIndex>* lookup(const Index& index, std::string_view key);
 
   std::vector<Subject> subjects_;
+  std::map<std::string, RequestRecord> records_;
   PhoneNormalizer phones_;
   std::string default_region_;
   Index emails_, phone_numbers_, names_, ids_;
@@ -100,7 +109,12 @@ class SubjectSet {
 
 /// Reads requests from a CSV (`request_id,email,phone,name,id`; `;` between several values;
 /// rows with the same request id merge) or YAML file (a list of maps with those keys, each a
-/// string or a list). Throws MissingInputError or DataError naming file and line.
+/// string or a list). Either may add the request's record: `received`, `verified_by`,
+/// `verification`, `ticket`, `deadline` (one value each; the dates ISO 8601, YYYY-MM-DD).
+/// Throws MissingInputError or DataError naming file and line.
 std::vector<SubjectRequest> load_subjects_file(const std::string& path);
+
+/// Puts each subject's record (where it has one) into the report, by request id.
+void add_request_records(Report& report, const SubjectSet& subjects);
 
 }  // namespace crmscan

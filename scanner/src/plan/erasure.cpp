@@ -100,10 +100,12 @@ bool removed(const Erasure& erasure, const std::string& object, const std::strin
 void to_review(Erasure& erasure, const Finding& f, const std::string& note) {
   const auto listed = std::find_if(erasure.review.begin(), erasure.review.end(),
                                    [&f](const ReviewRow& row) { return row.finding == &f; });
-  if (listed == erasure.review.end())
-    erasure.review.push_back({&f, note});
-  else
+  if (listed != erasure.review.end())
     listed->note = note;
+  else if (erasure.decided != nullptr && erasure.decided->find(f.fingerprint) != nullptr)
+    erasure.notes.push_back(f.object + " " + f.record_id + " (decided) " + note);
+  else
+    erasure.review.push_back({&f, note});
 }
 
 // The new value of an erased field: the text with the request's identifiers replaced, or none.
@@ -122,7 +124,8 @@ void collect(const SavedReport& report, const ErasureInputs& inputs, Erasure& er
   for (const auto& f : report.findings) {
     const auto bad_id = f.action == Action::kDeleteContent ? "" : format.bad_id(f.record_id);
     if (f.action == Action::kReview) {
-      erasure.review.push_back({&f, ""});
+      if (erasure.decided == nullptr || erasure.decided->find(f.fingerprint) == nullptr)
+        erasure.review.push_back({&f, ""});
     } else if (!bad_id.empty()) {
       erasure.review.push_back({&f, bad_id});
     } else if (f.action == Action::kDeleteRecord) {
@@ -326,6 +329,7 @@ bool StepFormat::reference_blocks_delete(const std::string&) const {
 
 Erasure plan_erasure(const SavedReport& report, const ErasureInputs& inputs) {
   Erasure erasure;
+  erasure.decided = &report.decisions;
   collect(report, inputs, erasure);
   clear_kept_references(report, inputs, erasure);
   leave_to_parents(report, inputs, erasure);

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "crmscan/decisions.hpp"
 #include "crmscan/plan.hpp"
 #include "crmscan/report.hpp"
 #include "crmscan/rules.hpp"
@@ -48,6 +49,7 @@ struct ReviewRow {
 
 /// What a report asks to erase, in the order the CRM takes it.
 struct Erasure {
+  const AppliedDecisions* decided = nullptr;  ///< the report's: decided findings are in no list
   std::map<RecordKey, PlannedRecord> records;
   std::vector<ReviewRow> review;
   std::vector<const Finding*> content;  ///< Interaction Content items to delete

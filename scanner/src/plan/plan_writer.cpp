@@ -13,6 +13,7 @@
 #include "crmscan/text.hpp"
 #include "erasure.hpp"
 #include "report/json_support.hpp"
+#include "report_decisions.hpp"
 
 namespace fs = std::filesystem;
 
@@ -166,8 +167,27 @@ std::string plan_json(const SavedReport& report, const std::string& crm, const P
   write_string(w, "crm", crm);
   w.Key("requests");
   w.StartArray();
-  for (const auto& id : report.request_ids) json_report::put_string(w, id);
+  for (const auto& id : report.request_ids) {
+    w.StartObject();
+    write_string(w, "request_id", id);
+    if (const auto record = report.request_records.find(id);
+        record != report.request_records.end()) {
+      for (const auto& [key, text] : record->second.fields()) {
+        if (!text->empty()) write_string(w, key, *text);
+      }
+    }
+    w.EndObject();
+  }
   w.EndArray();
+  if (!report.decisions.empty()) {
+    w.Key("decisions");
+    w.StartObject();
+    write_string(w, "file", report.decisions.path);
+    write_string(w, "sha256", report.decisions.sha256);
+    w.Key("left_out");
+    w.Uint64(report.decisions.by_fingerprint.size());
+    w.EndObject();
+  }
   w.Key("steps");
   w.StartArray();
   for (const auto& step : result.steps) write_step(w, step);
@@ -198,8 +218,9 @@ std::map<std::string, std::string> erased_texts(const std::string& values_path) 
 }  // namespace
 
 PlanResult write_plan(const PlanOptions& options) {
-  const auto report = read_report(options.report);
+  auto report = read_report(options.report);
   PlanResult result;
+  leave_out_decided(report, options.decisions, result.notes, result.warnings);
   result.complete = report.complete;
   if (!report.complete)
     result.notes.push_back("the report's scan was not complete: neither is this plan");

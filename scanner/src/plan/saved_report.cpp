@@ -10,6 +10,7 @@
 #include "crmscan/json_members.hpp"
 #include "crmscan/plan.hpp"
 #include "crmscan/text.hpp"
+#include "report_decisions.hpp"
 
 namespace fs = std::filesystem;
 
@@ -35,6 +36,7 @@ void read_metadata(const rapidjson::Value& metadata, SavedReport& report) {
     }
   }
   report.request_ids = member_strings(metadata, "requests");
+  decisions_source_from_json(metadata, report.decisions);
 }
 
 // The keyed hashes of the identifiers each request was scanned with.
@@ -42,6 +44,8 @@ void read_identifier_hashes(const rapidjson::Value& document, SavedReport& repor
   const auto* requests = member_of_type(document, "requests", true);
   if (requests == nullptr) return;
   for (const auto& request : requests->GetArray()) {
+    if (auto record = request_record_from_json(request); !record.empty())
+      report.request_records[member_string(request, "request_id")] = std::move(record);
     auto& hashes = report.identifier_hashes[member_string(request, "request_id")];
     const auto* identifiers = member_of_type(request, "identifiers", true);
     if (identifiers == nullptr) continue;
@@ -104,8 +108,11 @@ SavedReport read_report(const std::string& path) {
   read_identifier_hashes(parsed, report);
   std::size_t index = 0;
   for (const auto& item : findings->GetArray()) {
-    report.findings.push_back(
-        read_finding(item, file.string() + ": finding " + std::to_string(++index)));
+    const auto where = file.string() + ": finding " + std::to_string(++index);
+    auto finding = read_finding(item, where);
+    if (auto decision = decision_from_json(item, finding.fingerprint, where))
+      report.decisions.by_fingerprint[finding.fingerprint] = std::move(*decision);
+    report.findings.push_back(std::move(finding));
   }
   return report;
 }

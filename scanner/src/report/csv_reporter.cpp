@@ -20,6 +20,7 @@ std::string csv_cell(const std::string& value) {
   return quoted + '"';
 }
 
+// A finding a person decided about (--decisions) carries the decision in the last columns.
 // A scan that is not complete ends its CSV with one row per error, action `incomplete`: a reader
 // of the CSV alone sees that the list may be partial, and a tool that acts on the actions listed
 // acts on none of these rows.
@@ -37,24 +38,35 @@ class CsvReporter : public Reporter {
       out << "\r\n";
     };
     for (const auto& f : report.findings) {
-      const std::string cells[] = {f.fingerprint,
-                                   f.request_id,
-                                   f.connector,
-                                   f.object,
-                                   f.record_id,
-                                   f.field,
-                                   f.category,
-                                   std::string(to_string(f.action)),
-                                   f.reason,
-                                   f.rule,
-                                   f.confidence,
-                                   f.archived ? "true" : "false",
-                                   f.deleted ? "true" : "false",
-                                   f.location,
-                                   f.preview,
-                                   f.detail,
-                                   f.via_object,
-                                   f.via_record_id};
+      // The decision's words are the user's own, through scrub() as notes are.
+      const auto* decision = report.decisions.find(f.fingerprint);
+      const auto decided = [decision](const std::string Decision::*field) {
+        return decision == nullptr ? std::string() : scrub(decision->*field);
+      };
+      const std::string cells[] = {
+          f.fingerprint,
+          f.request_id,
+          f.connector,
+          f.object,
+          f.record_id,
+          f.field,
+          f.category,
+          std::string(to_string(f.action)),
+          f.reason,
+          f.rule,
+          f.confidence,
+          f.archived ? "true" : "false",
+          f.deleted ? "true" : "false",
+          f.location,
+          f.preview,
+          f.detail,
+          f.via_object,
+          f.via_record_id,
+          decision == nullptr ? "" : std::string(to_string(decision->kind)),
+          decided(&Decision::legal_basis),
+          decided(&Decision::by),
+          decided(&Decision::at),
+          decided(&Decision::note)};
       row(cells);
     }
     for (const auto& error : report.errors) {
@@ -75,6 +87,11 @@ class CsvReporter : public Reporter {
                                    "",
                                    "scan INCOMPLETE: " + scrub(error.message),
                                    "",
+                                   "",
+                                   "",
+                                   "",
+                                   "",
+                                   "",
                                    ""};
       row(cells);
     }
@@ -88,9 +105,11 @@ std::unique_ptr<Reporter> make_csv_reporter() {
 }
 const std::vector<std::string>& csv_columns() {
   static const std::vector<std::string> kColumns = {
-      "fingerprint", "request_id", "connector", "object", "record_id",  "field",
-      "category",    "action",     "reason",    "rule",   "confidence", "archived",
-      "deleted",     "location",   "preview",   "detail", "via_object", "via_record_id"};
+      "fingerprint", "request_id", "connector", "object", "record_id", "field", "category",
+      "action", "reason", "rule", "confidence", "archived", "deleted", "location", "preview",
+      "detail", "via_object", "via_record_id",
+      // Appended, so that the columns before keep their places.
+      "decision", "legal_basis", "decided_by", "decided_at", "decision_note"};
   return kColumns;
 }
 

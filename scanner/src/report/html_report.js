@@ -226,7 +226,8 @@
   var COLUMNS = [
     ['object', 'Object'], ['record_id', 'Record'], ['field', 'Field'], ['category', 'Category'],
     ['action', 'Action'], ['reason', 'Reason'], ['confidence', 'Confidence'],
-    ['flags', 'Archived / deleted'], ['preview', 'Value'], ['detail', 'Why (rule, read from)']
+    ['flags', 'Archived / deleted'], ['preview', 'Value'], ['detail', 'Why (rule, read from)'],
+    ['decision', 'Decision']
   ];
   // Searched too, and shown under the reason why.
   var SEARCHED = COLUMNS.map(function (c) { return c[0]; }).concat(['rule', 'location']);
@@ -365,6 +366,7 @@
       var shown = rows.slice(first, first + PAGE);
       tbody.replaceChildren.apply(tbody, shown.map(function (f) {
         var tr = el('tr', { 'data-action': f[C.action] });
+        if (f[C.decision]) tr.setAttribute('data-decided', '');
         COLUMNS.forEach(function (c) {
           var td = el('td', { class: 'col-' + c[0] }, [String(cell(f, c[0]))]);
           if (c[0] === 'action') td.className += ' action action-' + f[C.action];

@@ -87,15 +87,27 @@ void put(ScriptJsonWriter& w, std::string_view value) {
 }
 
 // The columns of each finding in the page's data (the script reads them by name).
-constexpr std::array<const char*, 16> kColumns = {
-    "request",  "object",  "record_id",  "field",        "category", "action",
-    "reason",   "rule",    "detail",     "confidence",   "archived", "deleted",
-    "location", "preview", "via_object", "via_record_id"};
+constexpr std::array<const char*, 17> kColumns = {
+    "request",  "object",  "record_id",  "field",         "category", "action",
+    "reason",   "rule",    "detail",     "confidence",    "archived", "deleted",
+    "location", "preview", "via_object", "via_record_id", "decision"};
 
 struct RequestCounts {
   std::size_t total = 0;
+  std::size_t decided = 0;
   std::map<Action, std::size_t> by_action;
 };
+
+// A person's decision in words: "not_subject by dpo@acme.example on 2026-12-01: namesake".
+std::string decision_text(const Decision* decision) {
+  if (decision == nullptr) return {};
+  std::string text(to_string(decision->kind));
+  if (!decision->legal_basis.empty()) text += " (" + scrub(decision->legal_basis) + ")";
+  if (!decision->by.empty()) text += " by " + scrub(decision->by);
+  if (!decision->at.empty()) text += " on " + scrub(decision->at);
+  if (!decision->note.empty()) text += ": " + scrub(decision->note);
+  return text;
+}
 
 void write_run(const Report& report, std::ostream& out) {
   out << "<section id=\"run\"><h2>The run</h2><dl class=\"run\">";
@@ -112,6 +124,10 @@ void write_run(const Report& report, std::ostream& out) {
   item("API calls", std::to_string(report.api_calls));
   item("objects in the source", std::to_string(report.coverage.size()));
   item("values", report.show_values ? "shown (--show-values)" : "redacted");
+  if (!report.decisions.empty())
+    item("decisions", report.decisions.path + " (SHA-256 " + report.decisions.sha256 + "), " +
+                          std::to_string(report.decisions.by_fingerprint.size()) +
+                          " finding(s) decided");
   out << "</dl>";
   if (report.complete()) {
     out << "<p class=\"status complete\" id=\"scan-status\" data-complete=\"true\">Scan COMPLETE: "
@@ -153,12 +169,16 @@ void write_run(const Report& report, std::ostream& out) {
   out << "</tbody></table></details></section>";
 }
 
-void write_requests(const std::vector<std::string>& requests,
+void write_requests(const Report& report, const std::vector<std::string>& requests,
                     const std::vector<RequestCounts>& counts, std::ostream& out) {
   out << "<section id=\"requests\"><h2>Requests</h2><table class=\"summary\"><thead><tr>"
          "<th>request</th><th class=\"num\">findings</th>";
   for (const auto action : kActions) out << "<th class=\"num\">" << to_string(action) << "</th>";
-  out << "</tr></thead><tbody>";
+  out << "<th class=\"num\">decided</th><th>ticket</th><th>deadline</th></tr></thead><tbody>";
+  const auto record_of = [&report](const std::string& id) {
+    const auto found = report.request_records.find(id);
+    return found == report.request_records.end() ? RequestRecord{} : found->second;
+  };
   for (std::size_t i = 0; i < requests.size(); ++i) {
     out << "<tr data-request-id=\"" << html(requests[i]) << "\"><td><a href=\"#request-" << i
         << "\">" << html(requests[i]) << "</a></td><td class=\"num\" data-action=\"total\">"
@@ -168,7 +188,10 @@ void write_requests(const std::vector<std::string>& requests,
       out << "<td class=\"num\" data-action=\"" << to_string(action) << "\">"
           << (found == counts[i].by_action.end() ? 0 : found->second) << "</td>";
     }
-    out << "</tr>";
+    const auto record = record_of(requests[i]);
+    out << "<td class=\"num\" data-decided>" << counts[i].decided << "</td><td>"
+        << html(scrub(record.ticket)) << "</td><td>" << html(scrub(record.deadline))
+        << "</td></tr>";
   }
   out << "</tbody></table></section><section id=\"details\"><h2>Findings by request</h2>";
   for (std::size_t i = 0; i < requests.size(); ++i) {
@@ -180,8 +203,19 @@ void write_requests(const std::vector<std::string>& requests,
       out << counts[i].total << " finding(s)";
       for (const auto& [action, count] : counts[i].by_action)
         out << ", " << to_string(action) << " " << count;
+      if (counts[i].decided != 0) out << " (decided " << counts[i].decided << ")";
     }
-    out << "</summary><div class=\"content\"></div></details>";
+    out << "</summary>";
+    // What the controller recorded about the request.
+    const auto record = record_of(requests[i]);
+    if (!record.empty()) {
+      out << "<dl class=\"record\">";
+      for (const auto& [key, value] : record.fields()) {
+        if (!value->empty()) out << "<dt>" << key << "</dt><dd>" << html(scrub(*value)) << "</dd>";
+      }
+      out << "</dl>";
+    }
+    out << "<div class=\"content\"></div></details>";
   }
   out << "</section>";
 }
@@ -213,6 +247,7 @@ void HtmlReporter::write(const Report& report, std::ostream& out) const {
     }
     ++counts[at->second].total;
     ++counts[at->second].by_action[f.action];
+    counts[at->second].decided += report.decisions.find(f.fingerprint) != nullptr ? 1 : 0;
   }
 
   const std::string_view script = kHtmlReportScript;
@@ -232,7 +267,7 @@ void HtmlReporter::write(const Report& report, std::ostream& out) const {
          "findings.json and findings.csv of the same scan hold the same findings.</p></noscript>"
          "</header>";
   write_run(report, out);
-  write_requests(requests, counts, out);
+  write_requests(report, requests, counts, out);
 
   out << "<script type=\"application/json\" id=\"crmscan-data\">";
   ScriptJsonStream stream(out);
@@ -258,6 +293,7 @@ void HtmlReporter::write(const Report& report, std::ostream& out) const {
     w.Bool(f.deleted);
     for (const auto* text : {&f.location, &f.preview, &f.via_object, &f.via_record_id})
       put(w, *text);
+    put(w, decision_text(report.decisions.find(f.fingerprint)));
     w.EndArray();
   }
   w.EndArray();

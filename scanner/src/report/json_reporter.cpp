@@ -14,6 +14,9 @@ void write_requests(Writer& w, const Report& report) {
   for (const auto& counts : count_by_request(report)) {
     w.StartObject();
     write_string(w, "request_id", counts.request_id);
+    if (const auto record = report.request_records.find(counts.request_id);
+        record != report.request_records.end())
+      write_request_record(w, record->second);
     w.Key("found");
     w.Bool(counts.total() != 0);
     w.Key("counts");
@@ -26,6 +29,8 @@ void write_requests(Writer& w, const Report& report) {
       w.Uint64(count);
     }
     w.EndObject();
+    w.Key("decided");
+    w.Uint64(counts.decided);
     w.Key("identifiers");
     w.StartArray();
     if (const auto hashes = report.identifier_hashes.find(counts.request_id);
@@ -77,6 +82,8 @@ class JsonReporter : public Reporter {
     w.EndArray();
     w.Key("values_shown");
     w.Bool(report.show_values);
+    if (!report.decisions.empty() || !report.decisions.stale.empty())
+      write_decisions(w, report.decisions);
     w.EndObject();
     w.Key("coverage");
     w.StartObject();
@@ -113,7 +120,8 @@ class JsonReporter : public Reporter {
     w.Bool(report.complete());
     w.Key("findings");
     w.StartArray();
-    for (const auto& finding : report.findings) write_finding(w, finding);
+    for (const auto& finding : report.findings)
+      write_finding(w, finding, report.decisions.find(finding.fingerprint));
     w.EndArray();
     w.EndObject();
     buffer.Flush();

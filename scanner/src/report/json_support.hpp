@@ -39,8 +39,27 @@ inline void put_string(Writer& w, std::string_view value) {
   if (!written) throw Error(ExitCode::kIncomplete, "a report string could not be written as JSON");
 }
 
+// A person's decision about a finding, as its `decision` object. The words are the user's own
+// and pass through scrub(), as notes do: a request's value written into a note stays redacted.
 template <typename Writer>
-inline void write_finding(Writer& w, const Finding& f) {
+inline void write_decision(Writer& w, const Decision& d) {
+  w.Key("decision");
+  w.StartObject();
+  w.Key("decision");
+  put_string(w, to_string(d.kind));
+  for (const auto& [key, value] : {std::pair{"legal_basis", &d.legal_basis},
+                                   {"by", &d.by},
+                                   {"at", &d.at},
+                                   {"note", &d.note}}) {
+    w.Key(key);
+    put_string(w, scrub(*value));
+  }
+  w.EndObject();
+}
+
+// A finding, with the person's decision about it when there is one.
+template <typename Writer>
+inline void write_finding(Writer& w, const Finding& f, const Decision* decision = nullptr) {
   w.StartObject();
   const auto field = [&w](const char* key, const std::string& value) {
     w.Key(key);
@@ -74,7 +93,46 @@ inline void write_finding(Writer& w, const Finding& f) {
   w.Bool(f.deleted);
   field("location", f.location);
   field("preview", f.preview);
+  if (decision != nullptr) write_decision(w, *decision);
   w.EndObject();
+}
+
+// The decisions a report applied: the file's path and sha256, how many findings they decide,
+// and the stale ones (a decision whose fingerprint no finding has).
+template <typename Writer>
+inline void write_decisions(Writer& w, const AppliedDecisions& decisions) {
+  w.Key("decisions");
+  w.StartObject();
+  w.Key("file");
+  put_string(w, decisions.path);
+  w.Key("sha256");
+  put_string(w, decisions.sha256);
+  w.Key("decided");
+  w.Uint64(decisions.by_fingerprint.size());
+  w.Key("stale");
+  w.StartArray();
+  for (const auto& stale : decisions.stale) {
+    w.StartObject();
+    w.Key("fingerprint");
+    put_string(w, stale.fingerprint);
+    w.Key("decision");
+    put_string(w, to_string(stale.kind));
+    w.Key("source");
+    put_string(w, scrub(stale.source));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+// What the controller recorded about a request: the fields given, in order.
+template <typename Writer>
+inline void write_request_record(Writer& w, const RequestRecord& record) {
+  for (const auto& [key, value] : record.fields()) {
+    if (value->empty()) continue;
+    w.Key(key);
+    put_string(w, scrub(*value));
+  }
 }
 
 template <typename Writer>

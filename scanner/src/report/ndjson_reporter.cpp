@@ -16,7 +16,7 @@ class NdjsonReporter : public Reporter {
     for (const auto& finding : report.findings) {
       rapidjson::StringBuffer buffer;
       JsonWriter<rapidjson::StringBuffer> w(buffer);
-      write_finding(w, finding);
+      write_finding(w, finding, report.decisions.find(finding.fingerprint));
       out << buffer.GetString() << '\n';
     }
     rapidjson::StringBuffer buffer;
@@ -29,6 +29,11 @@ class NdjsonReporter : public Reporter {
     write_string(w, "finished", report.finished);
     w.Key("findings");
     w.Uint64(report.findings.size());
+    w.Key("decided");
+    std::size_t decided = 0;
+    for (const auto& finding : report.findings)
+      decided += report.decisions.find(finding.fingerprint) != nullptr ? 1 : 0;
+    w.Uint64(decided);
     w.Key("records_read");
     w.Uint64(report.records_read);
     w.Key("api_calls");

@@ -8,6 +8,20 @@
 namespace crmscan {
 namespace {
 
+// A request's ticket and deadline, where the subjects file gives them ("  [ticket DPO-881,
+// deadline 2026-12-29]").
+std::string record_of(const Report& report, const std::string& request_id) {
+  const auto record = report.request_records.find(request_id);
+  if (record == report.request_records.end()) return {};
+  std::string text;
+  for (const auto& [key, value] :
+       {std::pair{"ticket", &record->second.ticket}, {"deadline", &record->second.deadline}}) {
+    if (!value->empty())
+      text += (text.empty() ? "" : ", ") + std::string(key) + " " + scrub(*value);
+  }
+  return text.empty() ? text : "  [" + text + "]";
+}
+
 // The counts a person reads: by action, by object, by category, and whether the scan is complete.
 class SummaryReporter : public Reporter {
  public:
@@ -19,11 +33,13 @@ class SummaryReporter : public Reporter {
 void SummaryReporter::write(const Report& report, std::ostream& out) const {
   std::map<std::string, std::map<std::string, std::size_t>> by_object, by_category;
   std::map<std::string, std::size_t> by_action;
+  std::size_t decided = 0;
   for (const auto& f : report.findings) {
     const std::string action(to_string(f.action));
     ++by_object[f.object][action];
     ++by_category[f.category][action];
     ++by_action[action];
+    decided += report.decisions.find(f.fingerprint) != nullptr ? 1 : 0;
   }
   // Names come from outside (file names, a server's object names): printed without control
   // characters, so that a name cannot move the cursor, clear the screen or forge a line.
@@ -32,6 +48,7 @@ void SummaryReporter::write(const Report& report, std::ostream& out) const {
       << report.api_calls << " API calls\n";
   out << "findings: " << report.findings.size();
   for (const auto& [action, count] : by_action) out << "  " << action << " " << count;
+  if (decided != 0) out << "  (decided " << decided << ")";
   out << "\n";
   const auto table = [&out](const char* title,
                             const std::map<std::string, std::map<std::string, std::size_t>>& rows) {
@@ -55,10 +72,6 @@ void SummaryReporter::write(const Report& report, std::ostream& out) const {
   for (const auto& counts : requests) {
     out << "  " << std::left << std::setw(44) << printable(counts.request_id) << std::right
         << std::setw(5) << counts.total() << "  ";
-    if (counts.total() == 0) {
-      out << "no data found\n";
-      continue;
-    }
     std::string detail;
     for (const auto& [action, count] : {std::pair{"delete_record", counts.delete_record},
                                         {"erase_field", counts.erase_field},
@@ -67,7 +80,9 @@ void SummaryReporter::write(const Report& report, std::ostream& out) const {
       if (count != 0)
         detail += (detail.empty() ? "" : ", ") + std::string(action) + " " + std::to_string(count);
     }
-    out << detail << "\n";
+    if (counts.total() == 0) detail = "no data found";
+    if (counts.decided != 0) detail += " (decided " + std::to_string(counts.decided) + ")";
+    out << detail << record_of(report, counts.request_id) << "\n";
   }
   for (const auto& note : report.notes) out << "note: " << scrub(note) << "\n";
   out << "\n";
