@@ -341,7 +341,7 @@ TEST_CASE("Decided reviews: left out of the plan, and after the erasure nothing 
   for (const auto& row : original) {
     if (row[0] == "00T5g00008AhdkLEAR") tasks.push_back(row);
   }
-  write_table(loader.path("Task"), tasks);
+  write_csv_file(loader.path("Task"), tasks);
   rapidjson::Document report;
   report.Parse(read_file(scanned.report + "/findings.json").c_str());
   std::string retained;
