@@ -156,54 +156,48 @@ std::vector<SubjectRequest> verify_requests(const SavedReport& report,
   return requests;
 }
 
-std::string verification_json(const SavedReport& report, const Verification& verification) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
-  w.SetIndent(' ', 2);
-  const auto put = [&w](const char* key, const std::string& value) {
-    w.Key(key);
-    const auto text = is_valid_utf8(value) ? value : valid_utf8(value);
-    w.String(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
-  };
+namespace {
+
+using VerificationWriter = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+
+void put(VerificationWriter& w, const char* key, const std::string& value) {
+  w.Key(key);
+  const auto text = is_valid_utf8(value) ? value : valid_utf8(value);
+  w.String(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+void write_decisions(VerificationWriter& w, const AppliedDecisions& decisions) {
+  w.Key("decisions");
   w.StartObject();
-  put("verification", "crmscan verify");
-  w.Key("version");
-  w.Uint(1);
-  put("report", report.path);
-  put("report_sha256", report.sha256);
-  put("verified", utc_now());
-  if (!verification.decisions.empty() || !verification.decisions.stale.empty()) {
-    w.Key("decisions");
+  put(w, "file", decisions.path);
+  put(w, "sha256", decisions.sha256);
+  w.Key("decided");
+  w.Uint64(decisions.by_fingerprint.size());
+  w.Key("stale");
+  w.StartArray();
+  for (const auto& stale : decisions.stale) {
     w.StartObject();
-    put("file", verification.decisions.path);
-    put("sha256", verification.decisions.sha256);
-    w.Key("decided");
-    w.Uint64(verification.decisions.by_fingerprint.size());
-    w.Key("stale");
-    w.StartArray();
-    for (const auto& stale : verification.decisions.stale) {
-      w.StartObject();
-      put("fingerprint", stale.fingerprint);
-      put("decision", std::string(to_string(stale.kind)));
-      put("source", scrub(stale.source));
-      w.EndObject();
-    }
-    w.EndArray();
+    put(w, "fingerprint", stale.fingerprint);
+    put(w, "decision", std::string(to_string(stale.kind)));
+    put(w, "source", scrub(stale.source));
     w.EndObject();
   }
-  w.Key("complete");
-  w.Bool(verification.complete);
-  w.Key("exit_code");
-  w.Int(verification.exit_code());
+  w.EndArray();
+  w.EndObject();
+}
+
+// Per request: its record (when the subjects file gave one) and its counts.
+void write_requests(VerificationWriter& w, const SavedReport& report,
+                    const Verification& verification) {
   w.Key("requests");
   w.StartArray();
   for (const auto& request : verification.requests) {
     w.StartObject();
-    put("request_id", request.request_id);
+    put(w, "request_id", request.request_id);
     if (const auto record = report.request_records.find(request.request_id);
         record != report.request_records.end()) {
       for (const auto& [key, value] : record->second.fields()) {
-        if (!value->empty()) put(key, *value);
+        if (!value->empty()) put(w, key, *value);
       }
     }
     for (const auto& [key, count] : {std::pair{"gone", request.gone},
@@ -217,31 +211,55 @@ std::string verification_json(const SavedReport& report, const Verification& ver
     w.EndObject();
   }
   w.EndArray();
-  w.Key("findings");
-  w.StartArray();
-  for (const auto& verified : verification.findings) {
-    const auto& f = verified.finding;
+}
+
+void write_finding(VerificationWriter& w, const VerifiedFinding& verified) {
+  const auto& f = verified.finding;
+  w.StartObject();
+  put(w, "status", std::string(to_string(verified.status)));
+  put(w, "fingerprint", f.fingerprint);
+  put(w, "request_id", f.request_id);
+  put(w, "object", f.object);
+  put(w, "record_id", f.record_id);
+  put(w, "field", f.field);
+  put(w, "action", std::string(to_string(f.action)));
+  if (verified.decision) {
+    w.Key("decision");
     w.StartObject();
-    put("status", std::string(to_string(verified.status)));
-    put("fingerprint", f.fingerprint);
-    put("request_id", f.request_id);
-    put("object", f.object);
-    put("record_id", f.record_id);
-    put("field", f.field);
-    put("action", std::string(to_string(f.action)));
-    if (verified.decision) {
-      w.Key("decision");
-      w.StartObject();
-      put("decision", std::string(to_string(verified.decision->kind)));
-      for (const auto& [key, value] : {std::pair{"legal_basis", &verified.decision->legal_basis},
-                                       {"by", &verified.decision->by},
-                                       {"at", &verified.decision->at},
-                                       {"note", &verified.decision->note}})
-        put(key, scrub(*value));
-      w.EndObject();
-    }
+    put(w, "decision", std::string(to_string(verified.decision->kind)));
+    for (const auto& [key, value] : {std::pair{"legal_basis", &verified.decision->legal_basis},
+                                     {"by", &verified.decision->by},
+                                     {"at", &verified.decision->at},
+                                     {"note", &verified.decision->note}})
+      put(w, key, scrub(*value));
     w.EndObject();
   }
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string verification_json(const SavedReport& report, const Verification& verification) {
+  rapidjson::StringBuffer buffer;
+  VerificationWriter w(buffer);
+  w.SetIndent(' ', 2);
+  w.StartObject();
+  put(w, "verification", "crmscan verify");
+  w.Key("version");
+  w.Uint(1);
+  put(w, "report", report.path);
+  put(w, "report_sha256", report.sha256);
+  put(w, "verified", utc_now());
+  if (!verification.decisions.empty() || !verification.decisions.stale.empty())
+    write_decisions(w, verification.decisions);
+  w.Key("complete");
+  w.Bool(verification.complete);
+  w.Key("exit_code");
+  w.Int(verification.exit_code());
+  write_requests(w, report, verification);
+  w.Key("findings");
+  w.StartArray();
+  for (const auto& verified : verification.findings) write_finding(w, verified);
   w.EndArray();
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
