@@ -224,6 +224,10 @@ UK_RANGES = [("2079460", 2), ("7700900", 4), ("1134960", 3), ("1144960", 3), ("1
              ("1164960", 3), ("1174960", 3), ("1184960", 3), ("1214960", 3), ("1314960", 3),
              ("1414960", 3), ("1514960", 3), ("1614960", 3), ("2896496", 2), ("2920180", 2),
              ("1632960", 4), ("3069990", 3)]
+# Ranges that libphonenumber finds allocated to nobody (Ofcom's drama ranges 07700 900 and
+# 01632 960): a number there written without its country code is only ever a review, so no
+# subject is given one.
+UNALLOCATED_PREFIXES = {"7700900", "1632960"}
 US_AREAS = """201 202 203 205 206 207 208 212 213 214 215 216 217 224 225 228 229 231 234 239 240
 248 251 252 253 254 256 260 262 267 269 270 281 301 302 303 304 305 307 308 309 310 312 313 314
 315 316 317 318 319 320 321 323 330 334 336 337 339 347 352 360 361 385 386 401 402 404 405 406
@@ -296,7 +300,7 @@ def phone_pools(seed):
             number = ("44", f"{prefix}{x:03d}", grouping)
             if prefix == "2079460" and x < 100:
                 company.append(number)       # the org's own lines: 020 7946 0000..0099
-            elif x % 2 == 0:
+            elif x % 2 == 0 and prefix not in UNALLOCATED_PREFIXES:
                 even.append(number)
             else:
                 odd.append(number)
