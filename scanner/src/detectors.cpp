@@ -221,8 +221,10 @@ class IdTokenRuns {
  public:
   void add(std::uint64_t alnum, unsigned width) {
     for (unsigned at = 0; at < width;) {
-      // Bits past `width` are clear: the count of ones stops there.
-      const auto ones = static_cast<unsigned>(__builtin_ctzll(~(alnum >> at)));
+      // Bits past `width` are clear: the count of ones stops there (all 64 set: ctz of zero is
+      // undefined, and the run fills the rest of the block).
+      const auto clear = ~(alnum >> at);
+      const auto ones = clear == 0 ? 64 - at : static_cast<unsigned>(__builtin_ctzll(clear));
       run_ += ones;
       at += ones;
       if (at == width) break;
