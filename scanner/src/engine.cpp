@@ -139,7 +139,7 @@ class Scan : private TraversalClient {
         options_(options),
         detector_(subjects),
         id_shape_(rules.id_shape()),
-        traversal_(connector, rules, subjects, options.max_passes, *this),
+        traversal_(connector, rules, subjects, options.max_passes, options.spill_folder, *this),
         phone_filter_(subjects.default_region()) {
     subject_regions_.resize(subjects.subjects().size());
     for (SubjectIndex i = 0; i < subjects.subjects().size(); ++i) {
@@ -479,6 +479,7 @@ class Scan : private TraversalClient {
   void evaluate(const Record& record, const ObjectPlan& plan, ObjectState& state, bool archived,
                 bool deleted) {
     const auto key = record_key(record, plan);
+    note_held(record, plan, key);
     std::vector<Claim> claims;
     std::vector<Mention> mentions;
     id_claims(record, plan, key, claims);
@@ -493,12 +494,34 @@ class Scan : private TraversalClient {
     // may hold it has been seen: until then the record waits.
     const auto parked_at = record.object() + '\x1f' + (key.empty() ? record.location() : key);
     if (!holders_known(claims, mentions)) {
-      pending_.insert_or_assign(parked_at, Parked{record, archived, deleted});
+      pending_.insert_or_assign(parked_at,
+                                Parked{record, archived, deleted, traversal_.place_of_current()});
       return;
     }
     if (!pending_.empty()) pending_.erase(parked_at);
     mark_shared(claims, mentions);
     decide(record, plan, key, archived, deleted, claims, mentions);
+  }
+
+  // What something reached later may name in the record being read: the traversal keeps it, to
+  // read the object again only when that can find something (field_mentions adds the ids written
+  // in its text).
+  void note_held(const Record& record, const ObjectPlan& plan, const std::string& key) {
+    if (!key.empty()) traversal_.holds(Held::kOwnId, key);
+    IdKey id_buffer;
+    std::string spill;
+    for (const auto& link : plan.related) {
+      const auto& value = record.values[*link.via];
+      if (!value_empty(value))
+        traversal_.holds(Held::kMention, id_key_view(value, id_buffer, spill));
+    }
+    for (const auto& plan_key : plan.keys) {
+      for (const auto index : plan_key.fields) {
+        const auto text = value_text(record.values[index]);
+        const auto value = trim(text);
+        if (value.size() >= kMinKeyLength) traversal_.holds(Held::kKey, value, plan_key.rule->key);
+      }
+    }
   }
 
   // The record asked for by id.
@@ -720,6 +743,7 @@ class Scan : private TraversalClient {
                                ? std::string_view(*text)
                                : std::string_view();
       IdentifierDetector::for_each_id(id_text, id_shape_, [&](std::string_view token) {
+        traversal_.holds(Held::kMention, token);
         const auto prefix = token.substr(0, 3);
         auto& prefixes = state.reads->reference_prefixes;
         if (prefixes.find(prefix) == prefixes.end()) prefixes.emplace(prefix);
@@ -880,6 +904,7 @@ class Scan : private TraversalClient {
     auto waiting = std::move(pending_);
     pending_.clear();
     for (auto& [where, parked] : waiting) {
+      const Traversal::Reevaluating late(traversal_, parked.record.object(), parked.place);
       evaluate(parked.record, plan_for(parked.record), objects_[parked.record.object()],
                parked.archived, parked.deleted);
     }
@@ -1124,12 +1149,15 @@ class Scan : private TraversalClient {
           return r.subject == subject && r.object == record.object() && r.id == id;
         });
         if (known != sources.end() && (known->proven || !proven)) continue;
+        const bool echo = std::any_of(sources.begin(), sources.end(), [&](const Reached& r) {
+          return r.subject == subject && (r.proven || !proven);
+        });
         if (known != sources.end()) {
           known->proven = true;
         } else {
           sources.push_back({subject, record.object(), proven, id});
         }
-        traversal_.key_reached(name, value);
+        traversal_.key_reached(name, value, echo);
       }
     }
   }
@@ -1218,6 +1246,7 @@ class Scan : private TraversalClient {
     Record record;
     bool archived = false;
     bool deleted = false;
+    std::uint64_t place = 0;  // where the traversal read it
   };
   std::map<std::string, Parked> pending_;
   PhoneDigitsFilter phone_filter_;

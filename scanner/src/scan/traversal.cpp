@@ -1,20 +1,48 @@
 #include "scan/traversal.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
+#include <limits>
+#include <unordered_map>
 
 #include "crmscan/error.hpp"
 #include "crmscan/text.hpp"
 
 namespace crmscan::scanning {
 
+namespace {
+
+// Two values that hash alike cost a read that finds nothing new, never a record missed.
+std::uint64_t held_hash(Held kind, std::string_view value, std::string_view key_name = {}) {
+  const std::hash<std::string_view> hash;
+  return (hash(value) ^ (hash(key_name) * 0x9E3779B97F4A7C15ULL)) +
+         static_cast<std::uint64_t>(kind);
+}
+
+// A record's place: the read it was read in, and its rank in that read.
+constexpr std::uint64_t place(std::uint32_t pass, std::uint32_t rank) {
+  return (std::uint64_t{pass} << 32) | rank;
+}
+constexpr std::uint32_t pass_of(std::uint64_t place) {
+  return place >> 32;
+}
+constexpr std::uint32_t rank_of(std::uint64_t place) {
+  return place & 0xffffffffU;
+}
+
+constexpr std::size_t kHeldEntry = sizeof(std::uint64_t) + sizeof(std::uint32_t);
+
+}  // namespace
+
 Traversal::Traversal(Connector& connector, const RuleSet& rules, const SubjectSet& subjects,
-                     std::size_t max_passes, TraversalClient& client)
+                     std::size_t max_passes, std::string spill_folder, TraversalClient& client)
     : connector_(connector),
       rules_(rules),
       subjects_(subjects),
       max_passes_(max_passes),
-      client_(client) {
+      client_(client),
+      spill_folder_(std::move(spill_folder)) {
   on_record_ = [this](const Record& record) {
     client_.consume(record,
                     seen_.insert(record.object() + '\x1f' + record_id_key(record.id)).second);
@@ -38,25 +66,66 @@ ObjectReads& Traversal::add_object(const ObjectPlan& plan) {
 
 void Traversal::record_reached(const std::string& object, const std::string& id_key,
                                const std::string& id) {
-  events_.push_back({++clock_, object, id_key.substr(0, 3), nullptr});
+  add_event({++clock_,
+             object,
+             id_key.substr(0, 3),
+             nullptr,
+             false,
+             {},
+             held_hash(Held::kMention, id_key)});
   if (lookups_) frontier_.emplace_back(object, id);
 }
 
-void Traversal::key_reached(const std::string& name, std::string_view value) {
-  events_.push_back({++clock_, "", "", nullptr, false, name});
+void Traversal::key_reached(const std::string& name, std::string_view value, bool echo) {
+  // A record that holds the key, decided knowing of it once already, is the subject's as surely.
+  if (!echo)
+    add_event({++clock_, "", "", nullptr, false, name, held_hash(Held::kKey, value, name)});
   if (lookups_) key_frontier_.emplace_back(name, std::string(value));
 }
 
 void Traversal::pointer_found(const std::string& target_key, const std::vector<std::string>* to,
                               const std::string& target) {
-  events_.push_back({++clock_, "", target_key.substr(0, 3), to});
+  add_event(
+      {++clock_, "", target_key.substr(0, 3), to, false, {}, held_hash(Held::kOwnId, target_key)});
   if (lookups_) {
     for (const auto& object : *to) pointer_frontier_.emplace_back(object, target);
   }
 }
 
 void Traversal::identifiers_learned() {
-  events_.push_back({++clock_, "", "", nullptr, true});
+  add_event({++clock_, "", "", nullptr, true});
+}
+
+void Traversal::add_event(ReachEvent event) {
+  if (lookups_) return;  // lookups follow the frontiers; nothing is read again
+  event.by_object = current_.first;
+  event.by_place = current_.second;
+  event.while_reading = consuming_;
+  events_.push_back(std::move(event));
+}
+
+void Traversal::holds(Held kind, std::string_view value, std::string_view key_name) {
+  if (!consuming_) return;
+  char entry[kHeldEntry];
+  const auto hash = held_hash(kind, value, key_name);
+  const std::uint32_t rank = reading_->records;
+  std::memcpy(entry, &hash, sizeof hash);
+  std::memcpy(entry + sizeof hash, &rank, sizeof rank);
+  held_->append({entry, sizeof entry});
+}
+
+std::uint64_t Traversal::place_of_current() const {
+  return current_.second;
+}
+
+Traversal::Reevaluating::Reevaluating(Traversal& traversal, const std::string& object,
+                                      std::uint64_t place)
+    : traversal_(traversal), saved_(std::move(traversal.current_)) {
+  traversal_.current_ = {object, place};
+}
+
+Traversal::Reevaluating::~Reevaluating() {
+  traversal_.current_ = std::move(saved_);
 }
 
 bool Traversal::read_after(const std::string& object, std::uint64_t time) const {
@@ -129,10 +198,15 @@ std::vector<std::vector<std::string>> Traversal::levels(const std::vector<Object
   return ordered;
 }
 
+// An object is read again when something reached since its read began may change what one of
+// its records is: a new identifier (any record may hold it), or a record, pointer or key that
+// one of the records read before holds.
 std::set<std::string> Traversal::objects_to_read_again(const std::vector<std::string>& order) {
   std::set<std::string> again;
   for (const auto& object : order) {
     const auto& reads = objects_[object];
+    std::vector<const ReachEvent*> naming;
+    bool learned = false;
     for (const auto& event : events_) {
       if (event.time <= reads.read_started) continue;
       const bool pointed = event.pointed_to != nullptr &&
@@ -142,27 +216,81 @@ std::set<std::string> Traversal::objects_to_read_again(const std::vector<std::st
       const bool referenced =
           !event.prefix.empty() && reads.reference_prefixes.count(event.prefix) != 0;
       const bool keyed = !event.key.empty() && reads.key_names.count(event.key) != 0;
-      if (event.learned || pointed || parent || referenced || keyed) {
-        again.insert(object);
-        break;
-      }
+      learned |= event.learned;
+      if (pointed || parent || referenced || keyed) naming.push_back(&event);
     }
+    if (learned || (!naming.empty() && holds_before(reads, object, naming))) again.insert(object);
   }
   return again;
+}
+
+// Whether a record of the object's last read, read before the change, holds a value one of these
+// changes names: a record read after it was decided knowing of it, and the record that made the
+// change knew it too.
+bool Traversal::holds_before(const ObjectReads& reads, const std::string& object,
+                             const std::vector<const ReachEvent*>& events) const {
+  constexpr auto kAll = std::numeric_limits<std::uint32_t>::max();
+  struct Named {
+    std::uint32_t before;  // ranks from here on were read after the change
+    std::uint32_t maker;   // the rank of the record that made it, or kAll
+  };
+  std::unordered_map<std::uint64_t, std::vector<Named>> named;
+  for (const auto* event : events) {
+    const bool by_this_read = event->by_object == object && pass_of(event->by_place) == reads.pass;
+    const auto rank = rank_of(event->by_place);
+    named[event->named].push_back(
+        {by_this_read && event->while_reading ? rank : kAll, by_this_read ? rank : kAll});
+  }
+  if (reads.held_end == reads.held_begin) return false;
+  held_->flush();
+  std::vector<char> buffer(kHeldEntry * 4096);
+  for (auto offset = reads.held_begin; offset < reads.held_end;) {
+    const auto size = held_->read_at(
+        offset, buffer.data(), std::min<std::uint64_t>(buffer.size(), reads.held_end - offset));
+    if (size == 0) break;
+    for (std::size_t at = 0; at + kHeldEntry <= size; at += kHeldEntry) {
+      std::uint64_t hash;
+      std::uint32_t rank;
+      std::memcpy(&hash, buffer.data() + at, sizeof hash);
+      std::memcpy(&rank, buffer.data() + at + sizeof hash, sizeof rank);
+      const auto found = named.find(hash);
+      if (found == named.end()) continue;
+      for (const auto& change : found->second) {
+        if (rank < change.before && rank != change.maker) return true;
+      }
+    }
+    offset += size - size % kHeldEntry;
+  }
+  return false;
 }
 
 void Traversal::read_object(const std::string& object, bool first_read) {
   auto& reads = objects_[object];
   reads.read_started = ++clock_;
   client_.pass_started(object);
-  const auto on_record = [&](const Record& record) { client_.consume(record, first_read); };
+  if (!held_) held_ = std::make_unique<spill::TempFile>(spill_folder_);
+  reads.held_begin = reads.held_end = held_->size();
+  ++reads.pass;
+  reads.records = 0;
+  const auto on_record = [&](const Record& record) {
+    current_ = {object, place(reads.pass, reads.records)};
+    consuming_ = true;
+    client_.consume(record, first_read);
+    consuming_ = false;
+    ++reads.records;
+  };
   reads.reading = true;
+  reading_ = &reads;
   try {
     connector_.scan(object, on_record, on_problem_);
   } catch (const Error& e) {
     client_.problem(object, e.what());
   }
+  consuming_ = false;
+  current_ = {};
+  reading_ = nullptr;
   reads.reading = false;
+  reads.held_end = held_->size();
   client_.resolve_pending(false);
   client_.pass_finished(object);
 }

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@
 #include "crmscan/rules.hpp"
 #include "crmscan/subject.hpp"
 #include "scan/object_plan.hpp"
+#include "spill_file.hpp"
 
 namespace crmscan::scanning {
 
@@ -48,6 +50,13 @@ class TraversalClient {
   virtual void searched(const std::vector<std::string>& identifiers) = 0;
 };
 
+/// What a record read holds that something reached later may name.
+enum class Held : char {
+  kOwnId = 'i',    // its own id key: what a pointer names
+  kMention = 'm',  // an id key in one of its fields: a reached parent, a reference
+  kKey = 'k',      // a key's value (`keys:`), with the key's name
+};
+
 /// Where the traversal stands with one object.
 struct ObjectReads {
   bool ruled = false;
@@ -56,12 +65,16 @@ struct ObjectReads {
   bool reading = false;
   std::uint64_t read_started = 0;
   std::set<std::string, std::less<>> reference_prefixes;  // of id-shaped values in its fields
+  // What the records of its last read hold: where in the traversal's file of held values.
+  std::uint64_t held_begin = 0, held_end = 0;
+  std::uint32_t pass = 0;     // reads begun
+  std::uint32_t records = 0;  // records of the last read so far
 };
 
 class Traversal {
  public:
   Traversal(Connector& connector, const RuleSet& rules, const SubjectSet& subjects,
-            std::size_t max_passes, TraversalClient& client);
+            std::size_t max_passes, std::string spill_folder, TraversalClient& client);
 
   /// An object of the source; the returned state lives as long as the traversal.
   ObjectReads& add_object(const ObjectPlan& plan);
@@ -73,10 +86,30 @@ class Traversal {
 
   // What the decision reached. `id` is as the source writes it; `id_key` its comparable form.
   void record_reached(const std::string& object, const std::string& id_key, const std::string& id);
-  void key_reached(const std::string& name, std::string_view value);
+  /// `echo`: this key's value was reached for the same subject before, at least as surely (by
+  /// another record of the same call).
+  void key_reached(const std::string& name, std::string_view value, bool echo);
   void pointer_found(const std::string& target_key, const std::vector<std::string>* to,
                      const std::string& target);
   void identifiers_learned();
+  /// The record being read holds this value (a key's value with its name); ignored but while a
+  /// full read reads it.
+  void holds(Held kind, std::string_view value, std::string_view key_name = {});
+  /// While it lives, what is reached is reached by a record read before, held back until now
+  /// (`place` is what place_of_current() said when it was read).
+  class Reevaluating {
+   public:
+    Reevaluating(Traversal& traversal, const std::string& object, std::uint64_t place);
+    ~Reevaluating();
+    Reevaluating(const Reevaluating&) = delete;
+    Reevaluating& operator=(const Reevaluating&) = delete;
+
+   private:
+    Traversal& traversal_;
+    std::pair<std::string, std::uint64_t> saved_;
+  };
+  /// The record being read: its read and its place in that read, to say so later.
+  std::uint64_t place_of_current() const;
 
   /// A count that grows with every change to what is reached.
   std::uint64_t now() const { return clock_; }
@@ -90,8 +123,12 @@ class Traversal {
     std::string object;  // the reached record's object, or empty for a pointer
     std::string prefix;  // the first three characters of its id key
     const std::vector<std::string>* pointed_to = nullptr;
-    bool learned = false;  // a new identifier: any object read before may hold it
-    std::string key = {};  // a key (`keys:`) of this name was reached: objects with such keys
+    bool learned = false;        // a new identifier: any object read before may hold it
+    std::string key = {};        // a key (`keys:`) of this name was reached: objects with such keys
+    std::uint64_t named = 0;     // the hash of the Held value the change names (not for `learned`)
+    std::string by_object = {};  // the record whose decision made the change, when one was read
+    std::uint64_t by_place = 0;  // and its place (place_of_current())
+    bool while_reading = false;  // made as that record was read, not held back and decided late
   };
   using Ids = std::vector<std::pair<std::string, std::string>>;  // (object or key name, value)
   // What one round of lookups searches for.
@@ -103,6 +140,9 @@ class Traversal {
   bool settle(const std::vector<std::string>& read_so_far);
   std::vector<std::vector<std::string>> levels(const std::vector<ObjectSchema>& schemas);
   std::set<std::string> objects_to_read_again(const std::vector<std::string>& order);
+  bool holds_before(const ObjectReads& reads, const std::string& object,
+                    const std::vector<const ReachEvent*>& events) const;
+  void add_event(ReachEvent event);
   void read_object(const std::string& object, bool first_read);
   void search_given(Lookup& lookup);
   void search(Lookup& lookup, const Terms& terms);
@@ -120,6 +160,14 @@ class Traversal {
   std::map<std::string, ObjectReads> objects_;
   std::vector<ReachEvent> events_;
   std::uint64_t clock_ = 0;
+  // The record whose decision is being made (object, place), when it was read by read_object.
+  std::pair<std::string, std::uint64_t> current_;
+  bool consuming_ = false;  // the current record is being read (not held back and decided late)
+  ObjectReads* reading_ = nullptr;
+  // (hash of a Held value, the record's place in its read) of every record read, object by
+  // object: a file, as it grows with the export.
+  std::string spill_folder_;
+  std::unique_ptr<spill::TempFile> held_;
   // Lookups only: the ruled objects searched, what was searched for, and the records reached,
   // records pointed to and keys reached whose neighbours have not been asked for yet.
   bool lookups_ = false;

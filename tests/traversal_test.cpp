@@ -1,0 +1,97 @@
+// The full read's traversal: an object is read again when a record read before something was
+// reached holds what was reached, and only then.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "crmscan/engine.hpp"
+#include "crmscan/memory_connector.hpp"
+#include "support.hpp"
+
+namespace {
+
+const std::string kCall = "5f0c1b9e-8d2a-4c7e-9b1f-3a6d2e8c4b10";
+const std::string kOtherCall = "a2e4c6d8-1b3f-4a5c-8e7d-9f0b2c4d6e81";
+
+crmscan::Report scan(crmscan::MemoryConnector& connector) {
+  static const auto kRules =
+      crmscan::RuleSet::load({crmscan::test::source_path("tests/fixtures/traversal-rules.yaml")});
+  const crmscan::SubjectSet subjects({{"REQ-1", {}, {"+44 20 7946 0958"}, {}, {}, "test"}}, "GB");
+  crmscan::ScanOptions options;
+  options.full_read = true;
+  return crmscan::run_scan(connector, kRules, subjects, options);
+}
+
+// The subject's call Task: the caller's number in its Subject, the call's key.
+void add_subject_call(crmscan::MemoryConnector& connector, const std::string& id) {
+  connector.add("Task",
+                {{"Id", id}, {"Subject", "Call from 020 7946 0958"}, {"CallObject", kCall}});
+}
+
+std::string action_on(const crmscan::Report& report, const std::string& object,
+                      const std::string& id) {
+  for (const auto& f : report.findings) {
+    if (f.object == object && f.record_id == id && f.field.empty())
+      return std::string(crmscan::to_string(f.action));
+  }
+  return "none";
+}
+
+std::size_t passes(const crmscan::Report& report, const std::string& object) {
+  for (const auto& c : report.coverage) {
+    if (c.object == object) return c.passes;
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "A record of the call read before the subject's call was reached is found by a read again",
+    "[traversal]") {
+  crmscan::MemoryConnector connector;
+  // Call_Log__c is read before Task (same level, by name).
+  connector.add("Call_Log__c", {{"Id", "a0L5g00000Aa1bQAAR"}, {"CallKey__c", kCall}});
+  connector.add("Call_Log__c", {{"Id", "a0L5g00000Aa1bRAAR"}, {"CallKey__c", kOtherCall}});
+  add_subject_call(connector, "00T5g00008AhdkLEAR");
+  connector.add("VoiceCall", {{"Id", "0LQ5g00000Bb2cDGAZ"}, {"VendorCallKey", kCall}});
+  const auto report = scan(connector);
+  CHECK(action_on(report, "Task", "00T5g00008AhdkLEAR") == "delete_record");
+  CHECK(action_on(report, "Call_Log__c", "a0L5g00000Aa1bQAAR") == "delete_record");
+  CHECK(action_on(report, "Call_Log__c", "a0L5g00000Aa1bRAAR") == "none");
+  CHECK(action_on(report, "VoiceCall", "0LQ5g00000Bb2cDGAZ") == "delete_record");
+  CHECK(passes(report, "Call_Log__c") == 2);
+  // VoiceCall was read after the call was reached: once is enough.
+  CHECK(passes(report, "VoiceCall") == 1);
+  CHECK(report.complete());
+}
+
+TEST_CASE("An earlier Task of the same call is found by reading Task again", "[traversal]") {
+  crmscan::MemoryConnector connector;
+  connector.add("Task",
+                {{"Id", "00T5g00008AsKz2EAF"}, {"Subject", "Transfer"}, {"CallObject", kCall}});
+  add_subject_call(connector, "00T5g00008AhdkLEAR");
+  const auto report = scan(connector);
+  CHECK(action_on(report, "Task", "00T5g00008AhdkLEAR") == "delete_record");
+  CHECK(action_on(report, "Task", "00T5g00008AsKz2EAF") == "delete_record");
+  CHECK(passes(report, "Task") == 2);
+}
+
+TEST_CASE("An object none of whose records read before holds what was reached is read once",
+          "[traversal]") {
+  crmscan::MemoryConnector connector;
+  connector.add("Call_Log__c", {{"Id", "a0L5g00000Aa1bRAAR"}, {"CallKey__c", kOtherCall}});
+  // The subject's call first, then a transfer of the same call: read after, found in one read.
+  add_subject_call(connector, "00T5g00008AhdkLEAR");
+  connector.add("Task",
+                {{"Id", "00T5g00008AsKz2EAF"}, {"Subject", "Transfer"}, {"CallObject", kCall}});
+  connector.add(
+      "Task", {{"Id", "00T5g00008AXquVEAT"}, {"Subject", "Callback"}, {"CallObject", kOtherCall}});
+  const auto report = scan(connector);
+  CHECK(action_on(report, "Task", "00T5g00008AsKz2EAF") == "delete_record");
+  CHECK(action_on(report, "Task", "00T5g00008AXquVEAT") == "none");
+  CHECK(action_on(report, "Call_Log__c", "a0L5g00000Aa1bRAAR") == "none");
+  CHECK(passes(report, "Task") == 1);
+  CHECK(passes(report, "Call_Log__c") == 1);
+}
