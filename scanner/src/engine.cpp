@@ -1010,6 +1010,15 @@ class Scan : private TraversalClient {
     const std::string& field_name(std::size_t index) const {
       return plan.schema->fields[index].name;
     }
+    // The stages keep the text of a field whose identifiers are to be erased (its rewrite).
+    void text_to_erase(std::size_t index) const {
+      const auto* text = std::get_if<std::string>(&record.values[index]);
+      if (text == nullptr) return;
+      for (auto* stage : scan.options_.stages) {
+        stage->text_to_erase(record.object(), record.id.empty() ? key : record.id,
+                             field_name(index), *text);
+      }
+    }
   };
 
   // Field by field: an identifier that is the subject's makes it an erasure; a name alone, a
@@ -1034,6 +1043,7 @@ class Scan : private TraversalClient {
                                                         : kind_category(m->kind);
       const bool name = m->kind == IdentifierKind::kName;
       const bool weak = !m->doubt.empty() && !owned;
+      if (!weak) out.text_to_erase(index);
       out.add(out.field_name(index), weak ? Action::kReview : Action::kEraseField, category,
               weak && name ? "name" : (weak && m->shared ? "shared" : "text"),
               info.field_rule != nullptr  ? info.field_rule->id

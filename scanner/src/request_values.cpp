@@ -310,12 +310,15 @@ std::string erase_identifiers(std::string_view text, const RequestIdentifiers& i
   return out;
 }
 
-void RequestValuesRecorder::record_found(const Record& record, SubjectIndex /*subject*/) {
-  auto& texts = texts_[{record.object(), record_id_key(record.id)}];
-  texts.clear();
-  for (std::size_t i = 0; i < record.values.size() && i < record.schema->fields.size(); ++i) {
-    if (const auto* text = std::get_if<std::string>(&record.values[i]); text && !text->empty())
-      texts.emplace_back(record.schema->fields[i].name, *text);
+void RequestValuesRecorder::text_to_erase(const std::string& object, const std::string& record_id,
+                                          const std::string& field, const std::string& text) {
+  auto& texts = texts_[{object, record_id_key(record_id)}];
+  const auto known = std::find_if(texts.begin(), texts.end(),
+                                  [&](const auto& entry) { return entry.first == field; });
+  if (known != texts.end()) {
+    known->second = text;
+  } else {
+    texts.emplace_back(field, text);
   }
 }
 

@@ -68,8 +68,10 @@ std::string erase_identifiers(std::string_view text, const RequestIdentifiers& i
 class RequestValuesRecorder : public Stage {
  public:
   explicit RequestValuesRecorder(const SubjectSet& subjects) : subjects_(subjects) {}
-  /// Keeps the record's text values (for its erase_field findings, known at the end).
-  void record_found(const Record& record, SubjectIndex subject) override;
+  void record_found(const Record& /*record*/, SubjectIndex /*subject*/) override {}
+  /// Keeps the text (for its erase_field finding's rewrite, made at the end).
+  void text_to_erase(const std::string& object, const std::string& record_id,
+                     const std::string& field, const std::string& text) override;
   /// Makes the values of the finished scan (a new key, every request's identifiers, and the
   /// erased text of every erase_field finding on a free-text field) and adds the identifiers'
   /// hashes to the report.
@@ -82,7 +84,7 @@ class RequestValuesRecorder : public Stage {
 
   const SubjectSet& subjects_;
   RequestValues values_;
-  // (object, record id key) → (field, text)
+  // (object, record id key) → (field, text) of the fields with erase_field text findings
   std::map<std::pair<std::string, std::string>, std::vector<std::pair<std::string, std::string>>>
       texts_;
 };

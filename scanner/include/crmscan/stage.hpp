@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "crmscan/record.hpp"
 #include "crmscan/report.hpp"
@@ -18,6 +19,10 @@ class Stage {
   virtual ~Stage() = default;
   /// A record that holds something of the request of `subject`; again if a later pass re-reads it.
   virtual void record_found(const Record& record, SubjectIndex subject) = 0;
+  /// A free-text field of a record found for a request in which the request's identifiers are to
+  /// be erased (an erase_field finding, reason "text"); `record_id` as the finding gives it.
+  virtual void text_to_erase(const std::string& /*object*/, const std::string& /*record_id*/,
+                             const std::string& /*field*/, const std::string& /*text*/) {}
   /// Runs once the scan is done, adding to its report.
   virtual void run(Report& report) = 0;
 };
