@@ -19,6 +19,7 @@
 #include "scan/evidence.hpp"
 #include "scan/object_plan.hpp"
 #include "scan/phone_digits_filter.hpp"
+#include "scan/prepared_record.hpp"
 #include "scan/traversal.hpp"
 
 namespace crmscan {
@@ -139,8 +140,12 @@ class Scan : private TraversalClient {
         options_(options),
         detector_(subjects),
         id_shape_(rules.id_shape()),
-        traversal_(connector, rules, subjects, options.max_passes, options.spill_folder, *this),
-        phone_filter_(subjects.default_region()) {
+        traversal_(connector, rules, subjects, options.max_passes,
+                   options.jobs > 1 ? options.jobs - 1 : 0, options.spill_folder, *this),
+        phone_filter_(subjects.default_region()),
+        preparer_(subjects, rules) {
+    for (std::size_t worker = 1; worker < options.jobs; ++worker)
+      worker_preparers_.emplace_back(subjects, rules);
     subject_regions_.resize(subjects.subjects().size());
     for (SubjectIndex i = 0; i < subjects.subjects().size(); ++i) {
       if (!subjects.default_region().empty())
@@ -277,8 +282,21 @@ class Scan : private TraversalClient {
     return report_.coverage.back();
   }
 
+  PhoneFilterSnapshot phone_snapshot() override {
+    if (!phone_snapshot_ || phone_snapshot_generation_ != phone_generation_) {
+      phone_snapshot_ = std::make_shared<const PhoneDigitsFilter>(phone_filter_);
+      phone_snapshot_generation_ = phone_generation_;
+    }
+    return {phone_snapshot_, phone_generation_};
+  }
+
+  void prepare(std::size_t worker, const Record& record, const PhoneFilterSnapshot& phones,
+               PreparedRecord& into) override {
+    worker_preparers_[worker].prepare(record, phones, into);
+  }
+
   // One record from the connector: counted when `first_read`, then evaluated for every subject.
-  void consume(const Record& record, bool first_read) override {
+  void consume(const Record& record, const PreparedRecord* prepared, bool first_read) override {
     auto& state = objects_[record.object()];
     const auto& plan = plan_for(record);
     const bool archived =
@@ -295,7 +313,7 @@ class Scan : private TraversalClient {
       coverage.archived += archived ? 1 : 0;
       coverage.deleted += deleted ? 1 : 0;
     }
-    evaluate(record, plan, state, archived, deleted);
+    evaluate(record, plan, state, archived, deleted, prepared);
   }
 
   // Plans are cached per schema; each holds its schema, so a cached address is never reused.
@@ -404,6 +422,7 @@ class Scan : private TraversalClient {
     owners.push_back(subject);
     if (!verified) unverified_phones_.emplace(e164, subject);
     phone_filter_.add(e164);
+    ++phone_generation_;
     // National numbers on the subject's records are most likely written as this one's country
     // does.
     const auto region = PhoneNormalizer::region_of(e164);
@@ -477,7 +496,13 @@ class Scan : private TraversalClient {
   // ---- One record against every subject: the claims that it is a subject's, the mentions of a
   // subject's identifiers in its fields, then the decision. ----
   void evaluate(const Record& record, const ObjectPlan& plan, ObjectState& state, bool archived,
-                bool deleted) {
+                bool deleted, const PreparedRecord* prepared = nullptr) {
+    if (prepared == nullptr) {
+      // Prepared here, against the numbers known now.
+      preparer_.prepare(record, {{std::shared_ptr<void>(), &phone_filter_}, phone_generation_},
+                        prepared_);
+      prepared = &prepared_;
+    }
     const auto key = record_key(record, plan);
     note_held(record, plan, key);
     std::vector<Claim> claims;
@@ -487,7 +512,7 @@ class Scan : private TraversalClient {
     business_holder_claims(record, plan, claims);
     key_claims(record, plan, key, claims);
     related_claims(record, plan, claims);
-    if (!plan.staff) field_mentions(record, plan, state, key, claims, mentions);
+    field_mentions(record, plan, *prepared, state, key, claims, mentions);
 
     if (claims.empty() && mentions.empty()) return;
     // Whether an email or a number is the subject's alone is known only once every record that
@@ -727,32 +752,25 @@ class Scan : private TraversalClient {
     }
   }
 
-  // Every string field: identifiers written in it, and ids of reached records that no rule
-  // declares as a reference.
-  // The company's own people (agents' User records) are not searched.
-  void field_mentions(const Record& record, const ObjectPlan& plan, ObjectState& state,
-                      const std::string& key, std::vector<Claim>& claims,
+  // Every string field (as prepared: the company's own people's records have none): identifiers
+  // written in it, and ids of reached records that no rule declares as a reference.
+  void field_mentions(const Record& record, const ObjectPlan& plan, const PreparedRecord& prepared,
+                      ObjectState& state, const std::string& key, std::vector<Claim>& claims,
                       std::vector<Mention>& mentions) {
-    for (std::size_t index = 0;
-         !plan.staff && index < record.values.size() && index < plan.fields.size(); ++index) {
-      const auto* text = std::get_if<std::string>(&record.values[index]);
-      if (text == nullptr || text->empty() || (plan.id && index == *plan.id)) continue;
-      // One pass over the value says which matchers can find something in it.
-      const auto candidates = IdentifierDetector::candidates(*text);
-      const auto id_text = id_shape_ != IdShape::kSalesforce || candidates.id_token
-                               ? std::string_view(*text)
-                               : std::string_view();
-      IdentifierDetector::for_each_id(id_text, id_shape_, [&](std::string_view token) {
+    for (const auto& value : prepared.values) {
+      const auto index = value.field;
+      const auto& text = std::get<std::string>(record.values[index]);
+      for (const std::string_view token : value.ids) {
         traversal_.holds(Held::kMention, token);
         const auto prefix = token.substr(0, 3);
         auto& prefixes = state.reads->reference_prefixes;
         if (prefixes.find(prefix) == prefixes.end()) prefixes.emplace(prefix);
-        if (token == key) return;
+        if (token == key) continue;
         if (const auto* ids = subjects_.by_id(token)) {
           for (const auto s : *ids)
             mentions.push_back({s, index, IdentifierKind::kId, std::string(token), {}});
         }
-        if (plan.fields[index].link) return;
+        if (plan.fields[index].link) continue;
         if (const auto targets = reached_.find(token); targets != reached_.end()) {
           for (const auto& target : targets->second) {
             // A kept record (a Case, a business) is not the subject's: what points to it is not.
@@ -767,23 +785,27 @@ class Scan : private TraversalClient {
                               "record.reference",
                               RecordAction::kReview,
                               "low",
-                              *text,
+                              text,
                               {},
                               target.object,
                               target.id});
           }
         }
-      });
-      scratch_.clear();
-      if (candidates.email) detector_.emails(*text, scratch_);
-      for (const auto& email : scratch_) {
+      }
+      for (const auto& email : value.emails) {
         match_email(email, [&](SubjectIndex s, const std::string& doubt) {
           mentions.push_back({s, index, IdentifierKind::kEmail, email, doubt});
         });
       }
+      // Checked again where a subject's number was learned since the record was prepared.
+      bool phone = value.phone;
+      if (prepared.phone_generation != phone_generation_) {
+        phone = value.candidates.phone && phone_filter_.may_hold(text, phone_regions_);
+      } else if (phone) {
+        phone_regions_ = value.regions;
+      }
       readings_.clear();
-      if (candidates.phone && phone_filter_.may_hold(*text, phone_regions_))
-        detector_.phones(*text, phone_regions_, readings_, subject_number_);
+      if (phone) detector_.phones(text, phone_regions_, readings_, subject_number_);
       for (const auto& reading : readings_) {
         if (const auto* found = phones_for(reading.e164)) {
           for (const auto s : *found)
@@ -791,11 +813,9 @@ class Scan : private TraversalClient {
                 {s, index, IdentifierKind::kPhone, reading.e164, phone_doubt(reading, s)});
         }
       }
-      if (candidates.words) {
-        detector_.names(*text, [&](const std::string& name) {
-          for (const auto s : *subjects_.by_name(name))
-            mentions.push_back({s, index, IdentifierKind::kName, name, "a name alone"});
-        });
+      for (const auto& name : value.names) {
+        for (const auto s : *subjects_.by_name(name))
+          mentions.push_back({s, index, IdentifierKind::kName, name, "a name alone"});
       }
     }
   }
@@ -1260,6 +1280,12 @@ class Scan : private TraversalClient {
   };
   std::map<std::string, Parked> pending_;
   PhoneDigitsFilter phone_filter_;
+  std::uint64_t phone_generation_ = 0;                       // numbers added to the filter
+  std::shared_ptr<const PhoneDigitsFilter> phone_snapshot_;  // for the workers
+  std::uint64_t phone_snapshot_generation_ = 0;
+  Preparer preparer_;                       // this thread's
+  std::vector<Preparer> worker_preparers_;  // one per worker thread
+  PreparedRecord prepared_;
   std::vector<std::string> phone_regions_;  // the regions to read one text's numbers in
   std::vector<PhoneReading> readings_;      // the numbers read in one value
   std::vector<std::string> scratch_;        // the emails found in one value

@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <future>
 #include <iostream>
+#include <thread>
 
 #include "command_line.hpp"
 #include "crmscan/decisions.hpp"
@@ -89,10 +92,25 @@ po::options_description scan_options() {
   auto source = source_options();
   source.add_options()("full-read",
                        "read every record even where the connector can look records up (an "
-                       "inventory)");
+                       "inventory)")(
+      "jobs,j", po::value<std::string>(),
+      "threads for reading files: one reads and decides in order, the others search the records "
+      "for identifiers meanwhile (default: the machine's cores; the reports are the same for "
+      "any number)");
   po::options_description all;
   all.add(subject_options()).add(source).add(content_options()).add(output_options());
   return all;
+}
+
+// --jobs: 1 to 256, by default the machine's cores.
+std::size_t jobs_of(const po::variables_map& vm) {
+  if (vm.count("jobs") == 0) return std::max(1U, std::thread::hardware_concurrency());
+  const auto text = vm["jobs"].as<std::string>();
+  std::size_t jobs = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), jobs);
+  if (error != std::errc() || end != text.data() + text.size() || jobs < 1 || jobs > 256)
+    throw UsageError("--jobs: '" + text + "' is not a number of threads from 1 to 256");
+  return jobs;
 }
 
 // The requests: from --subjects, or one from --email/--phone/--name/--id.
@@ -235,6 +253,7 @@ int run_scan_command(const std::vector<std::string>& args) {
   ScanOptions options_of_scan;
   options_of_scan.show_values = vm.count("show-values") != 0;
   options_of_scan.full_read = vm.count("full-read") != 0;
+  options_of_scan.jobs = jobs_of(vm);
   // The output folder is made, checked and locked, and the files it will hold are checked, before
   // the scan: a folder others can write, or a report that cannot be replaced, is refused at once.
   // A scan with many findings keeps what does not fit in memory there.

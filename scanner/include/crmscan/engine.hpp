@@ -30,6 +30,9 @@ struct ScanOptions {
   std::string spill_folder;
   /// Told what the scan does as it goes (not owned; null: nobody watches).
   ScanProgress* progress = nullptr;
+  /// Threads of a full read: this one reads and decides, in the order read; `jobs - 1` more
+  /// search the records for identifiers meanwhile. The report is the same for any number.
+  std::size_t jobs = 1;
 };
 
 /// Runs a subject scan: finds each subject's root records by identity, follows the declared

@@ -8,6 +8,7 @@
 
 #include "crmscan/error.hpp"
 #include "crmscan/text.hpp"
+#include "scan/record_pipeline.hpp"
 
 namespace crmscan::scanning {
 
@@ -36,15 +37,17 @@ constexpr std::size_t kHeldEntry = sizeof(std::uint64_t) + sizeof(std::uint32_t)
 }  // namespace
 
 Traversal::Traversal(Connector& connector, const RuleSet& rules, const SubjectSet& subjects,
-                     std::size_t max_passes, std::string spill_folder, TraversalClient& client)
+                     std::size_t max_passes, std::size_t workers, std::string spill_folder,
+                     TraversalClient& client)
     : connector_(connector),
       rules_(rules),
       subjects_(subjects),
       max_passes_(max_passes),
+      workers_(workers),
       client_(client),
       spill_folder_(std::move(spill_folder)) {
   on_record_ = [this](const Record& record) {
-    client_.consume(record,
+    client_.consume(record, nullptr,
                     seen_.insert(record.object() + '\x1f' + record_id_key(record.id)).second);
   };
   on_problem_ = [this](const std::string& object, const std::string& message) {
@@ -272,19 +275,24 @@ void Traversal::read_object(const std::string& object, bool first_read) {
   reads.held_begin = reads.held_end = held_->size();
   ++reads.pass;
   reads.records = 0;
-  const auto on_record = [&](const Record& record) {
+  const auto consume = [&](const Record& record, const PreparedRecord* prepared) {
     current_ = {object, place(reads.pass, reads.records)};
     consuming_ = true;
-    client_.consume(record, first_read);
+    client_.consume(record, prepared, first_read);
     consuming_ = false;
     ++reads.records;
   };
   reads.reading = true;
   reading_ = &reads;
-  try {
-    connector_.scan(object, on_record, on_problem_);
-  } catch (const Error& e) {
-    client_.problem(object, e.what());
+  if (workers_ == 0) {
+    try {
+      connector_.scan(
+          object, [&](const Record& record) { consume(record, nullptr); }, on_problem_);
+    } catch (const Error& e) {
+      client_.problem(object, e.what());
+    }
+  } else {
+    read_on_workers(object, consume);
   }
   consuming_ = false;
   current_ = {};
@@ -293,6 +301,39 @@ void Traversal::read_object(const std::string& object, bool first_read) {
   reads.held_end = held_->size();
   client_.resolve_pending(false);
   client_.pass_finished(object);
+}
+
+// The records prepared on the workers, decided here in the order read; a problem the connector
+// reports waits for the records read before it, as it would on one thread.
+void Traversal::read_on_workers(
+    const std::string& object,
+    const std::function<void(const Record&, const PreparedRecord*)>& consume) {
+  RecordPipeline pipeline(
+      workers_,
+      [this](std::size_t worker, const Record& record, const PhoneFilterSnapshot& phones,
+             PreparedRecord& into) { client_.prepare(worker, record, phones, into); },
+      [this] { return client_.phone_snapshot(); },
+      [&](const Record& record, const PreparedRecord& prepared) { consume(record, &prepared); });
+  bool deciding = false;
+  const auto decide = [&](auto&& step) {
+    deciding = true;
+    step();
+    deciding = false;
+  };
+  const ProblemSink on_problem = [&](const std::string& where, const std::string& message) {
+    decide([&] { pipeline.finish(); });
+    client_.problem(where, message);
+  };
+  // A connector that stops still had its records read before decided; a decision that stops
+  // stops the read, as on one thread.
+  try {
+    connector_.scan(
+        object, [&](const Record& record) { decide([&] { pipeline.push(record); }); }, on_problem);
+    decide([&] { pipeline.finish(); });
+  } catch (const Error& e) {
+    if (!deciding) pipeline.finish();
+    client_.problem(object, e.what());
+  }
 }
 
 // ---- Lookups. ----

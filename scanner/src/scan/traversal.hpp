@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -20,6 +21,7 @@
 #include "crmscan/rules.hpp"
 #include "crmscan/subject.hpp"
 #include "scan/object_plan.hpp"
+#include "scan/prepared_record.hpp"
 #include "spill_file.hpp"
 
 namespace crmscan::scanning {
@@ -29,7 +31,14 @@ class TraversalClient {
  public:
   virtual ~TraversalClient() = default;
   /// One record from the connector; `first_read` when it was not read before (it is counted).
-  virtual void consume(const Record& record, bool first_read) = 0;
+  /// `prepared`: what prepare() made of it, or null (the scan prepares it itself).
+  virtual void consume(const Record& record, const PreparedRecord* prepared, bool first_read) = 0;
+  /// A full read on several threads: what each batch of records read from now on is prepared
+  /// against (on the reading thread), and a record prepared (on worker `worker`, any number of
+  /// workers at once; nothing of the scan's state may be touched).
+  virtual PhoneFilterSnapshot phone_snapshot() = 0;
+  virtual void prepare(std::size_t worker, const Record& record, const PhoneFilterSnapshot& phones,
+                       PreparedRecord& into) = 0;
   /// What could not be read, or a stop (a limit, an API that stopped answering).
   virtual void problem(const std::string& object, const std::string& message) = 0;
   virtual void note(const std::string& text) = 0;
@@ -73,8 +82,11 @@ struct ObjectReads {
 
 class Traversal {
  public:
+  /// `workers`: threads that prepare the records of a full read (0: none, the reading thread
+  /// prepares them).
   Traversal(Connector& connector, const RuleSet& rules, const SubjectSet& subjects,
-            std::size_t max_passes, std::string spill_folder, TraversalClient& client);
+            std::size_t max_passes, std::size_t workers, std::string spill_folder,
+            TraversalClient& client);
 
   /// An object of the source; the returned state lives as long as the traversal.
   ObjectReads& add_object(const ObjectPlan& plan);
@@ -144,6 +156,8 @@ class Traversal {
                     const std::vector<const ReachEvent*>& events) const;
   void add_event(ReachEvent event);
   void read_object(const std::string& object, bool first_read);
+  void read_on_workers(const std::string& object,
+                       const std::function<void(const Record&, const PreparedRecord*)>& consume);
   void search_given(Lookup& lookup);
   void search(Lookup& lookup, const Terms& terms);
   void follow_frontier(Lookup& lookup);
@@ -156,6 +170,7 @@ class Traversal {
   const RuleSet& rules_;
   const SubjectSet& subjects_;
   std::size_t max_passes_;
+  std::size_t workers_;
   TraversalClient& client_;
   std::map<std::string, ObjectReads> objects_;
   std::vector<ReachEvent> events_;

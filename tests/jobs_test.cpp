@@ -1,0 +1,155 @@
+// `--jobs`: records searched on several threads and decided on one, in the order read, give the
+// reports that one thread gives, byte for byte (run times and per-run keyed hashes aside).
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "crmscan/normalize.hpp"
+#include "support.hpp"
+
+namespace {
+
+using crmscan::test::CommandResult;
+using crmscan::test::TempDir;
+
+// A report's text without what differs from run to run: times and keyed hashes.
+std::string without_run(const std::string& text) {
+  static const std::regex kTime(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z)");
+  static const std::regex kHash(R"([0-9a-f]{64})");
+  static const std::regex kDuration(R"("duration_seconds": ?[0-9.e+-]+)");
+  return std::regex_replace(
+      std::regex_replace(std::regex_replace(text, kTime, "TIME"), kHash, "HASH"), kDuration,
+      "DURATION");
+}
+
+// Scans with 1 and with 4 threads; every report file must be the same.
+void require_same_reports(std::vector<std::string> args, const TempDir& scratch) {
+  std::vector<std::string> folders;
+  for (const auto* jobs : {"1", "4"}) {
+    const auto out = scratch / (std::string("jobs-") + jobs);
+    auto run = args;
+    run.insert(run.end(), {"--format", "json,ndjson,csv,html", "--out", out, "--jobs", jobs});
+    const auto result = crmscan::test::run_crmscan(run, scratch);
+    INFO(result.err);
+    REQUIRE((result.exit_code == 0 || result.exit_code == 1));
+    folders.push_back(out);
+  }
+  std::size_t compared = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(folders[0])) {
+    const auto name = entry.path().filename().string();
+    INFO(name);
+    const auto other = std::filesystem::path(folders[1]) / name;
+    REQUIRE(std::filesystem::exists(other));
+    CHECK(without_run(crmscan::test::read_file(entry.path().string())) ==
+          without_run(crmscan::test::read_file(other.string())));
+    ++compared;
+  }
+  CHECK(compared >= 5);  // findings .json .ndjson .csv, report.html, values.json
+}
+
+std::string id18(const std::string& prefix, int number) {
+  auto digits = std::to_string(number);
+  digits.insert(0, 15 - prefix.size() - digits.size(), '0');
+  return crmscan::salesforce_id18(prefix + digits);
+}
+
+std::string csv_quoted(const std::string& value) {
+  std::string out = "\"";
+  for (const char c : value) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
+// A Salesforce export of 3,000 call Tasks: the subject's by WhoId, by the number in the Subject,
+// by the email in a multi-line quoted Description, by the call's key alone (a Task read long
+// before the one that reveals the key); strangers' alike. Multi-line quoted values sit on every
+// side of the reader's batches of 512 records.
+void write_export(const std::string& folder) {
+  std::filesystem::create_directories(folder);
+  std::string contacts =
+      "Id,AccountId,FirstName,LastName,Email,Phone,MobilePhone,IsPersonAccount\n";
+  contacts +=
+      id18("0035g", 1) + ",,Am\xC3\xA9lie,Dubois,amelie.dubois@example.fr,020 7946 0958,,false\n";
+  for (int i = 2; i < 600; ++i) {
+    contacts += id18("0035g", i) + ",,Person" + std::to_string(i) + ",Stranger,person" +
+                std::to_string(i) + "@example.org,+33 1 23 45 " + std::to_string(10 + i % 90) +
+                " " + std::to_string(10 + i / 90) + ",,false\n";
+  }
+  crmscan::test::write_file(folder + "/Contact.csv", contacts);
+  std::string tasks = "Id,WhoId,Subject,Description,CallObject,IsDeleted\n";
+  for (int i = 1; i <= 3000; ++i) {
+    const bool near_batch_edge = i % 512 >= 505 || i % 512 <= 6;
+    const std::string who = i % 7 == 0 ? id18("0035g", 1) : id18("0035g", 2 + i % 598);
+    const std::string subject =
+        i % 11 == 0 ? "Call from 020 7946 0958" : "Call " + std::to_string(i);
+    std::string description = "Notes for call " + std::to_string(i);
+    if (near_batch_edge) {
+      description = "First line, with a comma\n\"Email me at " +
+                    std::string(i % 2 == 0 ? "amelie.dubois@example.fr" : "someone@example.net") +
+                    "\", she said\r\nthird line";
+    }
+    const std::string call =
+        i == 40 || i == 2090 ? "5f0c1b9e-8d2a-4c7e-9b1f-3a6d2e8c4b10" : "call-" + std::to_string(i);
+    const std::string call_subject = i == 2090 ? "Callback to 020 7946 0958" : subject;
+    tasks += id18("00T5g", i) + "," + (i == 40 || i == 2090 ? "" : who) + "," +
+             csv_quoted(call_subject) + "," + csv_quoted(description) + "," + call + ",false\n";
+  }
+  crmscan::test::write_file(folder + "/Task.csv", tasks);
+}
+
+}  // namespace
+
+TEST_CASE("Four threads (--jobs 4) write the reports one writes, for every sample", "[jobs]") {
+  const TempDir scratch;
+  const std::vector<std::pair<std::string, std::string>> samples = {
+      {"samples/salesforce-export", "samples/salesforce-expected/subjects.csv"},
+      {"samples/dynamics365", "samples/dynamics365-expected/subjects.csv"},
+      {"samples/hubspot", "samples/hubspot-expected/subjects.csv"},
+      {"samples/crm-lite", "samples/crm-lite-expected/subjects.yaml"}};
+  for (const auto& [input, subjects] : samples) {
+    INFO(input);
+    const TempDir run;
+    require_same_reports({"scan", "--input", crmscan::test::source_path(input), "--subjects",
+                          crmscan::test::source_path(subjects), "--default-region", "GB"},
+                         run);
+  }
+}
+
+TEST_CASE("Four threads write the reports one writes for an export with multi-line values",
+          "[jobs]") {
+  const TempDir scratch;
+  write_export(scratch / "export");
+  crmscan::test::write_file(scratch / "subjects.csv",
+                            "request_id,email,phone,name\n"
+                            "REQ-1,amelie.dubois@example.fr,+44 20 7946 0958,Am\xC3\xA9lie Dubois\n"
+                            "REQ-2,person42@example.org,,\n");
+  const std::vector<std::string> args = {"scan",
+                                         "--input",
+                                         scratch / "export",
+                                         "--subjects",
+                                         scratch / "subjects.csv",
+                                         "--default-region",
+                                         "GB"};
+  require_same_reports(args, scratch);
+  // The reports compared hold what the test is about: a Task found only by its multi-line
+  // Description across a batch edge, and the Task found only by the call's key, read before it.
+  const auto findings = crmscan::test::read_csv_file(scratch / "jobs-4/findings.csv");
+  const auto has = [&](const std::string& record_id) {
+    for (const auto& row : findings) {
+      for (const auto& value : row) {
+        if (value == record_id) return true;
+      }
+    }
+    return false;
+  };
+  CHECK(findings.size() > 400);
+  CHECK(has(id18("00T5g", 512)));  // the email in a multi-line Description
+  CHECK(has(id18("00T5g", 1024)));
+  CHECK(has(id18("00T5g", 40)));         // the call's key alone
+  CHECK_FALSE(has(id18("00T5g", 513)));  // a stranger's email in the same place
+}
