@@ -110,17 +110,6 @@ struct KeyHash {
   std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
 };
 
-// record_id_key(value_text(value)) without allocating for the common case, an id-shaped string:
-// a view of `buffer`, of the value itself, or of `spill`.
-std::string_view id_key_view(const Value& value, IdKey& buffer, std::string& spill) {
-  if (const auto* text = std::get_if<std::string>(&value)) {
-    if (salesforce_id_key(*text, buffer)) return {buffer.data(), buffer.size()};
-    return trim(*text);
-  }
-  spill = record_id_key(value_text(value));
-  return spill;
-}
-
 struct Mention {
   SubjectIndex subject;
   std::size_t field;
@@ -486,13 +475,6 @@ class Scan : private TraversalClient {
     }
   }
 
-  std::string record_key(const Record& record, const ObjectPlan& plan) const {
-    if (!record.id.empty()) return record_id_key(record.id);
-    if (plan.id && *plan.id < record.values.size())
-      return record_id_key(value_text(record.values[*plan.id]));
-    return {};
-  }
-
   // ---- One record against every subject: the claims that it is a subject's, the mentions of a
   // subject's identifiers in its fields, then the decision. ----
   void evaluate(const Record& record, const ObjectPlan& plan, ObjectState& state, bool archived,
@@ -503,15 +485,17 @@ class Scan : private TraversalClient {
                         prepared_);
       prepared = &prepared_;
     }
-    const auto key = record_key(record, plan);
-    note_held(record, plan, key);
+    const auto& key = prepared->key;
+    // What a later reach may name in it: the traversal keeps it, to read the object again only
+    // when that can find something.
+    traversal_.holds(prepared->held);
     std::vector<Claim> claims;
     std::vector<Mention> mentions;
     id_claims(record, plan, key, claims);
     identity_claims(record, plan, claims);
     business_holder_claims(record, plan, claims);
     key_claims(record, plan, key, claims);
-    related_claims(record, plan, claims);
+    related_claims(record, plan, prepared->link_keys, claims);
     field_mentions(record, plan, *prepared, state, key, claims, mentions);
 
     if (claims.empty() && mentions.empty()) return;
@@ -526,27 +510,6 @@ class Scan : private TraversalClient {
     if (!pending_.empty()) pending_.erase(parked_at);
     mark_shared(claims, mentions);
     decide(record, plan, key, archived, deleted, claims, mentions);
-  }
-
-  // What something reached later may name in the record being read: the traversal keeps it, to
-  // read the object again only when that can find something (field_mentions adds the ids written
-  // in its text).
-  void note_held(const Record& record, const ObjectPlan& plan, const std::string& key) {
-    if (!key.empty()) traversal_.holds(Held::kOwnId, key);
-    IdKey id_buffer;
-    std::string spill;
-    for (const auto& link : plan.related) {
-      const auto& value = record.values[*link.via];
-      if (!value_empty(value))
-        traversal_.holds(Held::kMention, id_key_view(value, id_buffer, spill));
-    }
-    for (const auto& plan_key : plan.keys) {
-      for (const auto index : plan_key.fields) {
-        const auto text = value_text(record.values[index]);
-        const auto value = trim(text);
-        if (value.size() >= kMinKeyLength) traversal_.holds(Held::kKey, value, plan_key.rule->key);
-      }
-    }
   }
 
   // The record asked for by id.
@@ -724,13 +687,13 @@ class Scan : private TraversalClient {
 
   // Declared relationships to reached parents.
   void related_claims(const Record& record, const ObjectPlan& plan,
-                      std::vector<Claim>& claims) const {
-    IdKey id_buffer;
-    std::string spill;
-    for (const auto& link : plan.related) {
+                      const std::vector<std::string>& link_keys, std::vector<Claim>& claims) const {
+    if (reached_.empty()) return;
+    for (std::size_t i = 0; i < plan.related.size(); ++i) {
+      const auto& link = plan.related[i];
       const auto& value = record.values[*link.via];
-      if (value_empty(value)) continue;
-      const auto parents = reached_.find(id_key_view(value, id_buffer, spill));
+      if (link_keys[i].empty()) continue;
+      const auto parents = reached_.find(link_keys[i]);
       if (parents == reached_.end() || !all_hold(link.when, record)) continue;
       const auto& rule = *link.rule;
       for (const auto& parent : parents->second) {
@@ -761,7 +724,6 @@ class Scan : private TraversalClient {
       const auto index = value.field;
       const auto& text = std::get<std::string>(record.values[index]);
       for (const std::string_view token : value.ids) {
-        traversal_.holds(Held::kMention, token);
         const auto prefix = token.substr(0, 3);
         auto& prefixes = state.reads->reference_prefixes;
         if (prefixes.find(prefix) == prefixes.end()) prefixes.emplace(prefix);
@@ -770,7 +732,7 @@ class Scan : private TraversalClient {
           for (const auto s : *ids)
             mentions.push_back({s, index, IdentifierKind::kId, std::string(token), {}});
         }
-        if (plan.fields[index].link) continue;
+        if (plan.fields[index].link || reached_.empty()) continue;
         if (const auto targets = reached_.find(token); targets != reached_.end()) {
           for (const auto& target : targets->second) {
             // A kept record (a Case, a business) is not the subject's: what points to it is not.
@@ -1263,7 +1225,6 @@ class Scan : private TraversalClient {
   // Reached records by the keys they hold (key_id: a call's identifier), and those whose
   // holders lookups have not asked for yet (key name, value).
   std::unordered_map<std::string, std::vector<Reached>> keys_reached_;
-  static constexpr std::size_t kMinKeyLength = 6;  // shorter values name too many things
   // Who holds each of the subjects' emails and numbers, and when each became a subject's
   // (learned ones; those of the requests are known from the start).
   std::unordered_map<std::string, Holders> holders_;

@@ -2,6 +2,9 @@
 
 #include <variant>
 
+#include "crmscan/normalize.hpp"
+#include "crmscan/text.hpp"
+
 namespace crmscan::scanning {
 
 const ObjectPlan& Preparer::plan_for(const Record& record) {
@@ -10,26 +13,82 @@ const ObjectPlan& Preparer::plan_for(const Record& record) {
   return cached;
 }
 
-// The values field_mentions searches: every non-empty string but the record's id, none of the
-// company's own people's records.
+namespace {
+
+// record_id_key(value_text(value)) without allocating for the common case, an id-shaped string.
+void id_key_of(const Value& value, std::string& into) {
+  IdKey buffer;
+  if (const auto* text = std::get_if<std::string>(&value)) {
+    if (salesforce_id_key(*text, buffer)) {
+      into.assign(buffer.data(), buffer.size());
+    } else {
+      into.assign(trim(*text));
+    }
+    return;
+  }
+  into = record_id_key(value_text(value));
+}
+
+}  // namespace
+
+std::string record_key(const Record& record, const ObjectPlan& plan) {
+  if (!record.id.empty()) return record_id_key(record.id);
+  if (plan.id && *plan.id < record.values.size())
+    return record_id_key(value_text(record.values[*plan.id]));
+  return {};
+}
+
 void Preparer::prepare(const Record& record, const PhoneFilterSnapshot& phones,
                        PreparedRecord& into) {
+  const auto& plan = plan_for(record);
+  into.key = record_key(record, plan);
+  into.held.clear();
+  if (!into.key.empty()) into.held.push_back(held_hash(Held::kOwnId, into.key));
+  into.link_keys.resize(plan.related.size());
+  for (std::size_t i = 0; i < plan.related.size(); ++i) {
+    const auto& value = record.values[*plan.related[i].via];
+    into.link_keys[i].clear();
+    if (value_empty(value)) continue;
+    id_key_of(value, into.link_keys[i]);
+    into.held.push_back(held_hash(Held::kMention, into.link_keys[i]));
+  }
+  for (const auto& plan_key : plan.keys) {
+    for (const auto index : plan_key.fields) {
+      const auto text = value_text(record.values[index]);
+      const auto value = trim(text);
+      if (value.size() >= kMinKeyLength)
+        into.held.push_back(held_hash(Held::kKey, value, plan_key.rule->key));
+    }
+  }
+  prepare_values(record, plan, phones, into);
+}
+
+// The values field_mentions searches: every non-empty string but the record's id, none of the
+// company's own people's records.
+void Preparer::prepare_values(const Record& record, const ObjectPlan& plan,
+                              const PhoneFilterSnapshot& phones, PreparedRecord& into) {
   into.values.clear();
   into.phone_generation = phones.generation;
-  const auto& plan = plan_for(record);
   if (plan.staff) return;
   for (std::size_t index = 0; index < record.values.size() && index < plan.fields.size(); ++index) {
     const auto* text = std::get_if<std::string>(&record.values[index]);
     if (text == nullptr || text->empty() || (plan.id && index == *plan.id)) continue;
+    // One pass over the value says which matchers can find something in it.
+    const auto candidates = IdentifierDetector::candidates(*text);
+    if (!candidates.id_token && !candidates.email && !candidates.phone && !candidates.words &&
+        id_shape_ == IdShape::kSalesforce) {
+      continue;
+    }
     auto& value = into.values.emplace_back();
     value.field = index;
-    // One pass over the value says which matchers can find something in it.
-    value.candidates = IdentifierDetector::candidates(*text);
+    value.candidates = candidates;
     const auto id_text = id_shape_ != IdShape::kSalesforce || value.candidates.id_token
                              ? std::string_view(*text)
                              : std::string_view();
-    IdentifierDetector::for_each_id(id_text, id_shape_,
-                                    [&](std::string_view token) { value.ids.emplace_back(token); });
+    IdentifierDetector::for_each_id(id_text, id_shape_, [&](std::string_view token) {
+      value.ids.emplace_back(token);
+      into.held.push_back(held_hash(Held::kMention, token));
+    });
     if (value.candidates.email) detector_.emails(*text, value.emails);
     if (value.candidates.phone) value.phone = phones.filter->may_hold(*text, value.regions);
     if (value.candidates.words)

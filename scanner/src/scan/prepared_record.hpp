@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -18,6 +19,26 @@
 
 namespace crmscan::scanning {
 
+/// What a record read holds that something reached later may name (Traversal::holds).
+enum class Held : char {
+  kOwnId = 'i',    // its own id key: what a pointer names
+  kMention = 'm',  // an id key in one of its fields: a reached parent, a reference
+  kKey = 'k',      // a key's value (`keys:`), with the key's name
+};
+
+/// Two values that hash alike cost a read that finds nothing new, never a record missed.
+inline std::uint64_t held_hash(Held kind, std::string_view value, std::string_view key_name = {}) {
+  const std::hash<std::string_view> hash;
+  return (hash(value) ^ (hash(key_name) * 0x9E3779B97F4A7C15ULL)) +
+         static_cast<std::uint64_t>(kind);
+}
+
+/// Key values shorter than this name too many things to tie records together.
+inline constexpr std::size_t kMinKeyLength = 6;
+
+/// The comparable form of a record's id (record_id_key), from its id or its plan's id field.
+std::string record_key(const Record& record, const ObjectPlan& plan);
+
 /// One string value searched for identifiers (field_mentions).
 struct PreparedValue {
   std::size_t field = 0;
@@ -29,9 +50,12 @@ struct PreparedValue {
   std::vector<std::string> regions;  // and the regions to read it in
 };
 
-/// The values of one record to search, in field order.
+/// What the scan works out of one record alone.
 struct PreparedRecord {
-  std::vector<PreparedValue> values;
+  std::string key;                     // record_key()
+  std::vector<std::string> link_keys;  // the id key of each relation's value (plan.related)
+  std::vector<std::uint64_t> held;     // held_hash() of what a later reach may name
+  std::vector<PreparedValue> values;   // the values to search, in field order
   /// The generation of the digits filter the phone checks were made with: a subject's number
   /// learned since makes them stale (checked again when the record is decided).
   std::uint64_t phone_generation = 0;
@@ -53,6 +77,8 @@ class Preparer {
 
  private:
   const ObjectPlan& plan_for(const Record& record);
+  void prepare_values(const Record& record, const ObjectPlan& plan,
+                      const PhoneFilterSnapshot& phones, PreparedRecord& into);
 
   IdentifierDetector detector_;
   const RuleSet& rules_;

@@ -3,8 +3,9 @@
 namespace crmscan::scanning {
 namespace {
 
-// Records a batch: enough to keep a worker busy for long past the cost of waking it.
-constexpr std::size_t kBatchRecords = 512;
+// Records a batch: enough to keep a worker busy for long past the cost of waking it, few enough
+// that a batch and what is made of it stay in the processor's cache until decided.
+constexpr std::size_t kBatchRecords = 128;
 
 }  // namespace
 

@@ -14,13 +14,6 @@ namespace crmscan::scanning {
 
 namespace {
 
-// Two values that hash alike cost a read that finds nothing new, never a record missed.
-std::uint64_t held_hash(Held kind, std::string_view value, std::string_view key_name = {}) {
-  const std::hash<std::string_view> hash;
-  return (hash(value) ^ (hash(key_name) * 0x9E3779B97F4A7C15ULL)) +
-         static_cast<std::uint64_t>(kind);
-}
-
 // A record's place: the read it was read in, and its rank in that read.
 constexpr std::uint64_t place(std::uint32_t pass, std::uint32_t rank) {
   return (std::uint64_t{pass} << 32) | rank;
@@ -107,14 +100,15 @@ void Traversal::add_event(ReachEvent event) {
   events_.push_back(std::move(event));
 }
 
-void Traversal::holds(Held kind, std::string_view value, std::string_view key_name) {
-  if (!consuming_) return;
-  char entry[kHeldEntry];
-  const auto hash = held_hash(kind, value, key_name);
+void Traversal::holds(const std::vector<std::uint64_t>& hashes) {
+  if (!consuming_ || hashes.empty()) return;
+  std::string entries(hashes.size() * kHeldEntry, '\0');
   const std::uint32_t rank = reading_->records;
-  std::memcpy(entry, &hash, sizeof hash);
-  std::memcpy(entry + sizeof hash, &rank, sizeof rank);
-  held_->append({entry, sizeof entry});
+  for (std::size_t i = 0; i < hashes.size(); ++i) {
+    std::memcpy(entries.data() + i * kHeldEntry, &hashes[i], sizeof hashes[i]);
+    std::memcpy(entries.data() + i * kHeldEntry + sizeof hashes[i], &rank, sizeof rank);
+  }
+  held_->append(entries);
 }
 
 std::uint64_t Traversal::place_of_current() const {
@@ -207,10 +201,11 @@ std::vector<std::vector<std::string>> Traversal::levels(const std::vector<Object
 std::set<std::string> Traversal::objects_to_read_again(const std::vector<std::string>& order) {
   std::set<std::string> again;
   for (const auto& object : order) {
-    const auto& reads = objects_[object];
+    auto& reads = objects_[object];
     std::vector<const ReachEvent*> naming;
     bool learned = false;
-    for (const auto& event : events_) {
+    for (auto i = reads.checked; i < events_.size(); ++i) {
+      const auto& event = events_[i];
       if (event.time <= reads.read_started) continue;
       const bool pointed = event.pointed_to != nullptr &&
                            std::find(event.pointed_to->begin(), event.pointed_to->end(), object) !=
@@ -222,7 +217,11 @@ std::set<std::string> Traversal::objects_to_read_again(const std::vector<std::st
       learned |= event.learned;
       if (pointed || parent || referenced || keyed) naming.push_back(&event);
     }
-    if (learned || (!naming.empty() && holds_before(reads, object, naming))) again.insert(object);
+    if (learned || (!naming.empty() && holds_before(reads, object, naming))) {
+      again.insert(object);
+    } else {
+      reads.checked = events_.size();
+    }
   }
   return again;
 }

@@ -59,13 +59,6 @@ class TraversalClient {
   virtual void searched(const std::vector<std::string>& identifiers) = 0;
 };
 
-/// What a record read holds that something reached later may name.
-enum class Held : char {
-  kOwnId = 'i',    // its own id key: what a pointer names
-  kMention = 'm',  // an id key in one of its fields: a reached parent, a reference
-  kKey = 'k',      // a key's value (`keys:`), with the key's name
-};
-
 /// Where the traversal stands with one object.
 struct ObjectReads {
   bool ruled = false;
@@ -78,6 +71,7 @@ struct ObjectReads {
   std::uint64_t held_begin = 0, held_end = 0;
   std::uint32_t pass = 0;     // reads begun
   std::uint32_t records = 0;  // records of the last read so far
+  std::size_t checked = 0;    // the changes (events) found to name nothing it holds
 };
 
 class Traversal {
@@ -104,9 +98,9 @@ class Traversal {
   void pointer_found(const std::string& target_key, const std::vector<std::string>* to,
                      const std::string& target);
   void identifiers_learned();
-  /// The record being read holds this value (a key's value with its name); ignored but while a
-  /// full read reads it.
-  void holds(Held kind, std::string_view value, std::string_view key_name = {});
+  /// The record being read holds these values (held_hash()); ignored but while a full read reads
+  /// it.
+  void holds(const std::vector<std::uint64_t>& hashes);
   /// While it lives, what is reached is reached by a record read before, held back until now
   /// (`place` is what place_of_current() said when it was read).
   class Reevaluating {
