@@ -130,3 +130,19 @@ TEST_CASE("An export that two CRMs' packs fit equally asks for --crm",
   CHECK(result.exit_code == 78);
   CHECK(result.err.find("could be an export of dynamics365 or salesforce") != std::string::npos);
 }
+
+TEST_CASE("A file in Salesforce's shape whose object only another CRM's packs rule is that CRM's",
+          "[cli][connector][file][recognise]") {
+  const TempDir scratch;
+  const auto input = scratch / "export";
+  std::filesystem::create_directory(input);
+  // A first column Id holding a Salesforce id, but Customer is an object of the CRM Lite pack.
+  write_file(input + "/Customer.csv",
+             "Id,Name,Email\n0035g00000AbCdEAAZ,Amelie Dubois,amelie.dubois@example.fr\n");
+  const auto result = run_crmscan(
+      {"scan", "--input", input, "--email", "amelie.dubois@example.fr", "--format", "json"},
+      scratch);
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("recognised as a crm-lite export") != std::string::npos);
+}

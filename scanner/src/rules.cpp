@@ -459,29 +459,29 @@ void merge_rules(std::vector<Rule>& into, const std::vector<Rule>& from) {
   }
 }
 
-// The packs loaded so far, by the path they were loaded by and the sha256 of their bytes: a run
-// may load one file several times (recognising the CRM of an export loads every CRM's packs, then
-// the chosen CRM's are the scan's; a pack named alone looks among the files beside it for the packs
-// it extends), and each load is a YAML parse and RE2 compilations. What a path's bytes give is
-// the same every time, so it is parsed once. A file that fails is not kept: it fails again, with
-// the same message.
+// The last pack loaded by each path, with its file's bytes: a run may load one file several
+// times (recognising the CRM of an export loads the packs of the CRMs it may be, then the chosen
+// CRM's are the scan's; a pack named alone looks among the files beside it for the packs it
+// extends), and each load is a YAML parse and RE2 compilations. What a path's bytes give is the
+// same every time, so they are parsed once. A file that fails is not kept: it fails again, with
+// the same message; a file whose bytes changed is parsed again and replaces what its path held.
 class LoadedPacks {
  public:
-  std::optional<RulePack> find(const std::string& path, const std::string& sha256) const {
+  std::optional<RulePack> find(const std::string& path, const std::string& text) const {
     const std::lock_guard lock(mutex_);
-    const auto found = packs_.find({path, sha256});
-    if (found == packs_.end()) return std::nullopt;
-    return found->second;
+    const auto found = packs_.find(path);
+    if (found == packs_.end() || found->second.first != text) return std::nullopt;
+    return found->second.second;
   }
 
-  void add(const RulePack& pack) {
+  void add(const std::string& text, const RulePack& pack) {
     const std::lock_guard lock(mutex_);
-    packs_.try_emplace({pack.path, pack.sha256}, pack);
+    packs_.insert_or_assign(pack.path, std::pair{text, pack});
   }
 
  private:
   mutable std::mutex mutex_;
-  std::map<std::pair<std::string, std::string>, RulePack> packs_;
+  std::map<std::string, std::pair<std::string, RulePack>> packs_;  // by path
 };
 
 LoadedPacks& loaded_packs() {
@@ -506,11 +506,10 @@ RulePack load_rule_pack(const std::string& path) {
   std::string why;
   const auto text = read_regular_file(path, YamlLimits{}.max_bytes, why);
   if (!text) throw MissingInputError(path + ": cannot read the rule pack: " + why);
-  auto sha256 = sha256_hex(*text);
   auto& loaded = loaded_packs();
-  if (auto pack = loaded.find(path, sha256)) return std::move(*pack);
-  auto pack = PackReader(path).read(*text, std::move(sha256));
-  loaded.add(pack);
+  if (auto pack = loaded.find(path, *text)) return std::move(*pack);
+  auto pack = PackReader(path).read(*text, sha256_hex(*text));
+  loaded.add(*text, pack);
   return pack;
 }
 
