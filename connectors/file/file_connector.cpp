@@ -403,8 +403,8 @@ std::string FileConnector::recognise_crm(const std::string& rules_root) const {
     }
   }
   // How many of the files' objects each CRM's shipped packs have rules for: first those of the
-  // CRMs the files name, the others only when none of those fits (loading packs is most of the
-  // cost of a small scan).
+  // CRMs the files name, the others only when none of those fits (parsing a CRM's packs costs
+  // more than reading a small export; the chosen CRM's are then the scan's, not parsed again).
   std::map<std::string, std::size_t> ruled;
   const auto count_ruled = [&](bool named) {
     std::error_code error;
