@@ -31,6 +31,21 @@ std::vector<std::string> findings_of(const std::string& path) {
   return lines;
 }
 
+// The rule packs a JSON report says the scan used, one line each, in its order.
+std::vector<std::string> packs_of(const std::string& path) {
+  rapidjson::Document json;
+  json.Parse(read_file(path).c_str());
+  REQUIRE(json.IsObject());
+  std::vector<std::string> lines;
+  for (const auto& p : json["metadata"]["rule_packs"].GetArray()) {
+    std::string line;
+    for (const char* key : {"id", "version", "path", "sha256"})
+      line += std::string(p[key].GetString()) + "|";
+    lines.push_back(line);
+  }
+  return lines;
+}
+
 }  // namespace
 
 TEST_CASE("Each sample scanned without --crm gives the findings it gives with it",
@@ -67,6 +82,10 @@ TEST_CASE("Each sample scanned without --crm gives the findings it gives with it
       const auto expected = findings_of(scratch / "with/findings.json");
       CHECK_FALSE(expected.empty());
       CHECK(findings_of(scratch / "without/findings.json") == expected);
+      // The packs recognition loaded are the scan's: the same files, in the same order.
+      const auto packs = packs_of(scratch / "with/findings.json");
+      CHECK_FALSE(packs.empty());
+      CHECK(packs_of(scratch / "without/findings.json") == packs);
       CHECK(read_file(scratch / "without/findings.json").find("recognised as a " + crm) !=
             std::string::npos);
     }
@@ -110,4 +129,20 @@ TEST_CASE("An export that two CRMs' packs fit equally asks for --crm",
       run_crmscan({"scan", "--input", input, "--email", "amelie.dubois@example.fr"}, scratch);
   CHECK(result.exit_code == 78);
   CHECK(result.err.find("could be an export of dynamics365 or salesforce") != std::string::npos);
+}
+
+TEST_CASE("A file in Salesforce's shape whose object only another CRM's packs rule is that CRM's",
+          "[cli][connector][file][recognise]") {
+  const TempDir scratch;
+  const auto input = scratch / "export";
+  std::filesystem::create_directory(input);
+  // A first column Id holding a Salesforce id, but Customer is an object of the CRM Lite pack.
+  write_file(input + "/Customer.csv",
+             "Id,Name,Email\n0035g00000AbCdEAAZ,Amelie Dubois,amelie.dubois@example.fr\n");
+  const auto result = run_crmscan(
+      {"scan", "--input", input, "--email", "amelie.dubois@example.fr", "--format", "json"},
+      scratch);
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("recognised as a crm-lite export") != std::string::npos);
 }

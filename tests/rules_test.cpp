@@ -104,6 +104,27 @@ TEST_CASE("A valid pack loads with its objects and rules", "[rules]") {
   CHECK_FALSE(rules.is_defined("Lead"));
 }
 
+TEST_CASE("A pack rewritten between two loads is loaded as it now stands", "[rules]") {
+  PackFile pack;
+  pack.write();
+  const auto before = crmscan::load_rule_pack(pack.path);
+  CHECK(RuleSet::load({pack.path}).is_defined("Account"));
+  pack.lines.resize(14);  // Contact alone, its relation to Account now pointing at a Lead
+  pack.lines[13] = "        to: [Lead]";
+  pack.lines.insert(pack.lines.end(), {"  Lead:", "    text:", "      - id: lead-text",
+                                       "        fields: [Description]"});
+  pack.write();
+  const auto after = crmscan::load_rule_pack(pack.path);
+  CHECK(after.sha256 != before.sha256);
+  REQUIRE(after.objects.size() == 2);
+  CHECK(after.objects[1].object.text() == "Lead");
+  const auto rules = RuleSet::load({pack.path});
+  CHECK(rules.is_defined("Lead"));
+  CHECK_FALSE(rules.is_defined("Account"));
+  pack.lines[13] = "        to: [Account]";
+  CHECK_THAT(pack.error(), Catch::StartsWith(pack.path + ":12:9:") && Catch::Contains("Account"));
+}
+
 TEST_CASE("An unknown key is one ConfigError naming file:line:column and the rule", "[rules]") {
   PackFile pack;
   const std::string bad = "        colour: blue";

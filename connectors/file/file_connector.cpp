@@ -402,21 +402,27 @@ std::string FileConnector::recognise_crm(const std::string& rules_root) const {
       if (auto crm = signal_of(file); !crm.empty()) ++signals[crm];
     }
   }
-  // How many of the files' objects each CRM's shipped packs have rules for.
+  // How many of the files' objects each CRM's shipped packs have rules for: first those of the
+  // CRMs the files name, the others only when none of those fits (parsing a CRM's packs costs
+  // more than reading a small export; the chosen CRM's are then the scan's, not parsed again).
   std::map<std::string, std::size_t> ruled;
-  std::error_code error;
-  for (fs::directory_iterator entry(rules_root, error), end; !error && entry != end;
-       entry.increment(error)) {
-    if (!entry->is_directory()) continue;
-    try {
-      const auto rules = RuleSet::load({entry->path().string()});
-      std::size_t count = 0;
-      for (const auto& [object, files] : files_) count += rules.rules_for(object).empty() ? 0 : 1;
-      if (count != 0) ruled[entry->path().filename().string()] = count;
-    } catch (const Error&) {
-      // A folder without valid packs fits no export.
+  const auto count_ruled = [&](bool named) {
+    std::error_code error;
+    for (fs::directory_iterator entry(rules_root, error), end; !error && entry != end;
+         entry.increment(error)) {
+      const auto crm = entry->path().filename().string();
+      if (!entry->is_directory() || (signals.count(crm) != 0) != named) continue;
+      try {
+        const auto rules = RuleSet::load({entry->path().string()});
+        std::size_t count = 0;
+        for (const auto& [object, files] : files_) count += rules.rules_for(object).empty() ? 0 : 1;
+        if (count != 0) ruled[crm] = count;
+      } catch (const Error&) {
+        // A folder without valid packs fits no export.
+      }
     }
-  }
+  };
+  count_ruled(true);
   const auto best = [](const std::map<std::string, std::size_t>& counts) {
     std::vector<std::string> top;
     std::size_t most = 0;
@@ -431,6 +437,7 @@ std::string FileConnector::recognise_crm(const std::string& rules_root) const {
   for (const auto& [crm, count] : signals) {
     if (ruled.count(crm) != 0) claimed[crm] = count;
   }
+  if (claimed.empty()) count_ruled(false);
   auto top = best(claimed.empty() ? ruled : claimed);
   std::string objects;
   std::size_t listed = 0;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 
@@ -86,14 +87,11 @@ class PackReader {
  public:
   explicit PackReader(std::string path) : path_(std::move(path)) {}
 
-  RulePack read() {
-    // Read once, as a regular file of bounded size: the bytes hashed are the bytes parsed.
-    std::string why;
-    const auto text = read_regular_file(path_, YamlLimits{}.max_bytes, why);
-    if (!text) throw MissingInputError(path_ + ": cannot read the rule pack: " + why);
+  /// The pack the file's bytes `text` hold; `sha256` is theirs.
+  RulePack read(const std::string& text, std::string sha256) {
     YAML::Node document;
     try {
-      document = load_yaml(*text, YamlLimits{}.max_alias_nodes);
+      document = load_yaml(text, YamlLimits{}.max_alias_nodes);
     } catch (const YAML::Exception& e) {
       throw ConfigError(path_ + ":" + std::to_string(e.mark.line + 1) + ":" +
                         std::to_string(e.mark.column + 1) + ": not valid YAML: " + e.msg);
@@ -102,7 +100,7 @@ class PackReader {
     // same one error as every other problem of the pack.
     try {
       auto pack = read(document);
-      pack.sha256 = sha256_hex(*text);
+      pack.sha256 = std::move(sha256);
       return pack;
     } catch (const YAML::Exception& e) {
       throw ConfigError(path_ + ":" + std::to_string(e.mark.line + 1) + ":" +
@@ -461,6 +459,36 @@ void merge_rules(std::vector<Rule>& into, const std::vector<Rule>& from) {
   }
 }
 
+// The last pack loaded by each path, with its file's bytes: a run may load one file several
+// times (recognising the CRM of an export loads the packs of the CRMs it may be, then the chosen
+// CRM's are the scan's; a pack named alone looks among the files beside it for the packs it
+// extends), and each load is a YAML parse and RE2 compilations. What a path's bytes give is the
+// same every time, so they are parsed once. A file that fails is not kept: it fails again, with
+// the same message; a file whose bytes changed is parsed again and replaces what its path held.
+class LoadedPacks {
+ public:
+  std::optional<RulePack> find(const std::string& path, const std::string& text) const {
+    const std::lock_guard lock(mutex_);
+    const auto found = packs_.find(path);
+    if (found == packs_.end() || found->second.first != text) return std::nullopt;
+    return found->second.second;
+  }
+
+  void add(const std::string& text, const RulePack& pack) {
+    const std::lock_guard lock(mutex_);
+    packs_.insert_or_assign(pack.path, std::pair{text, pack});
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::pair<std::string, RulePack>> packs_;  // by path
+};
+
+LoadedPacks& loaded_packs() {
+  static LoadedPacks packs;
+  return packs;
+}
+
 bool is_pack_file(const std::filesystem::path& path) {
   const auto name = path.filename().string();
   const auto ends_with = [&name](std::string_view suffix) {
@@ -474,7 +502,15 @@ bool is_pack_file(const std::filesystem::path& path) {
 }  // namespace
 
 RulePack load_rule_pack(const std::string& path) {
-  return PackReader(path).read();
+  // Read once, as a regular file of bounded size: the bytes hashed are the bytes parsed.
+  std::string why;
+  const auto text = read_regular_file(path, YamlLimits{}.max_bytes, why);
+  if (!text) throw MissingInputError(path + ": cannot read the rule pack: " + why);
+  auto& loaded = loaded_packs();
+  if (auto pack = loaded.find(path, *text)) return std::move(*pack);
+  auto pack = PackReader(path).read(*text, sha256_hex(*text));
+  loaded.add(*text, pack);
+  return pack;
 }
 
 std::vector<std::string> find_pack_files(const std::vector<std::string>& paths) {
@@ -539,17 +575,19 @@ RuleSet RuleSet::load(const std::vector<std::string>& paths) {
 
 RuleSet RuleSet::from_packs(std::vector<RulePack> packs) {
   RuleSet set;
-  std::map<std::string, const RulePack*> by_id;
-  for (const auto& pack : packs) {
-    if (!by_id.emplace(pack.id, &pack).second) {
+  std::map<std::string, std::size_t> by_id;
+  for (std::size_t i = 0; i < packs.size(); ++i) {
+    const auto& pack = packs[i];
+    if (const auto [same, added] = by_id.emplace(pack.id, i); !added) {
       throw ConfigError(pack.mark.where() + ": pack id '" + pack.id + "' is also used by " +
-                        by_id[pack.id]->path);
+                        packs[same->second].path);
     }
   }
   // Order the packs so that each comes after those it extends.
-  std::vector<RulePack> ordered;
+  std::vector<std::size_t> order;
   std::set<std::string> placed, visiting;
-  std::function<void(const RulePack&)> place = [&](const RulePack& pack) {
+  std::function<void(std::size_t)> place = [&](std::size_t index) {
+    const auto& pack = packs[index];
     if (placed.count(pack.id) != 0) return;
     if (!visiting.insert(pack.id).second) {
       throw ConfigError(pack.extends_mark.where() + ": pack " + pack.id +
@@ -561,13 +599,13 @@ RuleSet RuleSet::from_packs(std::vector<RulePack> packs) {
         throw ConfigError(pack.extends_mark.where() + ": pack " + pack.id + " extends '" + base +
                           "', which is not among the loaded packs nor beside it");
       }
-      place(*found->second);
+      place(found->second);
     }
     placed.insert(pack.id);
-    ordered.push_back(pack);
+    order.push_back(index);
   };
-  for (const auto& pack : packs) place(pack);
-  set.packs_ = std::move(ordered);
+  for (std::size_t i = 0; i < packs.size(); ++i) place(i);
+  for (const auto index : order) set.packs_.push_back(std::move(packs[index]));
   set.merge();
   set.validate();
   return set;

@@ -160,7 +160,8 @@ struct RulePack {
   SourceMark extends_mark;  ///< of its `extends` list
 };
 
-/// Loads one pack strictly; throws ConfigError naming file:line:column and the rule.
+/// Loads one pack strictly; throws ConfigError naming file:line:column and the rule. A file that
+/// the run loaded before, by the same path and with the same bytes, is not parsed again.
 RulePack load_rule_pack(const std::string& path);
 
 /// The packs of a run, merged: a pack's objects after those of the packs it extends, a rule
