@@ -1,6 +1,7 @@
 #include "crmscan/scrub.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <unordered_map>
@@ -70,18 +71,18 @@ class Registry {
       const auto key_bytes = std::min(folded.size(), kKeyBytes);
       std::uint64_t key = kHashStart;
       for (std::size_t i = 0; i < key_bytes; ++i) key = hash_step(key, folded[i]);
-      auto& bucket = buckets_[key_bytes][key];
+      auto [head, added] = buckets_[key_bytes].try_emplace(key, kNone);
       longest_key_ = std::max(longest_key_, key_bytes);
-      const auto same = std::find_if(bucket.begin(), bucket.end(),
-                                     [&](std::size_t i) { return entries_[i].folded == folded; });
-      if (same != bucket.end()) {
+      auto same = head->second;
+      while (same != kNone && entries_[same].folded != folded) same = entries_[same].next;
+      if (same != kNone) {
         // A value both secret and requested is treated as a secret.
-        entries_[*same].secret = entries_[*same].secret || secret;
-        if (secret) entries_[*same].replacement = replacement;
+        entries_[same].secret = entries_[same].secret || secret;
+        if (secret) entries_[same].replacement = replacement;
         continue;
       }
-      bucket.push_back(entries_.size());
-      entries_.push_back({std::move(folded), replacement, secret});
+      entries_.push_back({std::move(folded), replacement, secret, head->second});
+      head->second = entries_.size() - 1;
     }
   }
 
@@ -104,7 +105,7 @@ class Registry {
         if (length < kMinBytes || buckets_[length].empty()) continue;
         const auto found = buckets_[length].find(key);
         if (found == buckets_[length].end()) continue;
-        for (const auto index : found->second) {
+        for (auto index = found->second; index != kNone; index = entries_[index].next) {
           const auto& entry = entries_[index];
           if (!entry.secret && requests_shown_) continue;
           if (best != nullptr && best->folded.size() >= entry.folded.size()) continue;
@@ -126,15 +127,18 @@ class Registry {
   }
 
  private:
+  static constexpr std::size_t kNone = SIZE_MAX;
   struct Entry {
     std::string folded;  // ASCII lower case
     std::string replacement;
     bool secret = false;
+    std::size_t next = kNone;  // the next entry of its bucket
   };
   std::mutex mutex_;
   std::vector<Entry> entries_;
-  // By the number of bytes keyed (kMinBytes to kKeyBytes), then by their hash.
-  std::unordered_map<std::uint64_t, std::vector<std::size_t>> buckets_[kKeyBytes + 1];
+  // By the number of bytes keyed (kMinBytes to kKeyBytes), then by their hash: the first entry of
+  // the bucket (one allocation a value, not two, with hundreds of thousands of values).
+  std::unordered_map<std::uint64_t, std::size_t> buckets_[kKeyBytes + 1];
   std::size_t longest_key_ = 0;
   bool requests_shown_ = false;
 };
