@@ -1,7 +1,5 @@
 #include "crmscan/detectors.hpp"
 
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -16,14 +14,11 @@
 
 namespace crmscan {
 
-IdentifierDetector::IdentifierDetector(const SubjectSet& subjects) : subjects_(subjects) {}
+IdentifierDetector::IdentifierDetector(const SubjectSet& subjects) : subjects_(subjects) {
+  index_name_starts();
+}
 
 namespace {
-
-const RE2& email_pattern() {
-  static const RE2 kEmail(R"(([\w.%+'\-]+@[\w\-]+(?:\.[\w\-]+)+))");
-  return kEmail;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -84,19 +79,6 @@ bool decode_address_escapes(std::string_view text, std::string& decoded) {
   return true;
 }
 
-// Calls `found` with each address written in the text as (offset, length) and the address.
-template <typename Found>
-void for_each_address(std::string_view text, Found&& found) {
-  re2::StringPiece input(text.data(), text.size());
-  re2::StringPiece address;
-  while (RE2::FindAndConsume(&input, email_pattern(), &address)) {
-    // Quotes around an address are not part of it: 'amelie.dubois@example.fr'.
-    while (!address.empty() && (address[0] == '\'' || address[0] == '.')) address.remove_prefix(1);
-    found(static_cast<std::size_t>(address.data() - text.data()), address.size(),
-          std::string_view(address.data(), address.size()));
-  }
-}
-
 }  // namespace
 
 void IdentifierDetector::emails(std::string_view text, std::vector<std::string>& out) const {
@@ -107,8 +89,9 @@ void IdentifierDetector::emails(std::string_view text, std::vector<std::string>&
   std::string_view source = text;
   if (decode_address_escapes(text, decoded_)) source = decoded_;
   if (source.find('@') == std::string_view::npos) return;
-  for_each_address(source, [&](std::size_t, std::size_t, std::string_view email) {
-    if (auto normalised = normalize_email(email)) out.push_back(std::move(*normalised));
+  for_each_address(source, [&](std::size_t offset, std::size_t length) {
+    if (auto normalised = normalize_email(source.substr(offset, length)))
+      out.push_back(std::move(*normalised));
   });
 }
 
@@ -301,53 +284,138 @@ std::string_view IdentifierDetector::whole_value_id(std::string_view text, IdSha
   return one_word && std::any_of(text.begin(), text.end(), is_digit) ? text : "";
 }
 
-bool IdentifierDetector::may_hold_name(std::string_view text) const {
-  // A run of words can be a name only if its folded form (words in lower case, apostrophes
-  // dropped, one space apart) hashes as a subject's whole name. ASCII text, most of it, is hashed
-  // from its own bytes as it would fold; other text is folded first.
-  std::string_view source = text;
-  spans_.clear();
-  if (std::any_of(text.begin(), text.end(),
-                  [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
-    fold_words_into(text, folded_, words_);
-    source = folded_;
-    for (const auto& [offset, length] : words_) spans_.emplace_back(offset, offset + length);
-  } else {
-    std::size_t word_start = 0;
-    bool in_word = false;
-    for (std::size_t i = 0; i <= text.size(); ++i) {
-      const auto c = i < text.size() ? static_cast<unsigned char>(text[i]) : ' ';
-      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-        if (!in_word) word_start = i;
-        in_word = true;
-      } else if (in_word && c != '\'') {
-        spans_.emplace_back(word_start, i);
-        in_word = false;
-      }
+namespace {
+
+bool is_ascii_alnum(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+unsigned char ascii_lower(unsigned char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c;
+}
+
+// ASCII text's words fold as fold_words_into() folds them: runs of letters and digits in lower
+// case, an apostrophe inside a word dropped ("O'Neill" → "oneill"), anything else between words.
+// Hashes the word that starts at `at` and returns where it ends.
+std::size_t hash_ascii_word(std::string_view text, std::size_t at, SubjectSet::WordHash& hash) {
+  for (; at < text.size(); ++at) {
+    const auto c = static_cast<unsigned char>(text[at]);
+    if (is_ascii_alnum(c)) {
+      hash.add(ascii_lower(c));
+    } else if (c != '\'') {
+      break;
     }
   }
-  const auto add_word = [&](SubjectSet::WordHash& hash, std::size_t word) {
-    for (auto i = spans_[word].first; i < spans_[word].second; ++i) {
-      const auto c = static_cast<unsigned char>(source[i]);
-      if (c == '\'') continue;
-      hash.add(c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c);
+  return at;
+}
+
+// Whether the letter or digit at `at` starts a word of ASCII text, rather than continuing one
+// across apostrophes.
+bool starts_ascii_word(std::string_view text, std::size_t at) {
+  while (at > 0 && text[at - 1] == '\'') --at;
+  return at == 0 || !is_ascii_alnum(static_cast<unsigned char>(text[at - 1]));
+}
+
+}  // namespace
+
+std::uint16_t IdentifierDetector::name_start(unsigned char first, unsigned char second) {
+  return static_cast<std::uint16_t>(first | second << 8);
+}
+
+void IdentifierDetector::index_name_starts() {
+  for (const auto& subject : subjects_.subjects()) {
+    for (const auto& name : subject.names) {
+      const auto second = name.size() > 1 ? static_cast<unsigned char>(name[1]) : ' ';
+      name_starts_.set(name_start(static_cast<unsigned char>(name[0]), second));
     }
-  };
+  }
+}
+
+bool IdentifierDetector::may_hold_name(std::string_view text) const {
+  if (text.find('@') == std::string_view::npos) return has_name_window(text, true);
+  // names() reads the text with its addresses blanked, which joins the words around them: a name
+  // it finds is a window of that text. Then the text as it is must pass, as it always had to.
+  masked_.assign(text);
+  for_each_address(text, [&](std::size_t offset, std::size_t length) {
+    masked_.replace(offset, length, length, ' ');
+  });
+  return has_name_window(masked_, true) && has_name_window(text, false);
+}
+
+bool IdentifierDetector::has_name_window(std::string_view text, bool by_start) const {
+  // A run of words can be a name only if its folded form (words in lower case, apostrophes
+  // dropped, one space apart) hashes as a subject's whole name. `by_start`: and only if its first
+  // two folded bytes (or its one byte and a space) start a subject's name, which rules out most
+  // words before they are hashed.
   const auto& lengths = subjects_.name_lengths();
   const auto longest = *std::max_element(lengths.begin(), lengths.end());
-  for (std::size_t start = 0; start < spans_.size(); ++start) {
-    SubjectSet::WordHash hash;
-    add_word(hash, start);
-    if (!subjects_.may_start_name(hash)) continue;
-    for (std::size_t length = 1;; ++length) {
-      if (std::find(lengths.begin(), lengths.end(), length) != lengths.end() &&
-          subjects_.may_be_name(hash)) {
-        return true;
+  const auto is_length = [&](std::size_t length) {
+    return std::find(lengths.begin(), lengths.end(), length) != lengths.end();
+  };
+  const auto may_start = [&](unsigned char first, unsigned char second) {
+    return !by_start || name_starts_[name_start(first, second)];
+  };
+  unsigned char bytes = 0;
+  for (const char c : text) bytes |= static_cast<unsigned char>(c);
+  if (bytes >= 0x80) {
+    // Other than ASCII: the words of the folded text.
+    fold_words_into(text, folded_, words_);
+    const std::string_view folded(folded_);
+    const auto word = [&](std::size_t index) {
+      return folded.substr(words_[index].first, words_[index].second);
+    };
+    for (std::size_t start = 0; start < words_.size(); ++start) {
+      const auto first = word(start);
+      const auto second = first.size() > 1 ? static_cast<unsigned char>(first[1]) : ' ';
+      if (!may_start(static_cast<unsigned char>(first[0]), second)) continue;
+      auto hash = SubjectSet::word_hash(first);
+      if (!subjects_.may_start_name(hash)) continue;
+      for (std::size_t length = 1;; ++length) {
+        if (is_length(length) && subjects_.may_be_name(hash)) return true;
+        if (length == longest || start + length == words_.size()) break;
+        hash.add(' ');
+        for (const char c : word(start + length)) hash.add(static_cast<unsigned char>(c));
       }
-      if (length == longest || start + length == spans_.size()) break;
-      hash.add(' ');
-      add_word(hash, start + length);
     }
+    return false;
+  }
+  // ASCII text, most of it, is read as it would fold, 64 bytes at a time: a bit per letter or
+  // digit. A word starts at one that follows neither a letter or digit nor apostrophes after one.
+  const auto at_word = [&](std::size_t at) {
+    const auto first = ascii_lower(static_cast<unsigned char>(text[at]));
+    auto next = at + 1;
+    while (next < text.size() && text[next] == '\'') ++next;
+    const auto second = next < text.size() && is_ascii_alnum(static_cast<unsigned char>(text[next]))
+                            ? ascii_lower(static_cast<unsigned char>(text[next]))
+                            : ' ';
+    if (!may_start(first, second)) return false;
+    SubjectSet::WordHash hash;
+    auto end = hash_ascii_word(text, at, hash);
+    if (!subjects_.may_start_name(hash)) return false;
+    for (std::size_t length = 1;; ++length) {
+      if (is_length(length) && subjects_.may_be_name(hash)) return true;
+      while (end < text.size() && !is_ascii_alnum(static_cast<unsigned char>(text[end]))) ++end;
+      if (length == longest || end == text.size()) return false;
+      hash.add(' ');
+      end = hash_ascii_word(text, end, hash);
+    }
+  };
+  std::uint64_t previous = 0;  // the last block's bit per letter or digit
+  for (std::size_t block = 0; block < text.size(); block += 64) {
+    const auto width = std::min<std::size_t>(64, text.size() - block);
+    std::array<char, 64> tail{};
+    const char* chunk = text.data() + block;
+    if (width < 64) {
+      std::memcpy(tail.data(), chunk, width);
+      chunk = tail.data();
+    }
+    const auto alnum = classify(chunk, static_cast<int>((width + 15) / 16)).alnum;
+    for (auto starts = alnum & ~(alnum << 1 | previous >> 63); starts != 0; starts &= starts - 1) {
+      const auto at = block + static_cast<std::size_t>(__builtin_ctzll(starts));
+      if (at > 0 && text[at - 1] == '\'' && !starts_ascii_word(text, at)) continue;
+      if (at_word(at)) return true;
+    }
+    previous = alnum;
   }
   return false;
 }
@@ -359,7 +427,7 @@ void IdentifierDetector::names(std::string_view text,
     // A name inside an address is no finding: an address of the subject's is found as such,
     // and one of someone else's (amelie.dubois@othercorp.example) is not the subject.
     decoded_.assign(text);
-    for_each_address(text, [&](std::size_t offset, std::size_t length, std::string_view) {
+    for_each_address(text, [&](std::size_t offset, std::size_t length) {
       decoded_.replace(offset, length, length, ' ');
     });
     text = decoded_;

@@ -40,6 +40,32 @@ std::optional<std::string> unicode_fold(std::string_view text, bool strip_marks)
   return result;
 }
 
+// unicode_fold(text, true), a run at a time: ASCII bytes lowered, and only the runs of other
+// characters through utf8proc. The same text: folding never joins a character to an ASCII
+// neighbour (marks are stripped, and no composition pairs an ASCII character with a character
+// that stays; checked for every code point before and after every ASCII byte), so a text folds
+// as its runs do. Nothing for invalid UTF-8, as for the whole text.
+std::optional<std::string> fold_runs(std::string_view text) {
+  if (!is_valid_utf8(text)) return std::nullopt;
+  std::string folded;
+  folded.reserve(text.size());
+  for (std::size_t at = 0; at < text.size();) {
+    auto end = at;
+    while (end < text.size() && static_cast<unsigned char>(text[end]) < 0x80) {
+      const char c = text[end++];
+      folded.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    }
+    at = end;
+    while (end < text.size() && static_cast<unsigned char>(text[end]) >= 0x80) ++end;
+    if (end == at) continue;
+    const auto run = unicode_fold(text.substr(at, end - at), true);
+    if (!run) return std::nullopt;
+    folded += *run;
+    at = end;
+  }
+  return folded;
+}
+
 char ascii_upper(char c) {
   return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
 }
@@ -82,7 +108,7 @@ void fold_words_into(std::string_view text, std::string& folded,
   const bool ascii = std::all_of(text.begin(), text.end(),
                                  [](char c) { return static_cast<unsigned char>(c) < 0x80; });
   std::optional<std::string> unicode;
-  if (!ascii) unicode = unicode_fold(text, true);
+  if (!ascii) unicode = fold_runs(text);
   const std::string_view source = unicode ? std::string_view(*unicode) : text;
   std::size_t word_start = 0;
   bool in_word = false;
