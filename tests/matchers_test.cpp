@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cstddef>
 #include <cstdlib>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
@@ -18,6 +19,7 @@
 #include "crmscan/detectors.hpp"
 #include "crmscan/normalize.hpp"
 #include "crmscan/subject.hpp"
+#include "scan/phone_digits_filter.hpp"
 
 namespace {
 
@@ -286,7 +288,8 @@ TEST_CASE("Folding text a run at a time folds it as utf8proc folds it whole", "[
         text += ascii[random() % ascii.size()];
         continue;
       }
-      auto code = static_cast<utf8proc_int32_t>(random() % (random() % 3 == 0 ? 0x110000 : 0x3000));
+      const auto range = random() % 3 == 0 ? 0x110000u : 0x3000u;
+      auto code = static_cast<utf8proc_int32_t>(random() % range);
       if (code >= 0xD800 && code <= 0xDFFF) code = 0xE9;
       utf8proc_uint8_t bytes[4];
       const auto length = utf8proc_encode_char(code < 0x80 ? 0xE9 : code, bytes);
@@ -350,5 +353,174 @@ TEST_CASE("With ten thousand names, names are found where they were", "[matchers
     const auto text = random_text(random, pieces, 24);
     INFO(text);
     CHECK(names(detector, text) == names_by_reference(subjects, text));
+  }
+}
+
+namespace {
+
+// salesforce_id_key() as it was, a character at a time.
+std::optional<std::string> id_key_by_reference(const std::string& text) {
+  if (text.size() != 15 && text.size() != 18) return std::nullopt;
+  bool has_digit = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool digit = c >= '0' && c <= '9';
+    if (!digit && !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return std::nullopt;
+    has_digit |= digit && i < 15;
+  }
+  if (!has_digit) return std::nullopt;
+  static constexpr char kSuffix[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+  std::string key;
+  for (std::size_t i = 0; i < 15; ++i)
+    key.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(text[i]))));
+  for (int chunk = 0; chunk < 3; ++chunk) {
+    int bits = 0;
+    for (int i = 0; i < 5; ++i) {
+      const char c = text[static_cast<std::size_t>(chunk * 5 + i)];
+      if (c >= 'A' && c <= 'Z') bits |= 1 << i;
+    }
+    const char suffix = kSuffix[bits];
+    if (text.size() == 18 && std::toupper(static_cast<unsigned char>(
+                                 text[static_cast<std::size_t>(15 + chunk)])) != suffix) {
+      return std::nullopt;
+    }
+    key.push_back(suffix);
+  }
+  return key;
+}
+
+}  // namespace
+
+TEST_CASE("Id keys are the keys they were, for ids and for what only looks like one",
+          "[matchers][ids]") {
+  std::mt19937 random(18);
+  // Letters and digits, the bytes next to them in ASCII, and others.
+  const std::string alphabet =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+      "09AZaz/:@[`{ -_.\x7F\x80\xC3\xFF";
+  for (int i = 0; i < 100'000; ++i) {
+    std::string text;
+    const auto length = i % 3 == 0 ? 15 : i % 3 == 1 ? 18 : 13 + random() % 8;
+    // Mostly letters and digits, so that many are ids; a stray byte now and then.
+    for (std::size_t k = 0; k < length; ++k) {
+      const auto range = random() % 8 == 0 ? alphabet.size() : 62;
+      text += alphabet[random() % range];
+    }
+    if (text.size() == 18 && random() % 2 == 0) {
+      // The right checksum, in either case.
+      const auto key = id_key_by_reference(text.substr(0, 15));
+      if (key) {
+        for (std::size_t k = 15; k < 18; ++k) {
+          const auto c = (*key)[k];
+          text[k] = random() % 2 == 0 ? c : static_cast<char>(std::tolower(c));
+        }
+      }
+    }
+    INFO(text);
+    CHECK(crmscan::salesforce_id_key(text) == id_key_by_reference(text));
+  }
+}
+
+TEST_CASE("Id tokens are found where they were, across blocks of 64 bytes", "[matchers][ids]") {
+  // The keys of the runs of exactly 15 or 18 letters and digits, found a byte at a time.
+  const auto by_reference = [](const std::string& text) {
+    std::vector<std::string> keys;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= text.size(); ++i) {
+      if (i < text.size() && std::isalnum(static_cast<unsigned char>(text[i])) != 0) continue;
+      if (const auto key = id_key_by_reference(text.substr(start, i - start))) keys.push_back(*key);
+      start = i + 1;
+    }
+    return keys;
+  };
+  std::mt19937 random(64);
+  const std::vector<std::string> pieces{"0035g00000QxB7kAAF",
+                                        "0035g00000QxB7k",
+                                        "a0L5g00009A3o0W",
+                                        "x",
+                                        "Z9",
+                                        "00000",
+                                        "aaaaaaa",
+                                        " ",
+                                        "-",
+                                        ".",
+                                        "\xC3\xA9",
+                                        "\n",
+                                        "0035g00000qXb7KAAS",
+                                        "001M000000qfPySIAU"};
+  for (int i = 0; i < 40'000; ++i) {
+    // Up to 300 bytes, shifted by a random few, so that runs cross block boundaries anywhere.
+    auto text = std::string(random() % 70, ' ') + random_text(random, pieces, 24);
+    INFO(text);
+    std::vector<std::string> keys;
+    crmscan::IdentifierDetector::id_tokens(text, keys);
+    CHECK(keys == by_reference(text));
+  }
+}
+
+namespace {
+
+// PhoneDigitsFilter::may_hold() by its definition: the text's digits, separators dropped, hold
+// the last seven digits of a number's national significant number (all of them when shorter) in
+// one run, and for all but Argentina's the whole national significant number ending there; the
+// regions read in are the home region, then those of such numbers in the order they were added.
+bool may_hold_by_reference(const std::vector<std::string>& numbers, const std::string& home,
+                           const std::string& text, std::vector<std::string>& regions) {
+  using crmscan::PhoneNormalizer;
+  std::string digits;
+  for (const char c : text) {
+    if (c >= '0' && c <= '9') digits.push_back(c);
+  }
+  std::vector<std::string> order, held;
+  for (const auto& e164 : numbers) {
+    const auto national = PhoneNormalizer::national_number(e164);
+    if (national.empty()) continue;
+    const auto region = PhoneNormalizer::region_of(e164);
+    if (std::find(order.begin(), order.end(), region) == order.end()) order.push_back(region);
+    const auto tail = national.substr(national.size() - std::min<std::size_t>(7, national.size()));
+    const bool whole = e164.rfind("+54", 0) != 0;
+    for (std::size_t end = tail.size(); end <= digits.size(); ++end) {
+      const auto before = digits.substr(0, end);
+      if (before.compare(end - tail.size(), tail.size(), tail) != 0) continue;
+      if (whole && (before.size() < national.size() ||
+                    before.compare(end - national.size(), national.size(), national) != 0))
+        continue;
+      held.push_back(region);
+    }
+  }
+  if (held.empty()) return false;
+  regions.clear();
+  if (!home.empty()) regions.push_back(home);
+  for (const auto& region : order) {
+    if (std::find(held.begin(), held.end(), region) != held.end() &&
+        std::find(regions.begin(), regions.end(), region) == regions.end())
+      regions.push_back(region);
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("The phone digit filter lets through the texts it let through, with their regions",
+          "[matchers][phone]") {
+  // Numbers that share their last seven digits, a short one, and an Argentine mobile, whose
+  // national forms insert digits into it.
+  const std::vector<std::string> numbers{"+442079460958", "+441134960958",  "+33612345678",
+                                         "+12025550123",  "+5491123456789", "+2983123"};
+  crmscan::scanning::PhoneDigitsFilter filter("GB");
+  for (const auto& number : numbers) filter.add(number);
+  const std::vector<std::string> pieces{
+      "020", "7946",     "0958", "0113",       "496",         "06", "12",   "34",   "56",
+      "78",  "+44",      "+33",  "(0)",        "011",         "15", "2345", "6789", "202",
+      "555", "0123",     "3123", "9",          "0",           " ",  "-",    ".",    "x",
+      "INV", "\xC3\xA9", "\n",   "2024-03-14", "\xEF\xBC\x90" /* fullwidth 0 */};
+  std::mt19937 random(7946);
+  for (int i = 0; i < 40'000; ++i) {
+    const auto text = std::string(random() % 20, 'a') + random_text(random, pieces, 16);
+    INFO(text);
+    std::vector<std::string> regions, expected;
+    const bool held = filter.may_hold(text, regions);
+    REQUIRE(held == may_hold_by_reference(numbers, "GB", text, expected));
+    if (held) CHECK(regions == expected);
   }
 }

@@ -198,65 +198,123 @@ ByteMasks classify(const char* block, int chunks = 4) {
 }
 #endif
 
-// Follows the runs of letters and digits through blocks of bytes: whether one of exactly 15 or
-// 18 has ended. `run` carries the length of a run still open at the end of a block.
+// The number of bits set, without a call: the x86-64 baseline has no popcnt instruction, and
+// __builtin_popcountll calls libgcc.
+std::size_t count_bits(std::uint64_t bits) {
+  bits -= bits >> 1 & 0x5555555555555555ULL;
+  bits = (bits & 0x3333333333333333ULL) + (bits >> 2 & 0x3333333333333333ULL);
+  bits = (bits + (bits >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return static_cast<std::size_t>((bits * 0x0101010101010101ULL) >> 56);
+}
+
+// Calls `each(masks, width, offset)` with each block of up to 64 bytes of the text, in order,
+// while it returns true; the last, shorter one is read from a copy padded with bytes that are none
+// of those looked for. False when `each` stopped it.
+template <typename Each>
+bool for_each_block(std::string_view text, Each&& each) {
+  std::size_t at = 0;
+  for (; at + 64 <= text.size(); at += 64) {
+    if (!each(classify(text.data() + at), 64u, at)) return false;
+  }
+  if (at == text.size()) return true;
+  const auto width = static_cast<unsigned>(text.size() - at);
+  std::array<char, 64> tail{};
+  std::memcpy(tail.data(), text.data() + at, width);
+  return each(classify(tail.data(), static_cast<int>((width + 15) / 16)), width, at);
+}
+
+// Follows the runs of letters and digits through blocks of bytes (a bit per byte) and reports
+// each run of exactly 15 or 18 as (offset, length), in order. A block costs a few operations on
+// its bits, whatever its runs: its runs of 15 and 18 are found together.
 class IdTokenRuns {
  public:
-  void add(std::uint64_t alnum, unsigned width) {
-    for (unsigned at = 0; at < width;) {
-      // Bits past `width` are clear: the count of ones stops there (all 64 set: ctz of zero is
-      // undefined, and the run fills the rest of the block).
-      const auto clear = ~(alnum >> at);
-      const auto ones = clear == 0 ? 64 - at : static_cast<unsigned>(__builtin_ctzll(clear));
-      run_ += ones;
-      at += ones;
-      if (at == width) break;
-      end_run();
-      const auto rest = alnum >> at;
-      at += rest == 0 ? width - at : static_cast<unsigned>(__builtin_ctzll(rest));
+  template <typename Found>
+  void add(std::uint64_t alnum, unsigned width, std::size_t offset, Found&& found) {
+    if (open_ > 0) {
+      // The run open at the end of the last block goes on to this block's first byte that is not
+      // a letter or digit (bits past `width` are clear; all 64 set: ctz of zero is undefined).
+      const auto clear = ~alnum;
+      const auto ones = clear == 0 ? 64u : static_cast<unsigned>(__builtin_ctzll(clear));
+      if (ones >= width) {
+        open_ += width;
+        return;
+      }
+      close(offset + ones, open_ + ones, found);
+      alnum &= ~((std::uint64_t{1} << ones) - 1);
     }
+    // A run through the block's last byte may go on in the next block: it is left open.
+    std::uint64_t last = 0;
+    if ((alnum >> (width - 1) & 1) != 0) {
+      const auto shifted = ~(alnum << (64 - width));
+      last = shifted == 0 ? 64u : static_cast<unsigned>(__builtin_clzll(shifted));
+      alnum &= last == width ? 0 : (std::uint64_t{1} << (width - last)) - 1;
+    }
+    // The runs wholly inside: a run of exactly n starts at a bit that follows a clear one, holds
+    // n set bits from there, and its n-th is followed by a clear one.
+    const auto starts = alnum & ~(alnum << 1);
+    const auto ends = alnum & ~(alnum >> 1);
+    const auto two = alnum & alnum >> 1;  // bit i: bits i to i + 1 set
+    const auto four = two & two >> 2;
+    const auto eight = four & four >> 4;
+    const auto fifteen = eight & eight >> 7;
+    const auto eighteen = eight & eight >> 8 & two >> 16;
+    const auto of15 = starts & fifteen & ends >> 14;
+    for (auto tokens = of15 | (starts & eighteen & ends >> 17); tokens != 0; tokens &= tokens - 1) {
+      const auto bit = static_cast<unsigned>(__builtin_ctzll(tokens));
+      found(offset + bit, (of15 >> bit & 1) != 0 ? 15u : 18u);
+    }
+    open_ = last;
   }
-  bool found() {
-    end_run();
-    return found_;
+  // The end of the text, `end` bytes in: a run still open ends there.
+  template <typename Found>
+  void finish(std::size_t end, Found&& found) {
+    close(end, open_, found);
+    open_ = 0;
   }
 
  private:
-  void end_run() {
-    found_ |= run_ == 15 || run_ == 18;
-    run_ = 0;
+  template <typename Found>
+  static void close(std::size_t end, std::size_t length, Found&& found) {
+    if (length == 15 || length == 18) found(end - length, length);
   }
-  std::size_t run_ = 0;
-  bool found_ = false;
+  std::size_t open_ = 0;  // the length of a run through the last block's last byte
 };
 
 }  // namespace
 
 TextCandidates IdentifierDetector::candidates(std::string_view text) {
   IdTokenRuns runs;
+  bool id_token = false;
+  const auto token = [&](std::size_t, std::size_t) { id_token = true; };
   std::uint64_t email = 0, space = 0;
   std::size_t digits = 0;
-  const auto add = [&](const ByteMasks& masks, unsigned width) {
-    runs.add(masks.alnum, width);
+  for_each_block(text, [&](const ByteMasks& masks, unsigned width, std::size_t offset) {
+    runs.add(masks.alnum, width, offset, token);
     email |= masks.email;
     space |= masks.space;
-    digits += static_cast<std::size_t>(__builtin_popcountll(masks.digit));
-  };
-  std::size_t at = 0;
-  for (; at + 64 <= text.size(); at += 64) add(classify(text.data() + at), 64);
-  if (at < text.size()) {
-    // The last bytes, in a block padded with bytes that are none of those looked for.
-    const auto width = static_cast<unsigned>(text.size() - at);
-    std::array<char, 64> tail{};
-    std::memcpy(tail.data(), text.data() + at, width);
-    add(classify(tail.data(), static_cast<int>((width + 15) / 16)), width);
-  }
+    digits += count_bits(masks.digit);
+    return true;
+  });
+  runs.finish(text.size(), token);
   TextCandidates found;
-  found.id_token = runs.found();
+  found.id_token = id_token;
   found.email = email != 0;
   found.phone = digits >= 6 && !is_timestamp(text);
   found.words = space != 0;
   return found;
+}
+
+void IdentifierDetector::for_each_id_token_run(std::string_view text, IdTokenRunFound found,
+                                               void* context) {
+  IdTokenRuns runs;
+  const auto report = [&](std::size_t offset, std::size_t length) {
+    found(context, offset, length);
+  };
+  for_each_block(text, [&](const ByteMasks& masks, unsigned width, std::size_t offset) {
+    runs.add(masks.alnum, width, offset, report);
+    return true;
+  });
+  runs.finish(text.size(), report);
 }
 
 void IdentifierDetector::phones(std::string_view text, std::vector<std::string>& out) const {
@@ -327,6 +385,7 @@ void IdentifierDetector::index_name_starts() {
     for (const auto& name : subject.names) {
       const auto second = name.size() > 1 ? static_cast<unsigned char>(name[1]) : ' ';
       name_starts_.set(name_start(static_cast<unsigned char>(name[0]), second));
+      name_firsts_.set(static_cast<unsigned char>(name[0]));
     }
   }
 }
@@ -383,6 +442,7 @@ bool IdentifierDetector::has_name_window(std::string_view text, bool by_start) c
   // digit. A word starts at one that follows neither a letter or digit nor apostrophes after one.
   const auto at_word = [&](std::size_t at) {
     const auto first = ascii_lower(static_cast<unsigned char>(text[at]));
+    if (by_start && !name_firsts_[first]) return false;
     auto next = at + 1;
     while (next < text.size() && text[next] == '\'') ++next;
     const auto second = next < text.size() && is_ascii_alnum(static_cast<unsigned char>(text[next]))
@@ -401,23 +461,16 @@ bool IdentifierDetector::has_name_window(std::string_view text, bool by_start) c
     }
   };
   std::uint64_t previous = 0;  // the last block's bit per letter or digit
-  for (std::size_t block = 0; block < text.size(); block += 64) {
-    const auto width = std::min<std::size_t>(64, text.size() - block);
-    std::array<char, 64> tail{};
-    const char* chunk = text.data() + block;
-    if (width < 64) {
-      std::memcpy(tail.data(), chunk, width);
-      chunk = tail.data();
-    }
-    const auto alnum = classify(chunk, static_cast<int>((width + 15) / 16)).alnum;
+  return !for_each_block(text, [&](const ByteMasks& masks, unsigned, std::size_t offset) {
+    const auto alnum = masks.alnum;
     for (auto starts = alnum & ~(alnum << 1 | previous >> 63); starts != 0; starts &= starts - 1) {
-      const auto at = block + static_cast<std::size_t>(__builtin_ctzll(starts));
+      const auto at = offset + static_cast<std::size_t>(__builtin_ctzll(starts));
       if (at > 0 && text[at - 1] == '\'' && !starts_ascii_word(text, at)) continue;
-      if (at_word(at)) return true;
+      if (at_word(at)) return false;
     }
     previous = alnum;
-  }
-  return false;
+    return true;
+  });
 }
 
 void IdentifierDetector::names(std::string_view text,

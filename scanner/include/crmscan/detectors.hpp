@@ -49,20 +49,17 @@ class IdentifierDetector {
   template <typename Found>
   static void for_each_id_token(std::string_view text, Found&& found) {
     if (text.size() < 15) return;
-    const auto is_alnum = [](char c) {
-      return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-    };
     IdKey key;
-    for (std::size_t start = 0; start < text.size();) {
-      while (start < text.size() && !is_alnum(text[start])) ++start;
-      std::size_t end = start;
-      while (end < text.size() && is_alnum(text[end])) ++end;
-      const auto length = end - start;
-      if ((length == 15 || length == 18) && salesforce_id_key(text.substr(start, length), key)) {
+    auto each = [&](std::size_t offset, std::size_t length) {
+      if (salesforce_id_key(text.substr(offset, length), key))
         found(std::string_view(key.data(), key.size()));
-      }
-      start = end;
-    }
+    };
+    for_each_id_token_run(
+        text,
+        [](void* context, std::size_t offset, std::size_t length) {
+          (*static_cast<decltype(each)*>(context))(offset, length);
+        },
+        &each);
   }
   /// The keys (record_id_key) of the record ids of a CRM written in a field, each passed to
   /// `found`: Salesforce ids and GUIDs wherever they stand as a word of the text, numeric ids and
@@ -142,6 +139,10 @@ class IdentifierDetector {
   static bool is_local_byte(char c) {
     return is_domain_byte(c) || c == '.' || c == '%' || c == '+' || c == '\'';
   }
+  using IdTokenRunFound = void (*)(void* context, std::size_t offset, std::size_t length);
+  /// Calls `found(context, offset, length)` with each run of exactly 15 or 18 ASCII letters and
+  /// digits in the text, in order.
+  static void for_each_id_token_run(std::string_view text, IdTokenRunFound found, void* context);
   /// The whole value as a numeric id (digits only) or a key (one word holding a digit), or empty.
   static std::string_view whole_value_id(std::string_view text, IdShape shape);
 
@@ -158,6 +159,7 @@ class IdentifierDetector {
   const SubjectSet& subjects_;
   // The first two bytes of each subject's folded name (a one-letter first word: it and a space).
   std::bitset<std::size_t{1} << 16> name_starts_;
+  std::bitset<256> name_firsts_;  // their first bytes alone
   // Reused between values, so that matching allocates only when the text grows.
   mutable std::string folded_;
   mutable std::vector<std::pair<std::size_t, std::size_t>> words_;
