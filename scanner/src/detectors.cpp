@@ -1,7 +1,5 @@
 #include "crmscan/detectors.hpp"
 
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -16,14 +14,11 @@
 
 namespace crmscan {
 
-IdentifierDetector::IdentifierDetector(const SubjectSet& subjects) : subjects_(subjects) {}
+IdentifierDetector::IdentifierDetector(const SubjectSet& subjects) : subjects_(subjects) {
+  index_name_starts();
+}
 
 namespace {
-
-const RE2& email_pattern() {
-  static const RE2 kEmail(R"(([\w.%+'\-]+@[\w\-]+(?:\.[\w\-]+)+))");
-  return kEmail;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -84,19 +79,6 @@ bool decode_address_escapes(std::string_view text, std::string& decoded) {
   return true;
 }
 
-// Calls `found` with each address written in the text as (offset, length) and the address.
-template <typename Found>
-void for_each_address(std::string_view text, Found&& found) {
-  re2::StringPiece input(text.data(), text.size());
-  re2::StringPiece address;
-  while (RE2::FindAndConsume(&input, email_pattern(), &address)) {
-    // Quotes around an address are not part of it: 'amelie.dubois@example.fr'.
-    while (!address.empty() && (address[0] == '\'' || address[0] == '.')) address.remove_prefix(1);
-    found(static_cast<std::size_t>(address.data() - text.data()), address.size(),
-          std::string_view(address.data(), address.size()));
-  }
-}
-
 }  // namespace
 
 void IdentifierDetector::emails(std::string_view text, std::vector<std::string>& out) const {
@@ -107,8 +89,9 @@ void IdentifierDetector::emails(std::string_view text, std::vector<std::string>&
   std::string_view source = text;
   if (decode_address_escapes(text, decoded_)) source = decoded_;
   if (source.find('@') == std::string_view::npos) return;
-  for_each_address(source, [&](std::size_t, std::size_t, std::string_view email) {
-    if (auto normalised = normalize_email(email)) out.push_back(std::move(*normalised));
+  for_each_address(source, [&](std::size_t offset, std::size_t length) {
+    if (auto normalised = normalize_email(source.substr(offset, length)))
+      out.push_back(std::move(*normalised));
   });
 }
 
@@ -215,65 +198,123 @@ ByteMasks classify(const char* block, int chunks = 4) {
 }
 #endif
 
-// Follows the runs of letters and digits through blocks of bytes: whether one of exactly 15 or
-// 18 has ended. `run` carries the length of a run still open at the end of a block.
+// The number of bits set, without a call: the x86-64 baseline has no popcnt instruction, and
+// __builtin_popcountll calls libgcc.
+std::size_t count_bits(std::uint64_t bits) {
+  bits -= bits >> 1 & 0x5555555555555555ULL;
+  bits = (bits & 0x3333333333333333ULL) + (bits >> 2 & 0x3333333333333333ULL);
+  bits = (bits + (bits >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return static_cast<std::size_t>((bits * 0x0101010101010101ULL) >> 56);
+}
+
+// Calls `each(masks, width, offset)` with each block of up to 64 bytes of the text, in order,
+// while it returns true; the last, shorter one is read from a copy padded with bytes that are none
+// of those looked for. False when `each` stopped it.
+template <typename Each>
+bool for_each_block(std::string_view text, Each&& each) {
+  std::size_t at = 0;
+  for (; at + 64 <= text.size(); at += 64) {
+    if (!each(classify(text.data() + at), 64u, at)) return false;
+  }
+  if (at == text.size()) return true;
+  const auto width = static_cast<unsigned>(text.size() - at);
+  std::array<char, 64> tail{};
+  std::memcpy(tail.data(), text.data() + at, width);
+  return each(classify(tail.data(), static_cast<int>((width + 15) / 16)), width, at);
+}
+
+// Follows the runs of letters and digits through blocks of bytes (a bit per byte) and reports
+// each run of exactly 15 or 18 as (offset, length), in order. A block costs a few operations on
+// its bits, whatever its runs: its runs of 15 and 18 are found together.
 class IdTokenRuns {
  public:
-  void add(std::uint64_t alnum, unsigned width) {
-    for (unsigned at = 0; at < width;) {
-      // Bits past `width` are clear: the count of ones stops there (all 64 set: ctz of zero is
-      // undefined, and the run fills the rest of the block).
-      const auto clear = ~(alnum >> at);
-      const auto ones = clear == 0 ? 64 - at : static_cast<unsigned>(__builtin_ctzll(clear));
-      run_ += ones;
-      at += ones;
-      if (at == width) break;
-      end_run();
-      const auto rest = alnum >> at;
-      at += rest == 0 ? width - at : static_cast<unsigned>(__builtin_ctzll(rest));
+  template <typename Found>
+  void add(std::uint64_t alnum, unsigned width, std::size_t offset, Found&& found) {
+    if (open_ > 0) {
+      // The run open at the end of the last block goes on to this block's first byte that is not
+      // a letter or digit (bits past `width` are clear; all 64 set: ctz of zero is undefined).
+      const auto clear = ~alnum;
+      const auto ones = clear == 0 ? 64u : static_cast<unsigned>(__builtin_ctzll(clear));
+      if (ones >= width) {
+        open_ += width;
+        return;
+      }
+      close(offset + ones, open_ + ones, found);
+      alnum &= ~((std::uint64_t{1} << ones) - 1);
     }
+    // A run through the block's last byte may go on in the next block: it is left open.
+    std::uint64_t last = 0;
+    if ((alnum >> (width - 1) & 1) != 0) {
+      const auto shifted = ~(alnum << (64 - width));
+      last = shifted == 0 ? 64u : static_cast<unsigned>(__builtin_clzll(shifted));
+      alnum &= last == width ? 0 : (std::uint64_t{1} << (width - last)) - 1;
+    }
+    // The runs wholly inside: a run of exactly n starts at a bit that follows a clear one, holds
+    // n set bits from there, and its n-th is followed by a clear one.
+    const auto starts = alnum & ~(alnum << 1);
+    const auto ends = alnum & ~(alnum >> 1);
+    const auto two = alnum & alnum >> 1;  // bit i: bits i to i + 1 set
+    const auto four = two & two >> 2;
+    const auto eight = four & four >> 4;
+    const auto fifteen = eight & eight >> 7;
+    const auto eighteen = eight & eight >> 8 & two >> 16;
+    const auto of15 = starts & fifteen & ends >> 14;
+    for (auto tokens = of15 | (starts & eighteen & ends >> 17); tokens != 0; tokens &= tokens - 1) {
+      const auto bit = static_cast<unsigned>(__builtin_ctzll(tokens));
+      found(offset + bit, (of15 >> bit & 1) != 0 ? 15u : 18u);
+    }
+    open_ = last;
   }
-  bool found() {
-    end_run();
-    return found_;
+  // The end of the text, `end` bytes in: a run still open ends there.
+  template <typename Found>
+  void finish(std::size_t end, Found&& found) {
+    close(end, open_, found);
+    open_ = 0;
   }
 
  private:
-  void end_run() {
-    found_ |= run_ == 15 || run_ == 18;
-    run_ = 0;
+  template <typename Found>
+  static void close(std::size_t end, std::size_t length, Found&& found) {
+    if (length == 15 || length == 18) found(end - length, length);
   }
-  std::size_t run_ = 0;
-  bool found_ = false;
+  std::size_t open_ = 0;  // the length of a run through the last block's last byte
 };
 
 }  // namespace
 
 TextCandidates IdentifierDetector::candidates(std::string_view text) {
   IdTokenRuns runs;
+  bool id_token = false;
+  const auto token = [&](std::size_t, std::size_t) { id_token = true; };
   std::uint64_t email = 0, space = 0;
   std::size_t digits = 0;
-  const auto add = [&](const ByteMasks& masks, unsigned width) {
-    runs.add(masks.alnum, width);
+  for_each_block(text, [&](const ByteMasks& masks, unsigned width, std::size_t offset) {
+    runs.add(masks.alnum, width, offset, token);
     email |= masks.email;
     space |= masks.space;
-    digits += static_cast<std::size_t>(__builtin_popcountll(masks.digit));
-  };
-  std::size_t at = 0;
-  for (; at + 64 <= text.size(); at += 64) add(classify(text.data() + at), 64);
-  if (at < text.size()) {
-    // The last bytes, in a block padded with bytes that are none of those looked for.
-    const auto width = static_cast<unsigned>(text.size() - at);
-    std::array<char, 64> tail{};
-    std::memcpy(tail.data(), text.data() + at, width);
-    add(classify(tail.data(), static_cast<int>((width + 15) / 16)), width);
-  }
+    digits += count_bits(masks.digit);
+    return true;
+  });
+  runs.finish(text.size(), token);
   TextCandidates found;
-  found.id_token = runs.found();
+  found.id_token = id_token;
   found.email = email != 0;
   found.phone = digits >= 6 && !is_timestamp(text);
   found.words = space != 0;
   return found;
+}
+
+void IdentifierDetector::for_each_id_token_run(std::string_view text, IdTokenRunFound found,
+                                               void* context) {
+  IdTokenRuns runs;
+  const auto report = [&](std::size_t offset, std::size_t length) {
+    found(context, offset, length);
+  };
+  for_each_block(text, [&](const ByteMasks& masks, unsigned width, std::size_t offset) {
+    runs.add(masks.alnum, width, offset, report);
+    return true;
+  });
+  runs.finish(text.size(), report);
 }
 
 void IdentifierDetector::phones(std::string_view text, std::vector<std::string>& out) const {
@@ -301,55 +342,135 @@ std::string_view IdentifierDetector::whole_value_id(std::string_view text, IdSha
   return one_word && std::any_of(text.begin(), text.end(), is_digit) ? text : "";
 }
 
-bool IdentifierDetector::may_hold_name(std::string_view text) const {
-  // A run of words can be a name only if its folded form (words in lower case, apostrophes
-  // dropped, one space apart) hashes as a subject's whole name. ASCII text, most of it, is hashed
-  // from its own bytes as it would fold; other text is folded first.
-  std::string_view source = text;
-  spans_.clear();
-  if (std::any_of(text.begin(), text.end(),
-                  [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
-    fold_words_into(text, folded_, words_);
-    source = folded_;
-    for (const auto& [offset, length] : words_) spans_.emplace_back(offset, offset + length);
-  } else {
-    std::size_t word_start = 0;
-    bool in_word = false;
-    for (std::size_t i = 0; i <= text.size(); ++i) {
-      const auto c = i < text.size() ? static_cast<unsigned char>(text[i]) : ' ';
-      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-        if (!in_word) word_start = i;
-        in_word = true;
-      } else if (in_word && c != '\'') {
-        spans_.emplace_back(word_start, i);
-        in_word = false;
-      }
+namespace {
+
+bool is_ascii_alnum(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+unsigned char ascii_lower(unsigned char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c;
+}
+
+// ASCII text's words fold as fold_words_into() folds them: runs of letters and digits in lower
+// case, an apostrophe inside a word dropped ("O'Neill" → "oneill"), anything else between words.
+// Hashes the word that starts at `at` and returns where it ends.
+std::size_t hash_ascii_word(std::string_view text, std::size_t at, SubjectSet::WordHash& hash) {
+  for (; at < text.size(); ++at) {
+    const auto c = static_cast<unsigned char>(text[at]);
+    if (is_ascii_alnum(c)) {
+      hash.add(ascii_lower(c));
+    } else if (c != '\'') {
+      break;
     }
   }
-  const auto add_word = [&](SubjectSet::WordHash& hash, std::size_t word) {
-    for (auto i = spans_[word].first; i < spans_[word].second; ++i) {
-      const auto c = static_cast<unsigned char>(source[i]);
-      if (c == '\'') continue;
-      hash.add(c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c);
+  return at;
+}
+
+// Whether the letter or digit at `at` starts a word of ASCII text, rather than continuing one
+// across apostrophes.
+bool starts_ascii_word(std::string_view text, std::size_t at) {
+  while (at > 0 && text[at - 1] == '\'') --at;
+  return at == 0 || !is_ascii_alnum(static_cast<unsigned char>(text[at - 1]));
+}
+
+}  // namespace
+
+std::uint16_t IdentifierDetector::name_start(unsigned char first, unsigned char second) {
+  return static_cast<std::uint16_t>(first | second << 8);
+}
+
+void IdentifierDetector::index_name_starts() {
+  for (const auto& subject : subjects_.subjects()) {
+    for (const auto& name : subject.names) {
+      const auto second = name.size() > 1 ? static_cast<unsigned char>(name[1]) : ' ';
+      name_starts_.set(name_start(static_cast<unsigned char>(name[0]), second));
+      name_firsts_.set(static_cast<unsigned char>(name[0]));
     }
-  };
+  }
+}
+
+bool IdentifierDetector::may_hold_name(std::string_view text) const {
+  if (text.find('@') == std::string_view::npos) return has_name_window(text, true);
+  // names() reads the text with its addresses blanked, which joins the words around them: a name
+  // it finds is a window of that text. Then the text as it is must pass, as it always had to.
+  masked_.assign(text);
+  for_each_address(text, [&](std::size_t offset, std::size_t length) {
+    masked_.replace(offset, length, length, ' ');
+  });
+  return has_name_window(masked_, true) && has_name_window(text, false);
+}
+
+bool IdentifierDetector::has_name_window(std::string_view text, bool by_start) const {
+  // A run of words can be a name only if its folded form (words in lower case, apostrophes
+  // dropped, one space apart) hashes as a subject's whole name. `by_start`: and only if its first
+  // two folded bytes (or its one byte and a space) start a subject's name, which rules out most
+  // words before they are hashed.
   const auto& lengths = subjects_.name_lengths();
   const auto longest = *std::max_element(lengths.begin(), lengths.end());
-  for (std::size_t start = 0; start < spans_.size(); ++start) {
-    SubjectSet::WordHash hash;
-    add_word(hash, start);
-    if (!subjects_.may_start_name(hash)) continue;
-    for (std::size_t length = 1;; ++length) {
-      if (std::find(lengths.begin(), lengths.end(), length) != lengths.end() &&
-          subjects_.may_be_name(hash)) {
-        return true;
+  const auto is_length = [&](std::size_t length) {
+    return std::find(lengths.begin(), lengths.end(), length) != lengths.end();
+  };
+  const auto may_start = [&](unsigned char first, unsigned char second) {
+    return !by_start || name_starts_[name_start(first, second)];
+  };
+  unsigned char bytes = 0;
+  for (const char c : text) bytes |= static_cast<unsigned char>(c);
+  if (bytes >= 0x80) {
+    // Other than ASCII: the words of the folded text.
+    fold_words_into(text, folded_, words_);
+    const std::string_view folded(folded_);
+    const auto word = [&](std::size_t index) {
+      return folded.substr(words_[index].first, words_[index].second);
+    };
+    for (std::size_t start = 0; start < words_.size(); ++start) {
+      const auto first = word(start);
+      const auto second = first.size() > 1 ? static_cast<unsigned char>(first[1]) : ' ';
+      if (!may_start(static_cast<unsigned char>(first[0]), second)) continue;
+      auto hash = SubjectSet::word_hash(first);
+      if (!subjects_.may_start_name(hash)) continue;
+      for (std::size_t length = 1;; ++length) {
+        if (is_length(length) && subjects_.may_be_name(hash)) return true;
+        if (length == longest || start + length == words_.size()) break;
+        hash.add(' ');
+        for (const char c : word(start + length)) hash.add(static_cast<unsigned char>(c));
       }
-      if (length == longest || start + length == spans_.size()) break;
-      hash.add(' ');
-      add_word(hash, start + length);
     }
+    return false;
   }
-  return false;
+  // ASCII text, most of it, is read as it would fold, 64 bytes at a time: a bit per letter or
+  // digit. A word starts at one that follows neither a letter or digit nor apostrophes after one.
+  const auto at_word = [&](std::size_t at) {
+    const auto first = ascii_lower(static_cast<unsigned char>(text[at]));
+    if (by_start && !name_firsts_[first]) return false;
+    auto next = at + 1;
+    while (next < text.size() && text[next] == '\'') ++next;
+    const auto second = next < text.size() && is_ascii_alnum(static_cast<unsigned char>(text[next]))
+                            ? ascii_lower(static_cast<unsigned char>(text[next]))
+                            : ' ';
+    if (!may_start(first, second)) return false;
+    SubjectSet::WordHash hash;
+    auto end = hash_ascii_word(text, at, hash);
+    if (!subjects_.may_start_name(hash)) return false;
+    for (std::size_t length = 1;; ++length) {
+      if (is_length(length) && subjects_.may_be_name(hash)) return true;
+      while (end < text.size() && !is_ascii_alnum(static_cast<unsigned char>(text[end]))) ++end;
+      if (length == longest || end == text.size()) return false;
+      hash.add(' ');
+      end = hash_ascii_word(text, end, hash);
+    }
+  };
+  std::uint64_t previous = 0;  // the last block's bit per letter or digit
+  return !for_each_block(text, [&](const ByteMasks& masks, unsigned, std::size_t offset) {
+    const auto alnum = masks.alnum;
+    for (auto starts = alnum & ~(alnum << 1 | previous >> 63); starts != 0; starts &= starts - 1) {
+      const auto at = offset + static_cast<std::size_t>(__builtin_ctzll(starts));
+      if (at > 0 && text[at - 1] == '\'' && !starts_ascii_word(text, at)) continue;
+      if (at_word(at)) return false;
+    }
+    previous = alnum;
+    return true;
+  });
 }
 
 void IdentifierDetector::names(std::string_view text,
@@ -359,7 +480,7 @@ void IdentifierDetector::names(std::string_view text,
     // A name inside an address is no finding: an address of the subject's is found as such,
     // and one of someone else's (amelie.dubois@othercorp.example) is not the subject.
     decoded_.assign(text);
-    for_each_address(text, [&](std::size_t offset, std::size_t length, std::string_view) {
+    for_each_address(text, [&](std::size_t offset, std::size_t length) {
       decoded_.replace(offset, length, length, ' ');
     });
     text = decoded_;

@@ -6,9 +6,15 @@
 #include <phonenumbers/phonenumberutil.h>
 #include <utf8proc.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <set>
@@ -38,6 +44,32 @@ std::optional<std::string> unicode_fold(std::string_view text, bool strip_marks)
   std::string result(reinterpret_cast<char*>(folded), static_cast<std::size_t>(length));
   std::free(folded);
   return result;
+}
+
+// unicode_fold(text, true), a run at a time: ASCII bytes lowered, and only the runs of other
+// characters through utf8proc. The same text: folding never joins a character to an ASCII
+// neighbour (marks are stripped, and no composition pairs an ASCII character with a character
+// that stays; checked for every code point before and after every ASCII byte), so a text folds
+// as its runs do. Nothing for invalid UTF-8, as for the whole text.
+std::optional<std::string> fold_runs(std::string_view text) {
+  if (!is_valid_utf8(text)) return std::nullopt;
+  std::string folded;
+  folded.reserve(text.size());
+  for (std::size_t at = 0; at < text.size();) {
+    auto end = at;
+    while (end < text.size() && static_cast<unsigned char>(text[end]) < 0x80) {
+      const char c = text[end++];
+      folded.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    }
+    at = end;
+    while (end < text.size() && static_cast<unsigned char>(text[end]) >= 0x80) ++end;
+    if (end == at) continue;
+    const auto run = unicode_fold(text.substr(at, end - at), true);
+    if (!run) return std::nullopt;
+    folded += *run;
+    at = end;
+  }
+  return folded;
 }
 
 char ascii_upper(char c) {
@@ -82,7 +114,7 @@ void fold_words_into(std::string_view text, std::string& folded,
   const bool ascii = std::all_of(text.begin(), text.end(),
                                  [](char c) { return static_cast<unsigned char>(c) < 0x80; });
   std::optional<std::string> unicode;
-  if (!ascii) unicode = unicode_fold(text, true);
+  if (!ascii) unicode = fold_runs(text);
   const std::string_view source = unicode ? std::string_view(*unicode) : text;
   std::size_t word_start = 0;
   bool in_word = false;
@@ -143,29 +175,53 @@ std::string salesforce_id18(std::string_view id15) {
 }
 
 bool salesforce_id_key(std::string_view text, IdKey& key) {
+  static constexpr char kSuffix[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
   if (text.size() != 15 && text.size() != 18) return false;
+  // The first 15 characters: all letters and digits, one digit at least, and a bit per capital
+  // (the checksum's input); the key is them in upper case.
+  unsigned capitals = 0;
+#if defined(__SSE2__)
+  // 16 bytes at a time: a bit per byte of each class.
+  std::array<char, 16> head{};
+  std::memcpy(head.data(), text.data(), 15);
+  const auto bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(head.data()));
+  const auto in_range = [&](char low, char span) {
+    // (unsigned)(byte - low) <= span - 1, as min(x, span - 1) == x.
+    const auto offset = _mm_sub_epi8(bytes, _mm_set1_epi8(low));
+    return _mm_cmpeq_epi8(_mm_min_epu8(offset, _mm_set1_epi8(static_cast<char>(span - 1))), offset);
+  };
+  const auto upper = in_range('A', 26);
+  const auto lower = in_range('a', 26);
+  const auto digit = in_range('0', 10);
+  const auto bits = [](__m128i lanes) {
+    return static_cast<unsigned>(_mm_movemask_epi8(lanes)) & 0x7FFFu;
+  };
+  if ((bits(upper) | bits(lower) | bits(digit)) != 0x7FFFu || bits(digit) == 0) return false;
+  capitals = bits(upper);
+  std::array<char, 16> upper_case{};
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(upper_case.data()),
+                   _mm_sub_epi8(bytes, _mm_and_si128(lower, _mm_set1_epi8(0x20))));
+  std::memcpy(key.data(), upper_case.data(), 15);
+#else
   bool has_digit = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  for (std::size_t i = 0; i < 15; ++i) {
     const char c = text[i];
     const bool digit = c >= '0' && c <= '9';
-    if (!digit && !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return false;
-    has_digit |= digit && i < 15;
+    const bool capital = c >= 'A' && c <= 'Z';
+    if (!digit && !capital && !(c >= 'a' && c <= 'z')) return false;
+    has_digit |= digit;
+    capitals |= capital ? 1u << i : 0u;
+    key[i] = ascii_upper(c);
   }
   if (!has_digit) return false;
-  static constexpr char kSuffix[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
-  for (int chunk = 0; chunk < 3; ++chunk) {
-    int bits = 0;
-    for (int i = 0; i < 5; ++i) {
-      const char c = text[static_cast<std::size_t>(chunk * 5 + i)];
-      if (c >= 'A' && c <= 'Z') bits |= 1 << i;
-    }
-    const char suffix = kSuffix[bits];
-    if (text.size() == 18 && ascii_upper(text[static_cast<std::size_t>(15 + chunk)]) != suffix) {
-      return false;
-    }
-    key[static_cast<std::size_t>(15 + chunk)] = suffix;
+#endif
+  // The checksum: a character per five, from which of them are capitals. An 18-character id's
+  // last three must be it, in either case (so they are letters and digits too).
+  for (std::size_t chunk = 0; chunk < 3; ++chunk) {
+    const char suffix = kSuffix[capitals >> (5 * chunk) & 31];
+    if (text.size() == 18 && ascii_upper(text[15 + chunk]) != suffix) return false;
+    key[15 + chunk] = suffix;
   }
-  for (std::size_t i = 0; i < 15; ++i) key[i] = ascii_upper(text[i]);
   return true;
 }
 

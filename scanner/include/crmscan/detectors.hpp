@@ -1,5 +1,7 @@
 #pragma once
 
+#include <bitset>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -47,20 +49,17 @@ class IdentifierDetector {
   template <typename Found>
   static void for_each_id_token(std::string_view text, Found&& found) {
     if (text.size() < 15) return;
-    const auto is_alnum = [](char c) {
-      return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-    };
     IdKey key;
-    for (std::size_t start = 0; start < text.size();) {
-      while (start < text.size() && !is_alnum(text[start])) ++start;
-      std::size_t end = start;
-      while (end < text.size() && is_alnum(text[end])) ++end;
-      const auto length = end - start;
-      if ((length == 15 || length == 18) && salesforce_id_key(text.substr(start, length), key)) {
+    auto each = [&](std::size_t offset, std::size_t length) {
+      if (salesforce_id_key(text.substr(offset, length), key))
         found(std::string_view(key.data(), key.size()));
-      }
-      start = end;
-    }
+    };
+    for_each_id_token_run(
+        text,
+        [](void* context, std::size_t offset, std::size_t length) {
+          (*static_cast<decltype(each)*>(context))(offset, length);
+        },
+        &each);
   }
   /// The keys (record_id_key) of the record ids of a CRM written in a field, each passed to
   /// `found`: Salesforce ids and GUIDs wherever they stand as a word of the text, numeric ids and
@@ -83,6 +82,36 @@ class IdentifierDetector {
         return;
     }
   }
+  /// Calls `found(offset, length)` with each email address written in the text: the matches,
+  /// left to right and not overlapping, of [\w.%+'\-]+@[\w\-]+(?:\.[\w\-]+)+ (\w: ASCII
+  /// letters, digits and '_'; leftmost, every quantifier greedy), without the quotes or dots that
+  /// begin one ('amelie.dubois@example.fr'). Read outward from each '@': the local part is the run
+  /// of its bytes before the '@' (from the end of the previous address on), the domain a label and
+  /// one or more '.'-and-label after it, each label as long as it goes.
+  template <typename Found>
+  static void for_each_address(std::string_view text, Found&& found) {
+    std::size_t resume = 0;  // where the previous address ended
+    for (auto at = text.find('@'); at != std::string_view::npos; at = text.find('@', at + 1)) {
+      auto start = at;
+      while (start > resume && is_local_byte(text[start - 1])) --start;
+      if (start == at) continue;
+      const auto label_end = [&](std::size_t from) {
+        while (from < text.size() && is_domain_byte(text[from])) ++from;
+        return from;
+      };
+      auto end = label_end(at + 1);
+      if (end == at + 1) continue;
+      bool dotted = false;
+      while (end + 1 < text.size() && text[end] == '.' && is_domain_byte(text[end + 1])) {
+        end = label_end(end + 1);
+        dotted = true;
+      }
+      if (!dotted) continue;
+      resume = end;
+      while (text[start] == '\'' || text[start] == '.') ++start;  // stops at the '@'
+      found(start, end - start);
+    }
+  }
   /// Calls `found` with each run of words in the text that is a subject's folded name, except
   /// inside an email address ("amelie.dubois@othercorp.example" names no one).
   void names(std::string_view text, const std::function<void(const std::string&)>& found) const;
@@ -103,19 +132,40 @@ class IdentifierDetector {
       start = end;
     }
   }
+  static bool is_domain_byte(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  }
+  static bool is_local_byte(char c) {
+    return is_domain_byte(c) || c == '.' || c == '%' || c == '+' || c == '\'';
+  }
+  using IdTokenRunFound = void (*)(void* context, std::size_t offset, std::size_t length);
+  /// Calls `found(context, offset, length)` with each run of exactly 15 or 18 ASCII letters and
+  /// digits in the text, in order.
+  static void for_each_id_token_run(std::string_view text, IdTokenRunFound found, void* context);
   /// The whole value as a numeric id (digits only) or a key (one word holding a digit), or empty.
   static std::string_view whole_value_id(std::string_view text, IdShape shape);
 
-  /// False when no run of the text's words hashes as a subject's whole name.
+  /// False only when names() can find nothing in the text; false whenever no run of the text's
+  /// words hashes as a subject's whole name (where names() has always found nothing).
   bool may_hold_name(std::string_view text) const;
+  /// Whether a run of the text's words hashes as a subject's whole name (`by_start`: and its first
+  /// word starts as a subject's name does, in name_starts_).
+  bool has_name_window(std::string_view text, bool by_start) const;
+  /// The key of name_starts_ for a name's first two folded bytes.
+  static std::uint16_t name_start(unsigned char first, unsigned char second);
+  void index_name_starts();
 
   const SubjectSet& subjects_;
+  // The first two bytes of each subject's folded name (a one-letter first word: it and a space).
+  std::bitset<std::size_t{1} << 16> name_starts_;
+  std::bitset<256> name_firsts_;  // their first bytes alone
   // Reused between values, so that matching allocates only when the text grows.
   mutable std::string folded_;
   mutable std::vector<std::pair<std::size_t, std::size_t>> words_;
   mutable std::string candidate_;
   mutable std::string decoded_;  // the text with its email addresses, or entities, rewritten
-  mutable std::vector<std::pair<std::size_t, std::size_t>> spans_;  // [start, end) of each word
+  mutable std::string masked_;   // the text with its email addresses blanked
 };
 
 }  // namespace crmscan
