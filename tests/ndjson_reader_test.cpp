@@ -4,6 +4,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <functional>
@@ -390,4 +391,56 @@ TEST_CASE("NdjsonReader counts blank lines, CRLF line ends and a last line witho
   CHECK(lines[4] == Line{5, "record", {"Id=s:2"}});
   CHECK(read_all("", 1000).empty());
   CHECK(read_all("\n", 1000) == std::vector<Line>{{1, "blank", {}}});
+}
+
+TEST_CASE("NdjsonReader refuses control bytes and invalid UTF-8 wherever they fall in a line",
+          "[ndjson]") {
+  // Each byte at every place in 16 (strings are scanned 16 bytes at a time once they are known
+  // to be valid UTF-8 without the control bytes the fast scan misses), in a value, in a name and
+  // between them; UTF-8 sequences of every lead byte with second to fourth bytes on either side
+  // of each range a lead byte allows.
+  std::string text;
+  for (int byte = 0; byte < 0x20; ++byte) {
+    for (int pad = 0; pad < 20; ++pad) {
+      const std::string padding(static_cast<std::size_t>(pad), 'x');
+      const std::string control(1, static_cast<char>(byte));
+      text += "{\"a\": \"" + padding + control + "yyyyyyyyyyyyyyyyyyyy\"}\n";
+      text += "{\"" + padding + control + "\": 1}\n";
+      text += "{\"a\":" + padding.substr(0, pad % 3) + control + "1}\n";
+    }
+  }
+  const std::vector<unsigned char> seconds{0x22, 0x41, 0x7F, 0x80, 0x8F, 0x90,
+                                           0x9F, 0xA0, 0xBF, 0xC0, 0xF4, 0xFF};
+  const std::vector<unsigned char> tails{0x41, 0x80, 0xBF, 0xC0};
+  for (int lead = 0x80; lead <= 0xFF; ++lead) {
+    for (const auto second : seconds) {
+      for (const auto third : tails) {
+        for (const auto fourth : tails) {
+          const std::string sequence{static_cast<char>(lead), static_cast<char>(second),
+                                     static_cast<char>(third), static_cast<char>(fourth)};
+          const std::string padding(static_cast<std::size_t>(lead % 17), 'x');
+          text += "{\"a\": \"" + padding + sequence + "yyyyyyyyyyyyyyyyyyyy\"}\n";
+          if (third == 0x80) text += "{\"" + sequence + "\": \"" + padding + "\"}\n";
+        }
+      }
+    }
+  }
+  const auto expected = reference::read(text, 1000);
+  const auto lines = read_all(text, 1000);
+  REQUIRE(lines.size() == expected.size());
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i] == expected[i]) continue;
+    if (++differ <= 5) CHECK(lines[i] == expected[i]);
+  }
+  CHECK(differ == 0);
+  // Both kinds of line are there: records, and lines refused for their bytes.
+  const auto count = [&](const std::string& outcome) {
+    return std::count_if(expected.begin(), expected.end(), [&](const Line& line) {
+      return line.outcome.find(outcome) != std::string::npos;
+    });
+  };
+  CHECK(count("record") > 500);
+  CHECK(count("Invalid encoding in string") > 1000);
+  CHECK(count("Invalid escape character in string") > 100);
 }

@@ -1,3 +1,14 @@
+// RapidJSON with its SSE2 scanning of strings and white space, in a namespace of this file's
+// own: RAPIDJSON_SSE2 changes the parser's code, which other files include without it. Set
+// before anything here includes RapidJSON.
+#if defined(__SSE2__)
+#define RAPIDJSON_SSE2
+#include <emmintrin.h>
+#endif
+#define RAPIDJSON_NAMESPACE crmscan_ndjson_rapidjson
+#define RAPIDJSON_NAMESPACE_BEGIN namespace crmscan_ndjson_rapidjson {
+#define RAPIDJSON_NAMESPACE_END }
+
 #include "crmscan/ndjson_reader.hpp"
 
 #include <rapidjson/error/en.h>
@@ -7,16 +18,50 @@
 #include <array>
 #include <cstring>
 
+#include "crmscan/text.hpp"
+
 namespace crmscan {
+namespace rapidjson = ::crmscan_ndjson_rapidjson;
 namespace {
 
 // The buffer is followed by this many bytes: a line that ends the buffer without a LF is ended
-// by a NUL there, and RapidJSON reads up to three bytes past that NUL in an unfinished UTF-8
-// sequence (bytes read, never used).
+// by a NUL there, past which RapidJSON reads up to three bytes in an unfinished UTF-8 sequence,
+// and its SSE2 scans up to the end of the aligned 16 bytes that hold the NUL (bytes read, never
+// used).
 constexpr std::size_t kPadding = 16;
 
 constexpr unsigned kParseFlags = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag |
                                  rapidjson::kParseValidateEncodingFlag;
+// Without checking UTF-8, strings are scanned 16 bytes at a time.
+constexpr unsigned kFastParseFlags = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag;
+
+// Whether the parse without kParseValidateEncodingFlag reads `text` exactly as the one with it:
+// when its bytes of 0x80 and over are valid UTF-8 (no string can then hold an invalid sequence),
+// and it holds no byte from 0x1A to 0x1F, which RapidJSON 1.1.0's SSE2 string scan lets
+// through where a string may hold no control character (it tests for bytes up to 0x19).
+bool reads_alike_unvalidated(std::string_view text) {
+  const char* at = text.data();
+  const char* end = at + text.size();
+  bool high = false;
+#if defined(__SSE2__)
+  __m128i bytes = _mm_setzero_si128();
+  for (; at + 16 <= end; at += 16) {
+    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+    bytes = _mm_or_si128(bytes, chunk);
+    // A byte from 0x1A to 0x1F is one at most 5 once 0x1A is taken from it.
+    const __m128i from = _mm_sub_epi8(chunk, _mm_set1_epi8(0x1A));
+    if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(from, _mm_set1_epi8(5)), from)) != 0)
+      return false;
+  }
+  high = _mm_movemask_epi8(bytes) != 0;
+#endif
+  for (; at < end; ++at) {
+    const auto byte = static_cast<unsigned char>(*at);
+    if (byte >= 0x1A && byte <= 0x1F) return false;
+    high = high || byte >= 0x80;
+  }
+  return !high || is_valid_utf8(text);
+}
 
 }  // namespace
 
@@ -217,7 +262,10 @@ std::optional<std::string> NdjsonReader::parse(std::vector<NdjsonField>& fields)
     if (skipped < line_size_ && static_cast<unsigned char>(text[skipped]) == mark) ++skipped;
   }
   rapidjson::InsituStringStream stream(text + skipped);
-  const auto result = parser.reader.Parse<kParseFlags>(stream, parser);
+  const auto result =
+      reads_alike_unvalidated(std::string_view(text + skipped, line_size_ - skipped))
+          ? parser.reader.Parse<kFastParseFlags>(stream, parser)
+          : parser.reader.Parse<kParseFlags>(stream, parser);
   if (result.IsError()) {
     return std::to_string(skipped + result.Offset() + 1) + ": " +
            rapidjson::GetParseError_En(result.Code());
