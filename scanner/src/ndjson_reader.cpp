@@ -69,9 +69,9 @@ bool reads_alike_unvalidated(std::string_view text) {
 // line. Objects and arrays are "live" when their values are kept: the top-level object, the
 // objects that are members of live objects (but for the top-level `attributes`) and the arrays
 // that are; inside an array, only its strings are kept. A live container's parent is live, so
-// the live ones are the first `live_` of the `depth_` open ones.
+// the live ones are the first `live` of the `depth` open ones.
 struct NdjsonReader::Parser : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Parser> {
-  // A field's name: a view into the line (a top-level member) or a span of names_.
+  // A field's name: a view into the line (a top-level member) or a span of `names`.
   struct Name {
     const char* direct = nullptr;
     std::size_t offset = 0;
@@ -79,7 +79,7 @@ struct NdjsonReader::Parser : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Pa
   };
   struct Frame {
     bool object;
-    std::size_t prefix_size;  // prefix_ outside this container
+    std::size_t prefix_size;  // the size of `prefix` outside this container
     Name name;                // an array's
   };
 
@@ -208,8 +208,9 @@ bool NdjsonReader::refill() {
     position_ = 0;
   }
   if (end_ == capacity_) {
-    // The line fills the buffer and is not over the limit: room for it, its LF or its NUL.
-    capacity_ = std::min(capacity_ * 2, max_line_bytes_ + 1);
+    // The line fills the buffer and is not over the limit (capacity_ <= max_line_bytes_): room
+    // for more of it, up to the limit and its LF or NUL.
+    capacity_ += std::min(capacity_, max_line_bytes_ - capacity_ + 1);
     buffer_.resize(capacity_ + kPadding);
   }
   const auto wanted = capacity_ - end_;
