@@ -46,11 +46,6 @@ class JsonRecordBuilder {
 
   void begin() {
     record_.schema = schema_;
-    // The strings of the record before hold this one's (set_text): a value costs no allocation.
-    for (auto& value : record_.values) {
-      auto* text = std::get_if<std::string>(&value);
-      if (text && spare_.size() < record_.values.size()) spare_.push_back(std::move(*text));
-    }
     record_.values.assign(schema_->fields.size(), Value{});
     next_ = 0;
   }
@@ -69,11 +64,8 @@ class JsonRecordBuilder {
     auto& slot = slot_of(key);
     if (auto* existing = std::get_if<std::string>(&slot); existing && !existing->empty()) {
       existing->append("; ").append(text);
-    } else if (spare_.empty()) {
-      slot.emplace<std::string>(text);
     } else {
-      slot.emplace<std::string>(std::move(spare_.back())).assign(text);
-      spare_.pop_back();
+      slot.emplace<std::string>(text);
     }
   }
 
@@ -118,7 +110,6 @@ class JsonRecordBuilder {
   std::unordered_map<std::string, std::size_t, KeyHash, std::equal_to<>> positions_;
   std::size_t next_ = 0;  // the field after the last one set
   Record record_;
-  std::vector<std::string> spare_;
 };
 
 // A read stream that counts lines and columns (in bytes), so that an error names its place, and
