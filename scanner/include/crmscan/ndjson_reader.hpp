@@ -21,8 +21,8 @@ struct NdjsonField {
   Kind kind = Kind::kNull;
   std::string_view name{};
   std::string_view text{};  // kString
-  double number = 0;      // kNumber
-  bool boolean = false;   // kBool
+  double number = 0;        // kNumber
+  bool boolean = false;     // kBool
 };
 
 /// Streams the lines of an NDJSON file, each one a record. Lines end at LF (a CR before it is
