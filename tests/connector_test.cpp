@@ -144,6 +144,40 @@ TEST_CASE("The file connector reads NDJSON and reports a bad line by file and li
   CHECK_THAT(cases.problems[0], Catch::Contains("Case.ndjson:3"));
 }
 
+TEST_CASE("The file connector builds NDJSON records whatever order their keys come in",
+          "[connector][file]") {
+  const TempDir dir;
+  write_file(dir / "Contact.ndjson",
+             "{\"Id\": \"1\", \"Email\": \"a@example.com\", \"Phone\": \"01\"}\n"
+             "{\"Phone\": \"02\", \"Id\": \"2\", \"Email\": \"b@example.com\"}\n"
+             "{\"Id\": \"3\", \"Tags\": [\"x\", 7, \"y\"], \"Email\": \"c@example.com\", "
+             "\"Email\": \"d@example.com\", \"Owner\": {\"Name\": \"N\"}, \"Score\": 1.5, "
+             "\"Ok\": true, \"Gone\": null}\n"
+             "{\"Id\": \"4\", \"Score\": \"\", \"Score\": 2}\n");
+  auto connector = file_connector(dir.path().string());
+  const auto contacts = scan_object(*connector, "Contact");
+  CHECK(contacts.problems.empty());
+  REQUIRE(contacts.records.size() == 4);
+  CHECK(text(contacts.records[0], "Phone") == "01");
+  CHECK(text(contacts.records[1], "Id") == "2");
+  CHECK(text(contacts.records[1], "Phone") == "02");
+  CHECK(text(contacts.records[1], "Email") == "b@example.com");
+  // A record read before a new key keeps the fields it was read with.
+  CHECK_FALSE(contacts.records[1].schema->index_of("Tags"));
+  const auto& third = contacts.records[2];
+  CHECK(third.id == "3");
+  CHECK(text(third, "Tags") == "x; y");
+  CHECK(text(third, "Email") == "c@example.com; d@example.com");
+  CHECK(text(third, "Owner.Name") == "N");
+  CHECK(text(third, "Score") == "1.5");
+  CHECK(text(third, "Ok") == "true");
+  CHECK(std::holds_alternative<std::monostate>(third.get("Gone")));
+  CHECK(std::holds_alternative<std::monostate>(third.get("Phone")));
+  // An empty string is replaced by the value after it, not joined to it.
+  CHECK(text(contacts.records[3], "Score") == "2");
+  CHECK(std::holds_alternative<std::monostate>(contacts.records[3].get("Email")));
+}
+
 TEST_CASE("Connector configuration is checked against the connector's options",
           "[connector][file]") {
   const TempDir dir;

@@ -1,6 +1,5 @@
 #include "file_connector.hpp"
 
-#include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/filereadstream.h>
 #include <rapidjson/reader.h>
@@ -19,6 +18,7 @@
 #include "crmscan/csv_reader.hpp"
 #include "crmscan/error.hpp"
 #include "crmscan/input.hpp"
+#include "crmscan/ndjson_reader.hpp"
 #include "crmscan/rules.hpp"
 #include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
@@ -32,9 +32,6 @@ std::string lower_extension(const fs::path& path) {
   return ascii_lower(path.extension().string());
 }
 
-// Objects and arrays nested deeper than this are refused: no export nests so deep, and a file
-// that does is built to exhaust the stack or to make each value cost its depth.
-constexpr int kMaxJsonDepth = 64;
 constexpr auto kJsonParseFlags =
     rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
 
@@ -50,22 +47,11 @@ class JsonRecordBuilder {
   void begin() {
     record_.schema = schema_;
     record_.values.assign(schema_->fields.size(), Value{});
+    next_ = 0;
   }
 
-  void set(const std::string& key, Value value) {
-    auto found = positions_.find(key);
-    if (found == positions_.end()) {
-      // The schema is copied only when someone besides this builder and its record holds it (a
-      // record already read, a compiled plan): a record with many new keys costs one copy.
-      if (schema_.use_count() > 2) {
-        schema_ = std::make_shared<ObjectSchema>(*schema_);
-        record_.schema = schema_;
-      }
-      schema_->fields.push_back({key, {}});
-      found = positions_.emplace(key, schema_->fields.size() - 1).first;
-      record_.values.resize(schema_->fields.size());
-    }
-    auto& slot = record_.values[found->second];
+  void set(std::string_view key, Value value) {
+    auto& slot = slot_of(key);
     if (auto* existing = std::get_if<std::string>(&slot); existing && !existing->empty()) {
       // A list of values flattened into one field.
       existing->append("; ").append(value_text(value));
@@ -73,12 +59,56 @@ class JsonRecordBuilder {
       slot = std::move(value);
     }
   }
+  /// set() of a string, without making a Value of it first.
+  void set_text(std::string_view key, std::string_view text) {
+    auto& slot = slot_of(key);
+    if (auto* existing = std::get_if<std::string>(&slot); existing && !existing->empty()) {
+      existing->append("; ").append(text);
+    } else {
+      slot.emplace<std::string>(text);
+    }
+  }
 
   Record& record() { return record_; }
 
  private:
+  Value& slot_of(std::string_view key) {
+    // Records mostly repeat their keys in the same order: the field after the last one set is
+    // tried before the map.
+    auto& fields = schema_->fields;
+    std::size_t index = next_;
+    if (index >= fields.size() || fields[index].name != key) {
+      const auto found = positions_.find(key);
+      if (found != positions_.end()) {
+        index = found->second;
+      } else {
+        // The schema is copied only when someone besides this builder and its record holds it
+        // (a record already read, a compiled plan): a record with many new keys costs one copy.
+        if (schema_.use_count() > 2) {
+          schema_ = std::make_shared<ObjectSchema>(*schema_);
+          record_.schema = schema_;
+        }
+        schema_->fields.push_back({std::string(key), {}});
+        index = schema_->fields.size() - 1;
+        positions_.emplace(key, index);
+        record_.values.resize(schema_->fields.size());
+      }
+    }
+    next_ = index + 1;
+    return record_.values[index];
+  }
+
+  // Hashes std::string keys and looks them up by std::string_view alike.
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const {
+      return std::hash<std::string_view>{}(key);
+    }
+  };
+
   std::shared_ptr<ObjectSchema> schema_;
-  std::unordered_map<std::string, std::size_t> positions_;
+  std::unordered_map<std::string, std::size_t, KeyHash, std::equal_to<>> positions_;
+  std::size_t next_ = 0;  // the field after the last one set
   Record record_;
 };
 
@@ -257,32 +287,6 @@ class JsonRecordHandler
   std::string key_;
   std::vector<std::string> path_;
 };
-
-// Reads one line (without its end) of at most `max_bytes` into `line`; false at the end of the
-// input. A longer line is read to its end and not kept, with `too_long` set.
-bool read_bounded_line(std::istream& in, std::string& line, std::size_t max_bytes, bool& too_long) {
-  line.clear();
-  too_long = false;
-  auto* buffer = in.rdbuf();
-  bool any = false;
-  for (;;) {
-    int c;
-    try {
-      c = buffer->sbumpc();
-    } catch (...) {
-      in.setstate(std::ios::badbit);  // a read error: not the end of the file
-      return false;
-    }
-    if (c == std::char_traits<char>::eof()) return any;
-    any = true;
-    if (c == '\n') return true;
-    if (line.size() < max_bytes) {
-      line.push_back(static_cast<char>(c));
-    } else {
-      too_long = true;
-    }
-  }
-}
 
 }  // namespace
 
@@ -674,98 +678,54 @@ void FileConnector::scan_json(const std::string& object, const SourceFile& file,
   }
 }
 
-namespace {
-
-// How deep the objects and arrays of a parsed document nest, measured without recursion.
-int depth_of(const rapidjson::Value& root) {
-  int deepest = 0;
-  std::vector<std::pair<const rapidjson::Value*, int>> pending{{&root, 1}};
-  while (!pending.empty()) {
-    const auto [node, depth] = pending.back();
-    pending.pop_back();
-    if (!node->IsObject() && !node->IsArray()) continue;
-    deepest = std::max(deepest, depth);
-    if (depth > kMaxJsonDepth) break;
-    if (node->IsObject()) {
-      for (const auto& member : node->GetObject()) pending.emplace_back(&member.value, depth + 1);
-    } else if (node->IsArray()) {
-      for (const auto& item : node->GetArray()) pending.emplace_back(&item, depth + 1);
-    }
-  }
-  return deepest;
-}
-
-}  // namespace
-
 void FileConnector::scan_ndjson(const std::string& object, const SourceFile& file,
                                 const RecordSink& on_record, const ProblemSink& on_problem) const {
   const int fd = open(object, file, on_problem);
   if (fd < 0) return;
   DescriptorBuffer buffer(fd);
   std::istream in(&buffer);
+  NdjsonReader reader(in, limits_.max_row_bytes);
   JsonRecordBuilder builder(object);
   RowProblems row_problem(object, file.relative, on_problem);
-  std::string line;
-  std::size_t line_number = 0;
-  bool too_long = false;
-  while (read_bounded_line(in, line, limits_.max_row_bytes, too_long)) {
-    ++line_number;
-    if (too_long) {
-      row_problem(file.relative + ":" + std::to_string(line_number) + ": a line longer than " +
-                  std::to_string(limits_.max_row_bytes) + " bytes; the line was not read");
+  std::vector<NdjsonField> fields;
+  while (reader.next()) {
+    const auto where = [&] { return file.relative + ":" + std::to_string(reader.line_number()); };
+    if (reader.too_long()) {
+      row_problem(where() + ": a line longer than " + std::to_string(limits_.max_row_bytes) +
+                  " bytes; the line was not read");
       continue;
     }
-    if (trim(line).empty()) continue;
-    rapidjson::Document document;
-    document.Parse<kJsonParseFlags>(line.c_str(), line.size());
-    std::string problem;
-    if (document.HasParseError()) {
-      problem = std::to_string(document.GetErrorOffset() + 1) + ": " +
-                rapidjson::GetParseError_En(document.GetParseError());
-    } else if (!document.IsObject()) {
-      problem = "1: not a JSON object";
-    } else if (depth_of(document) > kMaxJsonDepth) {
-      problem = "1: nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
-    }
-    if (!problem.empty()) {
-      row_problem(file.relative + ":" + std::to_string(line_number) + ":" + problem +
-                  "; the line was not read");
+    if (trim(reader.line()).empty()) continue;
+    if (const auto problem = reader.parse(fields)) {
+      row_problem(where() + ":" + *problem + "; the line was not read");
       continue;
     }
     builder.begin();
-    std::function<void(const rapidjson::Value&, const std::string&)> flatten =
-        [&](const rapidjson::Value& node, const std::string& prefix) {
-          for (const auto& member : node.GetObject()) {
-            const std::string name =
-                prefix + std::string(member.name.GetString(), member.name.GetStringLength());
-            const auto& value = member.value;
-            if (value.IsObject()) {
-              if (name != "attributes") flatten(value, name + ".");
-            } else if (value.IsString()) {
-              builder.set(name, std::string(value.GetString(), value.GetStringLength()));
-            } else if (value.IsBool()) {
-              builder.set(name, value.GetBool());
-            } else if (value.IsNumber()) {
-              builder.set(name, value.GetDouble());
-            } else if (value.IsArray()) {
-              for (const auto& item : value.GetArray()) {
-                if (item.IsString())
-                  builder.set(name, std::string(item.GetString(), item.GetStringLength()));
-              }
-            } else {
-              builder.set(name, Value{});
-            }
-          }
-        };
-    flatten(document, "");
+    for (const auto& field : fields) {
+      switch (field.kind) {
+        case NdjsonField::Kind::kString:
+          builder.set_text(field.name, field.text);
+          break;
+        case NdjsonField::Kind::kNumber:
+          builder.set(field.name, Value{field.number});
+          break;
+        case NdjsonField::Kind::kBool:
+          builder.set(field.name, Value{field.boolean});
+          break;
+        case NdjsonField::Kind::kNull:
+          builder.set(field.name, Value{});
+          break;
+      }
+    }
     auto& record = builder.record();
     record.source = file.relative;
-    record.line = line_number;
+    record.line = reader.line_number();
     const auto id_index = record.schema->index_of("Id");
     record.id = id_index ? value_text(record.values[*id_index]) : std::string();
     on_record(record);
   }
-  check_read(in, buffer, file.relative + ":" + std::to_string(line_number + 1), object, on_problem);
+  check_read(in, buffer, file.relative + ":" + std::to_string(reader.line_number() + 1), object,
+             on_problem);
 }
 
 ConnectorEntry crmscan_connector_file() {
