@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -62,7 +63,10 @@ class Registry {
   void add(std::string_view value, bool secret) {
     const std::lock_guard<std::mutex> lock(mutex_);
     const std::string original(trim(value));
-    const std::string replacement = secret ? "[secret]" : redact(original);
+    // One replacement for the value's forms (its index), kept once.
+    const auto replacement = static_cast<std::uint32_t>(replacements_.size());
+    replacements_.push_back(secret ? "[secret]" : redact(original));
+    bool used = false;
     for (const auto& form :
          {original, percent_encoded(original, false), percent_encoded(original, true)}) {
       if (form.size() < kMinBytes) continue;
@@ -79,11 +83,14 @@ class Registry {
         // A value both secret and requested is treated as a secret.
         entries_[same].secret = entries_[same].secret || secret;
         if (secret) entries_[same].replacement = replacement;
+        used = used || secret;
         continue;
       }
       entries_.push_back({std::move(folded), replacement, secret, head->second});
       head->second = entries_.size() - 1;
+      used = true;
     }
+    if (!used) replacements_.pop_back();
   }
 
   void show_requests(bool shown) {
@@ -117,7 +124,7 @@ class Registry {
         }
       }
       if (best != nullptr) {
-        result += best->replacement;
+        result += replacements_[best->replacement];
         i += best->folded.size();
       } else {
         result.push_back(text[i++]);
@@ -129,13 +136,15 @@ class Registry {
  private:
   static constexpr std::size_t kNone = SIZE_MAX;
   struct Entry {
-    std::string folded;  // ASCII lower case
-    std::string replacement;
+    std::string folded;         // ASCII lower case
+    std::uint32_t replacement;  // in replacements_
     bool secret = false;
     std::size_t next = kNone;  // the next entry of its bucket
   };
   std::mutex mutex_;
-  std::vector<Entry> entries_;
+  // A deque: with hundreds of thousands of forms, no doubling copy of them all at once.
+  std::deque<Entry> entries_;
+  std::vector<std::string> replacements_;
   // By the number of bytes keyed (kMinBytes to kKeyBytes), then by their hash: the first entry of
   // the bucket (one allocation a value, not two, with hundreds of thousands of values).
   std::unordered_map<std::uint64_t, std::size_t> buckets_[kKeyBytes + 1];
