@@ -3,6 +3,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <rapidjson/document.h>
+#include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
@@ -216,9 +217,10 @@ std::vector<std::pair<std::string, std::string>> RequestValues::identifiers(
   return all;
 }
 
-std::string RequestValues::to_json() const {
-  rapidjson::StringBuffer buffer;
-  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
+void RequestValues::write_json(std::ostream& out) const {
+  // Written as it is made: with 10,000 requests the document is megabytes.
+  rapidjson::OStreamWrapper stream(out);
+  rapidjson::PrettyWriter<rapidjson::OStreamWrapper> w(stream);
   w.SetIndent(' ', 2);
   w.StartObject();
   put(w, "values", "crmscan request values: private, never to be shared with the report");
@@ -250,7 +252,8 @@ std::string RequestValues::to_json() const {
   }
   w.EndArray();
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+  stream.Flush();
+  out << '\n';
 }
 
 RequestValues RequestValues::load(const std::string& path) {

@@ -191,7 +191,7 @@ void write_to_folder(OutputFolder& folder, const Report& report,
                      const std::vector<std::unique_ptr<Reporter>>& reporters,
                      const RequestValues& values, bool quiet) {
   folder.check_target("values.json");
-  folder.stage("values.json", [&values](std::ostream& out) { out << values.to_json(); });
+  folder.stage("values.json", [&values](std::ostream& out) { values.write_json(out); });
   for (const auto& reporter : reporters) {
     folder.stage(reporter->file_name(), [&](std::ostream& out) { reporter->write(report, out); });
   }

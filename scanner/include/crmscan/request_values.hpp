@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -49,8 +50,8 @@ struct RequestValues {
   /// Every identifier of a request as (kind, value): kind is email, phone, name or id, with
   /// `learned_` before it for learned ones.
   static std::vector<std::pair<std::string, std::string>> identifiers(const RequestIdentifiers&);
-  /// The JSON of the file.
-  std::string to_json() const;
+  /// Writes the JSON of the file.
+  void write_json(std::ostream& out) const;
   /// Reads the file; throws DataError naming it when it is not one.
   static RequestValues load(const std::string& path);
 };
