@@ -10,6 +10,7 @@
 #include "crmscan/error.hpp"
 #include "crmscan/scrub.hpp"
 #include "crmscan/text.hpp"
+#include "report/json_support.hpp"
 
 namespace crmscan {
 namespace {
@@ -166,26 +167,6 @@ void put(VerificationWriter& w, const char* key, const std::string& value) {
   w.String(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
 }
 
-void write_decisions(VerificationWriter& w, const AppliedDecisions& decisions) {
-  w.Key("decisions");
-  w.StartObject();
-  put(w, "file", decisions.path);
-  put(w, "sha256", decisions.sha256);
-  w.Key("decided");
-  w.Uint64(decisions.by_fingerprint.size());
-  w.Key("stale");
-  w.StartArray();
-  for (const auto& stale : decisions.stale) {
-    w.StartObject();
-    put(w, "fingerprint", stale.fingerprint);
-    put(w, "decision", std::string(to_string(stale.kind)));
-    put(w, "source", scrub(stale.source));
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-}
-
 // Per request: its record (when the subjects file gave one) and its counts.
 void write_requests(VerificationWriter& w, const SavedReport& report,
                     const Verification& verification) {
@@ -196,9 +177,7 @@ void write_requests(VerificationWriter& w, const SavedReport& report,
     put(w, "request_id", request.request_id);
     if (const auto record = report.request_records.find(request.request_id);
         record != report.request_records.end()) {
-      for (const auto& [key, value] : record->second.fields()) {
-        if (!value->empty()) put(w, key, *value);
-      }
+      json_report::write_request_record(w, record->second);
     }
     for (const auto& [key, count] : {std::pair{"gone", request.gone},
                                      {"still_present", request.still_present},
@@ -223,17 +202,7 @@ void write_finding(VerificationWriter& w, const VerifiedFinding& verified) {
   put(w, "record_id", f.record_id);
   put(w, "field", f.field);
   put(w, "action", std::string(to_string(f.action)));
-  if (verified.decision) {
-    w.Key("decision");
-    w.StartObject();
-    put(w, "decision", std::string(to_string(verified.decision->kind)));
-    for (const auto& [key, value] : {std::pair{"legal_basis", &verified.decision->legal_basis},
-                                     {"by", &verified.decision->by},
-                                     {"at", &verified.decision->at},
-                                     {"note", &verified.decision->note}})
-      put(w, key, scrub(*value));
-    w.EndObject();
-  }
+  if (verified.decision) json_report::write_decision(w, *verified.decision);
   w.EndObject();
 }
 
@@ -251,7 +220,7 @@ std::string verification_json(const SavedReport& report, const Verification& ver
   put(w, "report_sha256", report.sha256);
   put(w, "verified", utc_now());
   if (!verification.decisions.empty() || !verification.decisions.stale.empty())
-    write_decisions(w, verification.decisions);
+    json_report::write_decisions(w, verification.decisions);
   w.Key("complete");
   w.Bool(verification.complete);
   w.Key("exit_code");
