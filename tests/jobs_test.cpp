@@ -105,7 +105,6 @@ void write_export(const std::string& folder) {
 }  // namespace
 
 TEST_CASE("Four threads (--jobs 4) write the reports one writes, for every sample", "[jobs]") {
-  const TempDir scratch;
   const std::vector<std::pair<std::string, std::string>> samples = {
       {"samples/salesforce-export", "samples/salesforce-expected/subjects.csv"},
       {"samples/dynamics365", "samples/dynamics365-expected/subjects.csv"},

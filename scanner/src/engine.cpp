@@ -305,12 +305,7 @@ class Scan : private TraversalClient {
     evaluate(record, plan, state, archived, deleted, prepared);
   }
 
-  // Plans are cached per schema; each holds its schema, so a cached address is never reused.
-  const ObjectPlan& plan_for(const Record& record) {
-    auto& cached = record_plans_[record.schema.get()];
-    if (!cached.schema) cached = compile_plan(record.schema, rules_);
-    return cached;
-  }
+  const ObjectPlan& plan_for(const Record& record) { return preparer_.plan_for(record); }
 
   struct ObjectState {
     ObjectPlan plan;
@@ -1207,7 +1202,6 @@ class Scan : private TraversalClient {
   Traversal traversal_;
   Report report_;
   std::map<std::string, ObjectState> objects_;
-  std::unordered_map<const ObjectSchema*, ObjectPlan> record_plans_;
   std::unordered_map<std::string, std::vector<Reached>, KeyHash, std::equal_to<>> reached_;
   std::unordered_map<std::string, std::vector<Pointer>> pointers_;
   bool lookups_ = false;         // whether records are looked up rather than all read

@@ -74,9 +74,10 @@ class Preparer {
       : detector_(subjects), rules_(rules), id_shape_(rules.id_shape()) {}
 
   void prepare(const Record& record, const PhoneFilterSnapshot& phones, PreparedRecord& into);
+  /// The plan of the record's schema, compiled once.
+  const ObjectPlan& plan_for(const Record& record);
 
  private:
-  const ObjectPlan& plan_for(const Record& record);
   void prepare_values(const Record& record, const ObjectPlan& plan,
                       const PhoneFilterSnapshot& phones, PreparedRecord& into);
 

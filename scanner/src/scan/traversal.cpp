@@ -101,14 +101,14 @@ void Traversal::add_event(ReachEvent event) {
 }
 
 void Traversal::holds(const std::vector<std::uint64_t>& hashes) {
-  if (!consuming_ || hashes.empty()) return;
-  std::string entries(hashes.size() * kHeldEntry, '\0');
+  if (!consuming_) return;
   const std::uint32_t rank = reading_->records;
-  for (std::size_t i = 0; i < hashes.size(); ++i) {
-    std::memcpy(entries.data() + i * kHeldEntry, &hashes[i], sizeof hashes[i]);
-    std::memcpy(entries.data() + i * kHeldEntry + sizeof hashes[i], &rank, sizeof rank);
+  char entry[kHeldEntry];
+  std::memcpy(entry + sizeof(std::uint64_t), &rank, sizeof rank);
+  for (const auto hash : hashes) {
+    std::memcpy(entry, &hash, sizeof hash);
+    held_->append({entry, sizeof entry});
   }
-  held_->append(entries);
 }
 
 std::uint64_t Traversal::place_of_current() const {
