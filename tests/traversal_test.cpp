@@ -14,12 +14,13 @@ namespace {
 const std::string kCall = "5f0c1b9e-8d2a-4c7e-9b1f-3a6d2e8c4b10";
 const std::string kOtherCall = "a2e4c6d8-1b3f-4a5c-8e7d-9f0b2c4d6e81";
 
-crmscan::Report scan(crmscan::MemoryConnector& connector) {
+crmscan::Report scan(crmscan::MemoryConnector& connector, std::size_t jobs = 1) {
   static const auto kRules =
       crmscan::RuleSet::load({crmscan::test::source_path("tests/fixtures/traversal-rules.yaml")});
   const crmscan::SubjectSet subjects({{"REQ-1", {}, {"+44 20 7946 0958"}, {}, {}, "test"}}, "GB");
   crmscan::ScanOptions options;
   options.full_read = true;
+  options.jobs = jobs;
   return crmscan::run_scan(connector, kRules, subjects, options);
 }
 
@@ -94,4 +95,32 @@ TEST_CASE("An object none of whose records read before holds what was reached is
   CHECK(action_on(report, "Call_Log__c", "a0L5g00000Aa1bRAAR") == "none");
   CHECK(passes(report, "Task") == 1);
   CHECK(passes(report, "Call_Log__c") == 1);
+}
+
+TEST_CASE("With four threads, a problem the connector reports mid-read leaves the scan incomplete",
+          "[traversal][jobs]") {
+  crmscan::MemoryConnector connector;
+  // Enough Tasks for several batches, the subject's call on both sides of the problem.
+  for (int i = 0; i < 700; ++i) {
+    if (i == 350) connector.problem_before_next("Task", "Task.csv:352: a row that was not read");
+    const auto id = "00T5g0000" + std::to_string(100000 + i) + "AAA";
+    if (i == 10 || i == 690) {
+      add_subject_call(connector, id);
+    } else {
+      connector.add("Task", {{"Id", id},
+                             {"Subject", "Call " + std::to_string(i)},
+                             {"CallObject", "call-" + std::to_string(i)}});
+    }
+  }
+  const auto one = scan(connector, 1);
+  const auto four = scan(connector, 4);
+  for (const auto* report : {&one, &four}) {
+    CHECK_FALSE(report->complete());
+    REQUIRE(report->errors.size() == 1);
+    CHECK(report->errors[0].message == "Task.csv:352: a row that was not read");
+    CHECK(action_on(*report, "Task", "00T5g0000100010AAA") == "delete_record");
+    CHECK(action_on(*report, "Task", "00T5g0000100690AAA") == "delete_record");
+  }
+  CHECK(one.findings.size() == four.findings.size());
+  CHECK(one.records_read == four.records_read);
 }
