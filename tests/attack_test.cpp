@@ -386,6 +386,12 @@ TEST_CASE("Attack: the scrubber finds every registered value, in any case or enc
   for (int i = 0; i < 20; ++i) CHECK_THAT(crmscan::scrub(text, 1 << 20), !Catch::Contains("*"));
   CHECK(Clock::now() - start < 3s);
   CHECK(crmscan::scrub("id 0035g00000123456Z.") == "id 0***.");
+  // Values registered before the ids grew the scrubber's table, and after scrubbing began, are
+  // found too.
+  CHECK(crmscan::scrub("to SCRUB.PERSON@example.net") == "to s***@e***.net");
+  crmscan::register_request_value("late.comer@example.org");
+  CHECK(crmscan::scrub("late.comer@example.org and 0035g00000100000Z") ==
+        "l***@e***.org and 0***");
 }
 
 TEST_CASE("Attack: a subjects file's own text and hostile file names reach errors scrubbed",

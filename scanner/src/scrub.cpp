@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
 
 #include "crmscan/report.hpp"
@@ -52,7 +50,9 @@ std::string percent_encoded(std::string_view value, bool plus_for_space) {
 // Every value to look for, bucketed by its length and a hash of its bytes (lower-cased; the first
 // 64 of a longer one): at each position of a text, one lookup per length present, however many
 // values there are, and few candidates in a bucket even when thousands of values share their
-// beginning (the record ids of one org).
+// beginning (the record ids of one org). Ten thousand requests register hundreds of thousands of
+// forms: they are kept in a few flat arrays (bytes, entries, an open-addressed table of buckets),
+// not one allocation each.
 class Registry {
  public:
   static Registry& instance() {
@@ -62,23 +62,22 @@ class Registry {
 
   void add(std::string_view value, bool secret) {
     const std::lock_guard<std::mutex> lock(mutex_);
-    const std::string original(trim(value));
+    const auto original = trim(value);
     // One replacement for the value's forms (its index), kept once.
     const auto replacement = static_cast<std::uint32_t>(replacements_.size());
-    replacements_.push_back(secret ? "[secret]" : redact(original));
+    replacements_.push_back(add_bytes(secret ? "[secret]" : redact(original)));
     bool used = false;
-    for (const auto& form :
-         {original, percent_encoded(original, false), percent_encoded(original, true)}) {
+    for (const auto& form : {std::string(original), percent_encoded(original, false),
+                             percent_encoded(original, true)}) {
       if (form.size() < kMinBytes) continue;
-      std::string folded(form.size(), '\0');
-      std::transform(form.begin(), form.end(), folded.begin(), lower);
-      const auto key_bytes = std::min(folded.size(), kKeyBytes);
-      std::uint64_t key = kHashStart;
-      for (std::size_t i = 0; i < key_bytes; ++i) key = hash_step(key, folded[i]);
-      auto [head, added] = buckets_[key_bytes].try_emplace(key, kNone);
+      const auto key_bytes = std::min(form.size(), kKeyBytes);
+      std::uint64_t hash = kHashStart;
+      for (std::size_t i = 0; i < key_bytes; ++i) hash = hash_step(hash, form[i]);
+      auto& head = bucket(key_bytes, hash);
+      has_length_[key_bytes] = true;
       longest_key_ = std::max(longest_key_, key_bytes);
-      auto same = head->second;
-      while (same != kNone && entries_[same].folded != folded) same = entries_[same].next;
+      auto same = head;
+      while (same != kNone && !folded_equal(entries_[same], form)) same = entries_[same].next;
       if (same != kNone) {
         // A value both secret and requested is treated as a secret.
         entries_[same].secret = entries_[same].secret || secret;
@@ -86,11 +85,16 @@ class Registry {
         used = used || secret;
         continue;
       }
-      entries_.push_back({std::move(folded), replacement, secret, head->second});
-      head->second = entries_.size() - 1;
+      std::string folded(form.size(), '\0');
+      std::transform(form.begin(), form.end(), folded.begin(), lower);
+      entries_.push_back({add_bytes(folded), replacement, secret, head});
+      head = static_cast<std::uint32_t>(entries_.size() - 1);
       used = true;
     }
-    if (!used) replacements_.pop_back();
+    if (!used) {
+      bytes_.resize(replacements_.back().offset);
+      replacements_.pop_back();
+    }
   }
 
   void show_requests(bool shown) {
@@ -101,31 +105,32 @@ class Registry {
   std::string replace(std::string_view text) {
     const std::lock_guard<std::mutex> lock(mutex_);
     if (entries_.empty() || text.size() < kMinBytes) return std::string(text);
+    release_spare();
     std::string result;
     result.reserve(text.size());
     std::size_t i = 0;
     while (i < text.size()) {
       const Entry* best = nullptr;
-      std::uint64_t key = kHashStart;
+      std::uint64_t hash = kHashStart;
       for (std::size_t length = 1; length <= longest_key_ && i + length <= text.size(); ++length) {
-        key = hash_step(key, text[i + length - 1]);
-        if (length < kMinBytes || buckets_[length].empty()) continue;
-        const auto found = buckets_[length].find(key);
-        if (found == buckets_[length].end()) continue;
-        for (auto index = found->second; index != kNone; index = entries_[index].next) {
+        hash = hash_step(hash, text[i + length - 1]);
+        if (length < kMinBytes || !has_length_[length]) continue;
+        for (auto index = find_bucket(length, hash); index != kNone; index = entries_[index].next) {
           const auto& entry = entries_[index];
           if (!entry.secret && requests_shown_) continue;
-          if (best != nullptr && best->folded.size() >= entry.folded.size()) continue;
-          if (entry.folded.size() > text.size() - i) continue;
+          if (best != nullptr && best->folded.length >= entry.folded.length) continue;
+          if (entry.folded.length > text.size() - i) continue;
+          const auto* folded = bytes_.data() + entry.folded.offset;
           bool equal = true;
-          for (std::size_t k = 0; k < entry.folded.size() && equal; ++k)
-            equal = lower(text[i + k]) == entry.folded[k];
+          for (std::size_t k = 0; k < entry.folded.length && equal; ++k)
+            equal = lower(text[i + k]) == folded[k];
           if (equal) best = &entry;
         }
       }
       if (best != nullptr) {
-        result += replacements_[best->replacement];
-        i += best->folded.size();
+        const auto& replacement = replacements_[best->replacement];
+        result.append(bytes_, replacement.offset, replacement.length);
+        i += best->folded.length;
       } else {
         result.push_back(text[i++]);
       }
@@ -134,20 +139,96 @@ class Registry {
   }
 
  private:
-  static constexpr std::size_t kNone = SIZE_MAX;
+  static constexpr std::uint32_t kNone = UINT32_MAX - 1;  // no entry (a bucket's chain ends)
+  static constexpr std::uint32_t kFree = UINT32_MAX;      // a slot of the table no bucket uses
+  struct Bytes {
+    std::uint32_t offset;  // in bytes_
+    std::uint32_t length;
+  };
   struct Entry {
-    std::string folded;         // ASCII lower case
+    Bytes folded;               // ASCII lower case
     std::uint32_t replacement;  // in replacements_
     bool secret = false;
-    std::size_t next = kNone;  // the next entry of its bucket
+    std::uint32_t next = kNone;  // the next entry of its bucket
   };
+
+  // Values are registered before the texts they are scrubbed from, all at once: the room the
+  // arrays grew by and will not fill is given back (megabytes with ten thousand requests).
+  void release_spare() {
+    if (4 * (bytes_.capacity() - bytes_.size()) > bytes_.size()) bytes_.shrink_to_fit();
+    if (4 * (entries_.capacity() - entries_.size()) > entries_.size()) entries_.shrink_to_fit();
+  }
+
+  Bytes add_bytes(std::string_view text) {
+    const Bytes added{static_cast<std::uint32_t>(bytes_.size()),
+                      static_cast<std::uint32_t>(text.size())};
+    bytes_.append(text);
+    return added;
+  }
+
+  bool folded_equal(const Entry& entry, std::string_view form) const {
+    if (entry.folded.length != form.size()) return false;
+    const auto* folded = bytes_.data() + entry.folded.offset;
+    for (std::size_t k = 0; k < form.size(); ++k) {
+      if (folded[k] != lower(form[k])) return false;
+    }
+    return true;
+  }
+
+  // A bucket's key: its length keyed and the hash of that many bytes. Two buckets whose keys
+  // collide only share candidates, each still compared in full.
+  static std::uint64_t bucket_key(std::size_t length, std::uint64_t hash) {
+    return hash ^ (static_cast<std::uint64_t>(length) * 0x9E3779B97F4A7C15ULL);
+  }
+
+  std::uint32_t find_bucket(std::size_t length, std::uint64_t hash) const {
+    const auto key = bucket_key(length, hash);
+    const auto mask = bucket_keys_.size() - 1;
+    for (auto slot = static_cast<std::size_t>(key) & mask;; slot = (slot + 1) & mask) {
+      if (bucket_heads_[slot] == kFree) return kNone;
+      if (bucket_keys_[slot] == key) return bucket_heads_[slot];
+    }
+  }
+
+  // The head of the bucket (kNone when new: the caller links its entry in).
+  std::uint32_t& bucket(std::size_t length, std::uint64_t hash) {
+    // At most three quarters full: a lookup that finds nothing stops after a few slots.
+    if (4 * (buckets_ + 1) > 3 * bucket_keys_.size()) grow();
+    const auto key = bucket_key(length, hash);
+    const auto mask = bucket_keys_.size() - 1;
+    auto slot = static_cast<std::size_t>(key) & mask;
+    for (; bucket_heads_[slot] != kFree; slot = (slot + 1) & mask) {
+      if (bucket_keys_[slot] == key) return bucket_heads_[slot];
+    }
+    ++buckets_;
+    bucket_keys_[slot] = key;
+    bucket_heads_[slot] = kNone;
+    return bucket_heads_[slot];
+  }
+
+  void grow() {
+    std::vector<std::uint64_t> keys(std::max<std::size_t>(64, 2 * bucket_keys_.size()));
+    std::vector<std::uint32_t> heads(keys.size(), kFree);
+    const auto mask = keys.size() - 1;
+    for (std::size_t old = 0; old < bucket_keys_.size(); ++old) {
+      if (bucket_heads_[old] == kFree) continue;
+      auto slot = static_cast<std::size_t>(bucket_keys_[old]) & mask;
+      while (heads[slot] != kFree) slot = (slot + 1) & mask;
+      keys[slot] = bucket_keys_[old];
+      heads[slot] = bucket_heads_[old];
+    }
+    bucket_keys_.swap(keys);
+    bucket_heads_.swap(heads);
+  }
+
   std::mutex mutex_;
-  // A deque: with hundreds of thousands of forms, no doubling copy of them all at once.
-  std::deque<Entry> entries_;
-  std::vector<std::string> replacements_;
-  // By the number of bytes keyed (kMinBytes to kKeyBytes), then by their hash: the first entry of
-  // the bucket (one allocation a value, not two, with hundreds of thousands of values).
-  std::unordered_map<std::uint64_t, std::size_t> buckets_[kKeyBytes + 1];
+  std::string bytes_;  // every folded form and replacement, one after another
+  std::vector<Entry> entries_;
+  std::vector<Bytes> replacements_;
+  std::vector<std::uint64_t> bucket_keys_;   // bucket_key() of each slot in use
+  std::vector<std::uint32_t> bucket_heads_;  // its first entry, or kFree
+  std::size_t buckets_ = 0;
+  bool has_length_[kKeyBytes + 1] = {};
   std::size_t longest_key_ = 0;
   bool requests_shown_ = false;
 };
