@@ -132,6 +132,7 @@ void register_for_scrubbing(const std::vector<SubjectRequest>& requests) {
       for (const auto& value : *values) register_request_value(value);
     }
   }
+  release_registry_spare();
 }
 
 void register_for_scrubbing(const SubjectSet& subjects) {
@@ -146,6 +147,7 @@ void register_for_scrubbing(const SubjectSet& subjects) {
       register_request_value(PhoneNormalizer::national_number(phone));
     }
   }
+  release_registry_spare();
 }
 
 }  // namespace crmscan::cli

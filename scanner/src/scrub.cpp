@@ -97,6 +97,14 @@ class Registry {
     }
   }
 
+  // Megabytes with ten thousand requests.
+  void release_spare() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    bytes_.shrink_to_fit();
+    entries_.shrink_to_fit();
+    replacements_.shrink_to_fit();
+  }
+
   void show_requests(bool shown) {
     const std::lock_guard<std::mutex> lock(mutex_);
     requests_shown_ = shown;
@@ -105,7 +113,6 @@ class Registry {
   std::string replace(std::string_view text) {
     const std::lock_guard<std::mutex> lock(mutex_);
     if (entries_.empty() || text.size() < kMinBytes) return std::string(text);
-    release_spare();
     std::string result;
     result.reserve(text.size());
     std::size_t i = 0;
@@ -151,13 +158,6 @@ class Registry {
     bool secret = false;
     std::uint32_t next = kNone;  // the next entry of its bucket
   };
-
-  // Values are registered before the texts they are scrubbed from, all at once: the room the
-  // arrays grew by and will not fill is given back (megabytes with ten thousand requests).
-  void release_spare() {
-    if (4 * (bytes_.capacity() - bytes_.size()) > bytes_.size()) bytes_.shrink_to_fit();
-    if (4 * (entries_.capacity() - entries_.size()) > entries_.size()) entries_.shrink_to_fit();
-  }
 
   Bytes add_bytes(std::string_view text) {
     const Bytes added{static_cast<std::uint32_t>(bytes_.size()),
@@ -297,6 +297,10 @@ void register_secret(std::string_view value) {
 
 void register_request_value(std::string_view value) {
   Registry::instance().add(value, false);
+}
+
+void release_registry_spare() {
+  Registry::instance().release_spare();
 }
 
 void set_request_values_shown(bool shown) {

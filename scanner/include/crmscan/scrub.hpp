@@ -18,6 +18,10 @@ void register_secret(std::string_view value);
 /// an id) so that scrub() redacts it unless request values are shown.
 void register_request_value(std::string_view value);
 
+/// After many values were registered at once (a subjects file's): gives back the room the
+/// registry grew by and will not fill, before the scan needs the memory.
+void release_registry_spare();
+
 /// Whether scrub() leaves request values as they are (`--show-values`). Secrets are always
 /// removed.
 void set_request_values_shown(bool shown);
