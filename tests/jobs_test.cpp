@@ -2,11 +2,14 @@
 // reports that one thread gives, byte for byte (run times and per-run keyed hashes aside).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "crmscan/engine.hpp"
 #include "crmscan/normalize.hpp"
 #include "support.hpp"
 
@@ -151,4 +154,13 @@ TEST_CASE("Four threads write the reports one writes for an export with multi-li
   CHECK(has(id18("00T5g", 1024)));
   CHECK(has(id18("00T5g", 40)));         // the call's key alone
   CHECK_FALSE(has(id18("00T5g", 513)));  // a stranger's email in the same place
+}
+
+TEST_CASE("Without --jobs a scan uses between one thread and the cores, at most four, every time",
+          "[jobs]") {
+  const auto jobs = crmscan::default_jobs();
+  const auto cores = std::max(1u, std::thread::hardware_concurrency());
+  CHECK(jobs >= 1);
+  CHECK(jobs <= std::min<std::size_t>(cores, 4));
+  CHECK(crmscan::default_jobs() == jobs);  // measured once: one run never changes its mind
 }

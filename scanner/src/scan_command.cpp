@@ -93,17 +93,16 @@ po::options_description scan_options() {
                        "inventory)")(
       "jobs,j", po::value<std::string>(),
       "threads for reading files: one reads and decides in order, the others search the records "
-      "for identifiers meanwhile (default 1; worth it with thousands of requests; the reports are "
-      "the same for any number)");
+      "for identifiers meanwhile (default: the cores, up to 4, or 1 where handing data between "
+      "cores is slow; the reports are the same for any number)");
   po::options_description all;
   all.add(subject_options()).add(source).add(content_options()).add(output_options());
   return all;
 }
 
-// --jobs: 1 to 256, by default 1 (measured: with few requests a second thread costs more in
-// records carried between cores than it saves; bench/RESULTS.md).
+// --jobs: 1 to 256, by default default_jobs().
 std::size_t jobs_of(const po::variables_map& vm) {
-  if (vm.count("jobs") == 0) return 1;
+  if (vm.count("jobs") == 0) return default_jobs();
   const auto text = vm["jobs"].as<std::string>();
   std::size_t jobs = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), jobs);

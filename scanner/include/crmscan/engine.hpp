@@ -35,6 +35,12 @@ struct ScanOptions {
   std::size_t jobs = 1;
 };
 
+/// The threads a full read uses when not told (`--jobs`): the processor's cores, up to 4 (the
+/// reading thread is the limit past that), unless handing data from one core to another is slow
+/// here — a shared virtual machine whose cores sit far apart, where a second thread costs more than
+/// it saves — then one. Measured once, in about a millisecond.
+std::size_t default_jobs();
+
 /// Runs a subject scan: finds each subject's root records by identity, follows the declared
 /// relationships (and undeclared references to reached records) over as many hops as the data
 /// has, applies field and text rules, and matches every subject in the same pass over each
