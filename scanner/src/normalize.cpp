@@ -15,6 +15,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -716,12 +717,22 @@ std::string PhoneNormalizer::national_number(const std::string& e164) {
 }
 
 std::string PhoneNormalizer::region_of(const std::string& e164) {
-  const int code = calling_code_of(e164);
-  if (code == 0) return "ZZ";
-  // The main region of the calling code (US for +1, GB for +44): the national format is shared.
-  std::string region;
-  PhoneNumberUtil::GetInstance()->GetRegionCodeForCountryCode(code, &region);
-  return region.empty() || region == "001" ? "ZZ" : region;
+  // The main region of each calling code (US for +1, GB for +44: the national format is shared),
+  // looked up once: ten thousand requests' numbers ask again and again.
+  static const std::map<int, std::string> kRegions = [] {
+    const auto& util = *PhoneNumberUtil::GetInstance();
+    std::set<int> codes;
+    util.GetSupportedCallingCodes(&codes);
+    std::map<int, std::string> regions;
+    for (const int code : codes) {
+      std::string region;
+      util.GetRegionCodeForCountryCode(code, &region);
+      if (!region.empty() && region != "001") regions.emplace(code, std::move(region));
+    }
+    return regions;
+  }();
+  const auto found = kRegions.find(calling_code_of(e164));
+  return found == kRegions.end() ? "ZZ" : found->second;
 }
 
 }  // namespace crmscan

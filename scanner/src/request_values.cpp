@@ -1,6 +1,8 @@
 #include "crmscan/request_values.hpp"
 
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <rapidjson/document.h>
 #include <rapidjson/ostreamwrapper.h>
@@ -190,13 +192,43 @@ void put_list(Writer& w, const char* key, const std::vector<std::string>& values
 
 }  // namespace
 
-std::string RequestValues::identifier_hash(std::string_view kind, std::string_view value) const {
+// HMAC-SHA-256 through OpenSSL's EVP_MAC: initialised once with the key, then again without one for
+// each identifier, which keeps the key's inner and outer states instead of deriving them anew.
+struct RequestValues::Hasher::State {
+  EVP_MAC* mac = nullptr;
+  EVP_MAC_CTX* context = nullptr;
+  ~State() {
+    EVP_MAC_CTX_free(context);
+    EVP_MAC_free(mac);
+  }
+};
+
+RequestValues::Hasher::Hasher(const std::string& key_hex) : state_(std::make_unique<State>()) {
   const auto key = unhex(key_hex);
-  const std::string message = std::string(kind) + ':' + std::string(value);
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_construct_end()};
+  state_->mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (state_->mac != nullptr) state_->context = EVP_MAC_CTX_new(state_->mac);
+  if (state_->context == nullptr ||
+      EVP_MAC_init(state_->context, reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                   params) != 1)
+    throw Error(ExitCode::kIncomplete, "no HMAC-SHA-256 for the request values");
+}
+
+RequestValues::Hasher::~Hasher() = default;
+
+std::string RequestValues::Hasher::operator()(std::string_view kind, std::string_view value) {
+  auto* context = state_->context;
   unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &size);
+  std::size_t size = 0;
+  const auto update = [&](std::string_view text) {
+    return EVP_MAC_update(context, reinterpret_cast<const unsigned char*>(text.data()),
+                          text.size()) == 1;
+  };
+  if (EVP_MAC_init(context, nullptr, 0, nullptr) != 1 || !update(kind) || !update(":") ||
+      !update(value) || EVP_MAC_final(context, digest, &size, sizeof digest) != 1)
+    throw Error(ExitCode::kIncomplete, "HMAC-SHA-256 failed for the request values");
   return hex(digest, size);
 }
 
@@ -327,10 +359,11 @@ void RequestValuesRecorder::text_to_erase(const std::string& object, const std::
 
 void RequestValuesRecorder::run(Report& report) {
   values_ = finish(report);
+  auto hash = values_.hasher();
   for (const auto& request : values_.requests) {
     auto& hashes = report.identifier_hashes[request.request_id];
     for (const auto& [kind, value] : RequestValues::identifiers(request))
-      hashes.push_back(values_.identifier_hash(kind, value));
+      hashes.push_back(hash(kind, value));
   }
 }
 

@@ -123,6 +123,7 @@ Verification compare_reports(const SavedReport& before, const Report& after,
 std::vector<SubjectRequest> verify_requests(const SavedReport& report,
                                             const RequestValues& values) {
   std::vector<SubjectRequest> requests;
+  auto hash = values.hasher();
   for (const auto& identifiers : values.requests) {
     const auto hashes = report.identifier_hashes.find(identifiers.request_id);
     if (hashes == report.identifier_hashes.end())
@@ -130,7 +131,7 @@ std::vector<SubjectRequest> verify_requests(const SavedReport& report,
                       ", which the report does not: it belongs to another report");
     const std::set<std::string> known(hashes->second.begin(), hashes->second.end());
     for (const auto& [kind, value] : RequestValues::identifiers(identifiers)) {
-      if (known.count(values.identifier_hash(kind, value)) == 0)
+      if (known.count(hash(kind, value)) == 0)
         throw DataError("the values file does not belong to the report: request " +
                         identifiers.request_id + " has an identifier the report does not list");
     }

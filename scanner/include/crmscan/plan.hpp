@@ -23,7 +23,7 @@ struct SavedReport {
   std::map<std::string, RequestRecord> request_records;
   /// The decisions the report recorded on its findings (a finding's `decision`).
   AppliedDecisions decisions;
-  /// The keyed hashes of each request's identifiers (RequestValues::identifier_hash).
+  /// The keyed hashes of each request's identifiers (RequestValues::Hasher).
   std::map<std::string, std::vector<std::string>> identifier_hashes;
   std::vector<Finding> findings;  ///< why.via included
 };
