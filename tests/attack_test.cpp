@@ -21,6 +21,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <thread>
 #include <vector>
 
@@ -537,6 +538,28 @@ TEST_CASE("Attack: a line or record over the bound, or a read error, is an error
     REQUIRE(problems.size() == 1);
     CHECK_THAT(problems[0], Catch::Contains("Contact.json:2:") &&
                                 Catch::Contains("a record longer than 1000 bytes"));
+  }
+  SECTION("past the JSON reader's first buffers, an error and a long record name their place") {
+    // ~350 KB: the reader holds 64 KiB at a time and counts lines only when asked.
+    std::string text = "[\n";
+    for (int i = 0; i < 5000; ++i) {
+      const auto note = i == 3000 ? big : std::string(40, 'n');
+      text += "  {\"Id\": \"" + std::to_string(i) + "\", \"Note\": \"" + note + "\"},\n";
+    }
+    write_file(dir / "Contact.json", text + "  {\"Id\": \"x\" \"Note\": 1}\n]\n");
+    auto [records, problems] = scan(dir / "Contact.json", "Contact");
+    CHECK(records == 3000);
+    REQUIRE(problems.size() == 1);
+    // Line 3002 is the long record's: the bound is met 1000 bytes after its opening brace.
+    CHECK_THAT(problems[0], Catch::Contains("Contact.json:3002:1004: a record longer than 1000"));
+    text[text.find(big)] = 'y';  // still too long: the next case without it
+    text.replace(text.find("y" + big.substr(1)), big.size(), std::string(40, 'n'));
+    write_file(dir / "Contact.json", text + "  {\"Id\": \"x\" \"Note\": 1}\n]\n");
+    std::tie(records, problems) = scan(dir / "Contact.json", "Contact");
+    CHECK(records == 5000);
+    REQUIRE(problems.size() == 1);
+    CHECK_THAT(problems[0],
+               Catch::Contains("Contact.json:5002:14: Missing a comma or '}' after an object member"));
   }
   SECTION("two hundred thousand malformed rows: a hundred named, the rest counted, quickly") {
     std::string rows = "Id,Subject\n";
