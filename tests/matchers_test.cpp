@@ -524,3 +524,49 @@ TEST_CASE("The phone digit filter lets through the texts it let through, with th
     if (held) CHECK(regions == expected);
   }
 }
+
+TEST_CASE("With a thousand numbers, the phone digit filter lets through what it must",
+          "[matchers][phone]") {
+  // Dense enough that every last three digits are some number's: the tables behind them decide.
+  std::mt19937 random(2079);
+  const auto digits = [&](std::size_t count) {
+    std::string text;
+    for (std::size_t i = 0; i < count; ++i) text.push_back(static_cast<char>('0' + random() % 10));
+    return text;
+  };
+  std::vector<std::string> numbers;
+  for (int i = 0; i < 1000; ++i) {
+    switch (i % 3) {
+      case 0:
+        numbers.push_back("+447700" + digits(6));
+        break;
+      case 1:
+        numbers.push_back("+3361" + digits(7));
+        break;
+      default:
+        numbers.push_back("+1202555" + digits(4));
+        break;
+    }
+  }
+  crmscan::scanning::PhoneDigitsFilter filter("GB");
+  for (const auto& number : numbers) filter.add(number);
+  std::size_t held = 0;
+  for (int i = 0; i < 400; ++i) {
+    // A number's national digits, cut by separators, or digits that are nobody's, among words.
+    auto national = crmscan::PhoneNormalizer::national_number(numbers[random() % numbers.size()]);
+    if (i % 2 == 1) national = digits(national.size());
+    std::string text = "Call ";
+    for (std::size_t at = 0; at < national.size(); ++at) {
+      if (at != 0 && random() % 4 == 0) text += random() % 2 == 0 ? " " : "-";
+      text.push_back(national[at]);
+    }
+    text += " re " + digits(random() % 12);
+    INFO(text);
+    std::vector<std::string> regions, expected;
+    const bool found = filter.may_hold(text, regions);
+    REQUIRE(found == may_hold_by_reference(numbers, "GB", text, expected));
+    if (found) CHECK(regions == expected);
+    held += found ? 1 : 0;
+  }
+  CHECK(held >= 200);  // every text with a number's digits, and a few others
+}

@@ -45,6 +45,7 @@ class PhoneDigitsFilter {
     }
     seen_.set(slot(tail, value));
     last_three_.set(value & 0xFFF);
+    last_five_.set(last_five_slot(value));
     if (std::find(lengths_.begin(), lengths_.end(), tail) == lengths_.end())
       lengths_.push_back(tail);
   }
@@ -88,7 +89,9 @@ class PhoneDigitsFilter {
     std::size_t count = 0;
     for_each_digit(text, [&](std::size_t i) {
       value = (value << 4 | static_cast<unsigned char>(text[i] - '0')) & mask;
-      if (++count < length || !last_three_[value & 0xFFF] || !seen_[slot(length, value)]) return;
+      if (++count < length || !last_three_[value & 0xFFF] || !last_five_[last_five_slot(value)] ||
+          !seen_[slot(length, value)])
+        return;
       const auto hit = keys_.find(key(length, value));
       if (hit == keys_.end()) return;
       for (const auto& number : hit->second) {
@@ -150,6 +153,10 @@ class PhoneDigitsFilter {
   static std::size_t slot(std::size_t length, std::uint64_t value) {
     return static_cast<std::size_t>((key(length, value) * 0x9E3779B97F4A7C15ULL) >> 44);
   }
+  // The last five digits (four bits each; fewer for a shorter number), hashed into 2^17 bits.
+  static std::size_t last_five_slot(std::uint64_t value) {
+    return static_cast<std::size_t>(((value & 0xFFFFF) * 0x9E3779B97F4A7C15ULL) >> 47);
+  }
   std::string home_;
   std::vector<std::string> regions_;
   std::unordered_map<std::uint64_t, std::vector<Number>> keys_;  // by their last digits
@@ -157,6 +164,10 @@ class PhoneDigitsFilter {
   // The last three digits of the numbers, four bits each: a digit ends a window that can be one
   // only if it and the two before it end one of them (one load, from a small table).
   std::bitset<std::size_t{1} << 12> last_three_;
+  // Their last five digits: with thousands of numbers every last three digits are someone's, and
+  // this table (16 KB, kept in the core's first cache) still rules out nine windows in ten before
+  // seen_ (128 KB) is read.
+  std::bitset<std::size_t{1} << 17> last_five_;
   std::vector<std::size_t> lengths_;
 };
 
