@@ -59,7 +59,8 @@ std::vector<std::optional<std::string>> read_numbers(const std::vector<SubjectRe
   const auto read = [&](std::size_t from, std::size_t to) {
     for (std::size_t i = from; i < to; ++i) e164[i] = phones.parse(numbers[i], region);
   };
-  constexpr std::size_t kNumbersAThread = 500;  // fewer are read before a thread would start
+  // A thread for each 500 numbers at most: reading fewer takes less time than starting one.
+  constexpr std::size_t kNumbersAThread = 500;
   const auto threads = std::clamp<std::size_t>(
       numbers.size() / kNumbersAThread, 1, std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
   std::vector<std::future<void>> others;
