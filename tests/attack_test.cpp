@@ -21,8 +21,8 @@
 #include <functional>
 #include <mutex>
 #include <string>
-#include <tuple>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "crmscan/csv_reader.hpp"
@@ -391,8 +391,7 @@ TEST_CASE("Attack: the scrubber finds every registered value, in any case or enc
   // found too.
   CHECK(crmscan::scrub("to SCRUB.PERSON@example.net") == "to s***@e***.net");
   crmscan::register_request_value("late.comer@example.org");
-  CHECK(crmscan::scrub("late.comer@example.org and 0035g00000100000Z") ==
-        "l***@e***.org and 0***");
+  CHECK(crmscan::scrub("late.comer@example.org and 0035g00000100000Z") == "l***@e***.org and 0***");
 }
 
 TEST_CASE("Attack: a subjects file's own text and hostile file names reach errors scrubbed",
@@ -558,8 +557,9 @@ TEST_CASE("Attack: a line or record over the bound, or a read error, is an error
     std::tie(records, problems) = scan(dir / "Contact.json", "Contact");
     CHECK(records == 5000);
     REQUIRE(problems.size() == 1);
-    CHECK_THAT(problems[0],
-               Catch::Contains("Contact.json:5002:14: Missing a comma or '}' after an object member"));
+    CHECK_THAT(
+        problems[0],
+        Catch::Contains("Contact.json:5002:14: Missing a comma or '}' after an object member"));
   }
   SECTION("two hundred thousand malformed rows: a hundred named, the rest counted, quickly") {
     std::string rows = "Id,Subject\n";
