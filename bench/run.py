@@ -567,11 +567,12 @@ def source_of(binary):
         return "not a git checkout"
 
 
-def core_round_trip():
+def core_round_trip(folder):
     """Nanoseconds two threads take to hand a cache line back and forth (bench/core_round_trip.cpp,
-    built here with the system's C++ compiler), or None where it cannot be built or run."""
+    built into `folder`, the user's own, with the system's C++ compiler), or None where it cannot
+    be built or run."""
     source = os.path.join(HERE, "core_round_trip.cpp")
-    binary = os.path.join(tempfile.gettempdir(), f"crmscan-core-round-trip-{os.getuid()}")
+    binary = os.path.join(folder, "core-round-trip")
     try:
         if not os.path.exists(binary) or os.path.getmtime(binary) < os.path.getmtime(source):
             subprocess.run(["c++", "-O2", "-std=c++17", "-pthread", source, "-o", binary], check=True,
@@ -596,7 +597,7 @@ def measure(args, original):
     print(f"binary: {shown([original])} ({version}, built {built}; source: "
           f"{args.label or source_of(original)})", flush=True)
     load_before = os.getloadavg()[0]
-    round_trip_before = core_round_trip()
+    round_trip_before = core_round_trip(args.data_root)
     print(f"core-to-core round trip: {shown_round_trip(round_trip_before)}", flush=True)
     results, failures = [], []
     for size in args.sizes.split(","):
@@ -625,7 +626,7 @@ def measure(args, original):
     md.append(f"Load average (1 min) before: {load_before:.2f}, after: {os.getloadavg()[0]:.2f} "
               f"(the runs themselves keep one CPU busy; more means something else was running).\n")
     md.append(f"Core-to-core round trip before: {shown_round_trip(round_trip_before)}, after: "
-              f"{shown_round_trip(core_round_trip())} (two threads handing a cache line back and "
+              f"{shown_round_trip(core_round_trip(args.data_root))} (two threads handing a cache line back and "
               f"forth; on the development VM 100-130 ns at some times and 470-620 ns at others, "
               f"when two threads cost more than they save: compare figures of one state).\n")
     text = "\n".join(md)
