@@ -584,3 +584,34 @@ TEST_CASE("Findings written out past the memory budget come back the same, merge
     CHECK(std::filesystem::is_empty(folder.path()));
   }
 }
+
+TEST_CASE("A Dataverse lookup written in capitals or braces still points to the subject's record",
+          "[engine]") {
+  // The Web API writes GUIDs in lower case; exports and hand-made files may not.
+  static const auto kDataverse =
+      crmscan::RuleSet::load({crmscan::test::source_path("rules/dynamics365/standard.yaml")});
+  MemoryConnector connector;
+  connector.add("contact", {{"contactid", "6f1d2c3b-8a4e-4f21-9c3d-2b7e5a1f0c9d"},
+                            {"firstname", "Am\xC3\xA9lie"},
+                            {"lastname", "Dubois"},
+                            {"emailaddress1", "amelie.dubois@example.fr"}});
+  connector.add("phonecall",
+                {{"activityid", "0b9a8c7d-1e2f-4a3b-8c9d-0e1f2a3b4c5d"},
+                 {"subject", "Call"},
+                 {"_regardingobjectid_value", "{6F1D2C3B-8A4E-4F21-9C3D-2B7E5A1F0C9D}"}});
+  // Another person's call: the same hex digits but one.
+  connector.add("phonecall",
+                {{"activityid", "1c9a8c7d-1e2f-4a3b-8c9d-0e1f2a3b4c5e"},
+                 {"subject", "Call"},
+                 {"_regardingobjectid_value", "6F1D2C3B-8A4E-4F21-9C3D-2B7E5A1F0C9E"}});
+  const SubjectSet subjects({{"REQ-1", {"amelie.dubois@example.fr"}, {}, {}, {}, "test"}}, "GB");
+  for (const std::size_t jobs : {1, 3}) {
+    ScanOptions options;
+    options.jobs = jobs;
+    const auto report = crmscan::run_scan(connector, kDataverse, subjects, options);
+    INFO("jobs " << jobs);
+    CHECK(action_of(record_finding(report, "REQ-1", "phonecall",
+                                   "0b9a8c7d-1e2f-4a3b-8c9d-0e1f2a3b4c5d")) == "delete_record");
+    CHECK(findings_for(report, "phonecall", "1c9a8c7d-1e2f-4a3b-8c9d-0e1f2a3b4c5e").empty());
+  }
+}

@@ -15,14 +15,17 @@ const ObjectPlan& Preparer::plan_for(const Record& record) {
 
 namespace {
 
-// record_id_key(value_text(value)) without allocating for the common case, an id-shaped string.
+// record_id_key(value_text(value)) without a temporary string for a text value (Salesforce ids,
+// GUIDs in any case or braces, anything else trimmed), into storage that is reused.
 void id_key_of(const Value& value, std::string& into) {
-  IdKey buffer;
   if (const auto* text = std::get_if<std::string>(&value)) {
-    if (salesforce_id_key(*text, buffer)) {
-      into.assign(buffer.data(), buffer.size());
+    const auto trimmed = trim(*text);
+    if (IdKey id; salesforce_id_key(*text, id)) {
+      into.assign(id.data(), id.size());
+    } else if (GuidKey guid; guid_key(trimmed, guid)) {
+      into.assign(guid.data(), guid.size());
     } else {
-      into.assign(trim(*text));
+      into.assign(trimmed);
     }
     return;
   }
