@@ -330,8 +330,17 @@ void Traversal::read_on_workers(
         object, [&](const Record& record) { decide([&] { pipeline.push(record); }); }, on_problem);
     decide([&] { pipeline.finish(); });
   } catch (const Error& e) {
-    if (!deciding) pipeline.finish();
-    client_.problem(object, e.what());
+    // The records read before the connector stopped are decided; a decision that stops among them
+    // is what one thread would have met first, and ends the read instead.
+    std::string stop = e.what();
+    if (!deciding) {
+      try {
+        pipeline.finish();
+      } catch (const Error& decision) {
+        stop = decision.what();
+      }
+    }
+    client_.problem(object, stop);
   }
 }
 
