@@ -128,7 +128,6 @@ class Scan : private TraversalClient {
         subjects_(subjects),
         options_(options),
         detector_(subjects),
-        id_shape_(rules.id_shape()),
         traversal_(connector, rules, subjects, options.max_passes,
                    options.jobs > 1 ? options.jobs - 1 : 0, options.spill_folder, *this),
         phone_filter_(subjects.default_region()),
@@ -1198,7 +1197,6 @@ class Scan : private TraversalClient {
   const SubjectSet& subjects_;
   const ScanOptions& options_;
   IdentifierDetector detector_;
-  IdShape id_shape_;
   Traversal traversal_;
   Report report_;
   std::map<std::string, ObjectState> objects_;

@@ -8,8 +8,6 @@
 #include <set>
 
 #include "crmscan/error.hpp"
-#include "crmscan/scrub.hpp"
-#include "crmscan/text.hpp"
 #include "report/json_support.hpp"
 
 namespace crmscan {
@@ -162,12 +160,6 @@ namespace {
 
 using VerificationWriter = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
 
-void put(VerificationWriter& w, const char* key, const std::string& value) {
-  w.Key(key);
-  const auto text = is_valid_utf8(value) ? value : valid_utf8(value);
-  w.String(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
-}
-
 // Per request: its record (when the subjects file gave one) and its counts.
 void write_requests(VerificationWriter& w, const SavedReport& report,
                     const Verification& verification) {
@@ -175,7 +167,7 @@ void write_requests(VerificationWriter& w, const SavedReport& report,
   w.StartArray();
   for (const auto& request : verification.requests) {
     w.StartObject();
-    put(w, "request_id", request.request_id);
+    json_report::write_string(w, "request_id", request.request_id);
     if (const auto record = report.request_records.find(request.request_id);
         record != report.request_records.end()) {
       json_report::write_request_record(w, record->second);
@@ -196,13 +188,13 @@ void write_requests(VerificationWriter& w, const SavedReport& report,
 void write_finding(VerificationWriter& w, const VerifiedFinding& verified) {
   const auto& f = verified.finding;
   w.StartObject();
-  put(w, "status", std::string(to_string(verified.status)));
-  put(w, "fingerprint", f.fingerprint);
-  put(w, "request_id", f.request_id);
-  put(w, "object", f.object);
-  put(w, "record_id", f.record_id);
-  put(w, "field", f.field);
-  put(w, "action", std::string(to_string(f.action)));
+  json_report::write_string(w, "status", std::string(to_string(verified.status)));
+  json_report::write_string(w, "fingerprint", f.fingerprint);
+  json_report::write_string(w, "request_id", f.request_id);
+  json_report::write_string(w, "object", f.object);
+  json_report::write_string(w, "record_id", f.record_id);
+  json_report::write_string(w, "field", f.field);
+  json_report::write_string(w, "action", std::string(to_string(f.action)));
   if (verified.decision) json_report::write_decision(w, *verified.decision);
   w.EndObject();
 }
@@ -214,12 +206,12 @@ std::string verification_json(const SavedReport& report, const Verification& ver
   VerificationWriter w(buffer);
   w.SetIndent(' ', 2);
   w.StartObject();
-  put(w, "verification", "crmscan verify");
+  json_report::write_string(w, "verification", "crmscan verify");
   w.Key("version");
   w.Uint(1);
-  put(w, "report", report.path);
-  put(w, "report_sha256", report.sha256);
-  put(w, "verified", utc_now());
+  json_report::write_string(w, "report", report.path);
+  json_report::write_string(w, "report_sha256", report.sha256);
+  json_report::write_string(w, "verified", utc_now());
   if (!verification.decisions.empty() || !verification.decisions.stale.empty())
     json_report::write_decisions(w, verification.decisions);
   w.Key("complete");

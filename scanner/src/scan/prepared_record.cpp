@@ -32,14 +32,15 @@ void id_key_of(const Value& value, std::string& into) {
   into = record_id_key(value_text(value));
 }
 
-}  // namespace
-
+// The comparable form of a record's id (record_id_key), from its id or its plan's id field.
 std::string record_key(const Record& record, const ObjectPlan& plan) {
   if (!record.id.empty()) return record_id_key(record.id);
   if (plan.id && *plan.id < record.values.size())
     return record_id_key(value_text(record.values[*plan.id]));
   return {};
 }
+
+}  // namespace
 
 void Preparer::prepare(const Record& record, const PhoneFilterSnapshot& phones,
                        PreparedRecord& into) {

@@ -36,9 +36,6 @@ inline std::uint64_t held_hash(Held kind, std::string_view value, std::string_vi
 /// Key values shorter than this name too many things to tie records together.
 inline constexpr std::size_t kMinKeyLength = 6;
 
-/// The comparable form of a record's id (record_id_key), from its id or its plan's id field.
-std::string record_key(const Record& record, const ObjectPlan& plan);
-
 /// One string value searched for identifiers (field_mentions).
 struct PreparedValue {
   std::size_t field = 0;
