@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "crmscan/detectors.hpp"
@@ -96,5 +97,48 @@ TEST_CASE(
     CHECK(found.id_token == has_run_of_15_or_18(text));
     CHECK(found.email == (text.find('@') != std::string::npos));
     CHECK(found.words == (text.find(' ') != std::string::npos));
+  }
+}
+
+TEST_CASE(
+    "candidates() says the same of a value whether its last bytes are read in place or from a "
+    "copy, and the id tokens it places key as reading the text again would",
+    "[candidates]") {
+  using crmscan::IdentifierDetector;
+  std::mt19937 random(64);
+  const std::string alphabet = "aZ09aZ09aZ09aZ09 -.@";
+  const auto keys_of = [](std::string_view text, const crmscan::TextCandidates* places) {
+    std::vector<std::string> keys;
+    const auto add = [&](std::string_view key) { keys.emplace_back(key); };
+    if (places != nullptr) {
+      IdentifierDetector::for_each_id_token(text, *places, add);
+    } else {
+      IdentifierDetector::for_each_id_token(text, add);
+    }
+    return keys;
+  };
+  for (int i = 0; i < 20'000; ++i) {
+    // The storage past the value holds what an earlier, longer value left there: '@', digits,
+    // spaces and letters that a reading past the value's end would take for its own.
+    std::string value(static_cast<std::size_t>(random() % 300), '@');
+    for (auto& c : value) c = "@ 7aZ"[random() % 5];
+    std::string text;
+    const auto length = random() % 200;
+    for (unsigned k = 0; k < length; ++k) text += alphabet[random() % alphabet.size()];
+    if (i % 10 == 0) {
+      text.clear();  // more tokens than candidates() places: the text is read again for them
+      for (int k = 0; k < 9; ++k) text += "003000000000001 ";
+    }
+    value.assign(text);
+    INFO(text);
+    const auto copied = IdentifierDetector::candidates(text);
+    const auto in_place = IdentifierDetector::candidates(value, value.capacity() + 1);
+    CHECK(in_place.id_token == copied.id_token);
+    CHECK(in_place.email == copied.email);
+    CHECK(in_place.phone == copied.phone);
+    CHECK(in_place.words == copied.words);
+    CHECK(in_place.email == (text.find('@') != std::string::npos));
+    CHECK(keys_of(value, &in_place) == keys_of(text, nullptr));
+    if (i % 10 == 0) CHECK_FALSE(in_place.id_tokens_listed);
   }
 }

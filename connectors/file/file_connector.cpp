@@ -656,20 +656,21 @@ void FileConnector::scan_csv(const std::string& object, const SourceFile& file,
   record.schema = schema;
   record.source = file.relative;
   record.values.assign(schema->fields.size(), Value{std::string()});
-  while (reader.next(row)) {
-    const auto where = file.relative + ":" + std::to_string(reader.row_line());
+  const auto where = [&] { return file.relative + ":" + std::to_string(reader.row_line()); };
+  while (reader.next_row()) {
     if (reader.error()) {
-      row_problem(where + ": " + *reader.error() + "; the row was not read");
+      row_problem(where() + ": " + *reader.error() + "; the row was not read");
       continue;
     }
-    if (row.size() != schema->fields.size()) {
-      if (row.size() == 1 && row[0].empty()) continue;  // a blank line
-      row_problem(where + ": " + std::to_string(row.size()) + " values where the header has " +
+    const auto count = reader.value_count();
+    if (count != schema->fields.size()) {
+      if (count == 1 && reader.value(0).empty()) continue;  // a blank line
+      row_problem(where() + ": " + std::to_string(count) + " values where the header has " +
                   std::to_string(schema->fields.size()) + "; the row was not read");
       continue;
     }
-    for (std::size_t i = 0; i < row.size(); ++i)
-      std::get<std::string>(record.values[i]).swap(row[i]);
+    for (std::size_t i = 0; i < count; ++i)
+      reader.copy_value(i, std::get<std::string>(record.values[i]));
     record.id = id_index ? std::get<std::string>(record.values[*id_index]) : std::string();
     record.line = reader.row_line();
     on_record(record);

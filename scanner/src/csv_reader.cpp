@@ -248,6 +248,13 @@ void CsvReader::end_of_input() {
 }
 
 bool CsvReader::next(std::vector<std::string>& fields) {
+  if (!next_row()) return false;
+  fields.resize(spans_.size());
+  for (std::size_t i = 0; i < spans_.size(); ++i) copy_value(i, fields[i]);
+  return true;
+}
+
+bool CsvReader::next_row() {
   error_.reset();
   if (!started_) {
     started_ = true;
@@ -273,22 +280,20 @@ bool CsvReader::next(std::vector<std::string>& fields) {
     over_limit("a row longer than " + size_text(limits_.max_row_bytes) +
                "; the row was skipped to its end");
   }
-  copy_row(fields);
+  check_encoding();
   return true;
 }
 
 // Text that is not in the encoding the file is read in is an error of its row, never read as
 // something else: UTF-8 must be valid, and ISO-8859-1 must not hold what only UTF-8 or
 // Windows-1252 write (bytes 0x80 to 0x9F, UTF-8's two-byte sequences of Latin letters).
-void CsvReader::copy_row(std::vector<std::string>& fields) {
-  if (latin1_) return copy_latin1_row(fields);
-  fields.resize(spans_.size());
-  const char* data = buffer_.data();
-  for (std::size_t i = 0; i < spans_.size(); ++i)
-    fields[i].assign(data + spans_[i].begin, spans_[i].length);
-  if (error_ || spans_.empty() || !has_high_byte(data + row_start_, data + row_end_)) return;
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (!is_valid_utf8(fields[i])) {
+void CsvReader::check_encoding() {
+  if (latin1_) return check_latin1();
+  if (error_ || spans_.empty() ||
+      !has_high_byte(buffer_.data() + row_start_, buffer_.data() + row_end_))
+    return;
+  for (std::size_t i = 0; i < spans_.size(); ++i) {
+    if (!is_valid_utf8(value(i))) {
       error_ = "value " + std::to_string(i + 1) +
                " is not valid UTF-8 (an ISO-8859-1 export? read it with --encoding latin1)";
       return;
@@ -296,32 +301,42 @@ void CsvReader::copy_row(std::vector<std::string>& fields) {
   }
 }
 
-void CsvReader::copy_latin1_row(std::vector<std::string>& fields) {
-  fields.resize(spans_.size());
-  for (std::size_t i = 0; i < spans_.size(); ++i) {
-    const std::string_view value(buffer_.data() + spans_[i].begin, spans_[i].length);
-    auto& field = fields[i];
-    field.clear();
+void CsvReader::check_latin1() {
+  for (std::size_t i = 0; i < spans_.size() && !error_; ++i) {
+    const auto text = value(i);
     bool c1 = false, utf8_pair = false, high = false;
-    for (std::size_t k = 0; k < value.size(); ++k) {
-      const auto byte = static_cast<unsigned char>(value[k]);
-      if (byte < 0x80) {
-        field.push_back(value[k]);
-        continue;
-      }
+    for (std::size_t k = 0; k < text.size(); ++k) {
+      const auto byte = static_cast<unsigned char>(text[k]);
+      if (byte < 0x80) continue;
       high = true;
       c1 = c1 || byte <= 0x9F;
-      if ((byte == 0xC2 || byte == 0xC3) && k + 1 < value.size() &&
-          (static_cast<unsigned char>(value[k + 1]) & 0xC0) == 0x80) {
+      if ((byte == 0xC2 || byte == 0xC3) && k + 1 < text.size() &&
+          (static_cast<unsigned char>(text[k + 1]) & 0xC0) == 0x80) {
         utf8_pair = true;
       }
-      field.push_back(static_cast<char>(0xC0 | (byte >> 6)));
-      field.push_back(static_cast<char>(0x80 | (byte & 0x3F)));
     }
-    if (high && !error_ && (c1 || (utf8_pair && is_valid_utf8(value)))) {
+    if (high && (c1 || (utf8_pair && is_valid_utf8(text)))) {
       error_ = "value " + std::to_string(i + 1) +
                " holds bytes that ISO-8859-1 text does not (UTF-8 or Windows-1252 read with "
                "--encoding latin1?)";
+    }
+  }
+}
+
+void CsvReader::copy_value(std::size_t index, std::string& into) const {
+  const auto text = value(index);
+  if (!latin1_) {
+    into.assign(text);
+    return;
+  }
+  into.clear();
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x80) {
+      into.push_back(c);
+    } else {
+      into.push_back(static_cast<char>(0xC0 | (byte >> 6)));
+      into.push_back(static_cast<char>(0x80 | (byte & 0x3F)));
     }
   }
 }

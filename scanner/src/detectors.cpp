@@ -208,19 +208,27 @@ std::size_t count_bits(std::uint64_t bits) {
 }
 
 // Calls `each(masks, width, offset)` with each block of up to 64 bytes of the text, in order,
-// while it returns true; the last, shorter one is read from a copy padded with bytes that are none
-// of those looked for. False when `each` stopped it.
+// while it returns true; the last, shorter one is read in place when the `readable` bytes from
+// text.data() reach the end of its last 16, its bits past the text cleared, else from a copy
+// padded with bytes that are none of those looked for. False when `each` stopped it.
 template <typename Each>
-bool for_each_block(std::string_view text, Each&& each) {
+bool for_each_block(std::string_view text, Each&& each, std::size_t readable = 0) {
   std::size_t at = 0;
   for (; at + 64 <= text.size(); at += 64) {
     if (!each(classify(text.data() + at), 64u, at)) return false;
   }
   if (at == text.size()) return true;
   const auto width = static_cast<unsigned>(text.size() - at);
+  const auto chunks = static_cast<int>((width + 15) / 16);
+  if (at + 16 * static_cast<std::size_t>(chunks) <= readable) {
+    auto masks = classify(text.data() + at, chunks);
+    const auto inside = (std::uint64_t{1} << width) - 1;
+    for (auto* bits : {&masks.alnum, &masks.digit, &masks.email, &masks.space}) *bits &= inside;
+    return each(masks, width, at);
+  }
   std::array<char, 64> tail{};
   std::memcpy(tail.data(), text.data() + at, width);
-  return each(classify(tail.data(), static_cast<int>((width + 15) / 16)), width, at);
+  return each(classify(tail.data(), chunks), width, at);
 }
 
 // Follows the runs of letters and digits through blocks of bytes (a bit per byte) and reports
@@ -282,21 +290,32 @@ class IdTokenRuns {
 
 }  // namespace
 
-TextCandidates IdentifierDetector::candidates(std::string_view text) {
+TextCandidates IdentifierDetector::candidates(std::string_view text, std::size_t readable) {
+  TextCandidates found;
   IdTokenRuns runs;
   bool id_token = false;
-  const auto token = [&](std::size_t, std::size_t) { id_token = true; };
+  const auto token = [&](std::size_t offset, std::size_t length) {
+    id_token = true;
+    if (found.id_token_count == found.id_token_places.size() || offset > UINT32_MAX / 2) {
+      found.id_tokens_listed = false;
+      return;
+    }
+    found.id_token_places[found.id_token_count++] =
+        static_cast<std::uint32_t>(offset << 1 | (length == 18 ? 1 : 0));
+  };
   std::uint64_t email = 0, space = 0;
   std::size_t digits = 0;
-  for_each_block(text, [&](const ByteMasks& masks, unsigned width, std::size_t offset) {
-    runs.add(masks.alnum, width, offset, token);
-    email |= masks.email;
-    space |= masks.space;
-    digits += count_bits(masks.digit);
-    return true;
-  });
+  for_each_block(
+      text,
+      [&](const ByteMasks& masks, unsigned width, std::size_t offset) {
+        runs.add(masks.alnum, width, offset, token);
+        email |= masks.email;
+        space |= masks.space;
+        digits += count_bits(masks.digit);
+        return true;
+      },
+      readable);
   runs.finish(text.size(), token);
-  TextCandidates found;
   found.id_token = id_token;
   found.email = email != 0;
   found.phone = digits >= 6 && !is_timestamp(text);

@@ -4,6 +4,7 @@
 #include <istream>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace crmscan {
@@ -22,8 +23,9 @@ struct CsvLimits {
 /// row malformed. A stream that goes bad (a read error) ends the rows: check the stream's bad().
 ///
 /// Rows are tokenised in place in one buffer (searching for the next quote, comma or line end
-/// many bytes at a time); a value is copied once, into the caller's string. A row longer than
-/// the buffer grows it, up to the row limit.
+/// many bytes at a time); a value is copied once, into the caller's string (next(), or
+/// next_row() and copy_value() straight into where the caller keeps it). A row longer than the
+/// buffer grows it, up to the row limit.
 class CsvReader {
  public:
   /// The buffer a reader starts with.
@@ -37,6 +39,16 @@ class CsvReader {
   /// Reads the next row into `fields` (reusing its strings); false at the end of the input.
   /// A row that is not well-formed is still returned, with error() saying why.
   bool next(std::vector<std::string>& fields);
+  /// Reads the next row and keeps its values in the buffer, until the next call: value_count(),
+  /// value(), copy_value(). False at the end of the input; error() as for next().
+  bool next_row();
+  std::size_t value_count() const { return spans_.size(); }
+  /// Value `index` of the row as written in the file (ISO-8859-1 bytes not converted yet).
+  std::string_view value(std::size_t index) const {
+    return {buffer_.data() + spans_[index].begin, spans_[index].length};
+  }
+  /// Copies value `index` of the row into `into` (its storage reused), in UTF-8.
+  void copy_value(std::size_t index, std::string& into) const;
   /// The line on which the last row started (1-based).
   std::size_t row_line() const { return row_line_; }
   /// Why the last row is malformed, or nothing.
@@ -71,9 +83,9 @@ class CsvReader {
   void end_value();
   void format_error(const std::string& message);
   void over_limit(std::string message);
-  /// Copies the row's values out, checking (and converting) their encoding.
-  void copy_row(std::vector<std::string>& fields);
-  void copy_latin1_row(std::vector<std::string>& fields);
+  /// Makes the row malformed if a value is not in the file's encoding.
+  void check_encoding();
+  void check_latin1();
 
   std::istream& in_;
   bool latin1_;

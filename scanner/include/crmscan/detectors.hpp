@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <bitset>
 #include <cstdint>
 #include <functional>
@@ -23,6 +24,11 @@ struct TextCandidates {
   bool phone = false;
   /// A space: a run of words (IdentifierDetector::names).
   bool words = false;
+  /// Where the id tokens are, in order (offset × 2, + 1 for 18 characters), so that their keys
+  /// are taken without reading the text again; all of them when id_tokens_listed.
+  std::array<std::uint32_t, 6> id_token_places{};
+  std::uint8_t id_token_count = 0;
+  bool id_tokens_listed = true;
 };
 
 /// Finds identifiers written anywhere in a value: emails, phone numbers in any format,
@@ -33,7 +39,9 @@ class IdentifierDetector {
   explicit IdentifierDetector(const SubjectSet& subjects);
 
   /// Which matchers can find something in the text; each finds nothing where this says no.
-  static TextCandidates candidates(std::string_view text);
+  /// `readable`: how many bytes from text.data() may be read (the storage of a std::string
+  /// holding it), so that its last bytes are read in place instead of from a padded copy.
+  static TextCandidates candidates(std::string_view text, std::size_t readable = 0);
 
   /// Normalised emails in the text, also where HTML writes them (`mailto:` links, `&#64;`).
   void emails(std::string_view text, std::vector<std::string>& out) const;
@@ -60,6 +68,18 @@ class IdentifierDetector {
           (*static_cast<decltype(each)*>(context))(offset, length);
         },
         &each);
+  }
+  /// The same keys, from the places candidates() found the text's id tokens at.
+  template <typename Found>
+  static void for_each_id_token(std::string_view text, const TextCandidates& candidates,
+                                Found&& found) {
+    if (!candidates.id_tokens_listed) return for_each_id_token(text, found);
+    IdKey key;
+    for (std::size_t i = 0; i < candidates.id_token_count; ++i) {
+      const auto place = candidates.id_token_places[i];
+      if (salesforce_id_key(text.substr(place >> 1, (place & 1) != 0 ? 18 : 15), key))
+        found(std::string_view(key.data(), key.size()));
+    }
   }
   /// The keys (record_id_key) of the record ids of a CRM written in a field, each passed to
   /// `found`: Salesforce ids and GUIDs wherever they stand as a word of the text, numeric ids and

@@ -77,8 +77,9 @@ void Preparer::prepare_values(const Record& record, const ObjectPlan& plan,
   for (std::size_t index = 0; index < record.values.size() && index < plan.fields.size(); ++index) {
     const auto* text = std::get_if<std::string>(&record.values[index]);
     if (text == nullptr || text->empty() || (plan.id && index == *plan.id)) continue;
-    // One pass over the value says which matchers can find something in it.
-    const auto candidates = IdentifierDetector::candidates(*text);
+    // One pass over the value says which matchers can find something in it. A std::string's
+    // storage holds its capacity and a terminating byte: its last bytes are read in place.
+    const auto candidates = IdentifierDetector::candidates(*text, text->capacity() + 1);
     if (!candidates.id_token && !candidates.email && !candidates.phone && !candidates.words &&
         id_shape_ == IdShape::kSalesforce) {
       continue;
@@ -86,13 +87,15 @@ void Preparer::prepare_values(const Record& record, const ObjectPlan& plan,
     auto& value = into.values.emplace_back();
     value.field = index;
     value.candidates = candidates;
-    const auto id_text = id_shape_ != IdShape::kSalesforce || value.candidates.id_token
-                             ? std::string_view(*text)
-                             : std::string_view();
-    IdentifierDetector::for_each_id(id_text, id_shape_, [&](std::string_view token) {
+    const auto add_id = [&](std::string_view token) {
       value.ids.emplace_back(token);
       into.held.push_back(held_hash(Held::kMention, token));
-    });
+    };
+    if (id_shape_ == IdShape::kSalesforce) {
+      IdentifierDetector::for_each_id_token(*text, value.candidates, add_id);
+    } else {
+      IdentifierDetector::for_each_id(*text, id_shape_, add_id);
+    }
     if (value.candidates.email) detector_.emails(*text, value.emails);
     if (value.candidates.phone) value.phone = phones.filter->may_hold(*text, value.regions);
     if (value.candidates.words)
