@@ -18,8 +18,11 @@
 
 #include "crmscan/detectors.hpp"
 #include "crmscan/normalize.hpp"
+#include "crmscan/rules.hpp"
 #include "crmscan/subject.hpp"
 #include "scan/phone_digits_filter.hpp"
+#include "scan/prepared_record.hpp"
+#include "support.hpp"
 
 namespace {
 
@@ -569,4 +572,55 @@ TEST_CASE("With a thousand numbers, the phone digit filter lets through what it 
     held += found ? 1 : 0;
   }
   CHECK(held >= 200);  // every text with a number's digits, and a few others
+}
+
+TEST_CASE("A record prepared into the storage of the records before it holds its own values alone",
+          "[matchers]") {
+  using namespace crmscan;
+  const auto rules = RuleSet::load({test::source_path("tests/fixtures/engine-rules.yaml")});
+  const SubjectSet subjects({{"R1", {"amelie.dubois@example.fr"}, {}, {"Amelie Dubois"}, {}, "t"}},
+                            "GB");
+  scanning::Preparer preparer(subjects, rules);
+  auto schema = std::make_shared<ObjectSchema>();
+  schema->object = "Task";
+  for (const auto* field : {"Id", "WhoId", "Subject", "Description"})
+    schema->fields.push_back({field, {}});
+  const auto record = [&](std::vector<std::string> texts) {
+    Record made;
+    made.schema = schema;
+    for (auto& text : texts) made.values.emplace_back(std::move(text));
+    made.id = std::get<std::string>(made.values[0]);
+    return made;
+  };
+  // What a value's lists hold, field by field.
+  const auto summary = [](const scanning::PreparedRecord& prepared) {
+    std::vector<std::string> lines{prepared.key};
+    for (const auto& value : prepared.values) {
+      std::string line = std::to_string(value.field) + ":";
+      for (const auto& id : value.ids) line += " id " + id;
+      for (const auto& email : value.emails) line += " email " + email;
+      for (const auto& name : value.names) line += " name " + name;
+      lines.push_back(line);
+    }
+    return lines;
+  };
+  const auto full = record({"00T5g000001AbCdEAK", "0035g0000QZFMeeAQH",
+                            "Call 003000000000001 and 0035g0000QZFMeeAQH",
+                            "Amelie Dubois wrote from Amelie.Dubois@example.fr"});
+  const auto sparse = record({"00T5g000001AbCeEAK", "", "Inbound call", ""});
+  const scanning::PhoneFilterSnapshot phones{
+      std::make_shared<const scanning::PhoneDigitsFilter>("GB"), 0};
+  scanning::PreparedRecord fresh, reused;
+  preparer.prepare(full, phones, fresh);
+  const auto full_summary = summary(fresh);
+  CHECK(full_summary.size() == 4);  // the key, then WhoId, Subject and Description
+  CHECK(full_summary[3] == "3: email amelie.dubois@example.fr name amelie dubois");
+  preparer.prepare(full, phones, reused);
+  preparer.prepare(sparse, phones, reused);
+  scanning::PreparedRecord sparse_fresh;
+  preparer.prepare(sparse, phones, sparse_fresh);
+  CHECK(summary(reused) == summary(sparse_fresh));
+  CHECK(summary(reused).size() == 2);  // the key and Subject, nothing of the record before
+  preparer.prepare(full, phones, reused);
+  CHECK(summary(reused) == full_summary);
 }

@@ -15,29 +15,30 @@ const ObjectPlan& Preparer::plan_for(const Record& record) {
 
 namespace {
 
-// record_id_key(value_text(value)) without a temporary string for a text value (Salesforce ids,
-// GUIDs in any case or braces, anything else trimmed), into storage that is reused.
-void id_key_of(const Value& value, std::string& into) {
-  if (const auto* text = std::get_if<std::string>(&value)) {
-    const auto trimmed = trim(*text);
-    if (IdKey id; salesforce_id_key(*text, id)) {
-      into.assign(id.data(), id.size());
-    } else if (GuidKey guid; guid_key(trimmed, guid)) {
-      into.assign(guid.data(), guid.size());
-    } else {
-      into.assign(trimmed);
-    }
-    return;
+// record_id_key(text) into storage that is reused (Salesforce ids, GUIDs in any case or braces,
+// anything else trimmed).
+void text_id_key_of(std::string_view text, std::string& into) {
+  const auto trimmed = trim(text);
+  if (IdKey id; salesforce_id_key(text, id)) {
+    into.assign(id.data(), id.size());
+  } else if (GuidKey guid; guid_key(trimmed, guid)) {
+    into.assign(guid.data(), guid.size());
+  } else {
+    into.assign(trimmed);
   }
+}
+
+// record_id_key(value_text(value)), without a temporary string for a text value.
+void id_key_of(const Value& value, std::string& into) {
+  if (const auto* text = std::get_if<std::string>(&value)) return text_id_key_of(*text, into);
   into = record_id_key(value_text(value));
 }
 
 // The comparable form of a record's id (record_id_key), from its id or its plan's id field.
-std::string record_key(const Record& record, const ObjectPlan& plan) {
-  if (!record.id.empty()) return record_id_key(record.id);
-  if (plan.id && *plan.id < record.values.size())
-    return record_id_key(value_text(record.values[*plan.id]));
-  return {};
+void record_key(const Record& record, const ObjectPlan& plan, std::string& into) {
+  if (!record.id.empty()) return text_id_key_of(record.id, into);
+  if (plan.id && *plan.id < record.values.size()) return id_key_of(record.values[*plan.id], into);
+  into.clear();
 }
 
 }  // namespace
@@ -45,7 +46,7 @@ std::string record_key(const Record& record, const ObjectPlan& plan) {
 void Preparer::prepare(const Record& record, const PhoneFilterSnapshot& phones,
                        PreparedRecord& into) {
   const auto& plan = plan_for(record);
-  into.key = record_key(record, plan);
+  record_key(record, plan, into.key);
   into.held.clear();
   if (!into.key.empty()) into.held.push_back(held_hash(Held::kOwnId, into.key));
   into.link_keys.resize(plan.related.size());
@@ -84,11 +85,11 @@ void Preparer::prepare_values(const Record& record, const ObjectPlan& plan,
         id_shape_ == IdShape::kSalesforce) {
       continue;
     }
-    auto& value = into.values.emplace_back();
+    auto& value = into.values.add();
     value.field = index;
     value.candidates = candidates;
     const auto add_id = [&](std::string_view token) {
-      value.ids.emplace_back(token);
+      value.ids.push_back(token);
       into.held.push_back(held_hash(Held::kMention, token));
     };
     if (id_shape_ == IdShape::kSalesforce) {

@@ -29,22 +29,73 @@ enum class Held : char {
 /// Two values that hash alike cost a read that finds nothing new, never a record missed.
 inline std::uint64_t held_hash(Held kind, std::string_view value, std::string_view key_name = {}) {
   const std::hash<std::string_view> hash;
-  return (hash(value) ^ (hash(key_name) * 0x9E3779B97F4A7C15ULL)) +
+  static const auto no_name = hash({});  // ids and mentions have none: hashed once
+  return (hash(value) ^ ((key_name.empty() ? no_name : hash(key_name)) * 0x9E3779B97F4A7C15ULL)) +
          static_cast<std::uint64_t>(kind);
 }
 
 /// Key values shorter than this name too many things to tie records together.
 inline constexpr std::size_t kMinKeyLength = 6;
 
+/// Strings whose storage outlives them: the next ones are copied into it (most of a record's
+/// lists are emptied and filled again for each record).
+class StringList {
+ public:
+  void clear() { count_ = 0; }
+  void push_back(std::string_view text) {
+    if (count_ == items_.size()) {
+      items_.emplace_back(text);
+    } else {
+      items_[count_].assign(text);
+    }
+    ++count_;
+  }
+  const std::string* begin() const { return items_.data(); }
+  const std::string* end() const { return items_.data() + count_; }
+
+ private:
+  std::vector<std::string> items_;
+  std::size_t count_ = 0;
+};
+
 /// One string value searched for identifiers (field_mentions).
 struct PreparedValue {
   std::size_t field = 0;
   TextCandidates candidates;
-  std::vector<std::string> ids;      // id tokens (IdentifierDetector::for_each_id)
+  StringList ids;                    // id tokens (IdentifierDetector::for_each_id)
   std::vector<std::string> emails;   // IdentifierDetector::emails
   std::vector<std::string> names;    // the subjects' names written in it
   bool phone = false;                // the digits filter says it may hold a subject's number
   std::vector<std::string> regions;  // and the regions to read it in
+};
+
+/// The values of a record to search, in field order. Those of the records before are kept, so
+/// that a value's lists reuse their storage instead of being allocated for each record.
+class PreparedValues {
+ public:
+  void clear() { count_ = 0; }
+  /// A new value, empty.
+  PreparedValue& add() {
+    if (count_ == items_.size()) {
+      ++count_;
+      return items_.emplace_back();
+    }
+    auto& value = items_[count_++];
+    value.field = 0;
+    value.candidates = {};
+    value.ids.clear();
+    value.emails.clear();
+    value.names.clear();
+    value.phone = false;
+    value.regions.clear();
+    return value;
+  }
+  const PreparedValue* begin() const { return items_.data(); }
+  const PreparedValue* end() const { return items_.data() + count_; }
+
+ private:
+  std::vector<PreparedValue> items_;
+  std::size_t count_ = 0;
 };
 
 /// What the scan works out of one record alone.
@@ -52,7 +103,7 @@ struct PreparedRecord {
   std::string key;                     // record_key()
   std::vector<std::string> link_keys;  // the id key of each relation's value (plan.related)
   std::vector<std::uint64_t> held;     // held_hash() of what a later reach may name
-  std::vector<PreparedValue> values;   // the values to search, in field order
+  PreparedValues values;               // the values to search, in field order
   /// The generation of the digits filter the phone checks were made with: a subject's number
   /// learned since makes them stale (checked again when the record is decided).
   std::uint64_t phone_generation = 0;
