@@ -305,6 +305,21 @@ TextCandidates IdentifierDetector::candidates(std::string_view text, std::size_t
   };
   std::uint64_t email = 0, space = 0;
   std::size_t digits = 0;
+  if (text.size() <= 16 && readable >= 16) {
+    // Most values are this short (dates, numbers, picklists, ids of 15): one load, in place.
+    const auto width = static_cast<unsigned>(text.size());
+    const auto inside = (std::uint64_t{1} << width) - 1;
+    const auto masks = classify(text.data(), 1);
+    if (width >= 15) {
+      runs.add(masks.alnum & inside, width, 0, token);
+      runs.finish(width, token);
+    }
+    found.id_token = id_token;
+    found.email = (masks.email & inside) != 0;
+    found.phone = count_bits(masks.digit & inside) >= 6 && !is_timestamp(text);
+    found.words = (masks.space & inside) != 0;
+    return found;
+  }
   for_each_block(
       text,
       [&](const ByteMasks& masks, unsigned width, std::size_t offset) {
