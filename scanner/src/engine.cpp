@@ -486,7 +486,7 @@ class Scan : private TraversalClient {
     std::vector<Claim> claims;
     std::vector<Mention> mentions;
     id_claims(record, plan, key, claims);
-    identity_claims(record, plan, claims);
+    identity_claims(record, plan, *prepared, claims);
     business_holder_claims(record, plan, claims);
     key_claims(record, plan, key, claims);
     related_claims(record, plan, prepared->link_keys, claims);
@@ -543,7 +543,28 @@ class Scan : private TraversalClient {
   }
 
   // Identity rules.
-  void identity_claims(const Record& record, const ObjectPlan& plan, std::vector<Claim>& claims) {
+  // The value of field `index` as prepared, or null where it was not (no candidates in it, or not
+  // a string).
+  static const PreparedValue* prepared_value(const PreparedRecord& prepared, std::size_t index) {
+    for (const auto& value : prepared.values) {
+      if (value.field >= index) return value.field == index ? &value : nullptr;
+    }
+    return nullptr;
+  }
+
+  // Whether the text can hold a subject's number (phone_regions_ set to where to read it): from
+  // the prepared value where the numbers known have not changed since.
+  bool may_hold_phone(const std::string& text, const PreparedValue* ready,
+                      const PreparedRecord& prepared) {
+    if (ready == nullptr || !ready->candidates.phone ||
+        prepared.phone_generation != phone_generation_)
+      return phone_filter_.may_hold(text, phone_regions_);
+    if (ready->phone) phone_regions_ = ready->regions;
+    return ready->phone;
+  }
+
+  void identity_claims(const Record& record, const ObjectPlan& plan,
+                       const PreparedRecord& prepared, std::vector<Claim>& claims) {
     for (const auto& identity : plan.identity) {
       const auto& rule = *identity.rule;
       if (!all_hold(identity.when, record)) continue;
@@ -578,11 +599,16 @@ class Scan : private TraversalClient {
         if (value_empty(value)) continue;
         const auto text = value_text(value);
         const auto& field = plan.schema->fields[index].name;
+        const auto* ready = prepared_value(prepared, index);
         scratch_.clear();
         const std::vector<SubjectIndex>* found = nullptr;
         switch (rule.kind) {
           case IdentifierKind::kEmail:
-            detector_.emails(text, scratch_);
+            if (ready != nullptr) {
+              scratch_ = ready->emails;
+            } else {
+              detector_.emails(text, scratch_);
+            }
             for (const auto& email : scratch_) {
               if (plan.person && !rule.in_text && emails_for(email) != nullptr)
                 note_holder(email, record, plan);
@@ -592,7 +618,7 @@ class Scan : private TraversalClient {
             }
             break;
           case IdentifierKind::kPhone:
-            if (!phone_filter_.may_hold(text, phone_regions_)) break;
+            if (!may_hold_phone(text, ready, prepared)) break;
             readings_.clear();
             if (rule.in_text) {
               detector_.phones(text, phone_regions_, readings_, subject_number_);
