@@ -563,8 +563,8 @@ class Scan : private TraversalClient {
     return ready->phone;
   }
 
-  void identity_claims(const Record& record, const ObjectPlan& plan,
-                       const PreparedRecord& prepared, std::vector<Claim>& claims) {
+  void identity_claims(const Record& record, const ObjectPlan& plan, const PreparedRecord& prepared,
+                       std::vector<Claim>& claims) {
     for (const auto& identity : plan.identity) {
       const auto& rule = *identity.rule;
       if (!all_hold(identity.when, record)) continue;
