@@ -130,12 +130,14 @@ void CsvReader::over_limit(std::string message) {
 }
 
 void CsvReader::begin_value() {
-  if (values_ == limits_.max_values && !over_limit_) {
-    over_limit("a row of more than " + std::to_string(limits_.max_values) +
-               " values; the row was skipped to its end");
-  }
+  if (values_ == limits_.max_values && !over_limit_) too_many_values();
   ++values_;
   value_begin_ = value_end_ = position_;
+}
+
+void CsvReader::too_many_values() {
+  over_limit("a row of more than " + std::to_string(limits_.max_values) +
+             " values; the row was skipped to its end");
 }
 
 void CsvReader::end_value() {
@@ -180,62 +182,63 @@ CsvReader::Step CsvReader::scan_unquoted() {
   return Step::kMore;
 }
 
-CsvReader::Step CsvReader::scan_quoted() {
-  const char* data = buffer_.data();
-  const auto stop =
-      static_cast<std::size_t>(find_first_of<'"', '\n'>(data + position_, data + end_) - data);
-  append(position_, stop);
-  position_ = stop;
-  if (stop == end_) return Step::kNeedBytes;
-  if (data[stop] == '\n') {
-    ++line_;
-    append(stop, stop + 1);
-    ++position_;
-    return Step::kMore;
-  }
-  // A quote: doubled, it is one quote of the value; else it closes the value.
-  if (stop + 1 == end_ && !end_of_file_) return Step::kNeedBytes;
-  if (stop + 1 < end_ && data[stop + 1] == '"') {
-    append(stop, stop + 1);
-    position_ += 2;
-  } else {
-    ++position_;
-    state_ = State::kAfterQuote;
-  }
-  return Step::kMore;
-}
-
 CsvReader::Step CsvReader::scan() {
+  const char* data = buffer_.data();
   while (position_ < end_) {
-    Step step = Step::kMore;
     switch (state_) {
       case State::kValueStart:
-        if (buffer_[position_] == '"') {
-          quote_line_ = line_;
-          value_begin_ = value_end_ = ++position_;
-          state_ = State::kQuoted;
+        if (data[position_] != '"') {
+          state_ = State::kUnquoted;
           continue;
         }
-        state_ = State::kUnquoted;
-        [[fallthrough]];
+        quote_line_ = line_;
+        value_begin_ = value_end_ = ++position_;
+        state_ = State::kQuoted;
+        continue;
       case State::kUnquoted:
-        step = scan_unquoted();
-        break;
-      case State::kQuoted:
-        step = scan_quoted();
-        break;
+        if (const auto step = scan_unquoted(); step != Step::kMore) return step;
+        continue;
+      case State::kQuoted: {
+        // To the next quote: the line breaks on the way are the value's own.
+        auto stop = position_;
+        for (;;) {
+          stop =
+              static_cast<std::size_t>(find_first_of<'"', '\n'>(data + stop, data + end_) - data);
+          if (stop == end_ || data[stop] == '"') break;
+          ++line_;
+          ++stop;
+        }
+        append(position_, stop);
+        position_ = stop;
+        if (stop == end_) return Step::kNeedBytes;
+        // A quote: doubled, it is one quote of the value; else it closes the value.
+        if (stop + 1 == end_ && !end_of_file_) return Step::kNeedBytes;
+        if (stop + 1 < end_ && data[stop + 1] == '"') {
+          append(stop, stop + 1);
+          position_ += 2;
+          continue;
+        }
+        ++position_;
+        state_ = State::kAfterQuote;
+        continue;
+      }
       case State::kAfterQuote: {
-        const char c = buffer_[position_];
-        if (c == ',' || c == '\n' || c == '\r') {
-          step = delimiter();
+        const char c = data[position_];
+        if (c == ',') {
+          // The next value (as delimiter() would, without its line-end cases).
+          end_value();
+          ++position_;
+          begin_value();
+          state_ = State::kValueStart;
+        } else if (c == '\n' || c == '\r') {
+          if (const auto step = delimiter(); step != Step::kMore) return step;
         } else {
           format_error("text after the closing quote of value " + std::to_string(values_));
           state_ = State::kUnquoted;
         }
-        break;
+        continue;
       }
     }
-    if (step != Step::kMore) return step;
   }
   return Step::kNeedBytes;
 }

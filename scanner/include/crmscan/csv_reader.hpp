@@ -73,13 +73,13 @@ class CsvReader {
   /// Tokenises buffered bytes of the current row until it ends or the buffer runs out.
   Step scan();
   Step scan_unquoted();
-  Step scan_quoted();
   /// At a comma or a line end (position on it): ends the value, and the row at a line end.
   Step delimiter();
   void end_of_input();
   /// Moves [from, to) of the buffer to the end of the current value (in place: never forward).
   void append(std::size_t from, std::size_t to);
   void begin_value();
+  void too_many_values();
   void end_value();
   void format_error(const std::string& message);
   void over_limit(std::string message);
