@@ -285,7 +285,10 @@ class Scan : private TraversalClient {
 
   // One record from the connector: counted when `first_read`, then evaluated for every subject.
   void consume(const Record& record, const PreparedRecord* prepared, bool first_read) override {
-    auto& state = objects_[record.object()];
+    // An object's records come one after another: its state is looked up once for them.
+    if (consuming_ == nullptr || consuming_->first != record.object())
+      consuming_ = &*objects_.try_emplace(record.object()).first;
+    auto& state = consuming_->second;
     const auto& plan = plan_for(record);
     const bool archived =
         record.archived || (plan.archived && truthy(record.values[*plan.archived]));
@@ -1226,6 +1229,7 @@ class Scan : private TraversalClient {
   Traversal traversal_;
   Report report_;
   std::map<std::string, ObjectState> objects_;
+  std::pair<const std::string, ObjectState>* consuming_ = nullptr;  // the last consumed's
   std::unordered_map<std::string, std::vector<Reached>, KeyHash, std::equal_to<>> reached_;
   std::unordered_map<std::string, std::vector<Pointer>> pointers_;
   bool lookups_ = false;         // whether records are looked up rather than all read

@@ -146,6 +146,7 @@ SubjectSet::SubjectSet(const std::vector<SubjectRequest>& requests,
 }
 
 const std::vector<SubjectIndex>* SubjectSet::lookup(const Index& index, std::string_view key) {
+  if (index.empty()) return nullptr;  // most requests give no ids: no key hashed for nothing
   const auto found = index.find(key);
   return found == index.end() ? nullptr : &found->second;
 }

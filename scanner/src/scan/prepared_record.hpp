@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -26,11 +27,27 @@ enum class Held : char {
   kKey = 'k',      // a key's value (`keys:`), with the key's name
 };
 
+/// A hash of a short text without a call: eight bytes at a time, each mixed in by a multiply.
+inline std::uint64_t text_hash(std::string_view text) {
+  constexpr std::uint64_t kMultiplier = 0x9E3779B97F4A7C15ULL;
+  std::uint64_t hash = text.size() * kMultiplier;
+  std::size_t at = 0;
+  for (; at + 8 <= text.size(); at += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + at, 8);
+    hash = (hash ^ word) * kMultiplier;
+    hash ^= hash >> 32;
+  }
+  std::uint64_t last = 0;
+  for (auto shift = 0u; at < text.size(); ++at, shift += 8)
+    last |= std::uint64_t{static_cast<unsigned char>(text[at])} << shift;
+  hash = (hash ^ last) * kMultiplier;
+  return hash ^ hash >> 29;
+}
+
 /// Two values that hash alike cost a read that finds nothing new, never a record missed.
 inline std::uint64_t held_hash(Held kind, std::string_view value, std::string_view key_name = {}) {
-  const std::hash<std::string_view> hash;
-  static const auto no_name = hash({});  // ids and mentions have none: hashed once
-  return (hash(value) ^ ((key_name.empty() ? no_name : hash(key_name)) * 0x9E3779B97F4A7C15ULL)) +
+  return (text_hash(value) ^ (text_hash(key_name) * 0x9E3779B97F4A7C15ULL)) +
          static_cast<std::uint64_t>(kind);
 }
 
