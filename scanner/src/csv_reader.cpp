@@ -36,18 +36,6 @@ const char* find_first_of(const char* at, const char* end) {
 #endif
 }
 
-bool has_high_byte(const char* at, const char* end) {
-  for (; at + 8 <= end; at += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, at, 8);
-    if ((word & 0x8080808080808080ULL) != 0) return true;
-  }
-  for (; at < end; ++at) {
-    if (static_cast<unsigned char>(*at) >= 0x80) return true;
-  }
-  return false;
-}
-
 std::string size_text(std::size_t bytes) {
   return bytes % (1 << 20) == 0 ? std::to_string(bytes >> 20) + " MiB"
                                 : std::to_string(bytes) + " bytes";
@@ -293,7 +281,7 @@ bool CsvReader::next_row() {
 void CsvReader::check_encoding() {
   if (latin1_) return check_latin1();
   if (error_ || spans_.empty() ||
-      !has_high_byte(buffer_.data() + row_start_, buffer_.data() + row_end_))
+      is_ascii(std::string_view(buffer_.data() + row_start_, row_end_ - row_start_)))
     return;
   for (std::size_t i = 0; i < spans_.size(); ++i) {
     if (!is_valid_utf8(value(i))) {

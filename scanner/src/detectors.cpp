@@ -448,9 +448,7 @@ bool IdentifierDetector::has_name_window(std::string_view text, bool by_start) c
   const auto may_start = [&](unsigned char first, unsigned char second) {
     return !by_start || name_starts_[name_start(first, second)];
   };
-  unsigned char bytes = 0;
-  for (const char c : text) bytes |= static_cast<unsigned char>(c);
-  if (bytes >= 0x80) {
+  if (!is_ascii(text)) {
     // Other than ASCII: the words of the folded text.
     fold_words_into(text, folded_, words_);
     const std::string_view folded(folded_);

@@ -104,9 +104,7 @@ std::optional<std::string> normalize_email(std::string_view text) {
     return std::nullopt;
   }
   // ASCII folds to lower case alone (most addresses): Unicode folding only where needed.
-  const bool ascii = std::all_of(trimmed.begin(), trimmed.end(),
-                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  if (!ascii) {
+  if (!is_ascii(trimmed)) {
     if (auto folded = unicode_fold(trimmed, false)) return folded;
   }
   return ascii_lower(trimmed);
@@ -117,10 +115,8 @@ void fold_words_into(std::string_view text, std::string& folded,
   folded.clear();
   words.clear();
   // Most CRM text is ASCII, which folds to lower case alone: Unicode folding only where needed.
-  const bool ascii = std::all_of(text.begin(), text.end(),
-                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
   std::optional<std::string> unicode;
-  if (!ascii) unicode = fold_runs(text);
+  if (!is_ascii(text)) unicode = fold_runs(text);
   const std::string_view source = unicode ? std::string_view(*unicode) : text;
   std::size_t word_start = 0;
   bool in_word = false;

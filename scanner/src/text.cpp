@@ -32,6 +32,20 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+bool is_ascii(std::string_view text) {
+  const char* at = text.data();
+  const char* end = at + text.size();
+  for (; at + 8 <= end; at += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, at, 8);
+    if ((word & 0x8080808080808080ULL) != 0) return false;
+  }
+  for (; at < end; ++at) {
+    if (static_cast<unsigned char>(*at) >= 0x80) return false;
+  }
+  return true;
+}
+
 std::string ascii_lower(std::string_view text) {
   std::string lower(text);
   for (auto& c : lower) c = lower_ascii(c);

@@ -10,6 +10,9 @@ namespace crmscan {
 /// ASCII case-insensitive equality (API names, keywords).
 bool iequals(std::string_view a, std::string_view b);
 
+/// Whether every byte is ASCII (below 0x80); eight bytes at a time.
+bool is_ascii(std::string_view text);
+
 /// ASCII lower-case copy.
 std::string ascii_lower(std::string_view text);
 
