@@ -600,27 +600,37 @@ TEST_CASE("A record prepared into the storage of the records before it holds its
       for (const auto& id : value.ids) line += " id " + id;
       for (const auto& email : value.emails) line += " email " + email;
       for (const auto& name : value.names) line += " name " + name;
+      if (value.phone) line += " phone";
+      for (const auto& region : value.regions) line += " in " + region;
+      const auto& found = value.candidates;
+      line += std::string(" candidates ") + (found.id_token ? "i" : "") + (found.email ? "e" : "") +
+              (found.phone ? "p" : "") + (found.words ? "w" : "");
       lines.push_back(line);
     }
     return lines;
   };
   const auto full = record({"00T5g000001AbCdEAK", "0035g0000QZFMeeAQH",
-                            "Call 003000000000001 and 0035g0000QZFMeeAQH",
+                            "Call 003000000000001 and 0035g0000QZFMeeAQH from +1 415 555 0134",
                             "Amelie Dubois wrote from Amelie.Dubois@example.fr"});
-  const auto sparse = record({"00T5g000001AbCeEAK", "", "Inbound call", ""});
-  const scanning::PhoneFilterSnapshot phones{
-      std::make_shared<const scanning::PhoneDigitsFilter>("GB"), 0};
+  const auto sparse = record({"00T5g000001AbCeEAK", "0035g0000QZFMeeAQH", "Inbound call", ""});
+  auto filter = std::make_shared<scanning::PhoneDigitsFilter>("GB");
+  filter->add("+14155550134");
+  const scanning::PhoneFilterSnapshot phones{filter, 0};
   scanning::PreparedRecord fresh, reused;
   preparer.prepare(full, phones, fresh);
   const auto full_summary = summary(fresh);
   CHECK(full_summary.size() == 4);  // the key, then WhoId, Subject and Description
-  CHECK(full_summary[3] == "3: email amelie.dubois@example.fr name amelie dubois");
+  CHECK(full_summary[2] ==
+        "2: id 003000000000001AAA id 0035G0000QZFMEEAQH phone in GB in US candidates ipw");
+  CHECK(full_summary[3] == "3: email amelie.dubois@example.fr name amelie dubois candidates ew");
   preparer.prepare(full, phones, reused);
   preparer.prepare(sparse, phones, reused);
   scanning::PreparedRecord sparse_fresh;
   preparer.prepare(sparse, phones, sparse_fresh);
   CHECK(summary(reused) == summary(sparse_fresh));
-  CHECK(summary(reused).size() == 2);  // the key and Subject, nothing of the record before
+  CHECK(summary(reused) ==  // WhoId and Subject, nothing of the record before
+        std::vector<std::string>{"00T5G000001ABCEEAK", "1: id 0035G0000QZFMEEAQH candidates ip",
+                                 "2: candidates w"});
   preparer.prepare(full, phones, reused);
   CHECK(summary(reused) == full_summary);
 }

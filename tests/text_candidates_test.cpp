@@ -132,7 +132,7 @@ TEST_CASE(
     value.assign(text);
     INFO(text);
     const auto copied = IdentifierDetector::candidates(text);
-    const auto in_place = IdentifierDetector::candidates(value, value.capacity() + 1);
+    const auto in_place = IdentifierDetector::value_candidates(value);
     CHECK(in_place.id_token == copied.id_token);
     CHECK(in_place.email == copied.email);
     CHECK(in_place.phone == copied.phone);

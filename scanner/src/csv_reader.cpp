@@ -1,7 +1,6 @@
 #include "crmscan/csv_reader.hpp"
 
 #include <algorithm>
-#include <cstdint>
 #include <cstring>
 
 #if defined(__SSE2__)

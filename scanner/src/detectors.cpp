@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -296,7 +297,8 @@ TextCandidates IdentifierDetector::candidates(std::string_view text, std::size_t
   bool id_token = false;
   const auto token = [&](std::size_t offset, std::size_t length) {
     id_token = true;
-    if (found.id_token_count == found.id_token_places.size() || offset > UINT32_MAX / 2) {
+    if (found.id_token_count == found.id_token_places.size() ||
+        offset > std::numeric_limits<std::uint32_t>::max() / 2) {
       found.id_tokens_listed = false;
       return;
     }
@@ -378,22 +380,14 @@ std::string_view IdentifierDetector::whole_value_id(std::string_view text, IdSha
 
 namespace {
 
-bool is_ascii_alnum(unsigned char c) {
-  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-unsigned char ascii_lower(unsigned char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c;
-}
-
 // ASCII text's words fold as fold_words_into() folds them: runs of letters and digits in lower
 // case, an apostrophe inside a word dropped ("O'Neill" → "oneill"), anything else between words.
 // Hashes the word that starts at `at` and returns where it ends.
 std::size_t hash_ascii_word(std::string_view text, std::size_t at, SubjectSet::WordHash& hash) {
   for (; at < text.size(); ++at) {
-    const auto c = static_cast<unsigned char>(text[at]);
+    const char c = text[at];
     if (is_ascii_alnum(c)) {
-      hash.add(ascii_lower(c));
+      hash.add(static_cast<unsigned char>(ascii_lower(c)));
     } else if (c != '\'') {
       break;
     }
@@ -405,7 +399,7 @@ std::size_t hash_ascii_word(std::string_view text, std::size_t at, SubjectSet::W
 // across apostrophes.
 bool starts_ascii_word(std::string_view text, std::size_t at) {
   while (at > 0 && text[at - 1] == '\'') --at;
-  return at == 0 || !is_ascii_alnum(static_cast<unsigned char>(text[at - 1]));
+  return at == 0 || !is_ascii_alnum(text[at - 1]);
 }
 
 }  // namespace
@@ -473,20 +467,19 @@ bool IdentifierDetector::has_name_window(std::string_view text, bool by_start) c
   // ASCII text, most of it, is read as it would fold, 64 bytes at a time: a bit per letter or
   // digit. A word starts at one that follows neither a letter or digit nor apostrophes after one.
   const auto at_word = [&](std::size_t at) {
-    const auto first = ascii_lower(static_cast<unsigned char>(text[at]));
+    const auto first = static_cast<unsigned char>(ascii_lower(text[at]));
     if (by_start && !name_firsts_[first]) return false;
     auto next = at + 1;
     while (next < text.size() && text[next] == '\'') ++next;
-    const auto second = next < text.size() && is_ascii_alnum(static_cast<unsigned char>(text[next]))
-                            ? ascii_lower(static_cast<unsigned char>(text[next]))
-                            : ' ';
+    const auto second = static_cast<unsigned char>(
+        next < text.size() && is_ascii_alnum(text[next]) ? ascii_lower(text[next]) : ' ');
     if (!may_start(first, second)) return false;
     SubjectSet::WordHash hash;
     auto end = hash_ascii_word(text, at, hash);
     if (!subjects_.may_start_name(hash)) return false;
     for (std::size_t length = 1;; ++length) {
       if (is_length(length) && subjects_.may_be_name(hash)) return true;
-      while (end < text.size() && !is_ascii_alnum(static_cast<unsigned char>(text[end]))) ++end;
+      while (end < text.size() && !is_ascii_alnum(text[end])) ++end;
       if (length == longest || end == text.size()) return false;
       hash.add(' ');
       end = hash_ascii_word(text, end, hash);

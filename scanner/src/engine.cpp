@@ -545,7 +545,6 @@ class Scan : private TraversalClient {
     }
   }
 
-  // Identity rules.
   // The value of field `index` as prepared, or null where it was not (no candidates in it, or not
   // a string).
   static const PreparedValue* prepared_value(const PreparedRecord& prepared, std::size_t index) {
@@ -566,6 +565,7 @@ class Scan : private TraversalClient {
     return ready->phone;
   }
 
+  // Identity rules.
   void identity_claims(const Record& record, const ObjectPlan& plan, const PreparedRecord& prepared,
                        std::vector<Claim>& claims) {
     for (const auto& identity : plan.identity) {
@@ -1229,7 +1229,8 @@ class Scan : private TraversalClient {
   Traversal traversal_;
   Report report_;
   std::map<std::string, ObjectState> objects_;
-  std::pair<const std::string, ObjectState>* consuming_ = nullptr;  // the last consumed's
+  // The object state of the last record consumed.
+  std::pair<const std::string, ObjectState>* consuming_ = nullptr;
   std::unordered_map<std::string, std::vector<Reached>, KeyHash, std::equal_to<>> reached_;
   std::unordered_map<std::string, std::vector<Pointer>> pointers_;
   bool lookups_ = false;         // whether records are looked up rather than all read

@@ -77,13 +77,9 @@ char ascii_upper(char c) {
   return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
 }
 
-char ascii_lower_char(unsigned char c) {
-  return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-}
-
-// A letter or digit of the C locale (crmscan never sets another), or a byte of UTF-8 beyond ASCII.
+// A letter or digit, or a byte of UTF-8 beyond ASCII.
 bool is_word_byte(unsigned char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+  return is_ascii_alnum(static_cast<char>(c)) || c >= 0x80;
 }
 
 // "'" and "’" (U+2019) join the parts of a name such as O'Neill.
@@ -134,7 +130,7 @@ void fold_words_into(std::string_view text, std::string& folded,
         word_start = folded.size();
         in_word = true;
       }
-      folded.push_back(unicode ? static_cast<char>(c) : ascii_lower_char(c));
+      folded.push_back(unicode ? static_cast<char>(c) : ascii_lower(static_cast<char>(c)));
     } else if (in_word) {
       words.emplace_back(word_start, folded.size() - word_start);
       in_word = false;

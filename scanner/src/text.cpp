@@ -14,10 +14,7 @@
 namespace crmscan {
 namespace {
 
-// The C locale's tolower and isspace (crmscan never sets another), without a call per byte.
-char lower_ascii(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
+// The C locale's isspace (crmscan never sets another), without a call per byte.
 bool is_space(char c) {
   return c == ' ' || (c >= '\t' && c <= '\r');
 }
@@ -27,7 +24,7 @@ bool is_space(char c) {
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower_ascii(a[i]) != lower_ascii(b[i])) return false;
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   }
   return true;
 }
@@ -48,7 +45,7 @@ bool is_ascii(std::string_view text) {
 
 std::string ascii_lower(std::string_view text) {
   std::string lower(text);
-  for (auto& c : lower) c = lower_ascii(c);
+  for (auto& c : lower) c = ascii_lower(c);
   return lower;
 }
 

@@ -79,6 +79,7 @@ class CsvReader {
   /// Moves [from, to) of the buffer to the end of the current value (in place: never forward).
   void append(std::size_t from, std::size_t to);
   void begin_value();
+  /// The row has a value past max_values (apart from begin_value, called for every value).
   void too_many_values();
   void end_value();
   void format_error(const std::string& message);

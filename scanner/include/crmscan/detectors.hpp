@@ -42,6 +42,11 @@ class IdentifierDetector {
   /// `readable`: how many bytes from text.data() may be read (the storage of a std::string
   /// holding it), so that its last bytes are read in place instead of from a padded copy.
   static TextCandidates candidates(std::string_view text, std::size_t readable = 0);
+  /// candidates() of a value held in a std::string, its last bytes read in place: the string's
+  /// storage is its capacity and a terminating byte (as libstdc++, libc++ and MSVC lay it out).
+  static TextCandidates value_candidates(const std::string& value) {
+    return candidates(value, value.capacity() + 1);
+  }
 
   /// Normalised emails in the text, also where HTML writes them (`mailto:` links, `&#64;`).
   void emails(std::string_view text, std::vector<std::string>& out) const;
@@ -83,7 +88,8 @@ class IdentifierDetector {
   }
   /// The keys (record_id_key) of the record ids of a CRM written in a field, each passed to
   /// `found`: Salesforce ids and GUIDs wherever they stand as a word of the text, numeric ids and
-  /// other keys only as the whole value (a number inside a sentence proves nothing).
+  /// other keys only as the whole value (a number inside a sentence proves nothing). The scan
+  /// takes Salesforce ids from the places value_candidates() found instead, with the same keys.
   template <typename Found>
   static void for_each_id(std::string_view text, IdShape shape, Found&& found) {
     switch (shape) {

@@ -13,6 +13,16 @@ bool iequals(std::string_view a, std::string_view b);
 /// Whether every byte is ASCII (below 0x80); eight bytes at a time.
 bool is_ascii(std::string_view text);
 
+/// The C locale's tolower of one byte (crmscan never sets another locale).
+inline char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+/// An ASCII letter or digit (the C locale's isalnum).
+inline bool is_ascii_alnum(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
 /// ASCII lower-case copy.
 std::string ascii_lower(std::string_view text);
 

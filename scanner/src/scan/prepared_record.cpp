@@ -78,9 +78,8 @@ void Preparer::prepare_values(const Record& record, const ObjectPlan& plan,
   for (std::size_t index = 0; index < record.values.size() && index < plan.fields.size(); ++index) {
     const auto* text = std::get_if<std::string>(&record.values[index]);
     if (text == nullptr || text->empty() || (plan.id && index == *plan.id)) continue;
-    // One pass over the value says which matchers can find something in it. A std::string's
-    // storage holds its capacity and a terminating byte: its last bytes are read in place.
-    const auto candidates = IdentifierDetector::candidates(*text, text->capacity() + 1);
+    // One pass over the value says which matchers can find something in it.
+    const auto candidates = IdentifierDetector::value_candidates(*text);
     if (!candidates.id_token && !candidates.email && !candidates.phone && !candidates.words &&
         id_shape_ == IdShape::kSalesforce) {
       continue;

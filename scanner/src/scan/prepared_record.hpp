@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,27 +26,11 @@ enum class Held : char {
   kKey = 'k',      // a key's value (`keys:`), with the key's name
 };
 
-/// A hash of a short text without a call: eight bytes at a time, each mixed in by a multiply.
-inline std::uint64_t text_hash(std::string_view text) {
-  constexpr std::uint64_t kMultiplier = 0x9E3779B97F4A7C15ULL;
-  std::uint64_t hash = text.size() * kMultiplier;
-  std::size_t at = 0;
-  for (; at + 8 <= text.size(); at += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, text.data() + at, 8);
-    hash = (hash ^ word) * kMultiplier;
-    hash ^= hash >> 32;
-  }
-  std::uint64_t last = 0;
-  for (auto shift = 0u; at < text.size(); ++at, shift += 8)
-    last |= std::uint64_t{static_cast<unsigned char>(text[at])} << shift;
-  hash = (hash ^ last) * kMultiplier;
-  return hash ^ hash >> 29;
-}
-
 /// Two values that hash alike cost a read that finds nothing new, never a record missed.
 inline std::uint64_t held_hash(Held kind, std::string_view value, std::string_view key_name = {}) {
-  return (text_hash(value) ^ (text_hash(key_name) * 0x9E3779B97F4A7C15ULL)) +
+  const std::hash<std::string_view> hash;
+  static const auto no_name = hash({});  // ids and mentions have none: hashed once
+  return (hash(value) ^ ((key_name.empty() ? no_name : hash(key_name)) * 0x9E3779B97F4A7C15ULL)) +
          static_cast<std::uint64_t>(kind);
 }
 
@@ -84,6 +67,17 @@ struct PreparedValue {
   std::vector<std::string> names;    // the subjects' names written in it
   bool phone = false;                // the digits filter says it may hold a subject's number
   std::vector<std::string> regions;  // and the regions to read it in
+
+  /// Empty again, its lists' storage kept (every member above).
+  void reset() {
+    field = 0;
+    candidates = {};
+    ids.clear();
+    emails.clear();
+    names.clear();
+    phone = false;
+    regions.clear();
+  }
 };
 
 /// The values of a record to search, in field order. Those of the records before are kept, so
@@ -98,13 +92,7 @@ class PreparedValues {
       return items_.emplace_back();
     }
     auto& value = items_[count_++];
-    value.field = 0;
-    value.candidates = {};
-    value.ids.clear();
-    value.emails.clear();
-    value.names.clear();
-    value.phone = false;
-    value.regions.clear();
+    value.reset();
     return value;
   }
   const PreparedValue* begin() const { return items_.data(); }
