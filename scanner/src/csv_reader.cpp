@@ -315,19 +315,10 @@ void CsvReader::check_latin1() {
 
 void CsvReader::copy_value(std::size_t index, std::string& into) const {
   const auto text = value(index);
-  if (!latin1_) {
+  if (latin1_) {
+    into = latin1_to_utf8(text);
+  } else {
     into.assign(text);
-    return;
-  }
-  into.clear();
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x80) {
-      into.push_back(c);
-    } else {
-      into.push_back(static_cast<char>(0xC0 | (byte >> 6)));
-      into.push_back(static_cast<char>(0x80 | (byte & 0x3F)));
-    }
   }
 }
 

@@ -249,10 +249,20 @@ bool guid_key(std::string_view text, GuidKey& key) {
 }
 
 std::string record_id_key(std::string_view id) {
-  if (auto key = salesforce_id_key(id)) return *key;
+  std::string key;
+  record_id_key(id, key);
+  return key;
+}
+
+void record_id_key(std::string_view id, std::string& into) {
   const auto trimmed = trim(id);
-  if (GuidKey guid; guid_key(trimmed, guid)) return std::string(guid.data(), guid.size());
-  return std::string(trimmed);
+  if (IdKey key; salesforce_id_key(id, key)) {
+    into.assign(key.data(), key.size());
+  } else if (GuidKey guid; guid_key(trimmed, guid)) {
+    into.assign(guid.data(), guid.size());
+  } else {
+    into.assign(trimmed);
+  }
 }
 
 PhoneNormalizer::PhoneNormalizer(std::vector<std::string> regions) {

@@ -45,6 +45,8 @@ bool guid_key(std::string_view text, GuidKey& key);
 /// A key for any record id: the Salesforce form or the GUID form where the id has that shape,
 /// else the text trimmed.
 std::string record_id_key(std::string_view id);
+/// The same into `into`, whose storage is reused (a key a record, read after read).
+void record_id_key(std::string_view id, std::string& into);
 
 /// One way of reading a phone number written in a value or a text.
 struct PhoneReading {

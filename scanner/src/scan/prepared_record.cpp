@@ -15,28 +15,15 @@ const ObjectPlan& Preparer::plan_for(const Record& record) {
 
 namespace {
 
-// record_id_key(text) into storage that is reused (Salesforce ids, GUIDs in any case or braces,
-// anything else trimmed).
-void text_id_key_of(std::string_view text, std::string& into) {
-  const auto trimmed = trim(text);
-  if (IdKey id; salesforce_id_key(text, id)) {
-    into.assign(id.data(), id.size());
-  } else if (GuidKey guid; guid_key(trimmed, guid)) {
-    into.assign(guid.data(), guid.size());
-  } else {
-    into.assign(trimmed);
-  }
-}
-
 // record_id_key(value_text(value)), without a temporary string for a text value.
 void id_key_of(const Value& value, std::string& into) {
-  if (const auto* text = std::get_if<std::string>(&value)) return text_id_key_of(*text, into);
+  if (const auto* text = std::get_if<std::string>(&value)) return record_id_key(*text, into);
   into = record_id_key(value_text(value));
 }
 
 // The comparable form of a record's id (record_id_key), from its id or its plan's id field.
 void record_key(const Record& record, const ObjectPlan& plan, std::string& into) {
-  if (!record.id.empty()) return text_id_key_of(record.id, into);
+  if (!record.id.empty()) return record_id_key(record.id, into);
   if (plan.id && *plan.id < record.values.size()) return id_key_of(record.values[*plan.id], into);
   into.clear();
 }
