@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "crmscan/normalize.hpp"
@@ -257,4 +259,66 @@ TEST_CASE("A number broken across lines or by a run of spaces is read whole",
         nullptr);
   // A number on a line of its own is still read when the line before ends with digits.
   CHECK(reading_of(readings_in({"GB"}, "Ticket 12\n020 7946 0958"), "+442079460958") != nullptr);
+}
+
+TEST_CASE(
+    "A text read again is read as it was the first time, in whatever regions and for "
+    "whatever is wanted",
+    "[normalize][phone]") {
+  // libphonenumber's readings of short texts are remembered by each thread; a thread that has
+  // never read these texts gives the first readings.
+  struct Reading {
+    std::string text;
+    std::vector<std::string> regions;
+  };
+  std::vector<Reading> readings;
+  for (const char* text : {"715-555-0128", "06 22 12 34 56", "Call 06 22 12 34 56 today",
+                           "Outbound call to 0044 20 7946 0404", "+44 (0)306 999 0364",
+                           "Call back on 020 7946\n0018 please", "Invoice INV442079460958 paid",
+                           "0049 (0)30 12345678", "816.555.0158"}) {
+    for (const std::vector<std::string>& regions : std::vector<std::vector<std::string>>{
+             {"GB"}, {"US"}, {"GB", "US"}, {"US", "GB"}, {"FR", "ES"}, {"GB", "ES"}, {"ZZ"}}) {
+      readings.push_back({text, regions});
+    }
+  }
+  // Enough other texts to make the thread forget some of them.
+  for (int i = 0; i < 5000; ++i)
+    readings.push_back({"Call 020 7946 " + std::to_string(1000 + i), {"GB"}});
+
+  const auto forms = [](const std::vector<crmscan::PhoneReading>& found) {
+    std::vector<std::string> described;
+    for (const auto& r : found) {
+      described.push_back(r.e164 + (r.valid ? " valid" : "") +
+                          (r.international ? " international" : "") +
+                          (r.certain ? " certain" : ""));
+    }
+    return described;
+  };
+  const PhoneNormalizer phones;
+  const auto read = [&](const Reading& reading, const PhoneNormalizer::Wanted& wanted) {
+    std::vector<crmscan::PhoneReading> in_text;
+    phones.read_in_text(reading.text, reading.regions, in_text, wanted);
+    return std::pair(forms(in_text), forms(phones.read_all(reading.text, reading.regions, wanted)));
+  };
+  std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> first;
+  std::thread([&] {
+    for (const auto& reading : readings) first.push_back(read(reading, {}));
+  }).join();
+  // The regions change the readings: the reading in one set is not another set's.
+  REQUIRE(first[2].second ==
+          std::vector<std::string>{"+447155550128 valid", "+17155550128 valid certain"});
+  REQUIRE(first[0] != first[2]);    // "715-555-0128" in Britain; in Britain and the US
+  REQUIRE(first[11] != first[12]);  // "06 22 12 34 56" in France and Spain; Britain and Spain
+
+  const PhoneNormalizer::Wanted nothing = [](const std::string&) { return false; };
+  for (int pass = 0; pass < 3; ++pass) {
+    for (std::size_t i = 0; i < readings.size(); i += (i < 63 ? 1 : 97)) {
+      // Wanting nothing reads nothing, and leaves what is read next as it was.
+      const auto none = read(readings[i], nothing);
+      CHECK(none.first.empty());
+      CHECK(none.second.empty());
+      CHECK(read(readings[i], {}) == first[i]);
+    }
+  }
+  for (std::size_t i = 0; i < readings.size(); i += 61) CHECK(read(readings[i], {}) == first[i]);
 }

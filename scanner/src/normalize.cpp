@@ -284,8 +284,8 @@ namespace {
 // One region's reading of a written number, before the readings of all regions are weighed.
 struct RegionReading {
   PhoneNumber number;
-  std::string raw;  // as written
-  const std::string* region = nullptr;
+  std::string raw;     // as written
+  std::string region;  // read in
   PhoneReading reading;
   bool domestic = false;  // one of the region's own numbers, not a call abroad from it
   // Whether `number` knows how it was written (its raw input, and whether its country code was
@@ -299,7 +299,7 @@ void learn_source(RegionReading& region_reading) {
   region_reading.source_known = true;
   PhoneNumber number;
   if (PhoneNumberUtil::GetInstance()->ParseAndKeepRawInput(
-          region_reading.raw, *region_reading.region, &number) != PhoneNumberUtil::NO_PARSING_ERROR)
+          region_reading.raw, region_reading.region, &number) != PhoneNumberUtil::NO_PARSING_ERROR)
     return;
   region_reading.number = std::move(number);
   region_reading.reading.international |=
@@ -324,7 +324,7 @@ bool is_valid(const RegionReading& region_reading) {
 std::optional<RegionReading> read_phone(std::string_view value, const std::string& region) {
   const auto& util = *PhoneNumberUtil::GetInstance();
   RegionReading region_reading;
-  region_reading.region = &region;
+  region_reading.region = region;
   region_reading.raw = std::string(trim(value));
   region_reading.source_known = true;
   auto& number = region_reading.number;
@@ -576,16 +576,18 @@ void rewritten_pieces(std::string_view text, std::vector<std::string>& pieces) {
   }
 }
 
-// Reads the numbers of a text in each region, then weighs the readings of each written number
-// that `wanted` wants.
-void read_text(const std::string& text, const std::vector<std::string>& regions,
-               const PhoneNormalizer::Wanted& wanted, std::vector<PhoneReading>& out) {
+// A number libphonenumber's matcher found in a text read in one of a set of regions.
+struct TextMatch {
+  std::size_t start, end;
+  RegionReading reading;
+};
+
+// The numbers libphonenumber's matcher finds in a text in each region, ordered by where they are
+// written.
+std::vector<TextMatch> match_text(const std::string& text,
+                                  const std::vector<std::string>& regions) {
   const auto& util = *PhoneNumberUtil::GetInstance();
-  struct Found {
-    std::size_t start, end;
-    RegionReading reading;
-  };
-  std::vector<Found> found;
+  std::vector<TextMatch> found;
   for (const auto& region : regions) {
     // Any region's reading finds the international numbers that "ZZ" would.
     if (region == "ZZ" && regions.size() > 1) continue;
@@ -598,11 +600,11 @@ void read_text(const std::string& text, const std::vector<std::string>& regions,
       const auto start = static_cast<std::size_t>(match.start());
       const auto end = start + match.raw_string().size();
       if (glued_to_letters(text, start, end)) continue;
-      Found one{start, end, {}};
+      TextMatch one{start, end, {}};
       auto& reading = one.reading;
+      reading.region = region;
       reading.number = match.number();
       reading.raw = match.raw_string();
-      reading.region = &region;
       util.Format(reading.number, PhoneNumberUtil::E164, &reading.reading.e164);
       // A number read in a region under another country's code was written with + or an
       // international prefix; under its own, with + only where it says so.
@@ -614,9 +616,43 @@ void read_text(const std::string& text, const std::vector<std::string>& regions,
       found.push_back(std::move(one));
     }
   }
-  std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
+  std::stable_sort(found.begin(), found.end(), [](const TextMatch& a, const TextMatch& b) {
     return std::tie(a.start, a.end) < std::tie(b.start, b.end);
   });
+  return found;
+}
+
+// An answer that depends on a text and the regions it is read in alone (libphonenumber's readings
+// of it), remembered by each thread for short texts: the same texts ("Inbound call from +44 20
+// 7946 0958", a number alone in a note or a phone field) come back record after record, and
+// libphonenumber costs tens of thousands of instructions a parse and about a quarter of a million
+// a matcher pass, however short the text. A remembered answer is the one `compute` would give.
+template <typename Answer, typename Compute>
+const Answer& remembered(std::string_view text, const std::vector<std::string>& regions,
+                         Compute compute) {
+  constexpr std::size_t kLongestRemembered = 256;  // long notes rarely come back word for word
+  constexpr std::size_t kRemembered = 2048;        // texts: a megabyte at most
+  thread_local Answer unremembered;
+  if (text.size() > kLongestRemembered) {
+    unremembered = compute();
+    return unremembered;
+  }
+  thread_local std::unordered_map<std::string, Answer> known;
+  thread_local std::string key;
+  key.clear();
+  for (const auto& region : regions) key.append(region).push_back(',');
+  key.append(" ").append(text);
+  if (const auto found = known.find(key); found != known.end()) return found->second;
+  if (known.size() >= kRemembered) known.clear();
+  return known.emplace(key, compute()).first->second;
+}
+
+// Reads the numbers of a text in each region, then weighs the readings of each written number
+// that `wanted` wants.
+void read_text(const std::string& text, const std::vector<std::string>& regions,
+               const PhoneNormalizer::Wanted& wanted, std::vector<PhoneReading>& out) {
+  const auto& found =
+      remembered<std::vector<TextMatch>>(text, regions, [&] { return match_text(text, regions); });
   std::vector<RegionReading> same_number;
   for (std::size_t i = 0, j = 0; i < found.size(); i = j) {
     bool any_wanted = false;
@@ -627,7 +663,7 @@ void read_text(const std::string& text, const std::vector<std::string>& regions,
     }
     if (!any_wanted) continue;
     same_number.clear();
-    for (auto k = i; k < j; ++k) same_number.push_back(std::move(found[k].reading));
+    for (auto k = i; k < j; ++k) same_number.push_back(found[k].reading);
     settle(same_number, wanted, out);
   }
 }
@@ -677,18 +713,21 @@ std::vector<std::string> PhoneNormalizer::parse_all(std::string_view value,
 std::vector<PhoneReading> PhoneNormalizer::read_all(std::string_view value,
                                                     const std::vector<std::string>& regions,
                                                     const Wanted& wanted) const {
+  auto readings = remembered<std::vector<RegionReading>>(value, regions, [&] {
+    std::vector<RegionReading> readings;
+    const auto [start, end] = number_span(value);
+    if (start == end || glued_to_letters(value, start, end)) return readings;
+    for (const auto& region : regions) {
+      if (region == "ZZ" && regions.size() > 1) continue;
+      if (auto reading = read_phone(value, region)) readings.push_back(std::move(*reading));
+    }
+    if (double_zero_at(value, start)) {
+      if (auto reading = read_phone("+" + std::string(value.substr(start + 2)), "ZZ"))
+        readings.push_back(std::move(*reading));
+    }
+    return readings;
+  });
   std::vector<PhoneReading> out;
-  const auto [start, end] = number_span(value);
-  if (start == end || glued_to_letters(value, start, end)) return out;
-  std::vector<RegionReading> readings;
-  for (const auto& region : regions) {
-    if (region == "ZZ" && regions.size() > 1) continue;
-    if (auto reading = read_phone(value, region)) readings.push_back(std::move(*reading));
-  }
-  if (double_zero_at(value, start)) {
-    if (auto reading = read_phone("+" + std::string(value.substr(start + 2)), "ZZ"))
-      readings.push_back(std::move(*reading));
-  }
   settle(readings, wanted, out);
   return out;
 }
