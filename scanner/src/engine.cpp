@@ -585,15 +585,24 @@ class Scan : private TraversalClient {
              proven ? (rule.in_text ? "medium" : "high") : "low", matched, identifier});
       };
       if (rule.kind == IdentifierKind::kName) {
-        std::string joined, fields;
+        // Joined and folded in storage kept from record to record: every person record has a
+        // name, few are a subject's.
+        name_joined_.clear();
         for (const auto index : identity.fields) {
-          joined += value_text(record.values[index]) + " ";
-          fields += (fields.empty() ? "" : "+") + plan.schema->fields[index].name;
+          if (const auto* text = std::get_if<std::string>(&record.values[index])) {
+            name_joined_ += *text;
+          } else {
+            name_joined_ += value_text(record.values[index]);
+          }
+          name_joined_ += ' ';
         }
-        const auto folded = fold_name(joined);
-        if (const auto* found = subjects_.by_name(folded)) {
+        fold_words_into(name_joined_, name_folded_, name_words_);
+        if (const auto* found = subjects_.by_name(name_folded_)) {
+          std::string fields;
+          for (const auto index : identity.fields)
+            fields += (fields.empty() ? "" : "+") + plan.schema->fields[index].name;
           for (const auto subject : *found)
-            claim(subject, fields, joined, "a name alone: check it is the same person");
+            claim(subject, fields, name_joined_, "a name alone: check it is the same person");
         }
         continue;
       }
@@ -1273,6 +1282,8 @@ class Scan : private TraversalClient {
   std::vector<std::string> phone_regions_;  // the regions to read one text's numbers in
   std::vector<PhoneReading> readings_;      // the numbers read in one value
   std::vector<std::string> scratch_;        // the emails found in one value
+  std::string name_joined_, name_folded_;   // a person record's name, as written and folded
+  std::vector<std::pair<std::size_t, std::size_t>> name_words_;
   // Only the subjects' numbers are worth weighing.
   const PhoneNormalizer::Wanted subject_number_ = [this](const std::string& e164) {
     return phones_.count(e164) != 0;
