@@ -589,11 +589,8 @@ class Scan : private TraversalClient {
         // name, few are a subject's.
         name_joined_.clear();
         for (const auto index : identity.fields) {
-          if (const auto* text = std::get_if<std::string>(&record.values[index])) {
-            name_joined_ += *text;
-          } else {
-            name_joined_ += value_text(record.values[index]);
-          }
+          std::string storage;  // the text of a value that is not text
+          name_joined_ += value_text(record.values[index], storage);
           name_joined_ += ' ';
         }
         fold_words_into(name_joined_, name_folded_, name_words_);
@@ -609,7 +606,8 @@ class Scan : private TraversalClient {
       for (const auto index : identity.fields) {
         const auto& value = record.values[index];
         if (value_empty(value)) continue;
-        const auto text = value_text(value);
+        std::string storage;  // the text of a value that is not text
+        const auto& text = value_text(value, storage);
         const auto& field = plan.schema->fields[index].name;
         const auto* ready = prepared_value(prepared, index);
         scratch_.clear();
@@ -690,7 +688,8 @@ class Scan : private TraversalClient {
       if (keys_reached_.empty() || !all_hold(plan_key.when, record)) continue;
       const auto& rule = *plan_key.rule;
       for (const auto index : plan_key.fields) {
-        const auto text = value_text(record.values[index]);
+        std::string storage;  // the text of a value that is not text
+        const auto& text = value_text(record.values[index], storage);
         const auto value = trim(text);
         if (value.size() < kMinKeyLength) continue;
         const auto sources = keys_reached_.find(key_id(rule.key, value));
@@ -1164,7 +1163,8 @@ class Scan : private TraversalClient {
       if (!all_hold(plan_key.when, record)) continue;
       const auto& name = plan_key.rule->key;
       for (const auto index : plan_key.fields) {
-        const auto text = value_text(record.values[index]);
+        std::string storage;  // the text of a value that is not text
+        const auto& text = value_text(record.values[index], storage);
         const auto value = trim(text);
         if (value.size() < kMinKeyLength) continue;
         auto& sources = keys_reached_[key_id(name, value)];

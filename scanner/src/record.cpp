@@ -22,6 +22,12 @@ std::string value_text(const Value& value) {
   return {};
 }
 
+const std::string& value_text(const Value& value, std::string& storage) {
+  if (const auto* text = std::get_if<std::string>(&value)) return *text;
+  storage = value_text(value);
+  return storage;
+}
+
 bool value_empty(const Value& value) {
   if (std::holds_alternative<std::monostate>(value)) return true;
   const auto* text = std::get_if<std::string>(&value);

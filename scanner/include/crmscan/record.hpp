@@ -14,6 +14,8 @@ using Value = std::variant<std::monostate, bool, double, std::string>;
 
 /// The text of a value as a user would read it; empty for null.
 std::string value_text(const Value& value);
+/// The same, without a copy: a text value itself, or the text of another value put in `storage`.
+const std::string& value_text(const Value& value, std::string& storage);
 
 /// True when the value is null or an empty string.
 bool value_empty(const Value& value);

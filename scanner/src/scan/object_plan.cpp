@@ -40,26 +40,27 @@ bool holds(const PlanCondition& condition, const Record& record) {
                            : nullptr;
   const bool present = value != nullptr && !value_empty(*value);
   const auto& source = *condition.source;
+  std::string storage;  // the text of a value that is not text
   switch (condition.op) {
     case Condition::Op::kPresent:
       return present == source.present;
     case Condition::Op::kEquals:
     case Condition::Op::kIn: {
       if (value == nullptr) return false;
-      const auto text = value_text(*value);
+      const auto& text = value_text(*value, storage);
       return std::any_of(source.values.begin(), source.values.end(),
                          [&](const std::string& v) { return iequals(v, text); });
     }
     case Condition::Op::kPrefix: {
       if (!present) return false;
-      const auto text = value_text(*value);
+      const auto& text = value_text(*value, storage);
       const auto& prefix = source.values.front();
       return text.size() >= prefix.size() &&
              iequals(std::string_view(text).substr(0, prefix.size()), prefix);
     }
     case Condition::Op::kRegex: {
       if (!present) return false;
-      return RE2::PartialMatch(value_text(*value), *source.regex);
+      return RE2::PartialMatch(value_text(*value, storage), *source.regex);
     }
     case Condition::Op::kAny:
       break;
@@ -172,7 +173,8 @@ ObjectPlan compile_plan(const std::shared_ptr<const ObjectSchema>& schema, const
 
 bool truthy(const Value& value) {
   if (const auto* flag = std::get_if<bool>(&value)) return *flag;
-  const auto text = value_text(value);
+  std::string storage;
+  const auto& text = value_text(value, storage);
   return iequals(text, "true") || text == "1";
 }
 

@@ -44,9 +44,10 @@ void Preparer::prepare(const Record& record, const PhoneFilterSnapshot& phones,
     id_key_of(value, into.link_keys[i]);
     into.held.push_back(held_hash(Held::kMention, into.link_keys[i]));
   }
+  std::string storage;  // the text of a value that is not text
   for (const auto& plan_key : plan.keys) {
     for (const auto index : plan_key.fields) {
-      const auto text = value_text(record.values[index]);
+      const auto& text = value_text(record.values[index], storage);
       const auto value = trim(text);
       if (value.size() >= kMinKeyLength)
         into.held.push_back(held_hash(Held::kKey, value, plan_key.rule->key));
