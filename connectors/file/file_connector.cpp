@@ -671,7 +671,11 @@ void FileConnector::scan_csv(const std::string& object, const SourceFile& file,
     }
     for (std::size_t i = 0; i < count; ++i)
       reader.copy_value(i, std::get<std::string>(record.values[i]));
-    record.id = id_index ? std::get<std::string>(record.values[*id_index]) : std::string();
+    if (id_index) {
+      record.id.assign(std::get<std::string>(record.values[*id_index]));  // in the id's storage
+    } else {
+      record.id.clear();
+    }
     record.line = reader.row_line();
     on_record(record);
   }

@@ -275,7 +275,8 @@ void Traversal::read_object(const std::string& object, bool first_read) {
   ++reads.pass;
   reads.records = 0;
   const auto consume = [&](const Record& record, const PreparedRecord* prepared) {
-    current_ = {object, place(reads.pass, reads.records)};
+    current_.first.assign(object);  // into the storage of the record before
+    current_.second = place(reads.pass, reads.records);
     consuming_ = true;
     client_.consume(record, prepared, first_read);
     consuming_ = false;
