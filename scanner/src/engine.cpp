@@ -682,7 +682,7 @@ class Scan : private TraversalClient {
 
   // Keys (a call's identifier) that a reached record holds too.
   void key_claims(const Record& record, const ObjectPlan& plan, const std::string& key,
-                  std::vector<Claim>& claims) const {
+                  std::vector<Claim>& claims) {
     const auto& object = record.object();
     for (const auto& plan_key : plan.keys) {
       if (keys_reached_.empty() || !all_hold(plan_key.when, record)) continue;
@@ -692,7 +692,8 @@ class Scan : private TraversalClient {
         const auto& text = value_text(record.values[index], storage);
         const auto value = trim(text);
         if (value.size() < kMinKeyLength) continue;
-        const auto sources = keys_reached_.find(key_id(rule.key, value));
+        key_id(rule.key, value, key_scratch_);
+        const auto sources = keys_reached_.find(key_scratch_);
         if (sources == keys_reached_.end()) continue;
         for (const auto& source : sources->second) {
           if (source.object == object && record_id_key(source.id) == key) continue;
@@ -1187,7 +1188,12 @@ class Scan : private TraversalClient {
   }
 
   static std::string key_id(const std::string& name, std::string_view value) {
-    return name + '\x1f' + std::string(value);
+    std::string id;
+    key_id(name, value, id);
+    return id;
+  }
+  static void key_id(const std::string& name, std::string_view value, std::string& into) {
+    into.assign(name).append(1, '\x1f').append(value);
   }
 
   void follow_pointers(const Record& record, const ObjectPlan& plan, const std::string& key,
@@ -1283,6 +1289,7 @@ class Scan : private TraversalClient {
   std::vector<PhoneReading> readings_;      // the numbers read in one value
   std::vector<std::string> scratch_;        // the emails found in one value
   std::string name_joined_, name_folded_;   // a person record's name, as written and folded
+  std::string key_scratch_;                 // a key looked up for one record
   std::vector<std::pair<std::size_t, std::size_t>> name_words_;
   // Only the subjects' numbers are worth weighing.
   const PhoneNormalizer::Wanted subject_number_ = [this](const std::string& e164) {
