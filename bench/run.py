@@ -4,6 +4,7 @@
     python3 bench/run.py                       # 10MB and 100MB, 3 runs each
     python3 bench/run.py --sizes 10MB --runs 5
     python3 bench/run.py --sizes 1GB --baseline-runs 1 --markdown build/bench-results/1GB.md
+    python3 bench/run.py --sizes 1GB --cases proxy,subjects --against /tmp/crmscan-before
 
 For each size it generates the data set if it is not there yet (bench/generate.py, under
 build/bench-data/), then times each case (--runs times, the median is printed), checks every
@@ -206,8 +207,8 @@ def ensure_data(args, size):
         return folder, json.load(f)
 
 
-def crmscan_cmd(args, export, subjects, out, rules=None):
-    cmd = [args.crmscan, "scan", "--input", export, "--subjects", subjects, "--default-region", "GB",
+def crmscan_cmd(args, export, subjects, out, rules=None, binary=None):
+    cmd = [binary or args.crmscan, "scan", "--input", export, "--subjects", subjects, "--default-region", "GB",
            "--format", "ndjson", "--out", out]
     if rules:
         cmd += ["--rules", rules]
@@ -280,6 +281,7 @@ def bench_size(args, size, truth_cache):
     absent = read_csv(os.path.join(folder, "absent-subjects.csv"))
     work = tempfile.mkdtemp(prefix="bench-", dir=folder)
     cases = []
+    against = []  # (case, the same case run by the --against binary)
     failures = []
     print(f"\n== {size}: {total_bytes / 1e6:.1f} MB, {total_records} records, "
           f"{len(planted)} planted subjects, data {rel(folder)}", flush=True)
@@ -312,6 +314,11 @@ def bench_size(args, size, truth_cache):
             out = os.path.join(work, "out-proxy")
             plan.add(c, lambda i: crmscan_cmd(args, export, subj, out + str(i), rules), args.runs)
             cases.append(c)
+            if args.against:
+                twin = Case(c.name + " (against)", c.what, total_bytes, total_records, "ref")
+                plan.add(twin, lambda i: crmscan_cmd(args, export, subj, out + "-against" + str(i), rules,
+                                                     args.against), args.runs)
+                against.append((c, twin))
 
         subject_files = {}
         for n in args.subject_counts:
@@ -363,6 +370,14 @@ def bench_size(args, size, truth_cache):
                          args.runs, after=checked(c, out, reqs, name_run=True))
                 c.subjects_file = path
                 cases.append(c)
+                if args.against:
+                    # Run right after it in every round: the pair sees the machine in one state.
+                    twin = Case(label + " (against)", what, total_bytes, total_records, "scan")
+                    twin_out = out + "-against"
+                    plan.add(twin, lambda i, path=path, out=twin_out: crmscan_cmd(
+                        args, export, path, out + str(i), binary=args.against),
+                        args.runs, after=checked(twin, twin_out, reqs, name_run=True))
+                    against.append((c, twin))
 
         if "objects" in args.cases:
             path, reqs, _ = subject_files[args.subject_counts[0]]
@@ -394,8 +409,11 @@ def bench_size(args, size, truth_cache):
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+    for c, twin in against:
+        if not twin.ok and not twin.check.startswith("FAIL"):
+            failures.append(f"{size} {c.name} (--against): {twin.check}")
     return {"size": size, "folder": rel(folder), "manifest": manifest, "cases": cases,
-            "failures": failures}
+            "against": against, "failures": failures}
 
 
 def bench_startup(args):
@@ -458,6 +476,20 @@ def table(result):
     return "\n".join(lines)
 
 
+def comparison(result):
+    """The cases run by both binaries: medians, and the ratio of each round's pair (the two runs
+    of a pair are next to each other, so a slow spell of the machine falls on both)."""
+    lines = ["| case | this binary s | --against s | this / against (median) | pairs (min–max) | "
+             "peak RSS MB (this / against) |", "|---|---:|---:|---:|---:|---:|"]
+    for c, twin in result["against"]:
+        pairs = [a / b for a, b in zip(c.walls, twin.walls)]
+        if not pairs:
+            continue
+        lines.append(f"| {c.name} | {c.wall:.3f} | {twin.wall:.3f} | {statistics.median(pairs):.3f} | "
+                     f"{min(pairs):.3f}–{max(pairs):.3f} | {c.rss_mb:.1f} / {twin.rss_mb:.1f} |")
+    return "\n".join(lines)
+
+
 def ratios(result, args):
     by = {c.name: c for c in result["cases"] if c.walls}
     one = by.get(f"crmscan-{args.subject_counts[0]}")
@@ -516,6 +548,8 @@ def main():
     ap.add_argument("--jobs", type=int,
                     help="crmscan's --jobs for every scan (default: crmscan's own, the machine's cores)")
     ap.add_argument("--label", help="what the binary was built from, if not a git checkout (printed)")
+    ap.add_argument("--against", help="another crmscan binary (an earlier build): its parse-proxy and "
+                    "subject scans run paired with this one's, and the ratios of the pairs are printed")
     ap.add_argument("--markdown", help="also write the tables to this file")
     ap.add_argument("--json", help="also write every measurement to this file")
     args = ap.parse_args()
@@ -532,6 +566,9 @@ def main():
         print(f"{args.crmscan} is missing: cmake -S . -B build && cmake --build build -j2 --target crmscan",
               file=sys.stderr)
         return 2
+    if args.against and not os.access(args.against, os.X_OK):
+        print(f"{args.against} (--against) is missing", file=sys.stderr)
+        return 2
 
     # Time a private copy of the binary and of its source tree's rule packs (crmscan looks for
     # rules/ beside itself first): a rebuild or an edit during the run changes nothing measured.
@@ -543,6 +580,17 @@ def main():
     if os.path.isdir(rules):
         shutil.copytree(rules, os.path.join(snapshot_dir, "rules"))
     original, args.crmscan = args.crmscan, snapshot
+    if args.against:
+        against = os.path.abspath(args.against)
+        args.against_shown = shown([against])
+        args.against = os.path.join(snapshot_dir, "against", "crmscan")
+        os.makedirs(os.path.dirname(args.against))
+        shutil.copy2(against, args.against)
+        # Its own tree's rule packs when it has them, else this one's.
+        other_rules = os.path.join(os.path.dirname(os.path.dirname(against)), "rules")
+        if os.path.isdir(other_rules) or os.path.isdir(rules):
+            shutil.copytree(other_rules if os.path.isdir(other_rules) else rules,
+                            os.path.join(snapshot_dir, "against", "rules"))
     try:
         return measure(args, original)
     finally:
@@ -616,6 +664,9 @@ def measure(args, original):
                   f"{r['manifest']['subjects']} planted subjects, seed {r['manifest']['seed']})\n")
         md.append(table(r) + "\n")
         md.append(ratios(r, args) + "\n")
+        if r["against"]:
+            md.append(f"Against {args.against_shown}, each run paired with one of this binary's:\n")
+            md.append(comparison(r) + "\n")
     if startup:
         s, v = startup
         md.append("### start-up\n")
@@ -642,7 +693,9 @@ def measure(args, original):
             dump.append({"size": r["size"], "manifest": r.get("manifest"), "cases": [
                 {"name": c.name, "what": c.what, "command": c.command, "bytes": c.bytes, "records": c.records,
                  "walls": c.walls, "cpu": c.cpus, "rss_kb": c.rss, "check": c.check, "bytes_read": c.reread}
-                for c in r["cases"]]})
+                for c in r["cases"]], "against": [
+                {"name": c.name, "walls": twin.walls, "cpu": twin.cpus, "rss_kb": twin.rss, "check": twin.check}
+                for c, twin in r.get("against", [])]})
         with open(args.json, "w") as f:
             json.dump(dump, f, indent=1)
     if failures:
