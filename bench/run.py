@@ -4,7 +4,7 @@
     python3 bench/run.py                       # 10MB and 100MB, 3 runs each
     python3 bench/run.py --sizes 10MB --runs 5
     python3 bench/run.py --sizes 1GB --baseline-runs 1 --markdown build/bench-results/1GB.md
-    python3 bench/run.py --sizes 1GB --cases proxy,subjects --against /tmp/crmscan-before
+    python3 bench/run.py --sizes 1GB --cases proxy,subjects --against ../crmscan-before/build/crmscan
 
 For each size it generates the data set if it is not there yet (bench/generate.py, under
 build/bench-data/), then times each case (--runs times, the median is printed), checks every
