@@ -298,7 +298,11 @@ class Scan : private TraversalClient {
       options_.progress->advanced(progress_counts());
     }
     if (first_read) {
-      auto& coverage = coverage_for(record.object());
+      // Entries are only added to the coverage during the scan: its place stays.
+      if (state.coverage == kNoCoverage)
+        state.coverage =
+            static_cast<std::size_t>(&coverage_for(record.object()) - report_.coverage.data());
+      auto& coverage = report_.coverage[state.coverage];
       ++coverage.records;
       ++report_.records_read;
       coverage.archived += archived ? 1 : 0;
@@ -311,9 +315,11 @@ class Scan : private TraversalClient {
 
   struct ObjectState {
     ObjectPlan plan;
-    bool holds_identifiers = false;  // person records, or fields where a business holds them
-    ObjectReads* reads = nullptr;    // the traversal's state of the object
+    bool holds_identifiers = false;      // person records, or fields where a business holds them
+    ObjectReads* reads = nullptr;        // the traversal's state of the object
+    std::size_t coverage = kNoCoverage;  // its place in report_.coverage, once known
   };
+  static constexpr std::size_t kNoCoverage = std::numeric_limits<std::size_t>::max();
 
   // A source none of whose objects the packs have rules for was scanned with another CRM's
   // packs: finding nothing there proves nothing, so the scan is not complete.
