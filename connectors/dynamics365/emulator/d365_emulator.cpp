@@ -387,8 +387,11 @@ struct Emulator::Impl {
       key(writer, "IsCustomEntity");
       writer.Bool(custom);
       key(writer, "IsManaged");
+      // Captured under a name of its own: clang before 16 cannot capture a structured binding.
       writer.Bool(!custom || std::any_of(std::begin(kManagedPrefixes), std::end(kManagedPrefixes),
-                                         [&](std::string_view p) { return name.starts_with(p); }));
+                                         [&table = name](std::string_view p) {
+                                           return table.starts_with(p);
+                                         }));
       writer.EndObject();
     }
     writer.EndArray();
