@@ -631,7 +631,7 @@ template <typename Answer, typename Compute>
 const Answer& remembered(std::string_view text, const std::vector<std::string>& regions,
                          Compute compute) {
   constexpr std::size_t kLongestRemembered = 256;  // long notes rarely come back word for word
-  constexpr std::size_t kRemembered = 2048;        // texts: a megabyte at most
+  constexpr std::size_t kRemembered = 2048;        // texts, a few hundred bytes each
   thread_local Answer unremembered;
   if (text.size() > kLongestRemembered) {
     unremembered = compute();
