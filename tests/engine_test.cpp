@@ -615,3 +615,46 @@ TEST_CASE("A Dataverse lookup written in capitals or braces still points to the 
     CHECK(findings_for(report, "phonecall", "1c9a8c7d-1e2f-4a3b-8c9d-0e1f2a3b4c5e").empty());
   }
 }
+
+TEST_CASE("Values typed as an API gives them (true, a number) are read as their text is",
+          "[engine]") {
+  // JSON exports and live APIs give booleans and numbers where a CSV export gives text: the
+  // conditions, the deleted flag and the identity fields read them the same.
+  using crmscan::Value;
+  const std::string person15 = "0015g0000FOJgY9", contact15 = "0035g00000QxC9a",
+                    caller15 = "0035g00000QxC9b";
+  const auto records = [&](bool typed) {
+    const auto flag = [&](bool on) {
+      return typed ? Value{on} : Value{std::string(on ? "true" : "false")};
+    };
+    const Value phone = typed ? Value{2079460958.0} : Value{std::string("2079460958")};
+    MemoryConnector connector;
+    connector.add_values("Account",
+                         {{"Id", id18(person15)},
+                          {"IsPersonAccount", flag(true)},
+                          {"IsDeleted", flag(true)},
+                          {"PersonEmail", std::string("amelie.dubois@example.fr")}},
+                         2);
+    connector.add_values("Contact",
+                         {{"Id", id18(contact15)},
+                          {"LastName", std::string("Dubois")},
+                          {"Email", std::string("amelie.dubois@example.fr")},
+                          {"IsPersonAccount", flag(false)}},
+                         2);
+    connector.add_values("Contact",
+                         {{"Id", id18(caller15)},
+                          {"LastName", std::string("Caller")},
+                          {"Phone", phone},
+                          {"IsPersonAccount", flag(false)}},
+                         3);
+    return connector;
+  };
+  auto typed = records(true), text = records(false);
+  const auto from_typed = scan(typed, {amelie()}), from_text = scan(text, {amelie()});
+  CHECK(everything(from_typed) == everything(from_text));
+  const auto* account = record_finding(from_typed, "REQ-1001", "Account", person15);
+  CHECK(action_of(account) == "delete_record");  // IsPersonAccount: true holds
+  REQUIRE(account != nullptr);
+  CHECK(account->deleted);  // IsDeleted: true
+  CHECK(action_of(record_finding(from_typed, "REQ-1001", "Contact", caller15)) != "none");
+}
