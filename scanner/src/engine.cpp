@@ -593,12 +593,7 @@ class Scan : private TraversalClient {
       if (rule.kind == IdentifierKind::kName) {
         // Joined and folded in storage kept from record to record: every person record has a
         // name, few are a subject's.
-        name_joined_.clear();
-        for (const auto index : identity.fields) {
-          std::string storage;  // the text of a value that is not text
-          name_joined_ += value_text(record.values[index], storage);
-          name_joined_ += ' ';
-        }
+        join_name(record, identity, name_joined_);
         fold_words_into(name_joined_, name_folded_, name_words_);
         if (const auto* found = subjects_.by_name(name_folded_)) {
           std::string fields;
@@ -855,10 +850,20 @@ class Scan : private TraversalClient {
       if (identity.rule->kind != IdentifierKind::kName || !all_hold(identity.when, record))
         continue;
       std::string joined;
-      for (const auto index : identity.fields) joined += value_text(record.values[index]) + " ";
+      join_name(record, identity, joined);
       if (auto folded = fold_name(joined); !folded.empty()) return folded;
     }
     return {};
+  }
+
+  // The texts of a name rule's fields, each followed by a space (then folded as one name).
+  static void join_name(const Record& record, const PlanIdentity& identity, std::string& into) {
+    into.clear();
+    for (const auto index : identity.fields) {
+      std::string storage;  // the text of a value that is not text
+      into += value_text(record.values[index], storage);
+      into += ' ';
+    }
   }
 
   // Whether every record that may hold the emails and numbers behind these claims has been seen:
