@@ -542,6 +542,79 @@ std::vector<std::string> everything(const Report& report) {
 
 }  // namespace
 
+TEST_CASE("Among two thousand requests, one finds what it finds alone, and what is learned",
+          "[engine]") {
+  // Two thousand requests, each with its own email, British number and name. Request 1,777's
+  // Contact, found by her number, holds an email and an American mobile that no request gives:
+  // both are learned after thousands were indexed, and find her Case and her call summary.
+  const std::vector<std::string> firsts{"Ana",  "Ben",   "Chloe", "Dev",  "Elif",
+                                        "Femi", "Grace", "Hugo",  "Ines", "Jonas"};
+  const std::vector<std::string> syllables{"ka", "lo", "mi", "ne", "ro",
+                                           "sa", "ti", "vu", "da", "be"};
+  const auto name = [&](int i) {
+    const auto syllable = [&](int n) { return syllables[static_cast<std::size_t>(n % 10)]; };
+    auto last = syllable(i / 10) + syllable(i / 100) + syllable(i / 1'000) + "n";
+    last[0] = static_cast<char>(last[0] - 'a' + 'A');
+    return firsts[static_cast<std::size_t>(i % 10)] + " " + last;
+  };
+  const auto number = [](int i) {
+    const auto digits = std::to_string(1'000 + i % 1'000).substr(1);
+    return i < 1'000 ? "+44 7700 900" + digits : "+44 20 7946 0" + digits;
+  };
+  std::vector<SubjectRequest> requests;
+  for (int i = 0; i < 2'000; ++i) {
+    requests.push_back({"REQ-" + std::to_string(10'000 + i),
+                        {"person" + std::to_string(i) + "@example.org"},
+                        {number(i)},
+                        {name(i)},
+                        {},
+                        "test"});
+  }
+  const auto& ana = requests[1'777];
+  MemoryConnector connector;
+  connector.add("Contact", {{"Id", id18(kContact15)},
+                            {"Phone", "020 7946 0777"},
+                            {"Email", "ana.home@example.net"},
+                            {"MobilePhone", "+1 202 555 0143"},
+                            {"IsPersonAccount", "false"}});
+  connector.add("Case",
+                {{"Id", id18("5005g00000AbCdE")}, {"SuppliedEmail", "ana.home@example.net"}});
+  connector.add("Case",
+                {{"Id", id18("5005g00000AbCdF")}, {"SuppliedEmail", "ana.home@example.com"}});
+  connector.add("Call_Summary__c", {{"Id", id18("a0C5g00008IvkAf")}, {"CLID__c", "2025550143"}});
+  connector.add("Call_Summary__c", {{"Id", id18("a0C5g00008IvkAg")}, {"CLID__c", "2025550144"}});
+  // Look-alikes of her email and number, and a namesake of hers.
+  connector.add("Contact", {{"Id", id18(kColleague15)},
+                            {"Email", "person1777@example.com"},
+                            {"Phone", "020 7946 1777"},
+                            {"IsPersonAccount", "false"}});
+  const auto words = crmscan::split_list(ana.names[0], ' ');
+  connector.add("Contact", {{"Id", id18(kNamesake15)},
+                            {"FirstName", words[0]},
+                            {"LastName", words[1]},
+                            {"IsPersonAccount", "false"}});
+
+  const auto many = scan(connector, requests);
+  const auto& id = ana.request_id;
+  CHECK(action_of(record_finding(many, id, "Contact", kContact15)) == "delete_record");
+  CHECK(action_of(record_finding(many, id, "Case", "5005g00000AbCdE")) == "review");
+  CHECK(findings_for(many, "Case", "5005g00000AbCdE").size() >= 2);  // its fields listed
+  CHECK(action_of(record_finding(many, id, "Call_Summary__c", "a0C5g00008IvkAf")) ==
+        "delete_record");
+  CHECK(action_of(record_finding(many, id, "Contact", kNamesake15)) == "review");
+  CHECK(findings_for(many, "Case", "5005g00000AbCdF").empty());
+  CHECK(findings_for(many, "Call_Summary__c", "a0C5g00008IvkAg").empty());
+  CHECK(findings_for(many, "Contact", kColleague15).empty());
+  // Hers are the findings she gets when she is the only request.
+  const auto alone = scan(connector, {ana});
+  std::vector<std::string> hers;
+  for (const auto& f : many.findings) {
+    if (f.request_id == id) hers.push_back(everything(f));
+  }
+  CHECK(hers == everything(alone));
+  CHECK(many.findings.size() == alone.findings.size());
+}
+
 TEST_CASE("Findings written out past the memory budget come back the same, merged", "[engine]") {
   MemoryConnector connector;
   add_people(connector);

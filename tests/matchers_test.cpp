@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cstddef>
 #include <cstdlib>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -20,6 +21,7 @@
 #include "crmscan/normalize.hpp"
 #include "crmscan/rules.hpp"
 #include "crmscan/subject.hpp"
+#include "crmscan/text_index.hpp"
 #include "scan/phone_digits_filter.hpp"
 #include "scan/prepared_record.hpp"
 #include "support.hpp"
@@ -357,6 +359,44 @@ TEST_CASE("With ten thousand names, names are found where they were", "[matchers
     INFO(text);
     CHECK(names(detector, text) == names_by_reference(subjects, text));
   }
+}
+
+TEST_CASE("An index of thousands of keys finds every key it holds and nothing else",
+          "[matchers][index]") {
+  // Keys added one at a time, looked up after each addition: while the index compares them one
+  // by one, as it starts keeping a bit per key, and after (a key added then sets its own bit).
+  // Their look-alikes (a letter's case, a character more or less, another domain) are no key.
+  crmscan::TextIndex<std::vector<crmscan::SubjectIndex>> index;
+  std::map<std::string, crmscan::SubjectIndex> reference;
+  const auto key = [](int i) { return "person" + std::to_string(i) + "@example.org"; };
+  const auto look_alikes = [](const std::string& held) {
+    return std::vector<std::string>{held + ".", held.substr(1), "P" + held.substr(1),
+                                    held.substr(0, held.size() - 3) + "com", held + " "};
+  };
+  const auto check_all = [&] {
+    for (const auto& [held, subject] : reference) {
+      const auto* found = index.find(held);
+      REQUIRE(found != nullptr);
+      CHECK(*found == std::vector<crmscan::SubjectIndex>{subject});
+      for (const auto& other : look_alikes(held)) {
+        if (reference.count(other) == 0) CHECK(index.find(other) == nullptr);
+      }
+    }
+  };
+  for (int i = 0; i < 3'000; ++i) {
+    index[key(i)].push_back(static_cast<crmscan::SubjectIndex>(i));
+    reference[key(i)] = static_cast<crmscan::SubjectIndex>(i);
+    if (i < 40 || i % 500 == 0) check_all();
+  }
+  check_all();
+  CHECK(index.size() == 3'000);
+  std::size_t iterated = 0;
+  for (const auto& [held, subjects] : index) iterated += reference.count(held);
+  CHECK(iterated == 3'000);
+  // A million keys it does not hold: none is found.
+  std::size_t found = 0;
+  for (int i = 3'000; i < 1'003'000; ++i) found += index.contains(key(i)) ? 1 : 0;
+  CHECK(found == 0);
 }
 
 namespace {

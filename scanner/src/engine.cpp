@@ -14,6 +14,7 @@
 #include "crmscan/detectors.hpp"
 #include "crmscan/error.hpp"
 #include "crmscan/text.hpp"
+#include "crmscan/text_index.hpp"
 #include "crmscan/version.hpp"
 #include "finding_store.hpp"
 #include "scan/evidence.hpp"
@@ -351,7 +352,7 @@ class Scan : private TraversalClient {
     }
   }
 
-  using IdentifierIndex = std::unordered_map<std::string, std::vector<SubjectIndex>>;
+  using IdentifierIndex = TextIndex<std::vector<SubjectIndex>>;
 
   static std::vector<std::string> sorted_keys(const IdentifierIndex& index) {
     std::vector<std::string> keys;
@@ -362,8 +363,7 @@ class Scan : private TraversalClient {
 
   static const std::vector<SubjectIndex>* lookup(const IdentifierIndex& index,
                                                  const std::string& key) {
-    const auto found = index.find(key);
-    return found == index.end() ? nullptr : &found->second;
+    return index.find(key);
   }
   const std::vector<SubjectIndex>* emails_for(const std::string& email) const {
     return lookup(emails_, email);
@@ -427,7 +427,7 @@ class Scan : private TraversalClient {
   // When an identifier just learned was no subject's before: who holds it is known only once the
   // objects that hold people have been read after that (holders_known).
   void note_learned(const std::string& identifier, const IdentifierIndex& index) {
-    if (index.at(identifier).size() == 1) known_at_.emplace(identifier, traversal_.now() + 1);
+    if (index.find(identifier)->size() == 1) known_at_.emplace(identifier, traversal_.now() + 1);
   }
 
   // The emails and numbers on a person record of the subject's are the subject's too: look for
@@ -1307,7 +1307,7 @@ class Scan : private TraversalClient {
   std::vector<std::pair<std::size_t, std::size_t>> name_words_;
   // Only the subjects' numbers are worth weighing.
   const PhoneNormalizer::Wanted subject_number_ = [this](const std::string& e164) {
-    return phones_.count(e164) != 0;
+    return phones_.contains(e164);
   };
   // Ordered by request, object, record and field, so that reports come out the same every run.
   FindingStore findings_{options_.findings_memory, options_.spill_folder};

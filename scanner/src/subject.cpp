@@ -145,23 +145,17 @@ SubjectSet::SubjectSet(const std::vector<SubjectRequest>& requests,
   }
 }
 
-const std::vector<SubjectIndex>* SubjectSet::lookup(const Index& index, std::string_view key) {
-  if (index.empty()) return nullptr;  // most requests give no ids: no key hashed for nothing
-  const auto found = index.find(key);
-  return found == index.end() ? nullptr : &found->second;
-}
-
 const std::vector<SubjectIndex>* SubjectSet::by_email(const std::string& email) const {
-  return lookup(emails_, email);
+  return emails_.find(email);
 }
 const std::vector<SubjectIndex>* SubjectSet::by_phone(const std::string& e164) const {
-  return lookup(phone_numbers_, e164);
+  return phone_numbers_.find(e164);
 }
 const std::vector<SubjectIndex>* SubjectSet::by_name(std::string_view folded) const {
-  return lookup(names_, folded);
+  return names_.find(folded);
 }
 const std::vector<SubjectIndex>* SubjectSet::by_id(std::string_view id_key) const {
-  return lookup(ids_, id_key);
+  return ids_.find(id_key);
 }
 
 namespace {

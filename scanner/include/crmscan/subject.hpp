@@ -6,11 +6,11 @@
 #include <map>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "crmscan/decisions.hpp"
 #include "crmscan/normalize.hpp"
+#include "crmscan/text_index.hpp"
 
 namespace crmscan {
 
@@ -87,15 +87,7 @@ class SubjectSet {
   }
 
  private:
-  struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view key) const {
-      return std::hash<std::string_view>{}(key);
-    }
-  };
-  using Index =
-      std::unordered_map<std::string, std::vector<SubjectIndex>, KeyHash, std::equal_to<>>;
-  static const std::vector<SubjectIndex>* lookup(const Index& index, std::string_view key);
+  using Index = TextIndex<std::vector<SubjectIndex>>;
 
   std::vector<Subject> subjects_;
   std::map<std::string, RequestRecord> records_;
