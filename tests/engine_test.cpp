@@ -615,6 +615,38 @@ TEST_CASE("Among two thousand requests, one finds what it finds alone, and what 
   CHECK(many.findings.size() == alone.findings.size());
 }
 
+TEST_CASE("A namesake read again is decided again when it holds what was learned since",
+          "[engine]") {
+  // The Contacts are read in this order. The first two have her name only when first read; her
+  // own Contact, read last, gives her mobile, learned, and the Contacts are read again: the
+  // second holds that mobile and is hers; the first is still only a namesake.
+  MemoryConnector connector;
+  connector.add("Contact", {{"Id", id18(kNamesake15)},
+                            {"FirstName", "Amelie"},
+                            {"LastName", "Dubois"},
+                            {"IsPersonAccount", "false"}});
+  connector.add("Contact", {{"Id", id18(kColleague15)},
+                            {"FirstName", "Amelie"},
+                            {"LastName", "Dubois"},
+                            {"MobilePhone", "(202) 555-0143"},
+                            {"IsPersonAccount", "false"}});
+  connector.add("Contact", {{"Id", id18(kContact15)},
+                            {"FirstName", "Amelie"},
+                            {"LastName", "Dubois"},
+                            {"Email", "amelie.dubois@example.fr"},
+                            {"MobilePhone", "+1 202 555 0143"},
+                            {"IsPersonAccount", "false"}});
+  const auto report = scan(connector, {amelie()});
+  const auto contacts = std::find_if(report.coverage.begin(), report.coverage.end(),
+                                     [](const auto& c) { return c.object == "Contact"; });
+  REQUIRE(contacts != report.coverage.end());
+  CHECK(contacts->passes >= 2);
+  CHECK(action_of(record_finding(report, "REQ-1001", "Contact", kContact15)) == "delete_record");
+  CHECK(action_of(record_finding(report, "REQ-1001", "Contact", kColleague15)) == "delete_record");
+  CHECK(action_of(record_finding(report, "REQ-1001", "Contact", kNamesake15)) == "review");
+  CHECK(findings_for(report, "Contact", kNamesake15).size() == 1);
+}
+
 TEST_CASE("Findings written out past the memory budget come back the same, merged", "[engine]") {
   MemoryConnector connector;
   add_people(connector);

@@ -220,6 +220,7 @@ class Scan : private TraversalClient {
 
   // ---- What the traversal asks of the scan. ----
   void problem(const std::string& object, const std::string& message) override {
+    if (!object.empty()) objects_[object].had_problem = true;
     add_error(object, message);
   }
 
@@ -309,7 +310,11 @@ class Scan : private TraversalClient {
       coverage.archived += archived ? 1 : 0;
       coverage.deleted += deleted ? 1 : 0;
     }
+    // A full read gives a record whole every time; a lookup may give it with other fields than
+    // the one that gave it first. A read that stopped part-way may have left records unread.
+    reading_again_ = !lookups_ && !first_read && !state.had_problem;
     evaluate(record, plan, state, archived, deleted, prepared);
+    reading_again_ = false;
   }
 
   const ObjectPlan& plan_for(const Record& record) { return preparer_.plan_for(record); }
@@ -319,6 +324,7 @@ class Scan : private TraversalClient {
     bool holds_identifiers = false;      // person records, or fields where a business holds them
     ObjectReads* reads = nullptr;        // the traversal's state of the object
     std::size_t coverage = kNoCoverage;  // its place in report_.coverage, once known
+    bool had_problem = false;            // a read of it met a problem (it may have stopped)
   };
   static constexpr std::size_t kNoCoverage = std::numeric_limits<std::size_t>::max();
 
@@ -502,6 +508,11 @@ class Scan : private TraversalClient {
     field_mentions(record, plan, *prepared, state, key, claims, mentions);
 
     if (claims.empty() && mentions.empty()) return;
+    // Read again (for what was reached or learned since), a record that holds only names of the
+    // requests' gives what it gave when it was first read, which was decided then: names do not
+    // change, and every other claim or mention only grows, so it held no other then either. A
+    // namesake of one of ten thousand requests is read two or three times.
+    if (reading_again_ && names_alone(claims, mentions)) return;
     // Whether an email or a number is the subject's alone is known only once every record that
     // may hold it has been seen: until then the record waits.
     const auto parked_at = record.object() + '\x1f' + (key.empty() ? record.location() : key);
@@ -513,6 +524,14 @@ class Scan : private TraversalClient {
     if (!pending_.empty()) pending_.erase(parked_at);
     mark_shared(claims, mentions);
     decide(record, plan, key, archived, deleted, claims, mentions);
+  }
+
+  static bool names_alone(const std::vector<Claim>& claims, const std::vector<Mention>& mentions) {
+    return std::all_of(claims.begin(), claims.end(),
+                       [](const Claim& claim) { return claim.reason == "name"; }) &&
+           std::all_of(mentions.begin(), mentions.end(), [](const Mention& mention) {
+             return mention.kind == IdentifierKind::kName;
+           });
   }
 
   // The record asked for by id.
@@ -1296,7 +1315,8 @@ class Scan : private TraversalClient {
   std::uint64_t phone_generation_ = 0;                       // numbers added to the filter
   std::shared_ptr<const PhoneDigitsFilter> phone_snapshot_;  // for the workers
   std::uint64_t phone_snapshot_generation_ = 0;
-  Preparer preparer_;                       // this thread's
+  Preparer preparer_;           // this thread's
+  bool reading_again_ = false;  // the record evaluated is read in a pass that reads it again
   std::vector<Preparer> worker_preparers_;  // one per worker thread
   PreparedRecord prepared_;
   std::vector<std::string> phone_regions_;  // the regions to read one text's numbers in
