@@ -1,12 +1,12 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <vector>
+
+#include "crmscan/hash_bits.hpp"
 
 namespace crmscan {
 
@@ -38,7 +38,7 @@ class TextIndex {
       }
       return nullptr;
     }
-    if (!has_bit(Hash{}(key))) return nullptr;
+    if (!bits_.may_hold(Hash{}(key))) return nullptr;
     const auto found = map_.find(key);
     return found == map_.end() ? nullptr : &found->second;
   }
@@ -49,10 +49,10 @@ class TextIndex {
     const auto [at, added] = map_.try_emplace(key);
     if (added) {
       if (!bits_.empty()) {
-        set_bit(Hash{}(key));
+        bits_.add(Hash{}(key));
       } else if (map_.size() > kComparedOneByOne) {
-        bits_.assign(kBits / 64, 0);
-        for (const auto& [held, value] : map_) set_bit(Hash{}(held));
+        bits_ = HashBits(kBits);
+        for (const auto& [held, value] : map_) bits_.add(Hash{}(held));
       }
     }
     return at->second;
@@ -67,17 +67,8 @@ class TextIndex {
   static constexpr std::size_t kComparedOneByOne = 16;
   static constexpr std::size_t kBits = std::size_t{1} << 19;
 
-  bool has_bit(std::size_t hash) const {
-    const auto bit = hash & (kBits - 1);
-    return (bits_[bit / 64] >> (bit % 64) & 1) != 0;
-  }
-  void set_bit(std::size_t hash) {
-    const auto bit = hash & (kBits - 1);
-    bits_[bit / 64] |= std::uint64_t{1} << (bit % 64);
-  }
-
   Map map_;
-  std::vector<std::uint64_t> bits_;  // empty while the keys are compared one by one
+  HashBits bits_;  // empty while the keys are compared one by one
 };
 
 }  // namespace crmscan

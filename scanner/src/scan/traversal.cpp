@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "crmscan/error.hpp"
+#include "crmscan/hash_bits.hpp"
 #include "crmscan/text.hpp"
 #include "scan/record_pipeline.hpp"
 
@@ -248,14 +249,8 @@ bool Traversal::holds_before(const ObjectReads& reads, const std::string& object
   // map (with thousands of requests its nodes are out of the cache).
   std::size_t bits = 4096;
   while (bits < named.size() * 16) bits *= 2;
-  std::vector<std::uint64_t> named_bits(bits / 64);
-  const auto bit_of = [&](std::uint64_t hash) {
-    return static_cast<std::size_t>((hash * 0x9E3779B97F4A7C15ULL) >> 32) & (bits - 1);
-  };
-  for (const auto& [hash, changes] : named) {
-    const auto bit = bit_of(hash);
-    named_bits[bit / 64] |= std::uint64_t{1} << (bit % 64);
-  }
+  HashBits named_bits(bits);
+  for (const auto& [hash, changes] : named) named_bits.add(hash);
   held_->flush();
   std::vector<char> buffer(kHeldEntry * 4096);
   for (auto offset = reads.held_begin; offset < reads.held_end;) {
@@ -266,7 +261,7 @@ bool Traversal::holds_before(const ObjectReads& reads, const std::string& object
       std::uint64_t hash;
       std::uint32_t rank;
       std::memcpy(&hash, buffer.data() + at, sizeof hash);
-      if (const auto bit = bit_of(hash); (named_bits[bit / 64] >> (bit % 64) & 1) == 0) continue;
+      if (!named_bits.may_hold(hash)) continue;
       std::memcpy(&rank, buffer.data() + at + sizeof hash, sizeof rank);
       const auto found = named.find(hash);
       if (found == named.end()) continue;
