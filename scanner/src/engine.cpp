@@ -105,12 +105,6 @@ struct Claim {
   std::string via_id = {};      // reference), else empty
 };
 
-// Hashes std::string keys and looks them up by std::string_view alike.
-struct KeyHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
-};
-
 struct Mention {
   SubjectIndex subject;
   std::size_t field;
@@ -547,8 +541,8 @@ class Scan : private TraversalClient {
         }
       }
       // Records that a reached record points to.
-      if (const auto pointers = pointers_.find(key); pointers != pointers_.end()) {
-        for (const auto& pointer : pointers->second) {
+      if (const auto* pointers = pointers_.find(key)) {
+        for (const auto& pointer : *pointers) {
           const auto& to = *pointer.to;
           if (std::find(to.begin(), to.end(), object) == to.end()) continue;
           const auto& rule = *pointer.rule;
@@ -713,9 +707,9 @@ class Scan : private TraversalClient {
         const auto value = trim(text);
         if (value.size() < kMinKeyLength) continue;
         key_id(rule.key, value, key_scratch_);
-        const auto sources = keys_reached_.find(key_scratch_);
-        if (sources == keys_reached_.end()) continue;
-        for (const auto& source : sources->second) {
+        const auto* sources = keys_reached_.find(key_scratch_);
+        if (sources == nullptr) continue;
+        for (const auto& source : *sources) {
           if (source.object == object && record_id_key(source.id) == key) continue;
           claims.push_back(
               {source.subject,
@@ -745,10 +739,10 @@ class Scan : private TraversalClient {
       const auto& link = plan.related[i];
       const auto& value = record.values[*link.via];
       if (link_keys[i].empty()) continue;
-      const auto parents = reached_.find(link_keys[i]);
-      if (parents == reached_.end() || !all_hold(link.when, record)) continue;
+      const auto* parents = reached_.find(link_keys[i]);
+      if (parents == nullptr || !all_hold(link.when, record)) continue;
       const auto& rule = *link.rule;
-      for (const auto& parent : parents->second) {
+      for (const auto& parent : *parents) {
         if (std::find(link.to->begin(), link.to->end(), parent.object) == link.to->end()) continue;
         claims.push_back({parent.subject,
                           parent.proven,
@@ -785,8 +779,8 @@ class Scan : private TraversalClient {
             mentions.push_back({s, index, IdentifierKind::kId, std::string(token), {}});
         }
         if (plan.fields[index].link || reached_.empty()) continue;
-        if (const auto targets = reached_.find(token); targets != reached_.end()) {
-          for (const auto& target : targets->second) {
+        if (const auto* targets = reached_.find(token)) {
+          for (const auto& target : *targets) {
             // A kept record (a Case, a business) is not the subject's: what points to it is not.
             if (!target.proven || target.kept) continue;
             claims.push_back({target.subject,
@@ -1279,8 +1273,9 @@ class Scan : private TraversalClient {
   std::map<std::string, ObjectState> objects_;
   // The object state of the last record consumed.
   std::pair<const std::string, ObjectState>* consuming_ = nullptr;
-  std::unordered_map<std::string, std::vector<Reached>, KeyHash, std::equal_to<>> reached_;
-  std::unordered_map<std::string, std::vector<Pointer>> pointers_;
+  // Looked up for the ids and keys of every record read, nearly all of them none of these.
+  TextIndex<std::vector<Reached>> reached_;
+  TextIndex<std::vector<Pointer>> pointers_;
   bool lookups_ = false;         // whether records are looked up rather than all read
   IdentifierIndex emails_;       // the subjects' own, then those learned from their person records
   IdentifierIndex email_bases_;  // the same without their sub-address (email_base)
@@ -1295,7 +1290,7 @@ class Scan : private TraversalClient {
   std::set<std::string> objects_without_ids_;  // objects whose records had findings but no id
   // Reached records by the keys they hold (key_id: a call's identifier), and those whose
   // holders lookups have not asked for yet (key name, value).
-  std::unordered_map<std::string, std::vector<Reached>> keys_reached_;
+  TextIndex<std::vector<Reached>> keys_reached_;
   // Who holds each of the subjects' emails and numbers, and when each became a subject's
   // (learned ones; those of the requests are known from the start).
   std::unordered_map<std::string, Holders> holders_;

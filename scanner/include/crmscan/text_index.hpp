@@ -16,8 +16,9 @@ namespace crmscan {
 /// are evicted by the export streaming through the cache), so past a few keys a bit per key's
 /// hash (64 KB) stands in front of it: a clear bit is a sure miss; a set bit, even one another
 /// key set, is looked up in the map as before — a false alarm costs a lookup, never an answer.
-/// While the map is small its keys are compared one by one, as the standard library does for
-/// small maps, without hashing the text.
+/// While the map holds a few keys they are compared one by one, without hashing the text: one
+/// request's email or number. Past four, hashing costs less than comparing (a scan's reached
+/// records are looked up by every id of every record, and ids of one length differ at the end).
 template <typename Value>
 class TextIndex {
   struct Hash {
@@ -64,7 +65,7 @@ class TextIndex {
   const_iterator end() const { return map_.end(); }
 
  private:
-  static constexpr std::size_t kComparedOneByOne = 16;
+  static constexpr std::size_t kComparedOneByOne = 4;
   static constexpr std::size_t kBits = std::size_t{1} << 19;
 
   Map map_;
