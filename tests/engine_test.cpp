@@ -647,6 +647,91 @@ TEST_CASE("A namesake read again is decided again when it holds what was learned
   CHECK(findings_for(report, "Contact", kNamesake15).size() == 1);
 }
 
+namespace {
+
+std::size_t passes_over(const Report& report, const std::string& object) {
+  for (const auto& covered : report.coverage) {
+    if (covered.object == object) return covered.passes;
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("What is learned is looked for again where it may be held, in every form, and only there",
+          "[engine]") {
+  // Read in this order: Accounts, Cases, then Contacts. Her Contact gives a second email and an
+  // American mobile, learned after the Accounts and the Cases were read. Cases that hold one of
+  // them as people write it are read again; those that hold a look-alike and the Accounts (a
+  // number one digit longer, another address) are not.
+  using Fields = std::vector<std::pair<std::string, std::string>>;
+  const auto scan_with = [](const std::vector<std::pair<std::string, Fields>>& cases) {
+    MemoryConnector connector;
+    connector.add("Account",
+                  {{"Id", id18(kAcme15)},
+                   {"Name", "Acme Ltd"},
+                   {"Phone", "+1 202 555 0144"},
+                   {"Description", "Call (202) 555-01437 or write to home@home.example"}});
+    for (const auto& [id15, fields] : cases) {
+      Fields record{{"Id", id18(id15)}};
+      record.insert(record.end(), fields.begin(), fields.end());
+      connector.add("Case", record);
+    }
+    connector.add("Contact", {{"Id", id18(kContact15)},
+                              {"Email", "amelie.dubois@example.fr; amelie@home.example"},
+                              {"MobilePhone", "+1 202 555 0143"},
+                              {"IsPersonAccount", "false"}});
+    return scan(connector, {{"REQ-1", {"amelie.dubois@example.fr"}, {}, {}, {}, "test"}});
+  };
+  // Found, then look-alikes: a digit more, two swapped, another domain.
+  const std::vector<std::pair<std::string, Fields>> numbers{
+      {"5005g00000AbCd2", {{"Description", "Call back on (202) 555-0143 after six"}}},
+      {"5005g00000AbCd3", {{"Description", "Mobile: 202.555.0143"}}},
+      {"5005g00000AbCd5", {{"Description", "Line 1 202 555\n0143, line 2 empty"}}},
+      {"5005g00000AbCd6", {{"Description", "Call back on (202) 555-01431"}}},
+      {"5005g00000AbCd7", {{"Description", "Ref 2025550134"}}}};
+  const std::vector<std::pair<std::string, Fields>> emails{
+      {"5005g00000AbCd1", {{"SuppliedEmail", "Amelie+Crm@HOME.example"}}},
+      {"5005g00000AbCd4", {{"Description", "She wrote from <amelie@home.example>."}}},
+      {"5005g00000AbCd8", {{"SuppliedEmail", "amelie@home.example.org"}}}};
+  for (const auto* cases : {&numbers, &emails}) {
+    // Each Case alone, then all of them: what one holds is no reason to read it again for another.
+    for (const auto& one : *cases) {
+      const auto& [id15, fields] = one;
+      INFO(id15 << " " << fields[0].second);
+      const bool look_alike = id15 >= "5005g00000AbCd6";
+      const auto report = scan_with({one});
+      REQUIRE(action_of(record_finding(report, "REQ-1", "Contact", kContact15)) == "delete_record");
+      CHECK(findings_for(report, "Case", id15).empty() == look_alike);
+      CHECK(passes_over(report, "Case") == (look_alike ? 1 : 2));
+    }
+    const auto report = scan_with(*cases);
+    CHECK(findings_for(report, "Account", kAcme15).empty());
+    CHECK(passes_over(report, "Case") == 2);
+    CHECK(passes_over(report, "Account") == 1);
+  }
+}
+
+TEST_CASE("A number learned later is looked for in fields that hold it as a number, not text",
+          "[engine]") {
+  // An NDJSON export writes some phone fields as JSON numbers. A Contact with no name, read
+  // before hers, holds her mobile so: the Contacts are read again, and it is found.
+  MemoryConnector connector;
+  connector.add_values(
+      "Contact",
+      {{"Id", id18(kColleague15)}, {"MobilePhone", 12025550143.0}, {"IsPersonAccount", "false"}},
+      2);
+  connector.add("Contact", {{"Id", id18(kContact15)},
+                            {"Email", "amelie.dubois@example.fr"},
+                            {"MobilePhone", "+1 202 555 0143"},
+                            {"IsPersonAccount", "false"}});
+  const auto report =
+      scan(connector, {{"REQ-1", {"amelie.dubois@example.fr"}, {}, {}, {}, "test"}});
+  CHECK(action_of(record_finding(report, "REQ-1", "Contact", kContact15)) == "delete_record");
+  CHECK(passes_over(report, "Contact") == 2);
+  CHECK(record_finding(report, "REQ-1", "Contact", kColleague15) != nullptr);
+}
+
 TEST_CASE("Findings written out past the memory budget come back the same, merged", "[engine]") {
   MemoryConnector connector;
   add_people(connector);

@@ -568,6 +568,46 @@ TEST_CASE("The phone digit filter lets through the texts it let through, with th
   }
 }
 
+TEST_CASE("A text holds the last seven digits of each run of digits it ends, across blocks",
+          "[matchers][phone]") {
+  // What a record holds of a number learned later (PhoneDigitsFilter::add_tails), against its
+  // definition: the text's digits, separators dropped, at each digit no ASCII digit follows.
+  using crmscan::scanning::PhoneDigitsFilter;
+  const std::vector<std::string> pieces{"020", "7946", "0958", "+44", "(0)", " ",           "-",
+                                        "x",   "12",   "9",    "\n",  "INV", "\xEF\xBC\x90"};
+  std::mt19937 random(958);
+  for (int i = 0; i < 20'000; ++i) {
+    const auto text = std::string(random() % 20, 'a') + random_text(random, pieces, 14);
+    INFO(text);
+    std::vector<std::uint64_t> expected;
+    std::string digits;
+    for (std::size_t at = 0; at < text.size(); ++at) {
+      if (text[at] < '0' || text[at] > '9') continue;
+      digits.push_back(text[at]);
+      const bool ends_run = at + 1 == text.size() || text[at + 1] < '0' || text[at + 1] > '9';
+      if (digits.size() < 7 || !ends_run) continue;
+      std::uint64_t packed = 0;
+      for (const char digit : digits.substr(digits.size() - 7))
+        packed = packed << 4 | static_cast<std::uint64_t>(digit - '0');
+      expected.push_back(PhoneDigitsFilter::tail_hash(packed));
+    }
+    std::vector<std::uint64_t> tails;
+    PhoneDigitsFilter::add_tails(text, tails);
+    REQUIRE(tails == expected);
+  }
+  // A number's own tail is held where it is written, and not where a digit is glued to it.
+  const auto holds = [](const std::string& text) {
+    std::vector<std::uint64_t> tails;
+    PhoneDigitsFilter::add_tails(text, tails);
+    return std::find(tails.begin(), tails.end(),
+                     *PhoneDigitsFilter::tail_hash_of("+442079460958")) != tails.end();
+  };
+  CHECK(holds("Call 020 7946 0958 today"));
+  CHECK(holds("+44 (0)20 7946-0958x12"));
+  CHECK_FALSE(holds("Call 020 7946 09581"));
+  CHECK_FALSE(PhoneDigitsFilter::tail_hash_of("+2983123"));  // too short: every record may hold it
+}
+
 TEST_CASE("With a thousand numbers, the phone digit filter lets through what it must",
           "[matchers][phone]") {
   // Dense enough that every last three digits are some number's: the tables behind them decide.

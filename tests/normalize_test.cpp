@@ -248,6 +248,41 @@ TEST_CASE("Digits glued to letters are not a phone number", "[normalize][phone]"
   CHECK(reading_of(readings_in({"GB"}, "Tel:02079460958"), "+442079460958") != nullptr);
 }
 
+TEST_CASE("A number is read where its digits end: one more digit makes it no reading of it",
+          "[normalize][phone]") {
+  // A record is read again for a number learned later only if seven digits of it end a run of
+  // digits there (hold_phone_tails); this is why that misses nothing. Numbers of many
+  // countries, written as people type them.
+  struct Written {
+    std::string region, e164, text;
+  };
+  const std::vector<Written> numbers{
+      {"GB", "+442079460958", "020 7946 0958"},     {"GB", "+447700900123", "07700 900123"},
+      {"US", "+14155550132", "(415) 555-0132"},     {"US", "+13125550175", "312.555.0175"},
+      {"FR", "+33612345678", "06 12 34 56 78"},     {"DE", "+493012345678", "030 12345678"},
+      {"ES", "+34622123456", "622 12 34 56"},       {"IT", "+390612345678", "06 1234 5678"},
+      {"IN", "+919876543210", "098765 43210"},      {"BR", "+5511987654321", "(11) 98765-4321"},
+      {"AU", "+61412345678", "0412 345 678"},       {"JP", "+81312345678", "03-1234-5678"},
+      {"AR", "+5491123456789", "011 15 2345-6789"}, {"NL", "+31612345678", "06-12345678"},
+      {"IE", "+353871234567", "087 123 4567"},      {"GB", "+442079460958", "+44 20 7946 0958"}};
+  for (const auto& number : numbers) {
+    const std::vector<std::string> regions{number.region};
+    for (const char* after : {"1", "0", "9 ", "12", "5 mins"}) {
+      const auto text = "Call " + number.text + after;
+      INFO(text);
+      CHECK(reading_of(readings_in(regions, text), number.e164) == nullptr);
+      // Nor as a whole field.
+      CHECK_FALSE(contains(PhoneNormalizer(regions).parse_all(number.text + after), number.e164));
+    }
+    // Anything else after it leaves it whole.
+    for (const char* after : {"", " ", ".", " x12", "/ext 5", ";", " ref 123", "\n2"}) {
+      const auto text = "Call " + number.text + after;
+      INFO(text);
+      CHECK(reading_of(readings_in(regions, text), number.e164) != nullptr);
+    }
+  }
+}
+
 TEST_CASE("A number broken across lines or by a run of spaces is read whole",
           "[normalize][phone]") {
   CHECK(reading_of(readings_in({"GB"}, "Call back on 020 7946\n0018 please"), "+442079460018") !=

@@ -219,6 +219,7 @@ class Scan : private TraversalClient {
   }
 
   void pass_started(const std::string& object) override {
+    holds_identifiers_ = traversal_.keeps_identifiers(object);
     const auto passes = ++coverage_for(object).passes;
     if (options_.progress != nullptr) {
       options_.progress->step_started(passes == 1 ? ScanStep::kRead : ScanStep::kReadAgain, object,
@@ -271,7 +272,7 @@ class Scan : private TraversalClient {
       phone_snapshot_ = std::make_shared<const PhoneDigitsFilter>(phone_filter_);
       phone_snapshot_generation_ = phone_generation_;
     }
-    return {phone_snapshot_, phone_generation_};
+    return {phone_snapshot_, phone_generation_, holds_identifiers_};
   }
 
   void prepare(std::size_t worker, const Record& record, const PhoneFilterSnapshot& phones,
@@ -447,7 +448,6 @@ class Scan : private TraversalClient {
       for (const auto index : identity.fields) {
         if (value_empty(record.values[index])) continue;
         const auto text = value_text(record.values[index]);
-        bool learned = false;
         if (kind == IdentifierKind::kEmail) {
           found.clear();
           detector_.emails(text, found);
@@ -455,7 +455,7 @@ class Scan : private TraversalClient {
             if (!add_email(email, subject)) continue;
             note_learned(email, emails_);
             report_.learned.push_back({subjects_.subjects()[subject].request_id, "email", email});
-            learned = true;
+            traversal_.identifier_learned(kind, email);
           }
         } else {
           // Read in the regions of the subject's own numbers, and learned only when the value
@@ -470,10 +470,9 @@ class Scan : private TraversalClient {
             note_learned(reading.e164, phones_);
             report_.learned.push_back(
                 {subjects_.subjects()[subject].request_id, "phone", reading.e164, !reading.valid});
-            learned = true;
+            traversal_.identifier_learned(kind, reading.e164);
           }
         }
-        if (learned) traversal_.identifiers_learned();
       }
     }
   }
@@ -484,8 +483,10 @@ class Scan : private TraversalClient {
                 bool deleted, const PreparedRecord* prepared = nullptr) {
     if (prepared == nullptr) {
       // Prepared here, against the numbers known now.
-      preparer_.prepare(record, {{std::shared_ptr<void>(), &phone_filter_}, phone_generation_},
-                        prepared_);
+      preparer_.prepare(
+          record,
+          {{std::shared_ptr<void>(), &phone_filter_}, phone_generation_, holds_identifiers_},
+          prepared_);
       prepared = &prepared_;
     }
     const auto& key = prepared->key;
@@ -1312,6 +1313,8 @@ class Scan : private TraversalClient {
   std::uint64_t phone_snapshot_generation_ = 0;
   Preparer preparer_;           // this thread's
   bool reading_again_ = false;  // the record evaluated is read in a pass that reads it again
+  // The object read keeps what its records hold of emails and numbers (keeps_identifiers).
+  bool holds_identifiers_ = false;
   std::vector<Preparer> worker_preparers_;  // one per worker thread
   PreparedRecord prepared_;
   std::vector<std::string> phone_regions_;  // the regions to read one text's numbers in

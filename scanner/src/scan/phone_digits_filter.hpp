@@ -5,6 +5,7 @@
 #include <bitset>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -70,8 +71,73 @@ class PhoneDigitsFilter {
     return true;
   }
 
+  /// What a record holds of a number (Held::kPhoneTail): its last seven digits, four bits each.
+  static std::uint64_t tail_hash(std::uint64_t packed) {
+    return packed * 0x9E3779B97F4A7C15ULL + 'p';
+  }
+  /// The tail_hash() of a number's last seven digits, or none for a shorter number.
+  static std::optional<std::uint64_t> tail_hash_of(const std::string& e164) {
+    const auto national = PhoneNormalizer::national_number(e164);
+    if (national.size() < kTailDigits) return std::nullopt;
+    std::uint64_t packed = 0;
+    for (const char digit : std::string_view(national).substr(national.size() - kTailDigits))
+      packed = packed << 4 | static_cast<std::uint64_t>(digit - '0');
+    return tail_hash(packed);
+  }
+  /// Adds the tail_hash() of every seven digits of the text (separators dropped) that end a run
+  /// of digits: a number is read in a text only where its digits end (libphonenumber reads a run
+  /// of digits whole, and a number glued to a further digit is another number).
+  static void add_tails(std::string_view text, std::vector<std::uint64_t>& tails) {
+    constexpr std::uint64_t kMask = (std::uint64_t{1} << (4 * kTailDigits)) - 1;
+    std::uint64_t value = 0;
+    std::size_t count = 0;
+    for_each_digit<true>(text, [&](std::size_t at, bool ends_run) {
+      value = (value << 4 | static_cast<unsigned char>(text[at] - '0')) & kMask;
+      if (++count >= kTailDigits && ends_run) tails.push_back(tail_hash(value));
+    });
+  }
+
  private:
   static constexpr std::size_t kTailDigits = 7;
+
+  /// Calls `each(offset, ends_run)` with the offset of each ASCII digit of the text, in order,
+  /// and (with kRunEnds, false otherwise) whether no ASCII digit follows it: 16 bytes at a time,
+  /// so that the bytes between digits cost next to nothing.
+  template <bool kRunEnds, typename Each>
+  static void for_each_digit(std::string_view text, Each&& each) {
+    const auto is_digit = [](char c) { return static_cast<unsigned char>(c - '0') < 10; };
+#if defined(__SSE2__)
+    const auto digits_of = [&](const char* bytes, std::size_t at) {
+      const auto lanes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes));
+      // (unsigned)(byte - '0') <= 9, as min(x, 9) == x.
+      const auto offset = _mm_sub_epi8(lanes, _mm_set1_epi8('0'));
+      const auto digits = static_cast<unsigned>(
+          _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(offset, _mm_set1_epi8(9)), offset)));
+      unsigned ends = 0;
+      if constexpr (kRunEnds) {
+        const bool next_is_digit = at + 16 < text.size() && is_digit(text[at + 16]);
+        ends = digits & ~(digits >> 1 | (next_is_digit ? 1U << 15 : 0U));
+      }
+      for (auto bits = digits; bits != 0; bits &= bits - 1) {
+        const auto bit = static_cast<unsigned>(__builtin_ctz(bits));
+        each(at + bit, (ends >> bit & 1U) != 0);
+      }
+    };
+    std::size_t at = 0;
+    for (; at + 16 <= text.size(); at += 16) digits_of(text.data() + at, at);
+    if (at < text.size()) {
+      // The last bytes, in a block padded with bytes that are no digits.
+      std::array<char, 16> tail{};
+      std::memcpy(tail.data(), text.data() + at, text.size() - at);
+      digits_of(tail.data(), at);
+    }
+#else
+    for (std::size_t at = 0; at < text.size(); ++at) {
+      if (is_digit(text[at]))
+        each(at, kRunEnds && (at + 1 == text.size() || !is_digit(text[at + 1])));
+    }
+#endif
+  }
 
   struct Number {
     std::string national;  // its national significant number
@@ -87,7 +153,7 @@ class PhoneDigitsFilter {
     std::uint64_t value = 0;
     std::uint64_t found = 0;
     std::size_t count = 0;
-    for_each_digit(text, [&](std::size_t i) {
+    for_each_digit<false>(text, [&](std::size_t i, bool) {
       value = (value << 4 | static_cast<unsigned char>(text[i] - '0')) & mask;
       if (++count < length || !last_three_[value & 0xFFF] || !last_five_[last_five_slot(value)] ||
           !seen_[slot(length, value)])
@@ -100,34 +166,6 @@ class PhoneDigitsFilter {
       }
     });
     return found;
-  }
-  // Calls `each(offset)` with the offset of each ASCII digit of the text, in order: 16 bytes at a
-  // time, so that the bytes between digits cost next to nothing.
-  template <typename Each>
-  static void for_each_digit(std::string_view text, Each&& each) {
-#if defined(__SSE2__)
-    const auto digits_of = [&](const char* bytes, std::size_t at) {
-      const auto lanes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes));
-      // (unsigned)(byte - '0') <= 9, as min(x, 9) == x.
-      const auto offset = _mm_sub_epi8(lanes, _mm_set1_epi8('0'));
-      const auto digits = _mm_cmpeq_epi8(_mm_min_epu8(offset, _mm_set1_epi8(9)), offset);
-      for (auto bits = static_cast<unsigned>(_mm_movemask_epi8(digits)); bits != 0;
-           bits &= bits - 1)
-        each(at + static_cast<std::size_t>(__builtin_ctz(bits)));
-    };
-    std::size_t at = 0;
-    for (; at + 16 <= text.size(); at += 16) digits_of(text.data() + at, at);
-    if (at < text.size()) {
-      // The last bytes, in a block padded with bytes that are no digits.
-      std::array<char, 16> tail{};
-      std::memcpy(tail.data(), text.data() + at, text.size() - at);
-      digits_of(tail.data(), at);
-    }
-#else
-    for (std::size_t at = 0; at < text.size(); ++at) {
-      if (static_cast<unsigned char>(text[at] - '0') < 10) each(at);
-    }
-#endif
   }
   // Whether the digits of a text, separators dropped, end with these digits.
   static bool digits_end_with(std::string_view text, std::string_view digits) {

@@ -4,6 +4,7 @@
 
 #include "crmscan/normalize.hpp"
 #include "crmscan/text.hpp"
+#include "scan/evidence.hpp"
 
 namespace crmscan::scanning {
 
@@ -28,7 +29,17 @@ void record_key(const Record& record, const ObjectPlan& plan, std::string& into)
   into.clear();
 }
 
+void hold_emails(const std::vector<std::string>& emails, std::vector<std::uint64_t>& held) {
+  for (const auto& email : emails) held.push_back(held_hash(Held::kEmail, email_base(email)));
+}
+
 }  // namespace
+
+std::optional<std::uint64_t> learned_hash(IdentifierKind kind, const std::string& identifier) {
+  if (kind == IdentifierKind::kEmail) return held_hash(Held::kEmail, email_base(identifier));
+  if (kind == IdentifierKind::kPhone) return PhoneDigitsFilter::tail_hash_of(identifier);
+  return std::nullopt;
+}
 
 void Preparer::prepare(const Record& record, const PhoneFilterSnapshot& phones,
                        PreparedRecord& into) {
@@ -54,6 +65,7 @@ void Preparer::prepare(const Record& record, const PhoneFilterSnapshot& phones,
     }
   }
   prepare_values(record, plan, phones, into);
+  if (phones.identifiers) hold_identifiers(record, plan, into);
 }
 
 // The values field_mentions searches: every non-empty string but the record's id, none of the
@@ -84,10 +96,48 @@ void Preparer::prepare_values(const Record& record, const ObjectPlan& plan,
     } else {
       IdentifierDetector::for_each_id(*text, id_shape_, add_id);
     }
-    if (value.candidates.email) detector_.emails(*text, value.emails);
-    if (value.candidates.phone) value.phone = phones.filter->may_hold(*text, value.regions);
+    if (value.candidates.email) {
+      detector_.emails(*text, value.emails);
+      if (phones.identifiers) hold_emails(value.emails, into.held);
+    }
+    if (value.candidates.phone) {
+      value.phone = phones.filter->may_hold(*text, value.regions);
+      if (phones.identifiers) PhoneDigitsFilter::add_tails(*text, into.held);
+    }
     if (value.candidates.words)
       detector_.names(*text, [&](const std::string& name) { value.names.push_back(name); });
+  }
+}
+
+// The emails and numbers of the fields that identity and holder rules read, whatever the value
+// (field_mentions reads the string values above, which hold theirs already): a subject's email
+// or number learned later is found in them.
+void Preparer::hold_identifiers(const Record& record, const ObjectPlan& plan,
+                                PreparedRecord& into) {
+  const auto held_already = [&](std::size_t index, IdentifierKind kind) {
+    for (const auto& value : into.values) {
+      if (value.field == index)
+        return kind == IdentifierKind::kEmail ? value.candidates.email : value.candidates.phone;
+    }
+    return false;
+  };
+  std::string storage;  // the text of a value that is not text
+  for (const auto* rules : {&plan.identity, &plan.holders}) {
+    for (const auto& rule : *rules) {
+      const auto kind = rule.rule->kind;
+      if (kind != IdentifierKind::kEmail && kind != IdentifierKind::kPhone) continue;
+      for (const auto index : rule.fields) {
+        if (value_empty(record.values[index]) || held_already(index, kind)) continue;
+        const auto& text = value_text(record.values[index], storage);
+        if (kind == IdentifierKind::kPhone) {
+          PhoneDigitsFilter::add_tails(text, into.held);
+        } else {
+          emails_.clear();
+          detector_.emails(text, emails_);
+          hold_emails(emails_, into.held);
+        }
+      }
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -19,11 +20,14 @@
 
 namespace crmscan::scanning {
 
-/// What a record read holds that something reached later may name (Traversal::holds).
+/// What a record read holds that something reached or learned later may name (Traversal::holds).
 enum class Held : char {
   kOwnId = 'i',    // its own id key: what a pointer names
   kMention = 'm',  // an id key in one of its fields: a reached parent, a reference
   kKey = 'k',      // a key's value (`keys:`), with the key's name
+  // Only where the traversal keeps them (PhoneFilterSnapshot::identifiers):
+  kEmail = 'e',      // an email's base (email_base): a subject's email learned later matches it
+  kPhoneTail = 'p',  // seven digits that end a run of digits (PhoneDigitsFilter::tail_hash)
 };
 
 /// Two values that hash alike cost a read that finds nothing new, never a record missed.
@@ -33,6 +37,10 @@ inline std::uint64_t held_hash(Held kind, std::string_view value, std::string_vi
   return (hash(value) ^ ((key_name.empty() ? no_name : hash(key_name)) * 0x9E3779B97F4A7C15ULL)) +
          static_cast<std::uint64_t>(kind);
 }
+
+/// The Held value a subject's email or number learned from a person record names, or none when
+/// what records hold cannot tell (a number of fewer than seven digits: every record may hold it).
+std::optional<std::uint64_t> learned_hash(IdentifierKind kind, const std::string& identifier);
 
 /// Key values shorter than this name too many things to tie records together.
 inline constexpr std::size_t kMinKeyLength = 6;
@@ -118,6 +126,9 @@ struct PreparedRecord {
 struct PhoneFilterSnapshot {
   std::shared_ptr<const PhoneDigitsFilter> filter;
   std::uint64_t generation = 0;
+  /// The emails and numbers the records hold are to be held too (Held::kEmail, kPhoneTail): the
+  /// object is read where a subject's email or number may still be learned.
+  bool identifiers = false;
 };
 
 /// Prepares records; one per thread (a detector keeps scratch space).
@@ -133,8 +144,10 @@ class Preparer {
  private:
   void prepare_values(const Record& record, const ObjectPlan& plan,
                       const PhoneFilterSnapshot& phones, PreparedRecord& into);
+  void hold_identifiers(const Record& record, const ObjectPlan& plan, PreparedRecord& into);
 
   IdentifierDetector detector_;
+  std::vector<std::string> emails_;  // hold_identifiers's, kept from record to record
   const RuleSet& rules_;
   IdShape id_shape_;
   // Plans by schema: each holds its schema, so a cached address is never reused.

@@ -52,6 +52,7 @@ Traversal::Traversal(Connector& connector, const RuleSet& rules, const SubjectSe
 ObjectReads& Traversal::add_object(const ObjectPlan& plan) {
   auto& reads = objects_[plan.schema->object];
   reads.ruled = plan.ruled;
+  reads.person = plan.person;
   reads.parents = plan.parents;
   for (const auto* rules_of : rules_.rules_for(plan.schema->object)) {
     for (const auto& rule : rules_of->keys) reads.key_names.insert(rule.key);
@@ -89,8 +90,14 @@ void Traversal::pointer_found(const std::string& target_key, const std::vector<s
   }
 }
 
-void Traversal::identifiers_learned() {
-  add_event({++clock_, "", "", nullptr, true});
+void Traversal::identifier_learned(IdentifierKind kind, const std::string& identifier) {
+  const auto named = learned_hash(kind, identifier);
+  ReachEvent event{++clock_, "", "", nullptr, !named};
+  if (named) {
+    event.named = *named;
+    event.anywhere = true;
+  }
+  add_event(std::move(event));
 }
 
 void Traversal::add_event(ReachEvent event) {
@@ -126,9 +133,16 @@ Traversal::Reevaluating::~Reevaluating() {
   traversal_.current_ = std::move(saved_);
 }
 
+bool Traversal::keeps_identifiers(const std::string& object) const {
+  const auto found = objects_.find(object);
+  return found != objects_.end() && found->second.keeps_identifiers;
+}
+
 bool Traversal::read_after(const std::string& object, std::uint64_t time) const {
   const auto found = objects_.find(object);
-  return found != objects_.end() && found->second.read_started > time && !found->second.reading;
+  return found != objects_.end() &&
+         (found->second.read_started > time || found->second.current_at > time) &&
+         !found->second.reading;
 }
 
 // ---- A full read. ----
@@ -137,8 +151,21 @@ bool Traversal::read_after(const std::string& object, std::uint64_t time) const 
 // going deeper: a record reached late among the people and accounts costs a re-read of those
 // small objects, not of the large activity objects below them.
 void Traversal::read_everything(const std::vector<ObjectSchema>& schemas) {
+  const auto ordered = levels(schemas);
+  // Identifiers are learned from people's records, mostly as the levels that read them settle:
+  // the objects read up to there keep what their records hold of emails and numbers, so that
+  // one learned reads again only the objects that may hold it. Those read later (millions of
+  // activities) are read again, as a person record read again later may teach one.
+  std::size_t last_with_people = 0;
+  for (std::size_t i = 0; i < ordered.size(); ++i) {
+    for (const auto& object : ordered[i])
+      if (objects_[object].person) last_with_people = i;
+  }
+  for (std::size_t i = 0; i <= last_with_people && i < ordered.size(); ++i) {
+    for (const auto& object : ordered[i]) objects_[object].keeps_identifiers = true;
+  }
   std::vector<std::string> read_so_far;
-  for (const auto& level : levels(schemas)) {
+  for (const auto& level : ordered) {
     for (const auto& object : level) read_object(object, true);
     read_so_far.insert(read_so_far.end(), level.begin(), level.end());
     if (!settle(read_so_far)) return;
@@ -215,13 +242,14 @@ std::set<std::string> Traversal::objects_to_read_again(const std::vector<std::st
       const bool referenced =
           !event.prefix.empty() && reads.reference_prefixes.count(event.prefix) != 0;
       const bool keyed = !event.key.empty() && reads.key_names.count(event.key) != 0;
-      learned |= event.learned;
-      if (pointed || parent || referenced || keyed) naming.push_back(&event);
+      learned |= event.learned || (event.anywhere && !reads.keeps_identifiers);
+      if (pointed || parent || referenced || keyed || event.anywhere) naming.push_back(&event);
     }
     if (learned || (!naming.empty() && holds_before(reads, object, naming))) {
       again.insert(object);
     } else {
       reads.checked = events_.size();
+      reads.current_at = ++clock_;
     }
   }
   return again;

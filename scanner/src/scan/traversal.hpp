@@ -62,6 +62,8 @@ class TraversalClient {
 /// Where the traversal stands with one object.
 struct ObjectReads {
   bool ruled = false;
+  bool person = false;              // its records are people's: identifiers are learned from them
+  bool keeps_identifiers = false;   // its records' emails and numbers are held (Held::kEmail…)
   std::set<std::string> parents;    // objects its relation rules point to
   std::set<std::string> key_names;  // of its `keys` rules
   bool reading = false;
@@ -72,6 +74,9 @@ struct ObjectReads {
   std::uint32_t pass = 0;     // reads begun
   std::uint32_t records = 0;  // records of the last read so far
   std::size_t checked = 0;    // the changes (events) found to name nothing it holds
+  // When those changes were found to name nothing it holds: its records are as decided then as
+  // if it had been read again.
+  std::uint64_t current_at = 0;
 };
 
 class Traversal {
@@ -97,7 +102,9 @@ class Traversal {
   void key_reached(const std::string& name, std::string_view value, bool echo);
   void pointer_found(const std::string& target_key, const std::vector<std::string>* to,
                      const std::string& target);
-  void identifiers_learned();
+  /// A subject's email or number learned from a person record: the objects read before whose
+  /// records may hold it are read again.
+  void identifier_learned(IdentifierKind kind, const std::string& identifier);
   /// The record being read holds these values (held_hash()); ignored but while a full read reads
   /// it.
   void holds(const std::vector<std::uint64_t>& hashes);
@@ -117,9 +124,14 @@ class Traversal {
   /// The record being read: its read and its place in that read, to say so later.
   std::uint64_t place_of_current() const;
 
+  /// Whether the object's records are to hold their emails and numbers: it is read in a level
+  /// (read_everything) up to the last that reads people's records, where identifiers are learned.
+  /// An identifier learned reads again the objects that do not, whatever they hold.
+  bool keeps_identifiers(const std::string& object) const;
   /// A count that grows with every change to what is reached.
   std::uint64_t now() const { return clock_; }
-  /// Whether a read of the whole object began after `time` and has ended.
+  /// Whether a read of the whole object began after `time` and has ended, or it was found after
+  /// `time` to hold nothing that changed.
   bool read_after(const std::string& object, std::uint64_t time) const;
 
  private:
@@ -135,6 +147,7 @@ class Traversal {
     std::string by_object = {};  // the record whose decision made the change, when one was read
     std::uint64_t by_place = 0;  // and its place (place_of_current())
     bool while_reading = false;  // made as that record was read, not held back and decided late
+    bool anywhere = false;       // names a value that any object's records may hold (an identifier)
   };
   using Ids = std::vector<std::pair<std::string, std::string>>;  // (object or key name, value)
   // What one round of lookups searches for.
