@@ -660,18 +660,17 @@ std::size_t passes_over(const Report& report, const std::string& object) {
 
 TEST_CASE("What is learned is looked for again where it may be held, in every form, and only there",
           "[engine]") {
-  // Read in this order: Accounts, Cases, then Contacts. Her Contact gives a second email and an
-  // American mobile, learned after the Accounts and the Cases were read. Cases that hold one of
+  // Read in this order: Accounts, Cases, then Contacts. Her Contact gives a second email and a
+  // mobile, learned after the Accounts and the Cases were read. Cases that hold one of
   // them as people write it are read again; those that hold a look-alike and the Accounts (a
   // number one digit longer, another address) are not.
   using Fields = std::vector<std::pair<std::string, std::string>>;
   const auto scan_with = [](const std::vector<std::pair<std::string, Fields>>& cases) {
     MemoryConnector connector;
-    connector.add("Account",
-                  {{"Id", id18(kAcme15)},
-                   {"Name", "Acme Ltd"},
-                   {"Phone", "+1 202 555 0144"},
-                   {"Description", "Call (202) 555-01437 or write to home@home.example"}});
+    connector.add("Account", {{"Id", id18(kAcme15)},
+                              {"Name", "Acme Ltd"},
+                              {"Phone", "+44 7700 900144"},
+                              {"Description", "Call 07700 9001437 or write to home@home.example"}});
     for (const auto& [id15, fields] : cases) {
       Fields record{{"Id", id18(id15)}};
       record.insert(record.end(), fields.begin(), fields.end());
@@ -679,17 +678,17 @@ TEST_CASE("What is learned is looked for again where it may be held, in every fo
     }
     connector.add("Contact", {{"Id", id18(kContact15)},
                               {"Email", "amelie.dubois@example.fr; amelie@home.example"},
-                              {"MobilePhone", "+1 202 555 0143"},
+                              {"MobilePhone", "+44 7700 900143"},
                               {"IsPersonAccount", "false"}});
     return scan(connector, {{"REQ-1", {"amelie.dubois@example.fr"}, {}, {}, {}, "test"}});
   };
   // Found, then look-alikes: a digit more, two swapped, another domain.
   const std::vector<std::pair<std::string, Fields>> numbers{
-      {"5005g00000AbCd2", {{"Description", "Call back on (202) 555-0143 after six"}}},
-      {"5005g00000AbCd3", {{"Description", "Mobile: 202.555.0143"}}},
-      {"5005g00000AbCd5", {{"Description", "Line 1 202 555\n0143, line 2 empty"}}},
-      {"5005g00000AbCd6", {{"Description", "Call back on (202) 555-01431"}}},
-      {"5005g00000AbCd7", {{"Description", "Ref 2025550134"}}}};
+      {"5005g00000AbCd2", {{"Description", "Call back on 07700 900143 after six"}}},
+      {"5005g00000AbCd3", {{"Description", "Mobile: +44 (0)7700-900-143"}}},
+      {"5005g00000AbCd5", {{"Description", "Mobile 07700\n900143 (home)"}}},
+      {"5005g00000AbCd6", {{"Description", "Call back on 07700 9001431"}}},
+      {"5005g00000AbCd7", {{"Description", "Ref 07700900134"}}}};
   const std::vector<std::pair<std::string, Fields>> emails{
       {"5005g00000AbCd1", {{"SuppliedEmail", "Amelie+Crm@HOME.example"}}},
       {"5005g00000AbCd4", {{"Description", "She wrote from <amelie@home.example>."}}},
@@ -730,6 +729,26 @@ TEST_CASE("A number learned later is looked for in fields that hold it as a numb
   CHECK(action_of(record_finding(report, "REQ-1", "Contact", kContact15)) == "delete_record");
   CHECK(passes_over(report, "Contact") == 2);
   CHECK(record_finding(report, "REQ-1", "Contact", kColleague15) != nullptr);
+}
+
+TEST_CASE("A number learned in another country reads her records again for its national forms",
+          "[engine]") {
+  // No default region: her first Contact's "020 7946 0958" is no number until the second, read
+  // after it, teaches a British mobile. Read again in Britain, the first teaches its number,
+  // and the call Task that holds it is hers.
+  MemoryConnector connector;
+  connector.add("Contact", {{"Id", id18(kContact15)},
+                            {"Email", "amelie.dubois@example.fr"},
+                            {"Phone", "020 7946 0958"},
+                            {"IsPersonAccount", "false"}});
+  connector.add("Contact", {{"Id", id18(kColleague15)},
+                            {"Email", "amelie.dubois@example.fr"},
+                            {"MobilePhone", "+44 7400 123456"},
+                            {"IsPersonAccount", "false"}});
+  connector.add("Task", {{"Id", id18(kTask15)}, {"Subject", "Inbound call 020 7946 0958"}});
+  const SubjectSet subjects({{"REQ-1", {"amelie.dubois@example.fr"}, {}, {}, {}, "test"}}, "");
+  const auto report = crmscan::run_scan(connector, rules(), subjects, ScanOptions{});
+  CHECK(action_of(record_finding(report, "REQ-1", "Task", kTask15)) == "delete_record");
 }
 
 TEST_CASE("Findings written out past the memory budget come back the same, merged", "[engine]") {

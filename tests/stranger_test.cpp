@@ -279,3 +279,40 @@ TEST_CASE("A kept Case says what to do with it: erase, and clear its link before
   REQUIRE(link != nullptr);
   CHECK(crmscan::to_string(link->action) == "erase_field");
 }
+
+TEST_CASE("A number learned is shared when another person holds it too, whoever is read first",
+          "[stranger]") {
+  // Her Contact teaches her mobile; Jean Dubois holds the same one (a household's), on a Contact
+  // read before hers or on a Lead read after. His record is for review: her own record, which
+  // taught the number, is one of its holders although nothing makes it be read again.
+  for (const bool lookups : {false, true}) {
+    for (const auto* jeans : {"Contact", "Lead"}) {
+      INFO("Jean's " << jeans << (lookups ? ", looked up" : ", read whole"));
+      MemoryConnector connector;
+      const auto jean = [&] {
+        connector.add(jeans,
+                      {{"Id", std::string(jeans) == "Lead" ? "00Q5g00000JEAN1" : "0035g00000JEAN1"},
+                       {"FirstName", "Jean"},
+                       {"LastName", "Dubois"},
+                       {"Email", "jean.dubois@example.fr"},
+                       {"MobilePhone", "07400 123456"}});
+      };
+      if (std::string(jeans) == "Contact") jean();
+      connector.add("Contact", {{"Id", "0035g00000AMEL1"},
+                                {"FirstName", "Am\xC3\xA9lie"},
+                                {"LastName", "Dubois"},
+                                {"Email", "amelie.dubois@example.fr"},
+                                {"MobilePhone", "07400 123456"}});
+      if (std::string(jeans) == "Lead") jean();
+      const auto report =
+          scan(connector, rules(), {{"REQ-1", {"amelie.dubois@example.fr"}, {}, {}, {}, "test"}},
+               lookups);
+      CHECK(action_on(report, "Contact", "0035g00000AMEL1") == "delete_record");
+      const auto* his = finding_on(
+          report, jeans, std::string(jeans) == "Lead" ? "00Q5g00000JEAN1" : "0035g00000JEAN1");
+      REQUIRE(his != nullptr);
+      CHECK(crmscan::to_string(his->action) == std::string("review"));
+      CHECK(his->reason == "shared");
+    }
+  }
+}

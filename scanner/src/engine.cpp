@@ -437,6 +437,7 @@ class Scan : private TraversalClient {
     // Its id, pasted into a text field somewhere, is found by searching text (lookups only: a
     // full read sees every field anyway).
     if (!record.id.empty()) person_ids_.insert(record.id);
+    const auto regions_before = subject_regions_[subject].size();
     std::vector<std::string> found;
     for (const auto& identity : plan.identity) {
       const auto kind = identity.rule->kind;
@@ -454,6 +455,9 @@ class Scan : private TraversalClient {
           for (const auto& email : found) {
             if (!add_email(email, subject)) continue;
             note_learned(email, emails_);
+            // This record was decided before the email was a subject's: it holds it, as others
+            // may (the traversal reads again the records read before that do, not this one).
+            note_holder(email, record, plan);
             report_.learned.push_back({subjects_.subjects()[subject].request_id, "email", email});
             traversal_.identifier_learned(kind, email);
           }
@@ -468,6 +472,7 @@ class Scan : private TraversalClient {
                    text, regions.empty() ? std::vector<std::string>{"ZZ"} : regions)) {
             if (!reading.certain || !add_phone(reading.e164, subject, reading.valid)) continue;
             note_learned(reading.e164, phones_);
+            note_holder(reading.e164, record, plan);
             report_.learned.push_back(
                 {subjects_.subjects()[subject].request_id, "phone", reading.e164, !reading.valid});
             traversal_.identifier_learned(kind, reading.e164);
@@ -475,6 +480,9 @@ class Scan : private TraversalClient {
         }
       }
     }
+    // A number of a country the subject's numbers were not read in: the subject's records read
+    // before may hold others written as that country does, which reading them again teaches.
+    if (subject_regions_[subject].size() != regions_before) traversal_.learned_beyond_held();
   }
 
   // ---- One record against every subject: the claims that it is a subject's, the mentions of a

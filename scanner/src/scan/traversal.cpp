@@ -90,6 +90,10 @@ void Traversal::pointer_found(const std::string& target_key, const std::vector<s
   }
 }
 
+void Traversal::learned_beyond_held() {
+  add_event({++clock_, "", "", nullptr, true});
+}
+
 void Traversal::identifier_learned(IdentifierKind kind, const std::string& identifier) {
   const auto named = learned_hash(kind, identifier);
   ReachEvent event{++clock_, "", "", nullptr, !named};

@@ -105,6 +105,9 @@ class Traversal {
   /// A subject's email or number learned from a person record: the objects read before whose
   /// records may hold it are read again.
   void identifier_learned(IdentifierKind kind, const std::string& identifier);
+  /// Something learned that no held value tells (a subject's numbers read in another country
+  /// too): every object read before is read again.
+  void learned_beyond_held();
   /// The record being read holds these values (held_hash()); ignored but while a full read reads
   /// it.
   void holds(const std::vector<std::uint64_t>& hashes);
