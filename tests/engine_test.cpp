@@ -718,11 +718,11 @@ TEST_CASE("A number learned later is looked for in fields that hold it as a numb
   MemoryConnector connector;
   connector.add_values(
       "Contact",
-      {{"Id", id18(kColleague15)}, {"MobilePhone", 12025550143.0}, {"IsPersonAccount", "false"}},
+      {{"Id", id18(kColleague15)}, {"MobilePhone", 7400123456.0}, {"IsPersonAccount", "false"}},
       2);
   connector.add("Contact", {{"Id", id18(kContact15)},
                             {"Email", "amelie.dubois@example.fr"},
-                            {"MobilePhone", "+1 202 555 0143"},
+                            {"MobilePhone", "+44 7400 123456"},
                             {"IsPersonAccount", "false"}});
   const auto report =
       scan(connector, {{"REQ-1", {"amelie.dubois@example.fr"}, {}, {}, {}, "test"}});

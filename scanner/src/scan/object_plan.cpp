@@ -168,6 +168,18 @@ ObjectPlan compile_plan(const std::shared_ptr<const ObjectSchema>& schema, const
   plan.id = schema->index_of(id_field);
   plan.archived = schema->index_of(archived_field);
   plan.deleted = schema->index_of(deleted_field);
+  for (const auto* rules : {&plan.identity, &plan.holders}) {
+    for (const auto& rule : *rules) {
+      const auto kind = rule.rule->kind;
+      if (kind != IdentifierKind::kEmail && kind != IdentifierKind::kPhone) continue;
+      for (const auto index : rule.fields) {
+        const std::pair field{index, kind};
+        if (std::find(plan.identifier_fields.begin(), plan.identifier_fields.end(), field) ==
+            plan.identifier_fields.end())
+          plan.identifier_fields.push_back(field);
+      }
+    }
+  }
   return plan;
 }
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "crmscan/connector.hpp"
@@ -55,6 +56,9 @@ struct ObjectPlan {
   std::optional<std::size_t> id, archived, deleted;
   std::vector<PlanIdentity> identity;
   std::vector<PlanIdentity> holders;
+  /// The fields identity and holder rules read emails or numbers in, each once, whatever their
+  /// conditions: what a subject's email or number learned later may be found in.
+  std::vector<std::pair<std::size_t, IdentifierKind>> identifier_fields;
   std::vector<PlanKey> keys;
   std::vector<PlanLink> related;
   std::vector<PlanLink> reaches;

@@ -122,21 +122,15 @@ void Preparer::hold_identifiers(const Record& record, const ObjectPlan& plan,
     return false;
   };
   std::string storage;  // the text of a value that is not text
-  for (const auto* rules : {&plan.identity, &plan.holders}) {
-    for (const auto& rule : *rules) {
-      const auto kind = rule.rule->kind;
-      if (kind != IdentifierKind::kEmail && kind != IdentifierKind::kPhone) continue;
-      for (const auto index : rule.fields) {
-        if (value_empty(record.values[index]) || held_already(index, kind)) continue;
-        const auto& text = value_text(record.values[index], storage);
-        if (kind == IdentifierKind::kPhone) {
-          PhoneDigitsFilter::add_tails(text, into.held);
-        } else {
-          emails_.clear();
-          detector_.emails(text, emails_);
-          hold_emails(emails_, into.held);
-        }
-      }
+  for (const auto& [index, kind] : plan.identifier_fields) {
+    if (value_empty(record.values[index]) || held_already(index, kind)) continue;
+    const auto& text = value_text(record.values[index], storage);
+    if (kind == IdentifierKind::kPhone) {
+      PhoneDigitsFilter::add_tails(text, into.held);
+    } else {
+      emails_.clear();
+      detector_.emails(text, emails_);
+      hold_emails(emails_, into.held);
     }
   }
 }
