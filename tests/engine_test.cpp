@@ -718,8 +718,7 @@ TEST_CASE("A number learned later is looked for in fields that hold it as a numb
   MemoryConnector connector;
   connector.add_values(
       "Contact",
-      {{"Id", id18(kColleague15)}, {"MobilePhone", 7400123456.0}, {"IsPersonAccount", "false"}},
-      2);
+      {{"Id", id18(kColleague15)}, {"MobilePhone", 7400123456.0}, {"IsPersonAccount", "false"}}, 2);
   connector.add("Contact", {{"Id", id18(kContact15)},
                             {"Email", "amelie.dubois@example.fr"},
                             {"MobilePhone", "+44 7400 123456"},
