@@ -3,7 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <regex>
 #include <string>
 #include <thread>
@@ -11,6 +14,7 @@
 
 #include "crmscan/engine.hpp"
 #include "crmscan/normalize.hpp"
+#include "scan/record_pipeline.hpp"
 #include "support.hpp"
 
 namespace {
@@ -163,4 +167,54 @@ TEST_CASE("Without --jobs a scan uses between one thread and the cores, at most 
   CHECK(jobs >= 1);
   CHECK(jobs <= std::min<std::size_t>(cores, 4));
   CHECK(crmscan::default_jobs() == jobs);  // measured once: one run never changes its mind
+}
+
+TEST_CASE("When the workers fall behind, the reading thread prepares batches itself, in order",
+          "[jobs]") {
+  using crmscan::scanning::PhoneFilterSnapshot;
+  using crmscan::scanning::PreparedRecord;
+  using crmscan::scanning::RecordPipeline;
+  constexpr std::size_t kWorkers = 1;
+  constexpr std::size_t kRecords = 2000;  // many batches
+  // The worker's first record waits until the reading thread has prepared one itself (or, if it
+  // only ever waits for the worker, for two seconds: then the test fails, and ends).
+  std::mutex mutex;
+  std::condition_variable prepared_by_reader;
+  std::size_t by_reader = 0, by_worker = 0;
+  std::vector<std::string> decided;
+  const auto schema = std::make_shared<crmscan::ObjectSchema>();
+  schema->object = "Task";
+  {
+    RecordPipeline pipeline(
+        kWorkers,
+        [&](std::size_t worker, const crmscan::Record& record, const PhoneFilterSnapshot&,
+            PreparedRecord& into) {
+          std::unique_lock<std::mutex> lock(mutex);
+          if (worker < kWorkers) {
+            if (by_worker++ == 0)
+              prepared_by_reader.wait_for(lock, std::chrono::seconds(2),
+                                          [&] { return by_reader > 0; });
+          } else {
+            ++by_reader;
+            prepared_by_reader.notify_all();
+          }
+          into.key = "prepared " + record.id;
+        },
+        [] { return PhoneFilterSnapshot{}; },
+        [&](const crmscan::Record& record, const PreparedRecord& prepared) {
+          CHECK(prepared.key == "prepared " + record.id);
+          decided.push_back(record.id);
+        });
+    crmscan::Record record;
+    record.schema = schema;
+    for (std::size_t i = 0; i < kRecords; ++i) {
+      record.id = std::to_string(i);
+      pipeline.push(record);
+    }
+    pipeline.finish();
+  }
+  REQUIRE(decided.size() == kRecords);
+  for (std::size_t i = 0; i < kRecords; ++i) CHECK(decided[i] == std::to_string(i));
+  CHECK(by_reader > 0);
+  CHECK(by_reader + by_worker == kRecords);
 }

@@ -277,7 +277,9 @@ class Scan : private TraversalClient {
 
   void prepare(std::size_t worker, const Record& record, const PhoneFilterSnapshot& phones,
                PreparedRecord& into) override {
-    worker_preparers_[worker].prepare(record, phones, into);
+    // The reading thread's own preparer for the batches it prepares itself.
+    (worker < worker_preparers_.size() ? worker_preparers_[worker] : preparer_)
+        .prepare(record, phones, into);
   }
 
   // One record from the connector: counted when `first_read`, then evaluated for every subject.

@@ -140,11 +140,30 @@ void RecordPipeline::consume_oldest() {
   in_flight_.pop_front();
   {
     std::unique_lock<std::mutex> lock(mutex_);
+    // Rather than wait, this thread prepares a batch no worker has taken (the workers are behind):
+    // only this thread adds to the queue, so none comes while it waits.
+    while (!batch->ready && !queue_.empty()) {
+      Batch* taken = queue_.front();
+      queue_.pop_front();
+      lock.unlock();
+      prepare_batch(workers(), *taken);
+      lock.lock();
+      taken->ready = true;
+    }
     batch_ready_.wait(lock, [&] { return batch->ready; });
   }
   if (batch->error) std::rethrow_exception(batch->error);
   for (std::size_t i = 0; i < batch->size; ++i) consume_(batch->records[i], batch->prepared[i]);
   spare_.push_back(std::move(batch));
+}
+
+void RecordPipeline::prepare_batch(std::size_t worker, Batch& batch) {
+  try {
+    for (std::size_t i = 0; i < batch.size; ++i)
+      prepare_(worker, batch.records[i], batch.phones, batch.prepared[i]);
+  } catch (...) {
+    batch.error = std::current_exception();
+  }
 }
 
 void RecordPipeline::work(std::size_t worker) {
@@ -157,12 +176,7 @@ void RecordPipeline::work(std::size_t worker) {
       batch = queue_.front();
       queue_.pop_front();
     }
-    try {
-      for (std::size_t i = 0; i < batch->size; ++i)
-        prepare_(worker, batch->records[i], batch->phones, batch->prepared[i]);
-    } catch (...) {
-      batch->error = std::current_exception();
-    }
+    prepare_batch(worker, *batch);
     {
       const std::lock_guard<std::mutex> lock(mutex_);
       batch->ready = true;

@@ -20,7 +20,8 @@ namespace crmscan::scanning {
 
 class RecordPipeline {
  public:
-  /// On worker `worker` (0 ≤ worker < workers), any number at once.
+  /// On worker `worker` (0 ≤ worker < workers), any number at once; `workers` is the reading
+  /// thread, which prepares a batch itself rather than wait for the workers.
   using Prepare = std::function<void(std::size_t worker, const Record&, const PhoneFilterSnapshot&,
                                      PreparedRecord&)>;
   /// On the reading thread, when a batch is handed to the workers.
@@ -48,6 +49,8 @@ class RecordPipeline {
     std::exception_ptr error;
   };
 
+  std::size_t workers() const { return threads_.size(); }
+  void prepare_batch(std::size_t worker, Batch& batch);
   void dispatch();
   void consume_oldest();
   void work(std::size_t worker);

@@ -35,7 +35,8 @@ class TraversalClient {
   virtual void consume(const Record& record, const PreparedRecord* prepared, bool first_read) = 0;
   /// A full read on several threads: what each batch of records read from now on is prepared
   /// against (on the reading thread), and a record prepared (on worker `worker`, any number of
-  /// workers at once; nothing of the scan's state may be touched).
+  /// workers at once; nothing of the scan's state may be touched; `worker` equal to the number of
+  /// workers is the reading thread, preparing a batch the workers have not taken).
   virtual PhoneFilterSnapshot phone_snapshot() = 0;
   virtual void prepare(std::size_t worker, const Record& record, const PhoneFilterSnapshot& phones,
                        PreparedRecord& into) = 0;
