@@ -115,12 +115,15 @@ void Traversal::add_event(ReachEvent event) {
 void Traversal::holds(const std::vector<std::uint64_t>& hashes) {
   if (!consuming_) return;
   const std::uint32_t rank = reading_->records;
-  char entry[kHeldEntry];
-  std::memcpy(entry + sizeof(std::uint64_t), &rank, sizeof rank);
+  // The record's entries written at once: a call to the file for each cost more than the rest.
+  held_entries_.resize(hashes.size() * kHeldEntry);
+  char* entry = held_entries_.data();
   for (const auto hash : hashes) {
     std::memcpy(entry, &hash, sizeof hash);
-    held_->append({entry, sizeof entry});
+    std::memcpy(entry + sizeof hash, &rank, sizeof rank);
+    entry += kHeldEntry;
   }
+  held_->append(held_entries_);
 }
 
 std::uint64_t Traversal::place_of_current() const {

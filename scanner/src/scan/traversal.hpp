@@ -194,6 +194,7 @@ class Traversal {
   // object: a file, as it grows with the export.
   std::string spill_folder_;
   std::unique_ptr<spill::TempFile> held_;
+  std::string held_entries_;  // one record's, kept from record to record
   // Lookups only: the ruled objects searched, what was searched for, and the records reached,
   // records pointed to and keys reached whose neighbours have not been asked for yet.
   bool lookups_ = false;
