@@ -714,3 +714,42 @@ TEST_CASE("A record prepared into the storage of the records before it holds its
   preparer.prepare(full, phones, reused);
   CHECK(summary(reused) == full_summary);
 }
+
+TEST_CASE("Held values that differ hash apart: ids a character apart, keys, and their kinds",
+          "[matchers]") {
+  using crmscan::scanning::Held;
+  using crmscan::scanning::held_hash;
+  // A collision costs a read that finds nothing new; many would read everything again. Ids that
+  // differ in one character anywhere (the tail past the last eight bytes too), texts that differ
+  // only in length or trailing zero bytes, every kind and key name.
+  std::vector<std::uint64_t> hashes;
+  std::vector<std::string> texts;
+  for (int i = 0; i < 40000; ++i) {
+    auto id = crmscan::salesforce_id18("0035g" + std::string(10 - std::to_string(i).size(), '0') +
+                                       std::to_string(i));
+    texts.push_back(id);
+    texts.push_back(id.substr(0, 15));
+    id[17] = id[17] == 'A' ? 'B' : 'A';
+    texts.push_back(id);
+  }
+  for (std::size_t length = 0; length <= 24; ++length) {
+    texts.push_back(std::string(length, 'a'));
+    texts.push_back(std::string(length, '\0'));
+  }
+  std::sort(texts.begin(), texts.end());
+  texts.erase(std::unique(texts.begin(), texts.end()), texts.end());
+  for (const auto& text : texts) {
+    for (const auto kind : {Held::kOwnId, Held::kMention, Held::kEmail}) {
+      hashes.push_back(held_hash(kind, text));
+    }
+    hashes.push_back(held_hash(Held::kKey, text, "call"));
+    hashes.push_back(held_hash(Held::kKey, text, "dial"));
+  }
+  const auto count = hashes.size();
+  std::sort(hashes.begin(), hashes.end());
+  CHECK(std::unique(hashes.begin(), hashes.end()) == hashes.end());
+  CHECK(count == texts.size() * 5);
+  // The same value hashes alike wherever it is hashed (a record's, an event's).
+  CHECK(held_hash(Held::kMention, std::string("0035g000000AbCdEFG")) ==
+        held_hash(Held::kMention, std::string_view("x0035g000000AbCdEFG").substr(1)));
+}
