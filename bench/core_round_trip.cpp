@@ -1,7 +1,8 @@
 // Prints how long two threads take to hand a cache line back and forth, in nanoseconds a round
 // trip (the median of 15 runs of 20,000). bench/run.py prints it before and after its runs: on a
 // shared virtual machine it swings several-fold within minutes, and with it what a second thread
-// of crmscan's --jobs is worth. The same measure as crmscan's default_jobs(), without its deadline.
+// of crmscan's --jobs is worth. The measure crmscan makes as it reads without --jobs
+// (record_pipeline.cpp), without its deadline.
 #include <algorithm>
 #include <atomic>
 #include <chrono>

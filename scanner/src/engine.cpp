@@ -124,7 +124,8 @@ class Scan : private TraversalClient {
         options_(options),
         detector_(subjects),
         traversal_(connector, rules, subjects, options.max_passes,
-                   options.jobs > 1 ? options.jobs - 1 : 0, options.spill_folder, *this),
+                   options.jobs > 1 ? options.jobs - 1 : 0, options.adapt_jobs,
+                   options.spill_folder, *this),
         phone_filter_(subjects.default_region()),
         preparer_(subjects, rules) {
     for (std::size_t worker = 1; worker < options.jobs; ++worker)

@@ -93,8 +93,8 @@ po::options_description scan_options() {
                        "inventory)")(
       "jobs,j", po::value<std::string>(),
       "threads for reading files: one reads and decides in order, the others search the records "
-      "for identifiers meanwhile (default: the cores, up to 4, or 1 where handing data between "
-      "cores is slow; the reports are the same for any number)");
+      "for identifiers meanwhile (default: the cores, up to 4, used while handing data between "
+      "cores is quick, measured as it reads; the reports are the same for any number)");
   po::options_description all;
   all.add(subject_options()).add(source).add(content_options()).add(output_options());
   return all;
@@ -252,6 +252,7 @@ int run_scan_command(const std::vector<std::string>& args) {
   options_of_scan.show_values = vm.count("show-values") != 0;
   options_of_scan.full_read = vm.count("full-read") != 0;
   options_of_scan.jobs = jobs_of(vm);
+  options_of_scan.adapt_jobs = vm.count("jobs") == 0;
   // The output folder is made, checked and locked, and the files it will hold are checked, before
   // the scan: a folder others can write, or a report that cannot be replaced, is refused at once.
   // A scan with many findings keeps what does not fit in memory there.

@@ -33,12 +33,15 @@ struct ScanOptions {
   /// Threads of a full read: this one reads and decides, in the order read; `jobs - 1` more
   /// search the records for identifiers meanwhile. The report is the same for any number.
   std::size_t jobs = 1;
+  /// The number was not told (default_jobs()): the other threads are handed records only while
+  /// handing data from one core to another is quick, measured again every half second of reading.
+  /// On a shared virtual machine whose cores sit far apart at times, a second thread then costs
+  /// more than it saves.
+  bool adapt_jobs = false;
 };
 
 /// The threads a full read uses when not told (`--jobs`): the processor's cores, up to 4 (the
-/// reading thread is the limit past that), unless handing data from one core to another is slow
-/// here — a shared virtual machine whose cores sit far apart, where a second thread costs more than
-/// it saves — then one. Measured once, in about a millisecond.
+/// reading thread is the limit past that).
 std::size_t default_jobs();
 
 /// Runs a subject scan: finds each subject's root records by identity, follows the declared

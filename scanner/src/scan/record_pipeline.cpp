@@ -9,28 +9,29 @@
 namespace crmscan {
 namespace {
 
-// Whether two threads hand a cache line back and forth quickly: the pipeline hands every batch of
-// records from one core to the other and back. Measured on the development machine (a shared
-// virtual machine of two cores): a round trip of 100-130 ns at some times, when `--jobs 2` reads
-// the 100 MB bench export 1.45 times as fast as one thread, and 470-620 ns at others, when it takes
-// 1.45 times as long and two and a half times the processor time. A thread that cannot run at
-// once (the cores busy) counts as slow.
-bool cores_hand_over_quickly() {
-  constexpr int kWarmUp = 200;  // the other thread starting, both cores awake
-  constexpr int kTimed = 2000;
+// Two threads hand a value back and forth: `turn` is 2n + 1 when it is the answering thread's
+// turn in round n, 2n + 2 when it is back. The pipeline hands every batch of records from one
+// core to another and back, so how fast this goes says what a worker is worth. Measured on the
+// development machine (a shared virtual machine of two cores): a round trip of 100-130 ns at some
+// times, when `--jobs 2` reads the 1 GB bench export in 4.0 s against 6.3 s for one thread, and
+// 450-620 ns at others, when two threads take 8.9 s; the machine goes from one to the other
+// within minutes. A thread that cannot answer at once (the cores busy) counts as slow.
+constexpr int kWarmUp = 200;  // the other thread waking, both cores awake
+constexpr int kTimed = 2000;
+
+void answer_hand_over(std::atomic<int>& turn, const std::atomic<bool>& stop) {
+  for (int next = 1; next < 2 * (kWarmUp + kTimed) && !stop.load();) {
+    if (turn.load(std::memory_order_acquire) == next) {
+      turn.store(next + 1, std::memory_order_release);
+      next += 2;
+    }
+  }
+}
+
+bool hand_over_quickly(std::atomic<int>& turn) {
   constexpr auto kSlow = std::chrono::nanoseconds(250);
   constexpr auto kGiveUp = std::chrono::milliseconds(20);
   using Clock = std::chrono::steady_clock;
-  std::atomic<int> turn{0};  // 2n + 1: the other thread's turn in round n; 2n + 2: back
-  std::atomic<bool> stop{false};
-  std::thread other([&] {
-    for (int next = 1; next < 2 * (kWarmUp + kTimed) && !stop.load();) {
-      if (turn.load(std::memory_order_acquire) == next) {
-        turn.store(next + 1, std::memory_order_release);
-        next += 2;
-      }
-    }
-  });
   const auto begun = Clock::now();
   auto timed_from = begun;
   bool in_time = true;
@@ -40,21 +41,13 @@ bool cores_hand_over_quickly() {
     while (in_time && turn.load(std::memory_order_acquire) != 2 * round + 2)
       in_time = Clock::now() - begun < kGiveUp;
   }
-  const auto elapsed = Clock::now() - timed_from;
-  stop = true;
-  other.join();
-  return in_time && elapsed < kSlow * kTimed;
+  return in_time && Clock::now() - timed_from < kSlow * kTimed;
 }
 
 }  // namespace
 
 std::size_t default_jobs() {
-  static const std::size_t jobs = [] {
-    const auto cores = std::thread::hardware_concurrency();
-    if (cores < 2 || !cores_hand_over_quickly()) return std::size_t{1};
-    return std::min<std::size_t>(cores, 4);
-  }();
-  return jobs;
+  return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
 }
 
 }  // namespace crmscan
@@ -85,6 +78,32 @@ RecordPipeline::~RecordPipeline() {
   }
   work_ready_.notify_all();
   for (auto& thread : threads_) thread.join();
+}
+
+bool RecordPipeline::workers_answer_quickly() {
+  if (threads_.empty()) return false;
+  finish();  // the workers idle: one of them answers at once
+  std::atomic<int> turn{0};
+  std::atomic<bool> stop{false}, answered{false};
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    answer_ = [&] {
+      answer_hand_over(turn, stop);
+      answered = true;
+    };
+  }
+  work_ready_.notify_one();
+  const bool quick = hand_over_quickly(turn);
+  stop = true;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (answer_) {
+      answer_ = nullptr;  // no worker took it
+      return false;
+    }
+  }
+  while (!answered.load()) std::this_thread::yield();
+  return quick;
 }
 
 void RecordPipeline::push(const Record& record) {
@@ -171,8 +190,15 @@ void RecordPipeline::work(std::size_t worker) {
     Batch* batch;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      work_ready_.wait(lock, [&] { return stopping_ || answer_ || !queue_.empty(); });
       if (stopping_) return;
+      if (answer_) {
+        const auto answer = std::move(answer_);
+        answer_ = nullptr;
+        lock.unlock();
+        answer();
+        continue;
+      }
       batch = queue_.front();
       queue_.pop_front();
     }

@@ -38,6 +38,9 @@ class RecordPipeline {
   void push(const Record& record);
   /// Hands on every record pushed so far; more may be pushed after.
   void finish();
+  /// Whether a worker and this thread hand data back and forth quickly enough for the workers to
+  /// be worth their batches (about a millisecond; finishes first). False without workers.
+  bool workers_answer_quickly();
 
  private:
   struct Batch {
@@ -64,7 +67,8 @@ class RecordPipeline {
   std::vector<std::unique_ptr<Batch>> spare_;
   std::mutex mutex_;
   std::condition_variable work_ready_, batch_ready_;
-  std::deque<Batch*> queue_;  // batches no worker has taken yet
+  std::deque<Batch*> queue_;      // batches no worker has taken yet
+  std::function<void()> answer_;  // a measure for the first idle worker to answer
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

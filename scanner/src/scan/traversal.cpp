@@ -31,13 +31,14 @@ constexpr std::size_t kHeldEntry = sizeof(std::uint64_t) + sizeof(std::uint32_t)
 }  // namespace
 
 Traversal::Traversal(Connector& connector, const RuleSet& rules, const SubjectSet& subjects,
-                     std::size_t max_passes, std::size_t workers, std::string spill_folder,
-                     TraversalClient& client)
+                     std::size_t max_passes, std::size_t workers, bool adapt_workers,
+                     std::string spill_folder, TraversalClient& client)
     : connector_(connector),
       rules_(rules),
       subjects_(subjects),
       max_passes_(max_passes),
       workers_(workers),
+      adapt_workers_(adapt_workers),
       client_(client),
       spill_folder_(std::move(spill_folder)) {
   on_record_ = [this](const Record& record) {
@@ -367,11 +368,28 @@ void Traversal::read_on_workers(
     decide([&] { pipeline.finish(); });
     client_.problem(where, message);
   };
+  // With adapt_workers_, the records go to the workers only while they answer quickly; else they
+  // are decided here as they are read, as with none (after those handed on before them).
+  constexpr auto kMeasureEvery = std::chrono::milliseconds(500);
+  constexpr std::size_t kClockEvery = 1024;  // records between looks at the clock
+  std::size_t until_clock = 0;
+  const auto take = [&](const Record& record) {
+    if (adapt_workers_ && until_clock-- == 0) {
+      until_clock = kClockEvery - 1;
+      if (std::chrono::steady_clock::now() - hand_over_measured_ >= kMeasureEvery) {
+        hand_over_ = pipeline.workers_answer_quickly();
+        hand_over_measured_ = std::chrono::steady_clock::now();
+      }
+    }
+    if (!adapt_workers_ || hand_over_) return pipeline.push(record);
+    pipeline.finish();
+    consume(record, nullptr);
+  };
   // A connector that stops still had its records read before decided; a decision that stops
   // stops the read, as on one thread.
   try {
     connector_.scan(
-        object, [&](const Record& record) { decide([&] { pipeline.push(record); }); }, on_problem);
+        object, [&](const Record& record) { decide([&] { take(record); }); }, on_problem);
     decide([&] { pipeline.finish(); });
   } catch (const Error& e) {
     // The records read before the connector stopped are decided; a decision that stops among them

@@ -5,6 +5,7 @@
 // reached; the traversal hands every record it reads to the scan.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -83,10 +84,10 @@ struct ObjectReads {
 class Traversal {
  public:
   /// `workers`: threads that prepare the records of a full read (0: none, the reading thread
-  /// prepares them).
+  /// prepares them); `adapt_workers`: only while they answer quickly (ScanOptions::adapt_jobs).
   Traversal(Connector& connector, const RuleSet& rules, const SubjectSet& subjects,
-            std::size_t max_passes, std::size_t workers, std::string spill_folder,
-            TraversalClient& client);
+            std::size_t max_passes, std::size_t workers, bool adapt_workers,
+            std::string spill_folder, TraversalClient& client);
 
   /// An object of the source; the returned state lives as long as the traversal.
   ObjectReads& add_object(const ObjectPlan& plan);
@@ -182,6 +183,10 @@ class Traversal {
   const SubjectSet& subjects_;
   std::size_t max_passes_;
   std::size_t workers_;
+  bool adapt_workers_;
+  // Whether the workers are handed records, and when that was last measured.
+  bool hand_over_ = true;
+  std::chrono::steady_clock::time_point hand_over_measured_{};
   TraversalClient& client_;
   std::map<std::string, ObjectReads> objects_;
   std::vector<ReachEvent> events_;
