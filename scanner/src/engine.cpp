@@ -278,8 +278,9 @@ class Scan : private TraversalClient {
 
   void prepare(std::size_t worker, const Record& record, const PhoneFilterSnapshot& phones,
                PreparedRecord& into) override {
-    // The reading thread's own preparer for the batches it prepares itself.
-    (worker < worker_preparers_.size() ? worker_preparers_[worker] : preparer_)
+    // The reading thread's own preparer for the batches it prepares itself; a worker's own
+    // otherwise (never another thread's: at() rather than a preparer shared by two threads).
+    (worker == worker_preparers_.size() ? preparer_ : worker_preparers_.at(worker))
         .prepare(record, phones, into);
   }
 
