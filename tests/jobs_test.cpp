@@ -114,6 +114,16 @@ void write_export(const std::string& folder) {
   crmscan::test::write_file(folder + "/Task.csv", tasks);
 }
 
+// The pipeline tests' decision: each record must come with its own preparation ("prepared " and
+// its id); the ids are kept in the order decided.
+crmscan::scanning::RecordPipeline::Consume keep_decided(std::vector<std::string>& decided) {
+  return
+      [&decided](const crmscan::Record& record, const crmscan::scanning::PreparedRecord& prepared) {
+        CHECK(prepared.key == "prepared " + record.id);
+        decided.push_back(record.id);
+      };
+}
+
 }  // namespace
 
 TEST_CASE("Four threads (--jobs 4) write the reports one writes, for every sample", "[jobs]") {
@@ -184,11 +194,7 @@ TEST_CASE("Whether the workers answer quickly is measured idle or busy, and they
         workers,
         [](std::size_t, const crmscan::Record& record, const PhoneFilterSnapshot&,
            PreparedRecord& into) { into.key = "prepared " + record.id; },
-        [] { return PhoneFilterSnapshot{}; },
-        [&](const crmscan::Record& record, const PreparedRecord& prepared) {
-          CHECK(prepared.key == "prepared " + record.id);
-          decided.push_back(record.id);
-        });
+        [] { return PhoneFilterSnapshot{}; }, keep_decided(decided));
     // Before anything was read, then with batches in flight, twice in a row, and at the end.
     crmscan::Record record;
     record.schema = schema;
@@ -243,11 +249,7 @@ TEST_CASE("When the workers fall behind, the reading thread prepares batches its
           }
           into.key = "prepared " + record.id;
         },
-        [] { return PhoneFilterSnapshot{}; },
-        [&](const crmscan::Record& record, const PreparedRecord& prepared) {
-          CHECK(prepared.key == "prepared " + record.id);
-          decided.push_back(record.id);
-        });
+        [] { return PhoneFilterSnapshot{}; }, keep_decided(decided));
     crmscan::Record record;
     record.schema = schema;
     for (std::size_t i = 0; i < kRecords; ++i) {
