@@ -163,18 +163,16 @@ void RecordPipeline::consume_oldest() {
     // the oldest if none has taken it yet, else the newest, and only while every worker still
     // finds one waiting (a worker that finds none sleeps, and waking it costs more than the batch
     // saves where cores are quick to hand data over). Only this thread adds to the queue.
-    const auto to_take = [&]() -> Batch* {
-      if (queue_.empty()) return nullptr;
-      if (queue_.front() == batch.get()) return queue_.front();
-      return queue_.size() > workers() ? queue_.back() : nullptr;
-    };
-    while (!batch->ready) {
-      Batch* taken = to_take();
-      if (taken == nullptr) break;
-      if (taken == queue_.front()) {
+    while (!batch->ready && !queue_.empty()) {
+      Batch* taken;
+      if (queue_.front() == batch.get()) {
+        taken = queue_.front();
         queue_.pop_front();
-      } else {
+      } else if (queue_.size() > workers()) {
+        taken = queue_.back();
         queue_.pop_back();
+      } else {
+        break;
       }
       lock.unlock();
       prepare_batch(workers(), *taken);
