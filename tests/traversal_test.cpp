@@ -14,13 +14,16 @@ namespace {
 const std::string kCall = "5f0c1b9e-8d2a-4c7e-9b1f-3a6d2e8c4b10";
 const std::string kOtherCall = "a2e4c6d8-1b3f-4a5c-8e7d-9f0b2c4d6e81";
 
-crmscan::Report scan(crmscan::MemoryConnector& connector, std::size_t jobs = 1) {
+// `adapt`: the threads used only while the cores hand data over quickly, as without --jobs.
+crmscan::Report scan(crmscan::MemoryConnector& connector, std::size_t jobs = 1,
+                     bool adapt = false) {
   static const auto kRules =
       crmscan::RuleSet::load({crmscan::test::source_path("tests/fixtures/traversal-rules.yaml")});
   const crmscan::SubjectSet subjects({{"REQ-1", {}, {"+44 20 7946 0958"}, {}, {}, "test"}}, "GB");
   crmscan::ScanOptions options;
   options.full_read = true;
   options.jobs = jobs;
+  options.adapt_jobs = adapt;
   return crmscan::run_scan(connector, kRules, subjects, options);
 }
 
@@ -114,7 +117,8 @@ TEST_CASE("With four threads, a problem the connector reports mid-read leaves th
   }
   const auto one = scan(connector, 1);
   const auto four = scan(connector, 4);
-  for (const auto* report : {&one, &four}) {
+  const auto adapting = scan(connector, 4, true);
+  for (const auto* report : {&one, &four, &adapting}) {
     CHECK_FALSE(report->complete());
     REQUIRE(report->errors.size() == 1);
     CHECK(report->errors[0].message == "Task.csv:352: a row that was not read");
@@ -123,4 +127,6 @@ TEST_CASE("With four threads, a problem the connector reports mid-read leaves th
   }
   CHECK(one.findings.size() == four.findings.size());
   CHECK(one.records_read == four.records_read);
+  CHECK(one.findings.size() == adapting.findings.size());
+  CHECK(one.records_read == adapting.records_read);
 }
