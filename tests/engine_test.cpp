@@ -306,6 +306,32 @@ TEST_CASE("Many requests in one run each get their own findings", "[engine]") {
   for (const auto& f : report.findings) CHECK((f.request_id == "REQ-A" || f.request_id == "REQ-B"));
 }
 
+TEST_CASE("Two rows of an export with one id are each decided for the request they hold",
+          "[engine]") {
+  // An export that repeats an id (two snapshots appended, a row edited and appended again): both
+  // rows wait for the holders of their emails, and the second must not take the first's place.
+  MemoryConnector connector;
+  connector.add("Contact", {{"Id", id18(kColleague15)},
+                            {"FirstName", "Priya"},
+                            {"LastName", "Shah"},
+                            {"Email", "priya.shah@acme.example"}});
+  connector.add("Contact", {{"Id", id18(kColleague15)},
+                            {"FirstName", "Am\xC3\xA9lie"},
+                            {"LastName", "Dubois"},
+                            {"Email", "amelie.dubois@example.fr"}});
+  const auto report = scan(connector, {{"REQ-A", {"amelie.dubois@example.fr"}, {}, {}, {}, "test"},
+                                       {"REQ-B", {"priya.shah@acme.example"}, {}, {}, {}, "test"}});
+  const auto* first = record_finding(report, "REQ-B", "Contact", kColleague15);
+  const auto* second = record_finding(report, "REQ-A", "Contact", kColleague15);
+  REQUIRE(first != nullptr);
+  REQUIRE(second != nullptr);
+  CHECK(action_of(first) == "delete_record");
+  CHECK(first->location == "Contact.memory:2");
+  CHECK(action_of(second) == "delete_record");
+  CHECK(second->location == "Contact.memory:3");
+  CHECK(report.complete());
+}
+
 TEST_CASE("A problem reported by the connector makes the scan incomplete", "[engine]") {
   MemoryConnector connector;
   add_people(connector);

@@ -521,8 +521,10 @@ class Scan : private TraversalClient {
     // namesake of one of ten thousand requests is read two or three times.
     if (reading_again_ && names_alone(claims, mentions)) return;
     // Whether an email or a number is the subject's alone is known only once every record that
-    // may hold it has been seen: until then the record waits.
-    const auto parked_at = record.object() + '\x1f' + (key.empty() ? record.location() : key);
+    // may hold it has been seen: until then the record waits. Two rows of an export with one id
+    // wait apart (each may hold another request's data); a row read again replaces its own.
+    const auto parked_at = record.object() + '\x1f' +
+                           (key.empty() ? record.location() : key + '\x1f' + record.location());
     if (!holders_known(claims, mentions)) {
       pending_.insert_or_assign(parked_at,
                                 Parked{record, archived, deleted, traversal_.place_of_current()});
