@@ -332,6 +332,26 @@ TEST_CASE("Two rows of an export with one id are each decided for the request th
   CHECK(report.complete());
 }
 
+TEST_CASE("A row decided at once does not drop the row with the same id that waits", "[engine]") {
+  // The first row holds an email, so it waits for the email's holders; the second, with the same
+  // id and no email, is the record a request asked for by id and is decided as it is read.
+  MemoryConnector connector;
+  connector.add("Contact", {{"Id", id18(kColleague15)},
+                            {"FirstName", "Priya"},
+                            {"LastName", "Shah"},
+                            {"Email", "priya.shah@acme.example"}});
+  connector.add("Contact",
+                {{"Id", id18(kColleague15)}, {"FirstName", "Priya"}, {"LastName", "Shah"}});
+  const auto report = scan(connector, {{"REQ-A", {}, {}, {}, {kColleague15}, "test"},
+                                       {"REQ-B", {"priya.shah@acme.example"}, {}, {}, {}, "test"}});
+  const auto* by_email = record_finding(report, "REQ-B", "Contact", kColleague15);
+  REQUIRE(by_email != nullptr);
+  CHECK(action_of(by_email) == "delete_record");
+  CHECK(by_email->location == "Contact.memory:2");
+  CHECK(action_of(record_finding(report, "REQ-A", "Contact", kColleague15)) == "delete_record");
+  CHECK(report.complete());
+}
+
 TEST_CASE("A problem reported by the connector makes the scan incomplete", "[engine]") {
   MemoryConnector connector;
   add_people(connector);
